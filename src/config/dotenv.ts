@@ -1,0 +1,48 @@
+/**
+ * `.env` files: `KEY=value` lines, `export KEY=value`, `#` comments, single quotes taken literally,
+ * double quotes with `\n` `\t` `\"` `\\` escapes.
+ *
+ * @module
+ */
+
+/** One problem in an env file, by line. */
+export interface DotenvIssue {
+  readonly line: number;
+  readonly message: string;
+}
+
+/** Parses env-file text into variables and the lines it could not read. */
+export function parseDotenv(text: string): { vars: Record<string, string>; issues: DotenvIssue[] } {
+  const vars: Record<string, string> = {};
+  const issues: DotenvIssue[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].trim();
+    if (raw === "" || raw.startsWith("#")) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(raw);
+    if (!match) {
+      issues.push({ line: i + 1, message: `expected KEY=value, found ${JSON.stringify(raw)}` });
+      continue;
+    }
+    const [, key, rest] = match;
+    let value = rest;
+    if (value.startsWith("'")) {
+      const end = value.indexOf("'", 1);
+      value = end > 0 ? value.slice(1, end) : value.slice(1);
+    } else if (value.startsWith('"')) {
+      let out = "";
+      let j = 1;
+      for (; j < value.length && value[j] !== '"'; j++) {
+        if (value[j] === "\\" && j + 1 < value.length) {
+          const next = value[++j];
+          out += next === "n" ? "\n" : next === "t" ? "\t" : next === "r" ? "\r" : next;
+        } else out += value[j];
+      }
+      value = out;
+    } else {
+      value = value.replace(/\s+#.*$/, "").trim();
+    }
+    vars[key] = value;
+  }
+  return { vars, issues };
+}

@@ -1,0 +1,67 @@
+/**
+ * Variable interpolation in string values: `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+ * `${VAR:?message}`, `${VAR?message}`, and `$$` for a literal `$`. A bare `$VAR` is left for the
+ * shell, so that `sh -c 'for i in 1 2; do echo $i; done'` keeps working.
+ *
+ * @module
+ */
+import type { FieldPath } from "./source.ts";
+
+/** A variable that could not be substituted, at a field path. */
+export interface InterpolationIssue {
+  readonly path: FieldPath;
+  readonly message: string;
+}
+
+const PATTERN = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])((?:[^}\\]|\\.)*))?\}|(\{[^}]*\}?))/g;
+
+/** Substitutes variables in one string. */
+export function interpolateString(
+  text: string,
+  lookup: (name: string) => string | undefined,
+): { value: string; errors: string[] } {
+  const errors: string[] = [];
+  const value = text.replace(
+    PATTERN,
+    (whole, dollar, name, colon, op, arg, bad) => {
+      if (dollar) return "$";
+      if (bad !== undefined) {
+        errors.push(`bad variable reference "${whole}"`);
+        return whole;
+      }
+      const current = lookup(name);
+      const missing = colon ? current === undefined || current === "" : current === undefined;
+      if (op === "-") return missing ? arg : current!;
+      if (op === "?") {
+        if (missing) errors.push(arg ? `${name}: ${arg}` : `required variable ${name} is not set`);
+        return current ?? "";
+      }
+      return current ?? "";
+    },
+  );
+  return { value, errors };
+}
+
+/** Substitutes variables in every string of a data tree (keys are left alone). */
+export function interpolateTree(
+  data: unknown,
+  lookup: (name: string) => string | undefined,
+): { data: unknown; issues: InterpolationIssue[] } {
+  const issues: InterpolationIssue[] = [];
+  const walk = (value: unknown, path: (string | number)[]): unknown => {
+    if (typeof value === "string") {
+      if (!value.includes("$")) return value;
+      const result = interpolateString(value, lookup);
+      for (const message of result.errors) issues.push({ path, message });
+      return result.value;
+    }
+    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
+    if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[key] = walk(item, [...path, key]);
+      return out;
+    }
+    return value;
+  };
+  return { data: walk(data, []), issues };
+}

@@ -1,0 +1,157 @@
+/**
+ * Turning schema validation issues into config issues a person can act on: file, line, column, field
+ * path, and a did-you-mean for unknown fields and values.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { ConfigIssue } from "../domain/errors.ts";
+import { didYouMean } from "../domain/suggest.ts";
+import { type FieldPath, formatPath, type Locator } from "./source.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnySchema = any;
+
+/** Where an issue found at a path of validated data is written, and under which path to report it. */
+export interface IssueTarget {
+  readonly file: string;
+  readonly locate: Locator;
+  /** Maps a path of validated data to the path as the user wrote it (for translated formats). */
+  readonly translate?: (path: FieldPath) => FieldPath;
+}
+
+/** Unwraps optional, default, pipe and preprocess layers down to the schema that holds keys. */
+function unwrap(schema: AnySchema): AnySchema {
+  for (let i = 0; i < 20 && schema?._zod?.def; i++) {
+    const def = schema._zod.def;
+    if (def.type === "optional" || def.type === "default" || def.type === "nullable") {
+      schema = def.innerType;
+    } else if (def.type === "pipe") {
+      schema = def.out?._zod?.def?.type === "transform" ? def.in : def.out;
+    } else break;
+  }
+  return schema;
+}
+
+/** The field names a schema accepts at `path`, for did-you-mean on unknown fields. */
+export function knownKeysAt(root: AnySchema, path: FieldPath): string[] {
+  let schema = unwrap(root);
+  for (const part of path) {
+    const def = schema?._zod?.def;
+    if (!def) return [];
+    if (def.type === "object") schema = unwrap(def.shape[part as string]);
+    else if (def.type === "record") schema = unwrap(def.valueType);
+    else if (def.type === "array") schema = unwrap(def.element);
+    else return [];
+  }
+  const def = schema?._zod?.def;
+  return def?.type === "object" ? Object.keys(def.shape) : [];
+}
+
+function valueAt(data: unknown, path: FieldPath): unknown {
+  let value = data;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string | number, unknown>)[part];
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a table";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "true or false",
+  object: "a table of fields",
+  array: "a list",
+  record: "a table",
+};
+
+/** Converts zod issues for `data` validated by `schema` into located config issues. */
+export function toConfigIssues(
+  zodIssues: readonly z.core.$ZodIssue[],
+  data: unknown,
+  schema: AnySchema,
+  target: IssueTarget,
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const translate = target.translate ?? ((p: FieldPath) => p);
+  const at = (path: FieldPath, message: string, hint?: string, key = false) => {
+    const userPath = translate(path);
+    const pos = target.locate(userPath, { key });
+    out.push({
+      file: target.file,
+      line: pos?.line,
+      column: pos?.column,
+      path: formatPath(userPath),
+      message,
+      ...(hint ? { hint } : {}),
+    });
+  };
+  const visit = (issue: z.core.$ZodIssue, prefix: FieldPath) => {
+    const path = [...prefix, ...issue.path] as (string | number)[];
+    const value = valueAt(data, path);
+    switch (issue.code) {
+      case "unrecognized_keys": {
+        const known = knownKeysAt(schema, path);
+        for (const key of issue.keys) {
+          at([...path, key], "unknown field", didYouMean(key, known), true);
+        }
+        return;
+      }
+      case "invalid_type": {
+        if (value === undefined) {
+          at(path, "is required");
+        } else {
+          const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+          at(path, `expected ${expected}, got ${describeValue(value)}`);
+        }
+        return;
+      }
+      case "invalid_value": {
+        const values = issue.values.map((v) => String(v));
+        at(
+          path,
+          `${describeValue(value)} is not one of: ${values.join(", ")}`,
+          typeof value === "string" ? didYouMean(value, values) : undefined,
+        );
+        return;
+      }
+      case "invalid_union": {
+        const branches = issue.errors.filter((errs) => errs.length > 0);
+        const deepest = branches.sort((a, b) =>
+          Math.max(...b.map((e) => e.path.length)) - Math.max(...a.map((e) => e.path.length))
+        )[0];
+        if (deepest && deepest.some((e) => e.path.length > 0)) {
+          for (const inner of deepest) visit(inner, path);
+        } else {
+          at(path, `${describeValue(value)} is not valid here`);
+        }
+        return;
+      }
+      case "too_small":
+        at(
+          path,
+          issue.origin === "array"
+            ? `needs at least ${issue.minimum} item(s)`
+            : `must be at least ${issue.minimum}, got ${describeValue(value)}`,
+        );
+        return;
+      case "too_big":
+        at(path, `must be at most ${issue.maximum}, got ${describeValue(value)}`);
+        return;
+      default:
+        at(path, issue.message);
+    }
+  };
+  for (const issue of zodIssues) visit(issue, []);
+  return out;
+}
