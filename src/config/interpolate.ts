@@ -6,6 +6,7 @@
  * @module
  */
 import type { FieldPath } from "./source.ts";
+import { DEFERRED_VARIABLES } from "../domain/deferred.ts";
 
 /** A variable that could not be substituted, at a field path. */
 export interface InterpolationIssue {
@@ -13,9 +14,10 @@ export interface InterpolationIssue {
   readonly message: string;
 }
 
-const PATTERN = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])((?:[^}\\]|\\.)*))?\}|(\{[^}]*\}?))/g;
+const PATTERN =
+  /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])((?:[^}\\]|\\.)*))?\}|(\{[^}]*\}?))/g;
 
-/** Substitutes variables in one string. */
+/** Substitutes variables in one string; `$$` stays `$$` until {@link expandDeferred} runs. */
 export function interpolateString(
   text: string,
   lookup: (name: string) => string | undefined,
@@ -24,7 +26,8 @@ export function interpolateString(
   const value = text.replace(
     PATTERN,
     (whole, dollar, name, colon, op, arg, bad) => {
-      if (dollar) return "$";
+      if (dollar) return "$$";
+      if (name !== undefined && DEFERRED_VARIABLES.has(name)) return whole;
       if (bad !== undefined) {
         errors.push(`bad variable reference "${whole}"`);
         return whole;

@@ -127,9 +127,10 @@ export function toConfigIssues(
       }
       case "invalid_union": {
         const branches = issue.errors.filter((errs) => errs.length > 0);
-        const deepest = branches.sort((a, b) =>
-          Math.max(...b.map((e) => e.path.length)) - Math.max(...a.map((e) => e.path.length))
-        )[0];
+        const deepest =
+          branches.sort((a, b) =>
+            Math.max(...b.map((e) => e.path.length)) - Math.max(...a.map((e) => e.path.length))
+          )[0];
         if (deepest && deepest.some((e) => e.path.length > 0)) {
           for (const inner of deepest) visit(inner, path);
         } else {

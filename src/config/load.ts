@@ -85,7 +85,10 @@ interface FileResult {
  * @param files Paths as given on the command line; empty to use the default file.
  * @throws {ConfigError} with every problem found, each with file, line, column and field path.
  */
-export async function loadStack(files: readonly string[], options: LoadOptions = {}): Promise<Loaded> {
+export async function loadStack(
+  files: readonly string[],
+  options: LoadOptions = {},
+): Promise<Loaded> {
   const cwd = options.cwd ?? Deno.cwd();
   const read = options.readTextFile ?? Deno.readTextFile;
   const paths = files.length > 0
@@ -276,7 +279,10 @@ function stripExtensions(data: object): object {
 }
 
 /** Merges `b` over `a`: tables merge key by key, everything else (lists too) is replaced. */
-export function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+export function mergeDeep(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [key, value] of Object.entries(b)) {
     const prev = out[key];

@@ -19,6 +19,14 @@ import { parseHealthExpr, probesOf } from "../domain/expression.ts";
 import { didYouMean } from "../domain/suggest.ts";
 import { findCycles } from "../domain/graph.ts";
 import type { FieldPath } from "./source.ts";
+import { expandDeferred, parseHostPort } from "../domain/deferred.ts";
+
+const SAMPLE_INSTANCE = {
+  ORCH_REPLICA: "0",
+  ORCH_SERVICE: "x",
+  ORCH_INSTANCE: "x",
+  ORCH_STACK: "x",
+};
 import type { ServiceFile, StackFile } from "./schema.ts";
 
 /** A problem found while normalizing, at a field path of the merged stack file. */
@@ -129,7 +137,11 @@ export function normalizeStack(
     }
     if (runtime === "docker" && !svc.image) report(at("image"), "is required for a docker service");
     if (runtime === "process" && svc.image) {
-      report(at("image"), `is only used by runtime "docker"`, `set runtime: docker, or remove image`);
+      report(
+        at("image"),
+        `is only used by runtime "docker"`,
+        `set runtime: docker, or remove image`,
+      );
     }
 
     const dependsOn: Dependency[] = (svc.dependsOn ?? []).map((dep, i) => {
@@ -173,7 +185,10 @@ export function normalizeStack(
     const restart = buildRestart(svc, kind, defaults.restartPolicy, at, report);
     const replicas = svc.replicas ?? 1;
     if (replicas > BUILTIN.maxReplicas) {
-      report(at("replicas"), `${replicas} replicas is more than the limit of ${BUILTIN.maxReplicas}`);
+      report(
+        at("replicas"),
+        `${replicas} replicas is more than the limit of ${BUILTIN.maxReplicas}`,
+      );
     }
     const update = {
       strategy: svc.update?.strategy ?? "rolling",
@@ -181,9 +196,14 @@ export function normalizeStack(
       maxSurge: svc.update?.maxSurge ?? 1,
     } as const;
     if (update.maxUnavailable === 0 && update.maxSurge === 0) {
-      report(at("update"), "maxUnavailable and maxSurge cannot both be 0: no replica could be replaced");
+      report(
+        at("update"),
+        "maxUnavailable and maxSurge cannot both be 0: no replica could be replaced",
+      );
     }
-    const stopSignal = normalizeSignal(svc.stop?.signal ?? defaults.stop?.signal ?? BUILTIN.stopSignal);
+    const stopSignal = normalizeSignal(
+      svc.stop?.signal ?? defaults.stop?.signal ?? BUILTIN.stopSignal,
+    );
     if (!(STOP_SIGNALS as readonly string[]).includes(stopSignal)) {
       report(
         svc.stop?.signal ? at("stop", "signal") : ["defaults", "stop", "signal"],
@@ -315,18 +335,17 @@ function buildHealth(
   }
   let tcp: Health["tcp"];
   if (h.tcp) {
-    const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(h.tcp.address.trim());
-    const port = Number(match?.[3]);
-    if (!match || port < 1 || port > 65535) {
+    const trial = expandDeferred(h.tcp.address, SAMPLE_INSTANCE);
+    if (!parseHostPort(trial)) {
       report(at("health", "tcp", "address"), `expected "host:port", got "${h.tcp.address}"`);
     } else {
-      tcp = { host: match[1] ?? (match[2] || "127.0.0.1"), port };
+      tcp = { address: h.tcp.address };
     }
   }
   let http: Health["http"];
   if (h.http) {
     try {
-      const url = new URL(h.http.url);
+      const url = new URL(expandDeferred(h.http.url, SAMPLE_INSTANCE));
       if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http");
     } catch {
       report(at("health", "http", "url"), `"${h.http.url}" is not an http:// or https:// URL`);
@@ -338,8 +357,7 @@ function buildHealth(
       expectStatus: h.http.expectStatus ?? [],
     };
   }
-  const timing = (field: "gracePeriod" | "interval" | "timeout") =>
-    h[field] ?? defaults[field];
+  const timing = (field: "gracePeriod" | "interval" | "timeout") => h[field] ?? defaults[field];
   const intervalMs = timing("interval") ?? BUILTIN.healthIntervalMs;
   const timeoutMs = timing("timeout") ?? BUILTIN.healthTimeoutMs;
   if (intervalMs <= 0) report(at("health", "interval"), "must be greater than 0");

@@ -12,7 +12,11 @@ import { parseDuration } from "../domain/duration.ts";
 import type { Command, PortMapping } from "../domain/model.ts";
 
 const describe = (value: unknown): string =>
-  value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "object"
+  value === null
+    ? "null"
+    : Array.isArray(value)
+    ? "a list"
+    : typeof value === "object"
     ? "a table"
     : `${typeof value} ${JSON.stringify(value)}`;
 

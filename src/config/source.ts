@@ -79,7 +79,9 @@ function parseYamlSource(
       const part = path[i];
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(part));
+        const pair = node.items.find((p) =>
+          isScalar(p.key) && String(p.key.value) === String(part)
+        );
         if (!pair) return best;
         if (last && options?.key) return positionOf(pair.key) ?? best;
         node = pair.value;
@@ -156,7 +158,9 @@ function scanTomlPositions(text: string): Map<string, LineCol> {
       arrayCounts.set(key, index + 1);
       prefix = [...name, index];
       positions.set(formatPath(prefix), { line: i + 1, column: header[1].length + 1 });
-      if (index === 0) positions.set(formatPath(name), { line: i + 1, column: header[1].length + 1 });
+      if (index === 0) {
+        positions.set(formatPath(name), { line: i + 1, column: header[1].length + 1 });
+      }
       continue;
     }
     const table = /^(\s*)\[\s*([^\]]+?)\s*\]/.exec(line);

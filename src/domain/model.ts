@@ -46,10 +46,9 @@ export interface HttpProbe {
   readonly headers: Readonly<Record<string, string>>;
   readonly expectStatus: readonly number[];
 }
-/** A TCP probe: ready when `host:port` accepts a connection. */
+/** A TCP probe: ready when `host:port` accepts a connection (may use `${ORCH_REPLICA}`). */
 export interface TcpProbe {
-  readonly host: string;
-  readonly port: number;
+  readonly address: string;
 }
 /** A command probe: ready when the command exits 0 within the probe timeout. */
 export interface CmdProbe {

@@ -34,7 +34,11 @@ export interface TranslatedFormat {
 export function detectFormat(syntax: "yaml" | "toml", data: unknown): TranslatedFormat | undefined {
   if (syntax !== "toml" || data === null || typeof data !== "object") return undefined;
   if ("task" in data) {
-    return { name: "orchestrate-toml", schema: orchestrateTomlSchema, translate: translateOrchestrateToml };
+    return {
+      name: "orchestrate-toml",
+      schema: orchestrateTomlSchema,
+      translate: translateOrchestrateToml,
+    };
   }
   if ("services" in data && Array.isArray((data as { services: unknown }).services)) {
     return { name: "services-toml", schema: servicesTomlSchema, translate: translateServicesToml };

@@ -59,12 +59,16 @@ export function translateOrchestrateToml(data: OrchestrateToml): Translation {
     if (field === undefined) return ["task", i];
     const tomlField = FIELD_NAMES[String(field)];
     if (!tomlField) return ["task", i];
-    return field === "dependsOn" ? ["task", i, tomlField, ...path.slice(3, 4)] : ["task", i, tomlField];
+    return field === "dependsOn"
+      ? ["task", i, tomlField, ...path.slice(3, 4)]
+      : ["task", i, tomlField];
   };
   return {
     stackFile: {
       version: "0.1",
-      ...(data.defaults?.workdir !== undefined ? { defaults: { workdir: data.defaults.workdir } } : {}),
+      ...(data.defaults?.workdir !== undefined
+        ? { defaults: { workdir: data.defaults.workdir } }
+        : {}),
       services,
     },
     translate,

@@ -1,0 +1,122 @@
+/**
+ * Commands that only read config: validate, config, graph, init.
+ *
+ * @module
+ */
+import { stringify as toYaml } from "yaml";
+import type { Stack } from "../domain/model.ts";
+import { formatHealthExpr } from "../domain/expression.ts";
+import { loadStack } from "../config/load.ts";
+import { preflight } from "../config/preflight.ts";
+import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
+import { UsageError } from "../domain/errors.ts";
+import type { CliIO } from "./io.ts";
+import { graphDot, graphJson, graphMermaid, graphText } from "./graph.ts";
+import { colorEnabled, makeStyle } from "./style.ts";
+
+function styleFor(io: CliIO) {
+  return makeStyle(io.isTerminal && colorEnabled({ isTerminal: () => io.isTerminal }));
+}
+
+function load(io: CliIO, files: readonly string[]) {
+  return loadStack(files, { cwd: io.cwd, env: io.env });
+}
+
+/** `orch validate`: exit 0 when valid; preflight findings are warnings unless `strict`. */
+export async function validateCommand(
+  io: CliIO,
+  files: readonly string[],
+  options: { strict?: boolean; quiet?: boolean },
+): Promise<number> {
+  const { stack, files: used } = await load(io, files);
+  const style = styleFor(io);
+  const findings = await preflight(stack);
+  for (const f of findings) {
+    io.err(
+      `${
+        options.strict ? style.red("error") : style.yellow("warning")
+      }: ${f.service}.${f.field}: ${f.message}\n`,
+    );
+  }
+  if (options.strict && findings.length > 0) return 2;
+  if (!options.quiet) {
+    const count = Object.keys(stack.services).length;
+    io.out(
+      `${style.green("valid")}: ${used.join(", ")} (stack ${stack.name}, ${count} service${
+        count === 1 ? "" : "s"
+      })\n`,
+    );
+  }
+  return 0;
+}
+
+/** The model as plain data for printing: Infinity as "unlimited", expressions as text. */
+export function printable(stack: Stack): unknown {
+  return JSON.parse(JSON.stringify(stack, (key, value) => {
+    if (value === Infinity) return "unlimited";
+    if (key === "expression" && value && typeof value === "object") return formatHealthExpr(value);
+    return value;
+  }));
+}
+
+/** `orch config`: the normalized model. */
+export async function configCommand(
+  io: CliIO,
+  files: readonly string[],
+  options: { json?: boolean; yaml?: boolean },
+): Promise<number> {
+  const { stack } = await load(io, files);
+  const data = printable(stack);
+  io.out(options.json ? `${JSON.stringify(data, null, 2)}\n` : toYaml(data));
+  return 0;
+}
+
+/** `orch graph`. */
+export async function graphCommand(
+  io: CliIO,
+  files: readonly string[],
+  options: { dot?: boolean; mermaid?: boolean; json?: boolean },
+): Promise<number> {
+  const chosen = [options.dot, options.mermaid, options.json].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError("choose one of --dot, --mermaid, --json");
+  const { stack } = await load(io, files);
+  const text = options.dot
+    ? graphDot(stack)
+    : options.mermaid
+    ? graphMermaid(stack)
+    : options.json
+    ? graphJson(stack)
+    : graphText(stack, styleFor(io));
+  io.out(`${text}\n`);
+  return 0;
+}
+
+/** `orch init`: writes a commented sample, never over an existing file. */
+export async function initCommand(
+  io: CliIO,
+  options: { toml?: boolean; file?: string; force?: boolean },
+): Promise<number> {
+  const name = options.file ?? (options.toml ? "orchestrate.toml" : "orch.yaml");
+  const path = name.startsWith("/") ? name : `${io.cwd}/${name}`;
+  try {
+    await Deno.writeTextFile(path, options.toml ? SAMPLE_TOML : SAMPLE_YAML, {
+      createNew: !options.force,
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new UsageError(`${name} already exists (use --force to overwrite it)`);
+    }
+    throw error;
+  }
+  io.out(`wrote ${name}; run it with: orch up -f ${name}\n`);
+  return 0;
+}
+
+/** `orch --sample-toml`. */
+export function sampleTomlCommand(io: CliIO): number {
+  io.out(SAMPLE_TOML);
+  return 0;
+}
+
+/** `orch init` YAML sample, for tests. */
+export { SAMPLE_YAML };

@@ -1,0 +1,125 @@
+/**
+ * The plain output of `orch up` without a TUI: the merged log stream as coloured `service | line`, orch's
+ * own events among them, or NDJSON with `--json`. Writes are asynchronous and batched, so a slow
+ * terminal or pipe never blocks a service: the subscription skips ahead instead.
+ *
+ * @module
+ */
+import type { LogRecord } from "../domain/log.ts";
+import { toNdjson } from "../domain/log.ts";
+import type { EngineEvent } from "../domain/state.ts";
+import { describeExit } from "../domain/state.ts";
+import type { Style } from "./style.ts";
+
+const encoder = new TextEncoder();
+
+/** A queue of text written to a stream by one async loop. */
+export class AsyncWriter {
+  #chunks: string[] = [];
+  #running: Promise<void> | undefined;
+  constructor(readonly stream: { write(p: Uint8Array): Promise<number> }) {}
+
+  write(text: string): void {
+    this.#chunks.push(text);
+    this.#running ??= this.#loop();
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#chunks.length > 0) {
+      const bytes = encoder.encode(this.#chunks.join(""));
+      this.#chunks = [];
+      let offset = 0;
+      try {
+        while (offset < bytes.length) offset += await this.stream.write(bytes.subarray(offset));
+      } catch {
+        this.#chunks = [];
+        break;
+      }
+    }
+    this.#running = undefined;
+  }
+
+  /** Resolves when everything queued is written. */
+  async drain(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+}
+
+/** Formats records and events as lines for a person. */
+export class LinePrinter {
+  readonly #style: Style;
+  readonly #width: number;
+  readonly #colors = new Map<string, number>();
+  readonly #json: boolean;
+
+  constructor(services: readonly string[], style: Style, options: { json?: boolean } = {}) {
+    this.#style = style;
+    this.#json = options.json ?? false;
+    this.#width = Math.max(4, ...services.map((s) => s.length + 2));
+    services.forEach((s, i) => this.#colors.set(s, i));
+  }
+
+  #prefix(service: string, replica: number, multi: boolean): string {
+    const name = multi ? `${service}.${replica}` : service;
+    return this.#style.pick(this.#colors.get(service) ?? 0, name.padEnd(this.#width)) +
+      this.#style.dim("| ");
+  }
+
+  /** A line of orch's own. */
+  note(text: string): string {
+    return this.#json
+      ? `${JSON.stringify({ event: "note", ts: new Date().toISOString(), message: text })}\n`
+      : `${this.#style.dim("orch".padEnd(this.#width) + "| ")}${text}\n`;
+  }
+
+  /** One log record as a line. */
+  record(record: LogRecord, multi: boolean): string {
+    if (this.#json) return `${toNdjson(record)}\n`;
+    const msg = record.stream === "orch" ? this.#style.yellow(record.msg) : record.msg;
+    return `${this.#prefix(record.service, record.replica, multi)}${msg}\n`;
+  }
+
+  /** One engine event as a line, or "" for events not shown. */
+  event(event: EngineEvent, multi: (service: string) => boolean): string {
+    if (this.#json) {
+      return event.type === "probe" && event.outcome === "ok"
+        ? ""
+        : `${
+          JSON.stringify({ event: event.type, ...event, ts: new Date(event.ts).toISOString() })
+        }\n`;
+    }
+    const s = this.#style;
+    const orch = s.dim("orch".padEnd(this.#width) + "| ");
+    switch (event.type) {
+      case "state": {
+        const who = multi(event.service) ? `${event.service}.${event.replica}` : event.service;
+        const colour = event.state === "ready" || event.state === "completed"
+          ? s.green
+          : event.state === "failed"
+          ? s.red
+          : event.state === "backoff"
+          ? s.yellow
+          : s.dim;
+        if (event.state === "waiting" && event.message.startsWith("blocked")) return "";
+        const message = event.message && event.message !== event.state
+          ? ` ${s.dim(`(${event.message})`)}`
+          : "";
+        return `${orch}${who} ${colour(event.state)}${message}\n`;
+      }
+      case "exited":
+        return "";
+      case "probe":
+        return "";
+      case "dropped":
+        return `${orch}${
+          s.yellow(
+            `output too fast: ${event.count} lines skipped on screen (all are in .orch/logs)`,
+          )
+        }\n`;
+      case "stack":
+        return event.message ? `${orch}${s.bold(`stack ${event.phase}: ${event.message}`)}\n` : "";
+    }
+  }
+}
+
+export { describeExit };

@@ -1,0 +1,135 @@
+/**
+ * Preflight: the checks that touch the machine, kept apart from validation. Commands on PATH or
+ * absolute, scripts, env files, work and log directories, users and groups.
+ *
+ * @module
+ */
+import type { Command, Service, Stack } from "../domain/model.ts";
+
+/** One preflight finding, by service and field. */
+export interface PreflightIssue {
+  readonly service: string;
+  readonly field: string;
+  readonly message: string;
+}
+
+/** Finds an executable on PATH (or checks an explicit path). */
+export async function which(
+  name: string,
+  path = Deno.env.get("PATH") ?? "",
+): Promise<string | undefined> {
+  const candidates = name.includes("/")
+    ? [name]
+    : path.split(":").filter(Boolean).map((d) => `${d}/${name}`);
+  for (const candidate of candidates) {
+    try {
+      const info = await Deno.stat(candidate);
+      if (info.isFile && info.mode !== null && (info.mode & 0o111) !== 0) return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+async function exists(path: string, kind: "file" | "dir"): Promise<boolean> {
+  try {
+    const info = await Deno.stat(path);
+    return kind === "file" ? info.isFile : info.isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads `name:x:uid:gid:...` lines of /etc/passwd or /etc/group into name -> [id, primary gid]. */
+export async function readIdFile(path: string): Promise<Map<string, [number, number]>> {
+  const out = new Map<string, [number, number]>();
+  try {
+    for (const line of (await Deno.readTextFile(path)).split("\n")) {
+      const [name, , id, gid] = line.split(":");
+      if (name && id !== undefined) out.set(name, [Number(id), Number(gid)]);
+    }
+  } catch {
+    // no such file: nothing is known
+  }
+  return out;
+}
+
+async function checkCommand(
+  command: Command,
+  workdir: string,
+  field: string,
+  service: string,
+  issues: PreflightIssue[],
+): Promise<void> {
+  const program = "exec" in command ? command.exec[0] : "sh";
+  const resolved = program.startsWith("./") || program.startsWith("../")
+    ? `${workdir}/${program}`
+    : program;
+  if (!(await which(resolved))) {
+    issues.push({
+      service,
+      field,
+      message: program.includes("/")
+        ? `"${program}" does not exist or is not executable`
+        : `"${program}" is not on PATH`,
+    });
+  }
+}
+
+/** Runs every preflight check of a stack's enabled process services. */
+export async function preflight(stack: Stack): Promise<PreflightIssue[]> {
+  const issues: PreflightIssue[] = [];
+  const users = await readIdFile("/etc/passwd");
+  const groups = await readIdFile("/etc/group");
+  const check = async (svc: Service) => {
+    if (!svc.enabled) return;
+    for (const file of svc.envFiles) {
+      if (!(await exists(file, "file"))) {
+        issues.push({ service: svc.name, field: "envFromFile", message: `${file} does not exist` });
+      }
+    }
+    if (svc.runtime !== "process") return;
+    if (!(await exists(svc.workdir, "dir"))) {
+      issues.push({
+        service: svc.name,
+        field: "workdir",
+        message: `${svc.workdir} is not a directory`,
+      });
+    }
+    if (svc.command) await checkCommand(svc.command, svc.workdir, "command", svc.name, issues);
+    if (svc.preScript) {
+      await checkCommand(svc.preScript.command, svc.workdir, "preScript", svc.name, issues);
+    }
+    if (svc.postScript) {
+      await checkCommand(svc.postScript.command, svc.workdir, "postScript", svc.name, issues);
+    }
+    if (svc.logFile) {
+      const dir = svc.logFile.slice(0, svc.logFile.lastIndexOf("/")) || "/";
+      if (!(await exists(dir, "dir"))) {
+        issues.push({
+          service: svc.name,
+          field: "logFile",
+          message: `directory ${dir} does not exist`,
+        });
+      }
+    }
+    if (svc.user !== undefined && !/^\d+$/.test(svc.user) && !users.has(svc.user)) {
+      issues.push({
+        service: svc.name,
+        field: "user",
+        message: `user "${svc.user}" does not exist`,
+      });
+    }
+    if (svc.group !== undefined && !/^\d+$/.test(svc.group) && !groups.has(svc.group)) {
+      issues.push({
+        service: svc.name,
+        field: "group",
+        message: `group "${svc.group}" does not exist`,
+      });
+    }
+  };
+  await Promise.all(Object.values(stack.services).map(check));
+  const order = Object.keys(stack.services);
+  return issues.sort((a, b) => order.indexOf(a.service) - order.indexOf(b.service));
+}

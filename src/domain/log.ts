@@ -1,0 +1,42 @@
+/**
+ * Log records: one per line a service writes, plus orch's own meta-records.
+ *
+ * @module
+ */
+
+/** Levels, lowest first. */
+export const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+/** A log level. */
+export type Level = typeof LEVELS[number];
+
+/** One line of output, structured. Persisted as one NDJSON line. */
+export interface LogRecord {
+  /** Milliseconds since the epoch. */
+  readonly ts: number;
+  /** Position in the stack's log, increasing by one. */
+  readonly seq: number;
+  readonly service: string;
+  readonly replica: number;
+  /** Where it came from; `orch` for meta-records such as dropped-line notices. */
+  readonly stream: "stdout" | "stderr" | "orch";
+  readonly level: Level;
+  readonly msg: string;
+}
+
+/** The record as persisted: `ts` as an ISO string. */
+export function toNdjson(record: LogRecord): string {
+  return JSON.stringify({
+    ts: new Date(record.ts).toISOString(),
+    seq: record.seq,
+    service: record.service,
+    replica: record.replica,
+    stream: record.stream,
+    level: record.level,
+    msg: record.msg,
+  });
+}
+
+/** Whether `level` is at least `min`. */
+export function atLeast(level: Level, min: Level): boolean {
+  return LEVELS.indexOf(level) >= LEVELS.indexOf(min);
+}

@@ -1,0 +1,108 @@
+/**
+ * The engine's ports: what it needs from runtimes, command runners, clocks and sinks. Declared here by
+ * their user; adapters in `src/runtime/` and `src/probe/` implement them.
+ *
+ * @module
+ */
+import type { Command, Service } from "../domain/model.ts";
+import type { ExitStatus } from "../domain/state.ts";
+
+/** What a runtime needs to start one instance. */
+export interface InstanceSpec {
+  /** The service with per-instance variables already expanded. */
+  readonly service: Service;
+  readonly replica: number;
+  /** Unique id of this instance in this stack, e.g. `api.1`. */
+  readonly instance: string;
+  readonly stack: string;
+  /** The full environment of the instance (orch's variables included). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** A running instance. */
+export interface Handle {
+  /** Process id (process runtime) or undefined. */
+  readonly pid: number | undefined;
+  /** Runtime-specific id: the pid, or a container id. */
+  readonly id: string;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  /** Writes to the instance's stdin. */
+  write(data: Uint8Array): Promise<void>;
+  /** Sends `signal`, then kills everything left after `timeoutMs`. Resolves once all is gone. */
+  stop(options: { signal: string; timeoutMs: number }): Promise<ExitStatus>;
+  /** Kills at once, every process of the instance. */
+  kill(): void;
+  readonly exited: Promise<ExitStatus>;
+}
+
+/** Starts instances: one per runtime kind. */
+export interface Runtime {
+  start(spec: InstanceSpec, options: { signal?: AbortSignal }): Promise<Handle>;
+  /** Releases what the runtime holds (helpers, connections). */
+  close?(): Promise<void>;
+}
+
+/** The result of running a command to completion. */
+export interface CommandResult {
+  readonly code: number | null;
+  readonly output: string;
+  readonly timedOut: boolean;
+  /** Set when the command could not be run at all (not found, bad directory). */
+  readonly error?: string;
+}
+
+/** Runs short commands: probes and hooks. */
+export interface CommandRunner {
+  run(
+    command: Command,
+    options: {
+      readonly cwd: string;
+      readonly env: Readonly<Record<string, string>>;
+      readonly timeoutMs: number;
+      readonly signal?: AbortSignal;
+    },
+  ): Promise<CommandResult>;
+}
+
+/** Time, injectable for tests. */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` after `ms`; returns a cancel function. */
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(ms, fn) {
+    const id = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(id);
+  },
+};
+
+/** What a probe found, and how long it took. A probe that could not run is an `error`, not a `fail`. */
+export interface ProbeResult {
+  readonly outcome: "ok" | "fail" | "error";
+  readonly detail: string;
+  readonly latencyMs: number;
+}
+
+/** One check to make, per-instance variables expanded. */
+export type ProbeTarget =
+  | { readonly kind: "http"; readonly probe: import("../domain/model.ts").HttpProbe }
+  | { readonly kind: "tcp"; readonly probe: import("../domain/model.ts").TcpProbe }
+  | {
+    readonly kind: "cmd";
+    readonly probe: import("../domain/model.ts").CmdProbe;
+    readonly cwd: string;
+    readonly env: Readonly<Record<string, string>>;
+  };
+
+/** Runs polled probes (http, tcp, cmd). Log probes are driven by the log stream. */
+export interface Prober {
+  check(
+    target: ProbeTarget,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ProbeResult>;
+}

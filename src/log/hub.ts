@@ -1,0 +1,239 @@
+/**
+ * The log hub: every line becomes a record with a sequence number; records go to a bounded ring per
+ * service (for the UI and API), to the persisted NDJSON file (nothing lost), to per-service plain-text
+ * files, and to subscribers whose bounded queues skip ahead with a `dropped N lines` meta-record when
+ * they fall behind. Nothing here ever blocks the pipe of a child.
+ *
+ * @module
+ */
+import { type Level, type LogRecord, toNdjson } from "../domain/log.ts";
+import { RotatingFile, type RotatingFileOptions } from "./file_sink.ts";
+import { detectLevel } from "./level.ts";
+
+/** Options of the hub. */
+export interface LogHubOptions {
+  /** Lines kept in memory per service. */
+  readonly ringSize?: number;
+  /** Persist every record here as NDJSON (rotated). */
+  readonly ndjsonPath?: string;
+  readonly rotation?: RotatingFileOptions;
+  readonly now?: () => number;
+  /** Called when a subscriber skipped lines. */
+  readonly onDropped?: (consumer: string, count: number) => void;
+}
+
+/** A filter for reading and following logs. */
+export interface LogFilter {
+  readonly services?: readonly string[];
+  readonly minLevel?: Level;
+  readonly since?: number;
+}
+
+function matches(record: LogRecord, filter: LogFilter | undefined): boolean {
+  if (!filter) return true;
+  if (filter.services && filter.services.length > 0 && !filter.services.includes(record.service)) {
+    return false;
+  }
+  if (filter.since !== undefined && record.ts < filter.since) return false;
+  if (filter.minLevel) {
+    const order = ["trace", "debug", "info", "warn", "error", "fatal"];
+    if (order.indexOf(record.level) < order.indexOf(filter.minLevel)) return false;
+  }
+  return true;
+}
+
+/** A bounded ring of records. */
+class Ring {
+  readonly #items: (LogRecord | undefined)[];
+  #next = 0;
+  #count = 0;
+  constructor(size: number) {
+    this.#items = new Array(size);
+  }
+  push(record: LogRecord): void {
+    this.#items[this.#next] = record;
+    this.#next = (this.#next + 1) % this.#items.length;
+    this.#count = Math.min(this.#count + 1, this.#items.length);
+  }
+  toArray(): LogRecord[] {
+    const out: LogRecord[] = [];
+    const start = (this.#next - this.#count + this.#items.length) % this.#items.length;
+    for (let i = 0; i < this.#count; i++) {
+      out.push(this.#items[(start + i) % this.#items.length]!);
+    }
+    return out;
+  }
+}
+
+/** A subscription: an async iterator of records, closed with `close()`. */
+export interface LogSubscription extends AsyncIterable<LogRecord> {
+  close(): void;
+}
+
+class Subscriber implements LogSubscription {
+  readonly #queue: LogRecord[] = [];
+  #dropped = 0;
+  #waiter: (() => void) | undefined;
+  #closed = false;
+  constructor(
+    readonly name: string,
+    readonly filter: LogFilter | undefined,
+    readonly capacity: number,
+    readonly onClose: (s: Subscriber) => void,
+    readonly onDropped: (count: number) => void,
+    readonly now: () => number,
+  ) {}
+
+  offer(record: LogRecord): void {
+    if (this.#closed || !matches(record, this.filter)) return;
+    if (this.#queue.length >= this.capacity) {
+      this.#queue.shift();
+      this.#dropped++;
+    }
+    this.#queue.push(record);
+    this.#waiter?.();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.onClose(this);
+    this.#waiter?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<LogRecord> {
+    try {
+      while (true) {
+        if (this.#dropped > 0) {
+          const count = this.#dropped;
+          this.#dropped = 0;
+          this.onDropped(count);
+          const first = this.#queue[0];
+          yield {
+            ts: this.now(),
+            seq: first ? first.seq - 1 : 0,
+            service: first?.service ?? "orch",
+            replica: first?.replica ?? 0,
+            stream: "orch",
+            level: "warn",
+            msg: `dropped ${count} lines`,
+          };
+        }
+        const next = this.#queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        if (this.#closed) return;
+        await new Promise<void>((resolve) => (this.#waiter = resolve));
+        this.#waiter = undefined;
+      }
+    } finally {
+      if (!this.#closed) this.close();
+    }
+  }
+}
+
+/** Collects, stores and fans out log records. */
+export class LogHub {
+  readonly #rings = new Map<string, Ring>();
+  readonly #subscribers = new Set<Subscriber>();
+  readonly #files = new Map<string, RotatingFile>();
+  readonly #ndjson: RotatingFile | undefined;
+  readonly #ringSize: number;
+  readonly #now: () => number;
+  readonly #onDropped: ((consumer: string, count: number) => void) | undefined;
+  readonly #lineListeners = new Set<(record: LogRecord) => void>();
+  #seq = 0;
+
+  constructor(options: LogHubOptions = {}) {
+    this.#ringSize = options.ringSize ?? 5000;
+    this.#now = options.now ?? Date.now;
+    this.#onDropped = options.onDropped;
+    this.#ndjson = options.ndjsonPath
+      ? new RotatingFile(options.ndjsonPath, options.rotation ?? { maxBytes: 64 << 20, keep: 4 })
+      : undefined;
+  }
+
+  /** The last sequence number given out. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Also writes `service`'s lines, as plain text, to `path`. */
+  addPlainFile(service: string, path: string): void {
+    if (!this.#files.has(service)) {
+      this.#files.set(service, new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }));
+    }
+  }
+
+  /** Records one line a service wrote. */
+  line(service: string, replica: number, stream: "stdout" | "stderr", msg: string): LogRecord {
+    return this.append({
+      ts: this.#now(),
+      seq: 0,
+      service,
+      replica,
+      stream,
+      level: detectLevel(msg),
+      msg,
+    });
+  }
+
+  /** Records a record (its `seq` is assigned here). */
+  append(input: LogRecord): LogRecord {
+    const record = { ...input, seq: ++this.#seq };
+    let ring = this.#rings.get(record.service);
+    if (!ring) this.#rings.set(record.service, ring = new Ring(this.#ringSize));
+    ring.push(record);
+    this.#ndjson?.writeLine(toNdjson(record));
+    this.#files.get(record.service)?.writeLine(record.msg);
+    for (const listener of this.#lineListeners) listener(record);
+    for (const subscriber of this.#subscribers) subscriber.offer(record);
+    return record;
+  }
+
+  /** Synchronous listener for every record (log probes). Returns an unsubscribe function. */
+  onRecord(listener: (record: LogRecord) => void): () => void {
+    this.#lineListeners.add(listener);
+    return () => this.#lineListeners.delete(listener);
+  }
+
+  /** The records kept in memory, oldest first, filtered; at most `tail` of them. */
+  recent(filter?: LogFilter, tail?: number): LogRecord[] {
+    const services = filter?.services?.length ? filter.services : [...this.#rings.keys()];
+    const all = services.flatMap((s) => this.#rings.get(s)?.toArray() ?? [])
+      .filter((r) => matches(r, filter))
+      .sort((a, b) => a.seq - b.seq);
+    return tail === undefined ? all : all.slice(Math.max(0, all.length - tail));
+  }
+
+  /** Follows new records through a bounded queue. */
+  subscribe(
+    name: string,
+    options: { filter?: LogFilter; capacity?: number } = {},
+  ): LogSubscription {
+    const subscriber = new Subscriber(
+      name,
+      options.filter,
+      options.capacity ?? 10_000,
+      (s) => this.#subscribers.delete(s),
+      (count) => this.#onDropped?.(name, count),
+      this.#now,
+    );
+    this.#subscribers.add(subscriber);
+    return subscriber;
+  }
+
+  /** Flushes every file. */
+  flush(): void {
+    this.#ndjson?.flush();
+    for (const file of this.#files.values()) file.flush();
+  }
+
+  /** Flushes and closes files and subscriptions. */
+  close(): void {
+    for (const s of [...this.#subscribers]) s.close();
+    this.#ndjson?.close();
+    for (const file of this.#files.values()) file.close();
+  }
+}

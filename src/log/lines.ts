@@ -1,0 +1,53 @@
+/**
+ * Rebuilding whole lines from a byte stream: chunks are split on `\n` (a trailing `\r` is dropped),
+ * very long lines are cut into pieces of at most `maxLine` characters, and the tail is kept until the
+ * stream ends.
+ *
+ * @module
+ */
+
+/** Default longest line, in characters. */
+export const MAX_LINE = 16 * 1024;
+
+/** Reads `stream` to its end, calling `onLine` for each whole line. */
+export async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+  maxLine = MAX_LINE,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  const emit = (line: string) => {
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    onLine(line);
+  };
+  const drain = (text: string) => {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) break;
+      let line = text.slice(start, nl);
+      while (line.length > maxLine) {
+        emit(line.slice(0, maxLine));
+        line = line.slice(maxLine);
+      }
+      emit(line);
+      start = nl + 1;
+    }
+    let tail = text.slice(start);
+    while (tail.length > maxLine) {
+      emit(tail.slice(0, maxLine));
+      tail = tail.slice(maxLine);
+    }
+    return tail;
+  };
+  try {
+    for await (const chunk of stream) {
+      rest = drain(rest + decoder.decode(chunk, { stream: true }));
+    }
+  } catch {
+    // the pipe broke: keep what was read
+  }
+  rest = drain(rest + decoder.decode());
+  if (rest !== "") emit(rest);
+}
