@@ -187,6 +187,7 @@ export function transition(
         effects: s === "backoff" ? [{ type: "cancelBackoff" }] : [],
       };
     }
+    // deno-lint-ignore no-fallthrough -- every inner case returns
     case "down": {
       const wanted = { ...model, want: "down" as const, restartAfterStop: undefined };
       switch (s) {

@@ -66,6 +66,7 @@ export class GroupGuard {
     if (!this.#writer) return;
     await this.#pending;
     await this.#writer.close().catch(() => {});
+    this.#child?.ref();
     await this.#child?.status;
     this.#writer = undefined;
     this.#child = undefined;

@@ -114,7 +114,7 @@ export class ProcessRuntime implements Runtime, CommandRunner {
       ...argv.slice(1),
     ];
     try {
-      return new Deno.Command(full[0], {
+      const child = new Deno.Command(full[0], {
         args: full.slice(1),
         cwd,
         env: { ...env, [MARKER]: this.#project },
@@ -125,6 +125,9 @@ export class ProcessRuntime implements Runtime, CommandRunner {
         detached: true,
         ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
       }).spawn();
+      // A detached child does not keep the event loop alive by itself; orch waits for it.
+      child.ref();
+      return child;
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) throw new OrchError(`${cwd}: no such directory`);
       if (error instanceof Deno.errors.PermissionDenied && ids) {

@@ -1,0 +1,75 @@
+/**
+ * Test helpers: an event recorder that awaits conditions under one deadline (never sleeps to
+ * synchronise), and temporary directories.
+ *
+ * @module
+ */
+import type { EngineEvent } from "../domain/state.ts";
+
+/** Records engine events and resolves waits when a condition holds. */
+export class EventRecorder {
+  readonly events: EngineEvent[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  /** The sink to pass as the engine's `emit`. */
+  readonly emit = (event: EngineEvent): void => {
+    this.events.push(event);
+    for (const waiter of [...this.#waiters]) waiter();
+  };
+
+  /** Re-checks pending waits (for conditions on things other than events, such as log lines). */
+  poke(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  /** State events of a service, in order. */
+  states(service: string): string[] {
+    return this.events.flatMap((
+      e,
+    ) => (e.type === "state" && e.service === service ? [e.state] : []));
+  }
+
+  /** Resolves when `condition` holds, rejects after `timeoutMs` with `what` in the message. */
+  until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`));
+      }, timeoutMs);
+      const check = () => {
+        if (!condition()) return;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve();
+      };
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Resolves when an instance of `service` enters `state`. */
+  reached(service: string, state: string, timeoutMs?: number): Promise<void> {
+    return this.until(() => this.states(service).includes(state), `${service} ${state}`, timeoutMs);
+  }
+}
+
+/** A temporary directory removed on dispose. */
+export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "orch-test-" });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Whether a process exists (and is not a zombie). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
