@@ -8,7 +8,6 @@
 import type { LogRecord } from "../domain/log.ts";
 import { toNdjson } from "../domain/log.ts";
 import type { EngineEvent } from "../domain/state.ts";
-import { describeExit } from "../domain/state.ts";
 import type { Style } from "./style.ts";
 
 const encoder = new TextEncoder();
@@ -121,5 +120,3 @@ export class LinePrinter {
     }
   }
 }
-
-export { describeExit };

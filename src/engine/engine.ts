@@ -8,7 +8,7 @@ import { expandDeferred } from "../domain/deferred.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { topologicalLevels } from "../domain/graph.ts";
 import type { Command, Dependency, ProbeAlias, Service, Stack } from "../domain/model.ts";
-import { describeExit, type EngineEvent, type InstanceState, isAlive } from "../domain/state.ts";
+import { type EngineEvent, type InstanceState, isAlive } from "../domain/state.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
@@ -286,7 +286,7 @@ export class Engine {
     instance: Instance,
     which: "preScript" | "postScript",
     hook: NonNullable<Service["preScript"]>,
-  ): Promise<boolean> {
+  ): Promise<string | undefined> {
     const result = await this.#deps.runner.run(
       this.#expandCommand(hook.command, this.#vars(instance)),
       {
@@ -307,24 +307,20 @@ export class Engine {
         msg: `${which}: ${line}`,
       });
     }
-    if (!ok) {
-      this.#lastHookError = result.error ??
-        (result.timedOut
-          ? `timeout after ${formatDuration(hook.timeoutMs)}`
-          : `exit code ${result.code}`);
-    }
-    return ok;
+    if (ok) return undefined;
+    return result.error ??
+      (result.timedOut
+        ? `timeout after ${formatDuration(hook.timeoutMs)}`
+        : `exit code ${result.code}`);
   }
-  #lastHookError = "";
 
   async #spawn(instance: Instance): Promise<void> {
     const svc = instance.service;
     const runtime = this.#deps.runtimes[svc.runtime];
     try {
       if (!runtime) throw new Error(`the ${svc.runtime} runtime is not available`);
-      if (svc.preScript && !(await this.#runHook(instance, "preScript", svc.preScript))) {
-        throw new Error(`preScript failed: ${this.#lastHookError}`);
-      }
+      const hookError = svc.preScript && await this.#runHook(instance, "preScript", svc.preScript);
+      if (hookError) throw new Error(`preScript failed: ${hookError}`);
       const vars = this.#vars(instance);
       const service: Service = {
         ...svc,
@@ -497,16 +493,13 @@ export class Engine {
     const targets = this.#byService.get(dep.target) ?? [];
     const svc = this.stack.services[dep.target];
     if (targets.length === 0) return { ok: false, what: "has no replicas" };
-    const after = (t: number | undefined) => (t ?? 0) + (svc?.waitAfterMs ?? 0);
     let retryAt: number | undefined;
     const passes = (i: Instance): boolean => {
       const m = i.model;
       let since: number | undefined;
       if (dep.require === "completed") return m.state === "completed";
       if (dep.require === "ready") {
-        since = m.state === "ready"
-          ? Math.max(m.readyAt ?? 0, after(m.startedAt) - (svc?.waitAfterMs ?? 0))
-          : undefined;
+        since = m.state === "ready" ? m.readyAt ?? m.startedAt : undefined;
       } else {since = m.state === "running" || m.state === "ready" || m.state === "completed"
           ? m.startedAt
           : undefined;}
@@ -594,7 +587,6 @@ export class Engine {
 
   async #shutdown(options: { onWait?: (what: string) => void }): Promise<void> {
     const clock = this.#deps.clock;
-    clock.now();
     this.#deps.emit({
       type: "stack",
       ts: clock.now(),
@@ -665,7 +657,4 @@ export class Engine {
   get failure(): string | undefined {
     return this.#failure;
   }
-
-  /** Describes an exit for messages. */
-  static describeExit = describeExit;
 }
