@@ -113,8 +113,11 @@ export async function upCommand(
     engine.start();
     let outcome = await engine.idle();
     if (!stoppedBySignal) {
+      // The outcome seen when the stack settled names what failed or stayed blocked; the shutdown
+      // that follows stops the blocked ones and must not hide them.
       await engine.shutdown({ onWait: say });
-      outcome = await engine.idle();
+      const after = await engine.idle();
+      if (outcome.code === 0) outcome = after;
     }
     if (outcome.code !== 0) say(style.red(outcome.summary));
     else if (!stoppedBySignal) say(style.green(outcome.summary));

@@ -79,6 +79,9 @@ const ACTIVE: ReadonlySet<InstanceState> = new Set([
   "backoff",
 ]);
 
+/** How often a shutdown that waits says so again. */
+const NARRATE_EVERY_MS = 2_000;
+
 /** Runs one stack. */
 export class Engine {
   readonly stack: Stack;
@@ -521,8 +524,11 @@ export class Engine {
     else if (m.state === "running" && first.health) detail = first.health.describe();
     else if (m.message) detail = `${m.state}: ${m.message}`;
     else detail = m.state;
-    const what = m.state === "failed" ? "failed" : `not ${dep.require}`;
-    return { ok: false, what, detail: m.state === "failed" ? m.message : detail, retryAt };
+    if (m.state === "failed") return { ok: false, what: "failed", detail: m.message, retryAt };
+    if (m.state === "waiting" && m.message.startsWith("blocked: ")) {
+      return { ok: false, what: "blocked", detail: m.message.slice("blocked: ".length), retryAt };
+    }
+    return { ok: false, what: `not ${dep.require}`, detail, retryAt };
   }
 
   // ---- settling and shutdown ------------------------------------------------------------------
@@ -593,6 +599,7 @@ export class Engine {
       phase: "stopping",
       message: this.#failure ?? "",
     });
+    const deadline = clock.now() + this.stack.shutdownTimeoutMs;
     const cancelKill = clock.setTimer(this.stack.shutdownTimeoutMs, () => this.kill());
     const edges = new Map(
       Object.values(this.stack.services).map((s) => [s.name, s.dependsOn.map((d) => d.target)]),
@@ -602,15 +609,11 @@ export class Engine {
       const instances = level.flatMap((name) => this.#byService.get(name) ?? []);
       for (const instance of instances) this.#dispatch(instance, { type: "down" });
       const alive = instances.filter((i) => i.handle || isAlive(i.model.state));
-      if (alive.length > 0 && options.onWait) {
-        const longest = Math.max(...alive.map((i) => i.service.stop.timeoutMs));
-        options.onWait(
-          `waiting for ${alive.map((i) => i.id).join(", ")} to stop (SIGKILL after ${
-            formatDuration(longest)
-          })`,
-        );
-      }
+      const stopWatch = options.onWait && alive.length > 0
+        ? this.#narrateStop(alive, options.onWait, deadline)
+        : undefined;
       await Promise.all(alive.map((i) => this.#settled(i)));
+      stopWatch?.();
     }
     cancelKill();
     this.#cancelReevalTimer?.();
@@ -621,6 +624,39 @@ export class Engine {
       message: this.#failure ?? "",
     });
     this.#checkIdle();
+  }
+
+  /**
+   * Says what a shutdown level waits for and when it escalates, then again every few seconds with
+   * the time left, until the level is done (call the returned function).
+   */
+  #narrateStop(alive: Instance[], say: (what: string) => void, deadline: number): () => void {
+    const clock = this.#deps.clock;
+    const began = clock.now();
+    const escalation = (now: number) => {
+      const pending = alive.filter((i) => i.handle || isAlive(i.model.state));
+      const killAt = Math.min(
+        deadline,
+        began + Math.max(...pending.map((i) => i.service.stop.timeoutMs)),
+      );
+      const signals = [...new Set(pending.map((i) => i.service.stop.signal))].join("/");
+      const names = pending.map((i) => i.id).join(", ");
+      const left = killAt - now;
+      const by = killAt === deadline ? "the shutdown timeout" : "its stop timeout";
+      return left > 0
+        ? `${names} (${signals} sent; SIGKILL in ${
+          formatDuration(Math.ceil(left / 1000) * 1000)
+        }, ${by})`
+        : `${names} (SIGKILL sent)`;
+    };
+    say(`waiting for ${escalation(began)}`);
+    let cancel = () => {};
+    const tick = () => {
+      say(`still waiting for ${escalation(clock.now())}`);
+      cancel = clock.setTimer(NARRATE_EVERY_MS, tick);
+    };
+    cancel = clock.setTimer(NARRATE_EVERY_MS, tick);
+    return () => cancel();
   }
 
   #settled(instance: Instance): Promise<void> {

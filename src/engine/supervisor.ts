@@ -116,7 +116,7 @@ function afterCrash(
   if (!restartWanted) {
     return success
       ? same(enter(model, "stopped", now, { message: `exited (${reason})`, exit }))
-      : same(enter(model, "failed", now, { message: `failed: ${reason}`, exit }));
+      : same(enter(model, "failed", now, { message: reason, exit }));
   }
   const stable = model.startedAt !== undefined && now - model.startedAt >= restart.stableMs;
   const attempts = stable ? 0 : model.attempts;

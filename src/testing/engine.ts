@@ -6,7 +6,7 @@
  */
 import { loadStack } from "../config/load.ts";
 import { Engine } from "../engine/engine.ts";
-import { systemClock } from "../engine/ports.ts";
+import { type Clock, systemClock } from "../engine/ports.ts";
 import { LogHub } from "../log/hub.ts";
 import { createProber } from "../probe/mod.ts";
 import { ProcessRuntime } from "../runtime/process/runtime.ts";
@@ -20,11 +20,29 @@ export interface TestStack extends AsyncDisposable {
   readonly dir: string;
 }
 
+/** What a test may swap in. */
+export interface TestStackOptions {
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
 /** Writes `yaml` to a temporary project and builds an engine for it (not started). */
-export async function testStack(yaml: string): Promise<TestStack> {
+export async function testStack(yaml: string, options: TestStackOptions = {}): Promise<TestStack> {
   const dir = await Deno.makeTempDir({ prefix: "orch-engine-" });
   await Deno.writeTextFile(`${dir}/stack.yaml`, yaml);
-  const { stack } = await loadStack([`${dir}/stack.yaml`], { env: (n) => Deno.env.get(n) });
+  return await testStackFromFiles([`${dir}/stack.yaml`], { ...options, stateDir: dir });
+}
+
+/**
+ * Builds an engine for existing stack files (not started). Its state (logs, group file) goes to
+ * `stateDir`, a new temporary directory unless given; that directory is removed on dispose.
+ */
+export async function testStackFromFiles(
+  files: readonly string[],
+  options: TestStackOptions & { stateDir?: string } = {},
+): Promise<TestStack> {
+  const dir = options.stateDir ?? await Deno.makeTempDir({ prefix: "orch-engine-" });
+  const { stack } = await loadStack(files, { env: (n) => Deno.env.get(n) });
   const events = new EventRecorder();
   const logs = new LogHub({ ndjsonPath: `${dir}/.orch/logs/orch.ndjson` });
   logs.onRecord(() => events.poke());
@@ -33,7 +51,8 @@ export async function testStack(yaml: string): Promise<TestStack> {
     runtimes: { process: runtime },
     runner: runtime,
     prober: createProber(runtime),
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
+    random: options.random,
     logs,
     emit: events.emit,
     baseEnv: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },

@@ -108,10 +108,10 @@ Deno.test("orch up runs a stack of oneshots to the end: 0 when all succeed, 1 na
   );
   const bad = await orch(["up", "--no-tui"], dir.path);
   assertEquals(bad.code, 1);
-  assertMatch(bad.stdout, /bad failed: failed: exit code 5/);
+  assertMatch(bad.stdout, /bad failed: exit code 5/);
 });
 
-Deno.test("no process outlives a SIGKILLed orch, and the next up cleans leftovers", async () => {
+Deno.test("no process outlives a SIGKILLed orch", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(
     `${dir.path}/stack.yaml`,
@@ -144,4 +144,43 @@ Deno.test("no process outlives a SIGKILLed orch, and the next up cleans leftover
   const until = Date.now() + 10_000;
   while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   assert(gone(), "every service process and grandchild is gone after orch was SIGKILLed");
+});
+
+Deno.test("the next up kills what a crashed orch left, and only that", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/.orch`);
+  await Deno.writeTextFile(
+    `${dir.path}/stack.yaml`,
+    `services:\n  once: { kind: oneshot, command: "true" }\n`,
+  );
+  const spawn = (env: Record<string, string>) =>
+    new Deno.Command("sleep", {
+      args: ["300"],
+      detached: true,
+      env,
+      stdout: "null",
+      stderr: "null",
+    })
+      .spawn();
+  // One group carries this project's marker; the other is a stranger whose pgid was recorded too
+  // (as after pid reuse) and must be left alone.
+  const leftover = spawn({ ORCH_PROJECT: dir.path });
+  const stranger = spawn({ ORCH_PROJECT: "/somewhere/else" });
+  try {
+    await Deno.writeTextFile(`${dir.path}/.orch/pgids`, `${leftover.pid}\n${stranger.pid}\n`);
+    const up = await orch(["up", "--no-tui"], dir.path);
+    assertEquals(up.code, 0, up.stdout + up.stderr);
+    assertMatch(up.stdout, /killed 1 process\(es\) left by an earlier orch/);
+    assertEquals((await leftover.status).signal, "SIGKILL");
+    assert(processAlive(stranger.pid), "a process without the project's marker is left alone");
+  } finally {
+    try {
+      stranger.kill("SIGKILL");
+    } catch { /* gone */ }
+    await stranger.status;
+    try {
+      leftover.kill("SIGKILL");
+    } catch { /* gone */ }
+    await leftover.status;
+  }
 });

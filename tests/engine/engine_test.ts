@@ -123,12 +123,12 @@ services:
   assertEquals(api.message, "dependency db not ready after 400ms (probe tcp: connection refused)");
 });
 
-Deno.test("stop escalates from SIGTERM to SIGKILL for a group that ignores SIGTERM", async () => {
+Deno.test("stop escalates to SIGKILL for a group that ignores SIGTERM, counting down", async () => {
   await using t = await testStack(`
 services:
   stubborn:
     command: "trap '' TERM; sleep 30 & echo child $!; wait"
-    stop: { timeout: 300ms }
+    stop: { timeout: 2500ms }
 `);
   t.engine.start();
   await t.events.until(() => t.logs.recent({ services: ["stubborn"] }).length > 0, "child pid");
@@ -136,11 +136,17 @@ services:
   const leader = t.engine.status()[0].pid!;
   assert(processAlive(child) && processAlive(leader));
   const started = performance.now();
-  await t.engine.shutdown();
+  const said: string[] = [];
+  await t.engine.shutdown({ onWait: (what) => said.push(what) });
   const took = performance.now() - started;
   assert(!processAlive(leader), "the leader is gone");
   assert(!processAlive(child), "the grandchild is gone too");
-  assert(took >= 250, `it waited for the timeout (${took}ms)`);
+  assert(took >= 2400, `it waited for the timeout (${took}ms)`);
+  assertEquals(said[0], "waiting for stubborn (SIGTERM sent; SIGKILL in 3s, its stop timeout)");
+  assertMatch(
+    said[1] ?? "",
+    /^still waiting for stubborn \((SIGTERM sent; SIGKILL in 1s|SIGKILL sent)/,
+  );
   const exit = t.events.events.find((e) => e.type === "exited");
   assertEquals(exit?.type === "exited" && exit.exit.signal, "SIGKILL");
 });
@@ -212,7 +218,7 @@ services:
   t.engine.start();
   const outcome = await t.engine.idle();
   assertEquals(outcome.code, 1);
-  assertEquals(outcome.summary, `required service "critical" failed: failed: exit code 4`);
+  assertEquals(outcome.summary, `required service "critical" failed: exit code 4`);
   assertEquals(t.engine.status().find((s) => s.service === "other")?.state, "stopped");
 });
 

@@ -127,7 +127,7 @@ Deno.test("oneshots complete on success codes and fail otherwise under policy ne
     "completed",
   );
   const failed = run([...base, { type: "exited", exit: { code: 2, signal: null } }], ctx).model;
-  assertEquals([failed.state, failed.message], ["failed", "failed: exit code 2"]);
+  assertEquals([failed.state, failed.message], ["failed", "exit code 2"]);
 });
 
 Deno.test("down while starting stops the instance as soon as it is spawned", () => {
