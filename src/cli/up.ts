@@ -25,6 +25,8 @@ export interface UpOptions {
 }
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** Signals closer together than this count as one. */
+const SAME_SIGNAL_MS = 300;
 
 /** Runs the stack until it is stopped or nothing is left to run; returns the exit status. */
 export async function upCommand(
@@ -91,8 +93,13 @@ export async function upCommand(
   })();
 
   let signals = 0;
+  let firstSignalAt = 0;
   let stoppedBySignal = false;
   const onSignal = (signal: Deno.Signal) => {
+    // A terminal's Ctrl-C reaches the whole foreground group, and wrappers such as `deno task`
+    // forward it as well: copies within a moment of the first are the same keypress.
+    if (signals === 1 && performance.now() - firstSignalAt < SAME_SIGNAL_MS) return;
+    if (signals === 0) firstSignalAt = performance.now();
     signals++;
     stoppedBySignal = true;
     if (signals === 1) {

@@ -79,7 +79,9 @@ const ACTIVE: ReadonlySet<InstanceState> = new Set([
   "backoff",
 ]);
 
-/** How often a shutdown that waits says so again. */
+/** A shutdown level that takes longer than this says what it waits for, */
+const NARRATE_AFTER_MS = 1_000;
+/** and says it again this often. */
 const NARRATE_EVERY_MS = 2_000;
 
 /** Runs one stack. */
@@ -649,13 +651,14 @@ export class Engine {
         }, ${by})`
         : `${names} (SIGKILL sent)`;
     };
-    say(`waiting for ${escalation(began)}`);
     let cancel = () => {};
+    let first = true;
     const tick = () => {
-      say(`still waiting for ${escalation(clock.now())}`);
+      say(`${first ? "" : "still "}waiting for ${escalation(clock.now())}`);
+      first = false;
       cancel = clock.setTimer(NARRATE_EVERY_MS, tick);
     };
-    cancel = clock.setTimer(NARRATE_EVERY_MS, tick);
+    cancel = clock.setTimer(NARRATE_AFTER_MS, tick);
     return () => cancel();
   }
 
@@ -686,7 +689,10 @@ export class Engine {
   /** Kills every instance at once (a second Ctrl-C, or the shutdown timeout). */
   kill(): void {
     this.#killing = true;
-    for (const instance of this.#instances.values()) instance.handle?.kill();
+    for (const instance of this.#instances.values()) {
+      this.#dispatch(instance, { type: "down" });
+      instance.handle?.kill();
+    }
   }
 
   /** The failure that ended the run, if one did. */
