@@ -27,7 +27,7 @@ const ALLOWED: Record<string, string[]> = {
     "tui",
     "cli",
   ],
-  testing: ["domain", "config", "engine", "log", "probe", "runtime", "testing"],
+  testing: ["domain", "config", "engine", "log", "probe", "runtime", "cli", "testing"],
 };
 
 const root = new URL("../src/", import.meta.url).pathname;

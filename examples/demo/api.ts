@@ -1,5 +1,5 @@
 // An API in front of the db: /health answers 200 once it can reach the db.
-const port = Number(Deno.env.get("API_PORT") ?? 17002) + Number(Deno.env.get("ORCH_REPLICA") ?? 0);
+const port = Number(Deno.env.get("API_PORT") ?? 17020) + Number(Deno.env.get("ORCH_REPLICA") ?? 0);
 const dbPort = Number(Deno.env.get("DB_PORT") ?? 17001);
 async function db(command: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: dbPort });

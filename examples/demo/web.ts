@@ -1,6 +1,6 @@
 // A web front that calls the api.
 const port = Number(Deno.env.get("WEB_PORT") ?? 17010);
-const api = Deno.env.get("API_URL") ?? "http://127.0.0.1:17002";
+const api = Deno.env.get("API_URL") ?? "http://127.0.0.1:17020";
 Deno.serve({
   hostname: "127.0.0.1",
   port,

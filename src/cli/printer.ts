@@ -117,6 +117,14 @@ export class LinePrinter {
         }\n`;
       case "stack":
         return event.message ? `${orch}${s.bold(`stack ${event.phase}: ${event.message}`)}\n` : "";
+      case "rollout": {
+        const colour = event.phase === "done"
+          ? s.green
+          : event.phase === "failed" || event.phase === "rolledBack"
+          ? s.red
+          : s.dim;
+        return `${orch}${event.service} ${colour(`rollout ${event.phase}`)}: ${event.message}\n`;
+      }
     }
   }
 }

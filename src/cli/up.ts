@@ -1,20 +1,29 @@
 /**
- * `orch up` in the foreground: load, preflight, clean up after a crashed run, start the engine, print
- * the merged stream, and stop in order on SIGINT, SIGTERM or SIGHUP (a second one kills at once).
+ * `orch up`: load, preflight, claim the project's `.orch/`, clean up after a crashed run, start the
+ * engine and the control API, print the merged stream, and stop in order on SIGINT, SIGTERM, SIGHUP
+ * or `orch down` (a second signal kills at once). `-d` hands the run to a background orch.
  *
  * @module
  */
 import { loadStack } from "../config/load.ts";
-import { parseDotenv } from "../config/dotenv.ts";
 import { preflight } from "../config/preflight.ts";
-import { Engine } from "../engine/engine.ts";
-import { systemClock } from "../engine/ports.ts";
-import { LogHub } from "../log/hub.ts";
-import { createProber } from "../probe/mod.ts";
-import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import { formatDuration } from "../domain/duration.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
+import { VERSION } from "../version.ts";
+import { assemble } from "./assemble.ts";
+import { upDetached } from "./daemon.ts";
 import type { CliIO } from "./io.ts";
 import { AsyncWriter, LinePrinter } from "./printer.ts";
+import { EventBus, makeController, serveApi } from "./serve.ts";
+import {
+  claim,
+  dirOf,
+  loadTokens,
+  removeRunFiles,
+  type RunFile,
+  socketPathFor,
+  stateDir,
+} from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
 
 /** Options of `orch up`. */
@@ -22,6 +31,16 @@ export interface UpOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
+  /** Run in the background and return once started. */
+  readonly detach?: boolean;
+  /** With `detach`: return once everything is ready, or fail naming what is not. */
+  readonly wait?: boolean;
+  readonly timeout?: string;
+  /** Also serve the API on this TCP address, with tokens. */
+  readonly listen?: string;
+  readonly token?: string;
+  /** Internal: this process is the background orch started by `up -d`. */
+  readonly daemonChild?: boolean;
 }
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -34,8 +53,15 @@ export async function upCommand(
   files: readonly string[],
   options: UpOptions,
 ): Promise<number> {
-  const { stack } = await loadStack(files, { cwd: io.cwd, env: io.env });
-  const style = makeStyle(options.color !== false && !options.json && colorEnabled());
+  if (options.detach) return await upDetached(io, files, options);
+  const startedAt = Date.now();
+  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
+  const { stack } = loaded;
+  const project = dirOf(loaded.files[0]);
+  const dir = stateDir(project);
+  const style = makeStyle(
+    options.color !== false && !options.json && !options.daemonChild && colorEnabled(),
+  );
   const out = new AsyncWriter(Deno.stdout);
 
   const services = Object.keys(stack.services);
@@ -45,45 +71,81 @@ export async function upCommand(
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
 
-  const stateDir = `${stack.workdir}/.orch`;
-  await Deno.mkdir(`${stateDir}/logs`, { recursive: true });
-  const groupFile = `${stateDir}/pgids`;
-  const leftovers = killLeftovers(groupFile, stack.workdir);
+  const socket = await socketPathFor(project, io.env);
+  const baseRun: RunFile = {
+    pid: Deno.pid,
+    socket,
+    startedAt,
+    version: VERSION,
+    stack: stack.name,
+    files: loaded.files,
+  };
+  await claim(project, baseRun);
+  await Deno.mkdir(`${dir}/logs`, { recursive: true });
+  const leftovers = killLeftovers(`${dir}/pgids`, project);
   if (leftovers.length > 0) {
     say(`killed ${leftovers.length} process(es) left by an earlier orch that did not stop cleanly`);
   }
 
   const multi = (name: string) => (stack.services[name]?.replicas ?? 1) > 1;
-  const logs = new LogHub({
-    ndjsonPath: `${stateDir}/logs/orch.ndjson`,
-    onDropped: (_consumer, count) =>
-      out.write(
-        printer.event({ type: "dropped", ts: Date.now(), consumer: "terminal", count }, multi),
-      ),
-  });
-  for (const svc of Object.values(stack.services)) {
-    if (svc.logFile) logs.addPlainFile(svc.name, svc.logFile);
-  }
-  const runtime = new ProcessRuntime({ project: stack.workdir, groupFile });
-  const engine = new Engine(stack, {
-    runtimes: { process: runtime },
-    runner: runtime,
-    prober: createProber(runtime),
-    clock: systemClock,
-    logs,
+  const bus = new EventBus();
+  const parts = assemble(stack, {
+    project,
+    stateDir: dir,
+    baseEnv: Deno.env.toObject(),
+    onDropped: (consumer, count) => {
+      if (consumer === "terminal") {
+        out.write(printer.event({ type: "dropped", ts: Date.now(), consumer, count }, multi));
+      }
+    },
     emit: (event) => {
+      bus.publish(event);
       const line = printer.event(event, multi);
       if (line) out.write(line);
     },
-    baseEnv: Deno.env.toObject(),
-    readEnvFile: (path) => {
-      try {
-        return parseDotenv(Deno.readTextFileSync(path)).vars;
-      } catch {
-        return {};
-      }
-    },
   });
+  const { engine, logs } = parts;
+
+  let stoppedBySignal = false;
+  const stop = (why: string, timeoutMs?: number) => {
+    if (engine.stopping) return;
+    say(why);
+    void engine.shutdown({ onWait: say, timeoutMs });
+  };
+  const controller = makeController({
+    engine,
+    logs,
+    project,
+    files: loaded.files,
+    startedAt,
+    env: io.env,
+    shutdown: (timeoutMs) => {
+      stoppedBySignal = true;
+      stop(
+        `shutdown requested${
+          timeoutMs !== undefined ? ` (timeout ${formatDuration(timeoutMs)})` : ""
+        }`,
+        timeoutMs,
+      );
+    },
+  }, bus);
+  const tokens = options.listen ? await loadTokens(project, options.token) : undefined;
+  let server;
+  try {
+    server = await serveApi(controller, { socket, listen: options.listen, tokens });
+  } catch (error) {
+    removeRunFiles(project, baseRun);
+    await parts.close();
+    throw error;
+  }
+  const run: RunFile = { ...baseRun, ...(server.listen ? { listen: server.listen } : {}) };
+  await Deno.writeTextFile(`${dir}/orch.json.tmp`, JSON.stringify(run, null, 2) + "\n", {
+    mode: 0o600,
+  });
+  await Deno.rename(`${dir}/orch.json.tmp`, `${dir}/orch.json`);
+  if (server.listen) {
+    say(`control API on http://${server.listen} (tokens in ${tokens!.file})`);
+  }
 
   const subscription = logs.subscribe("terminal", { capacity: 20_000 });
   const printing = (async () => {
@@ -94,7 +156,6 @@ export async function upCommand(
 
   let signals = 0;
   let firstSignalAt = 0;
-  let stoppedBySignal = false;
   const onSignal = (signal: Deno.Signal) => {
     // A terminal's Ctrl-C reaches the whole foreground group, and wrappers such as `deno task`
     // forward it as well: copies within a moment of the first are the same keypress.
@@ -102,10 +163,8 @@ export async function upCommand(
     if (signals === 0) firstSignalAt = performance.now();
     signals++;
     stoppedBySignal = true;
-    if (signals === 1) {
-      say(`${signal}: stopping (again to kill at once)`);
-      void engine.shutdown({ onWait: say });
-    } else {
+    if (signals === 1) stop(`${signal}: stopping (again to kill at once)`);
+    else {
       say(`${signal}: killing every service now`);
       engine.kill();
     }
@@ -118,24 +177,32 @@ export async function upCommand(
 
   try {
     engine.start();
-    let outcome = await engine.idle();
-    if (!stoppedBySignal) {
-      // The outcome seen when the stack settled names what failed or stayed blocked; the shutdown
-      // that follows stops the blocked ones and must not hide them.
-      await engine.shutdown({ onWait: say });
-      const after = await engine.idle();
-      if (outcome.code === 0) outcome = after;
+    // In the background, orch stays until `orch down` (or a required service fails); in the
+    // foreground it also ends when nothing is left to run.
+    const stopped = engine.stopped.then(() => undefined);
+    let outcome = options.daemonChild
+      ? await stopped
+      : await Promise.race([engine.idle(), stopped]);
+    if (!engine.stopping) {
+      // The outcome seen when the stack settled names what failed or stayed blocked; the
+      // shutdown that follows stops the blocked ones and must not hide them.
+      void engine.shutdown({ onWait: say });
     }
+    await engine.stopped;
+    const after = await engine.idle();
+    if (!outcome || outcome.code === 0) outcome = after;
     if (outcome.code !== 0) say(style.red(outcome.summary));
     else if (!stoppedBySignal) say(style.green(outcome.summary));
     return stoppedBySignal && !engine.failure ? 0 : outcome.code;
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    bus.close();
     logs.flush();
     subscription.close();
     await printing;
-    await runtime.close();
-    logs.close();
+    await parts.close();
+    await server.close();
+    removeRunFiles(project, run);
     await out.drain();
   }
 }

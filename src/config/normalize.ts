@@ -190,10 +190,13 @@ export function normalizeStack(
         `${replicas} replicas is more than the limit of ${BUILTIN.maxReplicas}`,
       );
     }
+    // One replica at a time by default: stop one, start its replacement on the same index (so that
+    // ports derived from ORCH_REPLICA stay free). A surge must be asked for.
+    const given = svc.update?.maxUnavailable !== undefined || svc.update?.maxSurge !== undefined;
     const update = {
       strategy: svc.update?.strategy ?? "rolling",
-      maxUnavailable: svc.update?.maxUnavailable ?? 0,
-      maxSurge: svc.update?.maxSurge ?? 1,
+      maxUnavailable: svc.update?.maxUnavailable ?? (given ? 0 : 1),
+      maxSurge: svc.update?.maxSurge ?? 0,
     } as const;
     if (update.maxUnavailable === 0 && update.maxSurge === 0) {
       report(

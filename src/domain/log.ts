@@ -40,3 +40,21 @@ export function toNdjson(record: LogRecord): string {
 export function atLeast(level: Level, min: Level): boolean {
   return LEVELS.indexOf(level) >= LEVELS.indexOf(min);
 }
+
+/** Which records to read or follow. */
+export interface LogQuery {
+  /** Only these services (all when empty or absent). */
+  readonly services?: readonly string[];
+  readonly minLevel?: Level;
+  /** Only records at or after this time (ms since the epoch). */
+  readonly since?: number;
+}
+
+/** Whether a record passes a query. */
+export function matchesQuery(record: LogRecord, query: LogQuery | undefined): boolean {
+  if (!query) return true;
+  if (query.services?.length && !query.services.includes(record.service)) return false;
+  if (query.since !== undefined && record.ts < query.since) return false;
+  if (query.minLevel && !atLeast(record.level, query.minLevel)) return false;
+  return true;
+}

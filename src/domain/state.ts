@@ -106,8 +106,55 @@ export type EngineEvent =
     readonly count: number;
   }
   | {
+    readonly type: "rollout";
+    readonly ts: number;
+    readonly service: string;
+    readonly phase: RolloutPhase;
+    readonly message: string;
+  }
+  | {
     readonly type: "stack";
     readonly ts: number;
     readonly phase: "starting" | "running" | "stopping" | "stopped";
     readonly message: string;
   };
+
+/** Resource use of an instance's processes (its whole process group) or container. */
+export interface Usage {
+  /** CPU time used, user plus system, in seconds. */
+  readonly cpuSeconds: number;
+  /** Resident memory, in bytes. */
+  readonly rssBytes: number;
+}
+
+/** The last result of one probe of an instance. */
+export interface ProbeSnapshot {
+  readonly outcome: ProbeOutcome;
+  readonly detail: string;
+  readonly latencyMs: number;
+  readonly ts: number;
+}
+
+/** A read-only view of one instance, for status output, the API and the TUI. */
+export interface InstanceStatus {
+  readonly service: string;
+  readonly replica: number;
+  /** `api` for a single instance, `api.2` for a replica. */
+  readonly id: string;
+  readonly state: InstanceState;
+  readonly want: "up" | "down";
+  readonly pid: number | undefined;
+  readonly restarts: number;
+  readonly startedAt: number | undefined;
+  readonly readyAt: number | undefined;
+  /** When the instance entered its current state. */
+  readonly since: number;
+  readonly message: string;
+  /** Last result of each probe that ran. */
+  readonly probes: Readonly<Record<string, ProbeSnapshot>>;
+  /** Filled in when asked for (it reads /proc or the engine's stats). */
+  readonly usage?: Usage;
+}
+
+/** What a rolling update or a recreate reports as it goes. */
+export type RolloutPhase = "started" | "progress" | "done" | "failed" | "rolledBack";

@@ -8,8 +8,16 @@ import { expandDeferred } from "../domain/deferred.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { topologicalLevels } from "../domain/graph.ts";
 import type { Command, Dependency, ProbeAlias, Service, Stack } from "../domain/model.ts";
-import { type EngineEvent, type InstanceState, isAlive } from "../domain/state.ts";
-import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import {
+  type EngineEvent,
+  type InstanceState,
+  type InstanceStatus,
+  isAlive,
+  type ProbeSnapshot,
+  type Usage,
+} from "../domain/state.ts";
+import { ConflictError, NotFoundError, UsageError } from "../domain/errors.ts";
+import { type Plan, plan as computePlan } from "../domain/plan.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
@@ -38,10 +46,15 @@ export interface EngineDeps {
 
 /** One instance as the engine tracks it. */
 interface Instance {
-  readonly service: Service;
+  /** The definition this instance runs (during a rollout, old and new ones coexist). */
+  service: Service;
   readonly replica: number;
-  readonly id: string;
+  /** Unique while the instance exists: `name#replica`. */
+  readonly key: string;
   model: InstanceModel;
+  /** It has been ready before: becoming ready again is a restart that dependents may follow. */
+  wasReady: boolean;
+  probes: Record<string, ProbeSnapshot>;
   handle: Handle | undefined;
   health: HealthMonitor | undefined;
   cancelBackoff: (() => void) | undefined;
@@ -49,19 +62,14 @@ interface Instance {
   pumps: Promise<void>[];
 }
 
-/** A read-only view of an instance, for status output. */
-export interface InstanceStatus {
-  readonly service: string;
-  readonly replica: number;
-  readonly id: string;
-  readonly state: InstanceState;
-  readonly want: "up" | "down";
-  readonly pid: number | undefined;
-  readonly restarts: number;
-  readonly startedAt: number | undefined;
-  readonly readyAt: number | undefined;
-  readonly since: number;
-  readonly message: string;
+export type { InstanceStatus };
+
+/** How long a new replica may take to become ready before a rollout gives up on it. */
+function readyBudgetMs(service: Service): number {
+  const h = service.health;
+  if (!h) return 30_000;
+  const rounds = h.successThreshold + h.failureThreshold;
+  return h.gracePeriodMs + rounds * (h.intervalMs + h.timeoutMs) + 5_000;
 }
 
 /** How a finished run ended. */
@@ -69,6 +77,11 @@ export interface Outcome {
   /** 0 when everything completed or stopped cleanly. */
   readonly code: number;
   readonly summary: string;
+}
+
+function usageOf(instance: Instance, wanted: boolean | undefined): { usage?: Usage } {
+  const usage = wanted ? instance.handle?.usage?.() : undefined;
+  return usage ? { usage } : {};
 }
 
 const ACTIVE: ReadonlySet<InstanceState> = new Set([
@@ -84,9 +97,16 @@ const NARRATE_AFTER_MS = 1_000;
 /** and says it again this often. */
 const NARRATE_EVERY_MS = 2_000;
 
+/** The outcome of an apply, per service that it touched. */
+export interface ApplyResult {
+  readonly plan: Plan;
+  /** Services whose change failed, with the reason (a failed rollout was rolled back). */
+  readonly failed: Readonly<Record<string, string>>;
+}
+
 /** Runs one stack. */
 export class Engine {
-  readonly stack: Stack;
+  #stack: Stack;
   readonly #deps: EngineDeps;
   readonly #instances = new Map<string, Instance>();
   readonly #byService = new Map<string, Instance[]>();
@@ -98,8 +118,11 @@ export class Engine {
   #idleWaiters: ((o: Outcome) => void)[] = [];
   #started = false;
 
+  #changing: string | undefined;
+  readonly #stopped = Promise.withResolvers<void>();
+
   constructor(stack: Stack, deps: EngineDeps) {
-    this.stack = stack;
+    this.#stack = stack;
     this.#deps = deps;
     this.#random = deps.random ?? Math.random;
     for (const service of Object.values(stack.services)) {
@@ -111,21 +134,35 @@ export class Engine {
     }
   }
 
+  /** The stack as last applied. */
+  get stack(): Stack {
+    return this.#stack;
+  }
+
   #newInstance(service: Service, replica: number): Instance {
-    const id = service.replicas > 1 ? `${service.name}.${replica}` : service.name;
+    const key = `${service.name}#${replica}`;
     const instance: Instance = {
       service,
       replica,
-      id,
+      key,
       model: initialModel(this.#deps.clock.now()),
+      wasReady: false,
+      probes: {},
       handle: undefined,
       health: undefined,
       cancelBackoff: undefined,
       waitingSince: 0,
       pumps: [],
     };
-    this.#instances.set(id, instance);
+    this.#instances.set(key, instance);
     return instance;
+  }
+
+  /** `api` for a service with one instance, `api.2` for a replica. */
+  #idOf(instance: Instance): string {
+    const name = instance.service.name;
+    const many = instance.service.replicas > 1 || (this.#byService.get(name)?.length ?? 0) > 1;
+    return many ? `${name}.${instance.replica}` : name;
   }
 
   /** Wants every enabled service up. */
@@ -136,12 +173,12 @@ export class Engine {
     this.#scheduleReevaluate();
   }
 
-  /** Snapshot of every instance, in declaration order. */
-  status(): InstanceStatus[] {
+  /** Snapshot of every instance, in declaration order; `usage` reads resource use too. */
+  status(options: { usage?: boolean } = {}): InstanceStatus[] {
     return [...this.#byService.values()].flat().map((i) => ({
       service: i.service.name,
       replica: i.replica,
-      id: i.id,
+      id: this.#idOf(i),
       state: i.model.state,
       want: i.model.want,
       pid: i.handle?.pid,
@@ -150,6 +187,8 @@ export class Engine {
       readyAt: i.model.readyAt,
       since: i.model.since,
       message: i.model.message,
+      probes: { ...i.probes },
+      ...usageOf(i, options.usage),
     }));
   }
 
@@ -159,10 +198,25 @@ export class Engine {
     return list;
   }
 
-  /** Restarts a service's instances (all of them, one after another for replicas). */
-  restart(name: string): void {
+  /**
+   * Restarts a service's instances. Replicas of a rolling service restart in batches of
+   * `maxUnavailable` (at least one), each batch ready before the next; the promise resolves when
+   * the last batch is ready, or rejects with what went wrong.
+   */
+  async restart(name: string): Promise<void> {
     if (this.#shuttingDown) throw new ConflictError("the stack is shutting down");
-    for (const instance of this.#instancesOf(name)) this.#dispatch(instance, { type: "restart" });
+    const list = [...this.#instancesOf(name)];
+    const svc = this.#stack.services[name];
+    const rolling = list.length > 1 && svc?.update.strategy === "rolling";
+    const batch = rolling ? Math.max(1, svc.update.maxUnavailable) : list.length;
+    for (let i = 0; i < list.length; i += batch) {
+      const group = list.slice(i, i + batch);
+      for (const instance of group) this.#dispatch(instance, { type: "restart" });
+      if (rolling) {
+        const error = await this.#awaitReady(group);
+        if (error) throw new ConflictError(`restart of ${name} stopped: ${error}`);
+      }
+    }
   }
 
   /** Wants a service up. */
@@ -174,6 +228,11 @@ export class Engine {
   /** Wants a service down (its dependents are left as they are). */
   stopService(name: string): void {
     for (const instance of this.#instancesOf(name)) this.#dispatch(instance, { type: "down" });
+  }
+
+  /** Resolves once no instance of the service has a live process. */
+  async settledService(name: string): Promise<void> {
+    await Promise.all(this.#instancesOf(name).map((i) => this.#settled(i)));
   }
 
   /** Writes a line to the stdin of a service's instances. */
@@ -209,6 +268,10 @@ export class Engine {
     });
     instance.model = model;
     if (model.state === "waiting" && before.state !== "waiting") instance.waitingSince = now;
+    if (model.state === "ready" && before.state !== "ready") {
+      if (instance.wasReady) this.#restartFollowers(svc.name);
+      instance.wasReady = true;
+    }
     if (model.state !== before.state) {
       this.#deps.emit({
         type: "state",
@@ -266,7 +329,7 @@ export class Engine {
     return {
       ORCH_REPLICA: String(instance.replica),
       ORCH_SERVICE: instance.service.name,
-      ORCH_INSTANCE: instance.id,
+      ORCH_INSTANCE: this.#idOf(instance),
       ORCH_STACK: this.stack.name,
     };
   }
@@ -334,7 +397,7 @@ export class Engine {
       const handle = await runtime.start({
         service,
         replica: instance.replica,
-        instance: instance.id,
+        instance: this.#idOf(instance),
         stack: this.stack.name,
         env: this.#env(instance),
       }, {});
@@ -403,6 +466,12 @@ export class Engine {
       clock: this.#deps.clock,
       listener: {
         onResult: (probe, result) => {
+          instance.probes[probe] = {
+            outcome: result.outcome,
+            detail: result.detail,
+            latencyMs: result.latencyMs,
+            ts: this.#deps.clock.now(),
+          };
           this.#deps.emit({
             type: "probe",
             ts: this.#deps.clock.now(),
@@ -428,6 +497,281 @@ export class Engine {
     });
     instance.health = monitor;
     monitor.start();
+  }
+
+  // ---- changing a running stack -----------------------------------------------------------------
+
+  /** Restarts the running dependents that declared `restart: true` on `name`. */
+  #restartFollowers(name: string): void {
+    if (this.#shuttingDown) return;
+    for (const svc of Object.values(this.#stack.services)) {
+      if (!svc.dependsOn.some((d) => d.target === name && d.restart)) continue;
+      for (const follower of this.#byService.get(svc.name) ?? []) {
+        if (follower.model.want === "up" && isAlive(follower.model.state)) {
+          this.#dispatch(follower, { type: "restart" });
+        }
+      }
+    }
+  }
+
+  #lowestFreeReplica(name: string): number {
+    const used = new Set((this.#byService.get(name) ?? []).map((i) => i.replica));
+    let r = 0;
+    while (used.has(r)) r++;
+    return r;
+  }
+
+  /** Adds an instance of `service` and wants it up. */
+  #add(service: Service, replica = this.#lowestFreeReplica(service.name)): Instance {
+    const instance = this.#newInstance(service, replica);
+    const list = this.#byService.get(service.name) ?? [];
+    list.push(instance);
+    list.sort((a, b) => a.replica - b.replica);
+    this.#byService.set(service.name, list);
+    if (this.#started) this.#dispatch(instance, { type: "up" });
+    return instance;
+  }
+
+  /** Stops an instance and forgets it once it is gone. */
+  async #retire(instance: Instance): Promise<void> {
+    this.#dispatch(instance, { type: "down" });
+    await this.#settled(instance);
+    instance.cancelBackoff?.();
+    this.#instances.delete(instance.key);
+    const list = this.#byService.get(instance.service.name);
+    if (list) {
+      const at = list.indexOf(instance);
+      if (at >= 0) list.splice(at, 1);
+    }
+    this.#scheduleReevaluate();
+  }
+
+  /**
+   * Resolves with undefined once every instance is ready (a oneshot: completed), or with what went
+   * wrong: one failed, crashed, or was not ready within its probes' budget.
+   */
+  #awaitReady(instances: readonly Instance[]): Promise<string | undefined> {
+    const budget = Math.max(...instances.map((i) => readyBudgetMs(i.service)));
+    return new Promise((resolve) => {
+      let cancelTimer = () => {};
+      let unsubscribe = () => {};
+      const finish = (result: string | undefined) => {
+        cancelTimer();
+        unsubscribe();
+        resolve(result);
+      };
+      const check = () => {
+        for (const i of instances) {
+          const m = i.model;
+          if (m.state === "failed" || m.state === "backoff" || m.state === "stopped") {
+            return finish(`${this.#idOf(i)} ${m.state}: ${m.message}`), true;
+          }
+        }
+        if (instances.every((i) => i.model.state === "ready" || i.model.state === "completed")) {
+          return finish(undefined), true;
+        }
+        return false;
+      };
+      if (check()) return;
+      unsubscribe = this.#onChange(() => void check());
+      cancelTimer = this.#deps.clock.setTimer(budget, () => {
+        const late = instances.find((i) => i.model.state !== "ready")!;
+        const why = late.health?.describe() || late.model.message || late.model.state;
+        finish(`${this.#idOf(late)} not ready after ${formatDuration(budget)} (${why})`);
+      });
+    });
+  }
+
+  /**
+   * Replaces `olds` by instances of `spec`, within the service's `maxUnavailable` and `maxSurge`:
+   * with a surge, new replicas start first and an old one stops once a new one is ready; without,
+   * an old replica stops and its replacement takes its index. Stops at the first replacement that
+   * is not ready, retiring it, and reports what went wrong and what was replaced so far.
+   */
+  async #replace(
+    olds: readonly Instance[],
+    spec: Service,
+    say: (message: string) => void,
+  ): Promise<{ error?: string; fresh: Instance[]; retired: number }> {
+    const { maxSurge, maxUnavailable } = spec.update;
+    const batch = Math.max(1, maxSurge > 0 ? maxSurge : maxUnavailable);
+    const fresh: Instance[] = [];
+    let retired = 0;
+    for (let i = 0; i < olds.length; i += batch) {
+      const group = olds.slice(i, i + batch);
+      let started: Instance[];
+      if (maxSurge > 0) {
+        started = group.map(() => this.#add(spec));
+      } else {
+        await Promise.all(group.map((o) => this.#retire(o)));
+        retired += group.length;
+        started = group.map((o) => this.#add(spec, o.replica));
+      }
+      const error = await this.#awaitReady(started);
+      if (error) {
+        await Promise.all(started.map((n) => this.#retire(n)));
+        return { error, fresh, retired };
+      }
+      fresh.push(...started);
+      if (maxSurge > 0) {
+        await Promise.all(group.map((o) => this.#retire(o)));
+        retired += group.length;
+      }
+      say(`${Math.min(i + batch, olds.length)}/${olds.length} replicas replaced`);
+    }
+    return { fresh, retired };
+  }
+
+  /** Replaces a service's running instances by `spec`; rolls back when a new one is not ready. */
+  async #rollout(spec: Service): Promise<string | undefined> {
+    const name = spec.name;
+    const emit = (
+      phase: "started" | "progress" | "done" | "failed" | "rolledBack",
+      message: string,
+    ) =>
+      this.#deps.emit({
+        type: "rollout",
+        ts: this.#deps.clock.now(),
+        service: name,
+        phase,
+        message,
+      });
+    const olds = [...(this.#byService.get(name) ?? [])];
+    const previous = olds[0]?.service;
+    if (spec.update.strategy === "recreate" || olds.length === 0 || !previous) {
+      emit("started", `recreating ${olds.length} instance(s)`);
+      await Promise.all(olds.map((o) => this.#retire(o)));
+      for (let r = 0; r < spec.replicas; r++) this.#add(spec, r);
+      emit("done", "recreated");
+      return undefined;
+    }
+    emit(
+      "started",
+      `rolling update of ${olds.length} replica(s), maxUnavailable ${spec.update.maxUnavailable}, maxSurge ${spec.update.maxSurge}`,
+    );
+    const keep = olds.slice(0, Math.min(olds.length, spec.replicas));
+    const drop = olds.slice(keep.length);
+    const result = await this.#replace(keep, spec, (m) => emit("progress", m));
+    if (result.error) {
+      emit("failed", `${result.error}; rolling back`);
+      // Bring back as many old replicas as were retired, then replace the new ones by old ones.
+      const missing = result.retired - result.fresh.length;
+      const restored = Array.from({ length: missing }, () => this.#add(previous));
+      const back = await this.#awaitReady(restored);
+      const undo = await this.#replace(
+        result.fresh,
+        previous,
+        (m) => emit("progress", `rollback: ${m}`),
+      );
+      const problem = back ?? undo.error;
+      emit("rolledBack", problem ? `rollback incomplete: ${problem}` : "old version serving again");
+      return result.error;
+    }
+    await Promise.all(drop.map((o) => this.#retire(o)));
+    for (let n = keep.length; n < spec.replicas; n++) this.#add(spec);
+    emit("done", `${spec.replicas} replica(s) on the new definition`);
+    return undefined;
+  }
+
+  #beginChange(what: string): void {
+    if (this.#shuttingDown) throw new ConflictError("the stack is shutting down");
+    if (this.#changing) throw new ConflictError(`${this.#changing} is in progress`);
+    this.#changing = what;
+  }
+
+  /** Changes the number of replicas of a service. */
+  async scale(name: string, replicas: number): Promise<void> {
+    const svc = this.#stack.services[name];
+    if (!svc) throw new NotFoundError(`no service named "${name}"`);
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
+      throw new UsageError(`replicas must be a whole number from 0 to 1000, not ${replicas}`);
+    }
+    if (svc.kind === "oneshot" && replicas > 1) {
+      throw new UsageError(`"${name}" is a oneshot; it runs once`);
+    }
+    this.#beginChange(`a change to ${name}`);
+    try {
+      const spec: Service = { ...svc, replicas };
+      this.#stack = { ...this.#stack, services: { ...this.#stack.services, [name]: spec } };
+      const list = this.#byService.get(name) ?? [];
+      const extra = [...list].sort((a, b) => b.replica - a.replica).slice(
+        0,
+        Math.max(0, list.length - replicas),
+      );
+      for (const instance of list) instance.service = { ...instance.service, replicas };
+      if (!svc.enabled) return;
+      for (let n = list.length; n < replicas; n++) this.#add(spec);
+      await Promise.all(extra.map((i) => this.#retire(i)));
+    } finally {
+      this.#changing = undefined;
+    }
+  }
+
+  /** What applying `next` would do. */
+  plan(next: Stack): Plan {
+    return computePlan(this.#stack, next);
+  }
+
+  /**
+   * Applies a new definition of the stack: removes, adds, rescales, and replaces changed services
+   * (rolling or recreate, dependencies first). Unchanged services are not touched.
+   */
+  async apply(next: Stack): Promise<ApplyResult> {
+    const plan = this.plan(next);
+    this.#beginChange("an apply");
+    const failed: Record<string, string> = {};
+    try {
+      const current = this.#stack;
+      this.#stack = next;
+      for (const name of plan.removed) {
+        await Promise.all((this.#byService.get(name) ?? []).map((i) => this.#retire(i)));
+        this.#byService.delete(name);
+      }
+      for (const name of Object.keys(next.services)) {
+        if (!this.#byService.has(name)) this.#byService.set(name, []);
+      }
+      for (const name of plan.added) {
+        const spec = next.services[name];
+        for (let r = 0; r < spec.replicas; r++) this.#add(spec, r);
+      }
+      for (const { service, to } of plan.scaled) {
+        const list = this.#byService.get(service) ?? [];
+        for (const i of list) i.service = next.services[service];
+        const extra = [...list].sort((a, b) => b.replica - a.replica).slice(
+          0,
+          Math.max(0, list.length - to),
+        );
+        for (let n = list.length; n < to; n++) this.#add(next.services[service]);
+        await Promise.all(extra.map((i) => this.#retire(i)));
+      }
+      for (const name of plan.unchanged) {
+        for (const i of this.#byService.get(name) ?? []) i.service = next.services[name];
+      }
+      const changed = new Set(plan.changed.map((c) => c.service));
+      const edges = new Map(
+        Object.values(next.services).map((s) => [s.name, s.dependsOn.map((d) => d.target)]),
+      );
+      for (const level of topologicalLevels(Object.keys(next.services), edges)) {
+        await Promise.all(
+          level.filter((n) => changed.has(n)).map(async (name) => {
+            const error = await this.#rollout(next.services[name]);
+            if (error) {
+              failed[name] = error;
+              // The old definition keeps serving: keep it in the stack, so that a later apply
+              // still sees the change.
+              this.#stack = {
+                ...this.#stack,
+                services: { ...this.#stack.services, [name]: current.services[name] },
+              };
+            }
+          }),
+        );
+      }
+      this.#scheduleReevaluate();
+      return { plan, failed };
+    } finally {
+      this.#changing = undefined;
+    }
   }
 
   // ---- dependencies ---------------------------------------------------------------------------
@@ -573,7 +917,7 @@ export class Engine {
     return {
       code: 1,
       summary: bad.map((i) =>
-        `${i.id} ${i.model.state === "waiting" ? "" : "failed: "}${i.model.message}`
+        `${this.#idOf(i)} ${i.model.state === "waiting" ? "" : "failed: "}${i.model.message}`
       )
         .join("; "),
     };
@@ -585,7 +929,7 @@ export class Engine {
    * Stops the stack in reverse dependency order: dependents first, in parallel within a level, each
    * with its own stop timeout, the whole under the stack's shutdown timeout.
    */
-  shutdown(options: { onWait?: (what: string) => void } = {}): Promise<void> {
+  shutdown(options: { onWait?: (what: string) => void; timeoutMs?: number } = {}): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = Promise.resolve();
       this.#shuttingDown = this.#shutdown(options);
@@ -593,7 +937,9 @@ export class Engine {
     return this.#shuttingDown;
   }
 
-  async #shutdown(options: { onWait?: (what: string) => void }): Promise<void> {
+  async #shutdown(
+    options: { onWait?: (what: string) => void; timeoutMs?: number },
+  ): Promise<void> {
     const clock = this.#deps.clock;
     this.#deps.emit({
       type: "stack",
@@ -601,8 +947,9 @@ export class Engine {
       phase: "stopping",
       message: this.#failure ?? "",
     });
-    const deadline = clock.now() + this.stack.shutdownTimeoutMs;
-    const cancelKill = clock.setTimer(this.stack.shutdownTimeoutMs, () => this.kill());
+    const timeoutMs = options.timeoutMs ?? this.#stack.shutdownTimeoutMs;
+    const deadline = clock.now() + timeoutMs;
+    const cancelKill = clock.setTimer(timeoutMs, () => this.kill());
     const edges = new Map(
       Object.values(this.stack.services).map((s) => [s.name, s.dependsOn.map((d) => d.target)]),
     );
@@ -626,6 +973,7 @@ export class Engine {
       message: this.#failure ?? "",
     });
     this.#checkIdle();
+    this.#stopped.resolve();
   }
 
   /**
@@ -642,7 +990,7 @@ export class Engine {
         began + Math.max(...pending.map((i) => i.service.stop.timeoutMs)),
       );
       const signals = [...new Set(pending.map((i) => i.service.stop.signal))].join("/");
-      const names = pending.map((i) => i.id).join(", ");
+      const names = pending.map((i) => this.#idOf(i)).join(", ");
       const left = killAt - now;
       const by = killAt === deadline ? "the shutdown timeout" : "its stop timeout";
       return left > 0
@@ -693,6 +1041,16 @@ export class Engine {
       this.#dispatch(instance, { type: "down" });
       instance.handle?.kill();
     }
+  }
+
+  /** Resolves once a shutdown, whoever asked for it, has finished. */
+  get stopped(): Promise<void> {
+    return this.#stopped.promise;
+  }
+
+  /** Whether a shutdown has begun. */
+  get stopping(): boolean {
+    return this.#shuttingDown !== undefined;
   }
 
   /** The failure that ended the run, if one did. */

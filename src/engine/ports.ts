@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command, Service } from "../domain/model.ts";
-import type { ExitStatus } from "../domain/state.ts";
+import type { ExitStatus, Usage } from "../domain/state.ts";
 
 /** What a runtime needs to start one instance. */
 export interface InstanceSpec {
@@ -33,6 +33,8 @@ export interface Handle {
   stop(options: { signal: string; timeoutMs: number }): Promise<ExitStatus>;
   /** Kills at once, every process of the instance. */
   kill(): void;
+  /** CPU and memory of everything the instance runs, when the runtime can tell. */
+  usage?(): Usage | undefined;
   readonly exited: Promise<ExitStatus>;
 }
 

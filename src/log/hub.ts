@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { type Level, type LogRecord, toNdjson } from "../domain/log.ts";
+import { type LogQuery, type LogRecord, matchesQuery, toNdjson } from "../domain/log.ts";
+import { Broadcast, type Subscription } from "./channel.ts";
 import { RotatingFile, type RotatingFileOptions } from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
 
@@ -23,24 +24,7 @@ export interface LogHubOptions {
 }
 
 /** A filter for reading and following logs. */
-export interface LogFilter {
-  readonly services?: readonly string[];
-  readonly minLevel?: Level;
-  readonly since?: number;
-}
-
-function matches(record: LogRecord, filter: LogFilter | undefined): boolean {
-  if (!filter) return true;
-  if (filter.services && filter.services.length > 0 && !filter.services.includes(record.service)) {
-    return false;
-  }
-  if (filter.since !== undefined && record.ts < filter.since) return false;
-  if (filter.minLevel) {
-    const order = ["trace", "debug", "info", "warn", "error", "fatal"];
-    if (order.indexOf(record.level) < order.indexOf(filter.minLevel)) return false;
-  }
-  return true;
-}
+export type LogFilter = LogQuery;
 
 /** A bounded ring of records. */
 class Ring {
@@ -66,77 +50,12 @@ class Ring {
 }
 
 /** A subscription: an async iterator of records, closed with `close()`. */
-export interface LogSubscription extends AsyncIterable<LogRecord> {
-  close(): void;
-}
-
-class Subscriber implements LogSubscription {
-  readonly #queue: LogRecord[] = [];
-  #dropped = 0;
-  #waiter: (() => void) | undefined;
-  #closed = false;
-  constructor(
-    readonly name: string,
-    readonly filter: LogFilter | undefined,
-    readonly capacity: number,
-    readonly onClose: (s: Subscriber) => void,
-    readonly onDropped: (count: number) => void,
-    readonly now: () => number,
-  ) {}
-
-  offer(record: LogRecord): void {
-    if (this.#closed || !matches(record, this.filter)) return;
-    if (this.#queue.length >= this.capacity) {
-      this.#queue.shift();
-      this.#dropped++;
-    }
-    this.#queue.push(record);
-    this.#waiter?.();
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.onClose(this);
-    this.#waiter?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<LogRecord> {
-    try {
-      while (true) {
-        if (this.#dropped > 0) {
-          const count = this.#dropped;
-          this.#dropped = 0;
-          this.onDropped(count);
-          const first = this.#queue[0];
-          yield {
-            ts: this.now(),
-            seq: first ? first.seq - 1 : 0,
-            service: first?.service ?? "orch",
-            replica: first?.replica ?? 0,
-            stream: "orch",
-            level: "warn",
-            msg: `dropped ${count} lines`,
-          };
-        }
-        const next = this.#queue.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        if (this.#closed) return;
-        await new Promise<void>((resolve) => (this.#waiter = resolve));
-        this.#waiter = undefined;
-      }
-    } finally {
-      if (!this.#closed) this.close();
-    }
-  }
-}
+export type LogSubscription = Subscription<LogRecord>;
 
 /** Collects, stores and fans out log records. */
 export class LogHub {
   readonly #rings = new Map<string, Ring>();
-  readonly #subscribers = new Set<Subscriber>();
+  readonly #subscribers = new Broadcast<LogRecord>();
   readonly #files = new Map<string, RotatingFile>();
   readonly #ndjson: RotatingFile | undefined;
   readonly #ringSize: number;
@@ -188,7 +107,7 @@ export class LogHub {
     this.#ndjson?.writeLine(toNdjson(record));
     this.#files.get(record.service)?.writeLine(record.msg);
     for (const listener of this.#lineListeners) listener(record);
-    for (const subscriber of this.#subscribers) subscriber.offer(record);
+    this.#subscribers.publish(record);
     return record;
   }
 
@@ -202,7 +121,7 @@ export class LogHub {
   recent(filter?: LogFilter, tail?: number): LogRecord[] {
     const services = filter?.services?.length ? filter.services : [...this.#rings.keys()];
     const all = services.flatMap((s) => this.#rings.get(s)?.toArray() ?? [])
-      .filter((r) => matches(r, filter))
+      .filter((r) => matchesQuery(r, filter))
       .sort((a, b) => a.seq - b.seq);
     return tail === undefined ? all : all.slice(Math.max(0, all.length - tail));
   }
@@ -212,16 +131,22 @@ export class LogHub {
     name: string,
     options: { filter?: LogFilter; capacity?: number } = {},
   ): LogSubscription {
-    const subscriber = new Subscriber(
-      name,
-      options.filter,
-      options.capacity ?? 10_000,
-      (s) => this.#subscribers.delete(s),
-      (count) => this.#onDropped?.(name, count),
-      this.#now,
-    );
-    this.#subscribers.add(subscriber);
-    return subscriber;
+    return this.#subscribers.subscribe({
+      capacity: options.capacity ?? 10_000,
+      accept: (record) => matchesQuery(record, options.filter),
+      dropped: (count, next) => {
+        this.#onDropped?.(name, count);
+        return {
+          ts: this.#now(),
+          seq: next ? next.seq - 1 : this.#seq,
+          service: next?.service ?? "orch",
+          replica: next?.replica ?? 0,
+          stream: "orch",
+          level: "warn",
+          msg: `dropped ${count} lines`,
+        };
+      },
+    });
   }
 
   /** Flushes every file. */
@@ -232,7 +157,7 @@ export class LogHub {
 
   /** Flushes and closes files and subscriptions. */
   close(): void {
-    for (const s of [...this.#subscribers]) s.close();
+    this.#subscribers.close();
     this.#ndjson?.close();
     for (const file of this.#files.values()) file.close();
   }

@@ -5,11 +5,10 @@
  * @module
  */
 import { loadStack } from "../config/load.ts";
-import { Engine } from "../engine/engine.ts";
-import { type Clock, systemClock } from "../engine/ports.ts";
-import { LogHub } from "../log/hub.ts";
-import { createProber } from "../probe/mod.ts";
-import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import { assemble } from "../cli/assemble.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { Clock } from "../engine/ports.ts";
+import type { LogHub } from "../log/hub.ts";
 import { EventRecorder } from "./recorder.ts";
 
 /** An engine on a temporary project, disposed with everything stopped. */
@@ -44,19 +43,16 @@ export async function testStackFromFiles(
   const dir = options.stateDir ?? await Deno.makeTempDir({ prefix: "orch-engine-" });
   const { stack } = await loadStack(files, { env: (n) => Deno.env.get(n) });
   const events = new EventRecorder();
-  const logs = new LogHub({ ndjsonPath: `${dir}/.orch/logs/orch.ndjson` });
-  logs.onRecord(() => events.poke());
-  const runtime = new ProcessRuntime({ project: dir, groupFile: `${dir}/.orch/pgids` });
-  const engine = new Engine(stack, {
-    runtimes: { process: runtime },
-    runner: runtime,
-    prober: createProber(runtime),
-    clock: options.clock ?? systemClock,
-    random: options.random,
-    logs,
+  const parts = assemble(stack, {
+    project: dir,
+    stateDir: `${dir}/.orch`,
     emit: events.emit,
+    clock: options.clock,
+    random: options.random,
     baseEnv: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
   });
+  const { engine, logs } = parts;
+  logs.onRecord(() => events.poke());
   return {
     engine,
     events,
@@ -65,8 +61,7 @@ export async function testStackFromFiles(
     async [Symbol.asyncDispose]() {
       engine.kill();
       await engine.shutdown();
-      await runtime.close();
-      logs.close();
+      await parts.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };

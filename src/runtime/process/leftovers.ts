@@ -5,26 +5,13 @@
  * @module
  */
 
+import { scanProcesses } from "./procstat.ts";
+
 /** The environment variable that marks a process as started by orch for a project. */
 export const MARKER = "ORCH_PROJECT";
 
 function procGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  try {
-    for (const entry of Deno.readDirSync("/proc")) {
-      if (!/^\d+$/.test(entry.name)) continue;
-      try {
-        const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        if (Number(fields[2]) === pgid) members.push(Number(entry.name));
-      } catch {
-        // gone meanwhile
-      }
-    }
-  } catch {
-    // no /proc: nothing to find
-  }
-  return members;
+  return scanProcesses().filter((p) => p.pgid === pgid).map((p) => p.pid);
 }
 
 function hasMarker(pid: number, project: string): boolean {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "../../domain/model.ts";
-import type { ExitStatus } from "../../domain/state.ts";
+import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
 import type {
   CommandResult,
@@ -16,6 +16,7 @@ import type {
 } from "../../engine/ports.ts";
 import { GroupGuard } from "./group_guard.ts";
 import { GroupRecord, MARKER } from "./leftovers.ts";
+import { groupUsage } from "./procstat.ts";
 import { resolveIds } from "./users.ts";
 
 /** Options of the process runtime. */
@@ -267,5 +268,9 @@ class ProcessHandle implements Handle {
 
   kill(): void {
     signalGroup(this.pid, "SIGKILL");
+  }
+
+  usage(): Usage | undefined {
+    return this.#done ? undefined : groupUsage(this.pid);
   }
 }

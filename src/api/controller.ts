@@ -1,0 +1,64 @@
+/**
+ * The control API's port: what a running orch offers, in domain terms. The CLI wires it to the
+ * engine, the log hub and the config loader; the handler turns HTTP into calls on it.
+ *
+ * @module
+ */
+import type { LogQuery, LogRecord } from "../domain/log.ts";
+import type { Plan } from "../domain/plan.ts";
+import type { EngineEvent, InstanceStatus } from "../domain/state.ts";
+
+/** What `GET /v1/health` says about the running orch. */
+export interface RunInfo {
+  readonly stack: string;
+  readonly version: string;
+  readonly pid: number;
+  /** ms since the epoch. */
+  readonly startedAt: number;
+  readonly phase: "running" | "stopping";
+  /** The project directory (where `.orch/` lives). */
+  readonly project: string;
+  /** The stack files the run was started with. */
+  readonly files: readonly string[];
+}
+
+/** One service as `GET /v1/services` lists it. */
+export interface ServiceInfo {
+  readonly name: string;
+  readonly kind: string;
+  readonly runtime: string;
+  readonly replicas: number;
+  readonly enabled: boolean;
+  readonly dependsOn: readonly string[];
+}
+
+/** The result of an apply. */
+export interface ApplyOutcome {
+  readonly plan: Plan;
+  readonly failed: Readonly<Record<string, string>>;
+}
+
+/** Everything the API can ask of a running stack. Errors are OrchErrors (404, 409, 400, 422). */
+export interface Controller {
+  info(): RunInfo;
+  status(options: { usage?: boolean }): InstanceStatus[];
+  services(): ServiceInfo[];
+  start(service: string): void;
+  /** Resolves once the service's instances have stopped. */
+  stop(service: string): Promise<void>;
+  /** Resolves once the restart is done (for rolling replicas: every batch ready). */
+  restart(service: string): Promise<void>;
+  scale(service: string, replicas: number): Promise<void>;
+  /** Writes a line to the service's stdin; returns how many instances got it. */
+  send(service: string, text: string): Promise<number>;
+  /** Loads the stack files (`files`, or those of the run) and plans, or applies, the change. */
+  plan(files?: readonly string[]): Promise<Plan>;
+  apply(files?: readonly string[]): Promise<ApplyOutcome>;
+  /** Records kept in memory, oldest first, at most `tail`. */
+  logs(query: LogQuery, tail?: number): LogRecord[];
+  /** New records as they come (bounded: a slow reader skips ahead with a notice). */
+  followLogs(query: LogQuery): AsyncIterable<LogRecord> & { close(): void };
+  events(): AsyncIterable<EngineEvent> & { close(): void };
+  /** Starts the ordered shutdown (a timeout replaces the stack's shutdown timeout). */
+  shutdown(timeoutMs?: number): void;
+}

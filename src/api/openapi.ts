@@ -1,0 +1,302 @@
+/**
+ * The OpenAPI 3.1 description of the control API, served at `GET /v1/openapi.json`.
+ *
+ * @module
+ */
+import { VERSION } from "../version.ts";
+
+const error = { $ref: "#/components/responses/Error" };
+const serviceParam = {
+  name: "name",
+  in: "path",
+  required: true,
+  schema: { type: "string" },
+  description: "service name",
+};
+
+function action(summary: string, extra: Record<string, unknown> = {}) {
+  return {
+    post: {
+      summary,
+      parameters: [serviceParam],
+      ...extra,
+      responses: {
+        "200": { description: "done" },
+        "202": { description: "accepted" },
+        "400": error,
+        "401": error,
+        "403": error,
+        "404": error,
+        "409": error,
+      },
+    },
+  };
+}
+
+/** The document. */
+export const OPENAPI = {
+  openapi: "3.1.0",
+  info: {
+    title: "orch control API",
+    version: VERSION,
+    description:
+      "Served on the unix socket .orch/orch.sock (no token; the socket is mode 0600) and, with " +
+      "`orch up --listen HOST:PORT`, on TCP with a bearer token. A read-only token may call only GET.",
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    "/v1/health": {
+      get: {
+        summary: "whether orch answers, and what it runs",
+        responses: { "200": { description: "ok", content: { "application/json": {} } } },
+      },
+    },
+    "/v1/status": {
+      get: {
+        summary: "stack, per-service summary and per-instance status",
+        parameters: [{
+          name: "usage",
+          in: "query",
+          schema: { type: "boolean", default: true },
+          description: "include CPU and memory",
+        }],
+        responses: {
+          "200": {
+            description: "status",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/Status" } } },
+          },
+        },
+      },
+    },
+    "/v1/services": {
+      get: { summary: "the services", responses: { "200": { description: "list" } } },
+    },
+    "/v1/services/{name}": {
+      get: {
+        summary: "one service and its instances",
+        parameters: [serviceParam],
+        responses: { "200": { description: "service" }, "404": error },
+      },
+    },
+    "/v1/services/{name}/start": action("want the service up"),
+    "/v1/services/{name}/stop": action("stop the service (its dependents are left as they are)"),
+    "/v1/services/{name}/restart": action(
+      "restart; replicas of a rolling service in batches, each ready before the next",
+    ),
+    "/v1/services/{name}/scale": action("set the number of replicas", {
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              required: ["replicas"],
+              properties: { replicas: { type: "integer", minimum: 0 } },
+            },
+          },
+        },
+      },
+    }),
+    "/v1/services/{name}/send": action("write a line to the service's stdin", {
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              required: ["text"],
+              properties: { text: { type: "string" } },
+            },
+          },
+        },
+      },
+    }),
+    "/v1/logs": {
+      get: {
+        summary: "log records as NDJSON; with follow, new ones as they come",
+        parameters: [
+          {
+            name: "service",
+            in: "query",
+            schema: { type: "array", items: { type: "string" } },
+            explode: true,
+          },
+          {
+            name: "since",
+            in: "query",
+            schema: { type: "string" },
+            description: "10m, or an ISO 8601 time",
+          },
+          { name: "tail", in: "query", schema: { type: "integer", minimum: 0 } },
+          {
+            name: "level",
+            in: "query",
+            schema: { enum: ["trace", "debug", "info", "warn", "error", "fatal"] },
+          },
+          { name: "follow", in: "query", schema: { type: "boolean" } },
+        ],
+        responses: {
+          "200": {
+            description: "records",
+            content: {
+              "application/x-ndjson": { schema: { $ref: "#/components/schemas/LogRecord" } },
+            },
+          },
+          "400": error,
+          "404": error,
+        },
+      },
+    },
+    "/v1/events": {
+      get: {
+        summary:
+          "engine events as server-sent events (event: state, exited, probe, rollout, stack, dropped)",
+        responses: { "200": { description: "stream", content: { "text/event-stream": {} } } },
+      },
+    },
+    "/v1/apply": {
+      post: {
+        summary: "plan (dryRun) or apply a changed stack; unchanged services are not touched",
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                properties: {
+                  files: {
+                    type: "array",
+                    items: { type: "string" },
+                    description: "default: the files of the run",
+                  },
+                  dryRun: { type: "boolean" },
+                },
+              },
+            },
+          },
+        },
+        responses: { "200": { description: "plan and failures" }, "409": error, "422": error },
+      },
+    },
+    "/v1/shutdown": {
+      post: {
+        summary: "stop the stack in reverse dependency order and exit",
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                properties: { timeout: { type: "string", description: "e.g. 30s" } },
+              },
+            },
+          },
+        },
+        responses: { "202": { description: "stopping" } },
+      },
+    },
+    "/metrics": {
+      get: {
+        summary: "Prometheus metrics",
+        responses: { "200": { description: "text exposition", content: { "text/plain": {} } } },
+      },
+    },
+    "/v1/openapi.json": {
+      get: { summary: "this document", responses: { "200": { description: "OpenAPI" } } },
+    },
+  },
+  components: {
+    securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+    responses: {
+      Error: {
+        description: "an error",
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              properties: {
+                error: {
+                  type: "object",
+                  properties: {
+                    kind: {
+                      enum: [
+                        "bad_request",
+                        "unauthorized",
+                        "forbidden",
+                        "not_found",
+                        "method_not_allowed",
+                        "conflict",
+                        "invalid_config",
+                        "internal",
+                      ],
+                    },
+                    message: { type: "string" },
+                    issues: { type: "array" },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    schemas: {
+      LogRecord: {
+        type: "object",
+        properties: {
+          ts: { type: "string", format: "date-time" },
+          seq: { type: "integer" },
+          service: { type: "string" },
+          replica: { type: "integer" },
+          stream: { enum: ["stdout", "stderr", "orch"] },
+          level: { enum: ["trace", "debug", "info", "warn", "error", "fatal"] },
+          msg: { type: "string" },
+        },
+      },
+      Instance: {
+        type: "object",
+        properties: {
+          service: { type: "string" },
+          replica: { type: "integer" },
+          id: { type: "string" },
+          state: {
+            enum: [
+              "pending",
+              "waiting",
+              "starting",
+              "running",
+              "ready",
+              "stopping",
+              "stopped",
+              "completed",
+              "backoff",
+              "failed",
+            ],
+          },
+          want: { enum: ["up", "down"] },
+          pid: { type: "integer" },
+          restarts: { type: "integer" },
+          startedAt: { type: "integer" },
+          readyAt: { type: "integer" },
+          since: { type: "integer" },
+          message: { type: "string" },
+          probes: { type: "object" },
+          usage: {
+            type: "object",
+            properties: { cpuSeconds: { type: "number" }, rssBytes: { type: "integer" } },
+          },
+        },
+      },
+      Status: {
+        type: "object",
+        properties: {
+          stack: { type: "string" },
+          version: { type: "string" },
+          pid: { type: "integer" },
+          startedAt: { type: "integer" },
+          phase: { enum: ["running", "stopping"] },
+          services: { type: "array" },
+          instances: { type: "array", items: { $ref: "#/components/schemas/Instance" } },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,77 @@
+/**
+ * Putting an engine together from its real parts: the process runtime (with its group guard and
+ * group record), real probes and the log hub writing under the project's `.orch/`.
+ *
+ * @module
+ */
+import { parseDotenv } from "../config/dotenv.ts";
+import type { Stack } from "../domain/model.ts";
+import type { EngineEvent } from "../domain/state.ts";
+import { Engine } from "../engine/engine.ts";
+import { type Clock, systemClock } from "../engine/ports.ts";
+import { LogHub } from "../log/hub.ts";
+import { createProber } from "../probe/mod.ts";
+import { ProcessRuntime } from "../runtime/process/runtime.ts";
+
+/** What to assemble with. */
+export interface AssembleOptions {
+  /** The project directory: processes are marked with it, for cleanup after a crash. */
+  readonly project: string;
+  /** The project's state directory (`.orch/`). */
+  readonly stateDir: string;
+  readonly emit: (event: EngineEvent) => void;
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly onDropped?: (consumer: string, count: number) => void;
+}
+
+/** An engine with its parts; `close` releases them once the engine has stopped. */
+export interface Assembled {
+  readonly engine: Engine;
+  readonly logs: LogHub;
+  readonly runtime: ProcessRuntime;
+  close(): Promise<void>;
+}
+
+/** Builds the engine for `stack` (not started). */
+export function assemble(stack: Stack, options: AssembleOptions): Assembled {
+  const logs = new LogHub({
+    ndjsonPath: `${options.stateDir}/logs/orch.ndjson`,
+    onDropped: options.onDropped,
+  });
+  for (const svc of Object.values(stack.services)) {
+    if (svc.logFile) logs.addPlainFile(svc.name, svc.logFile);
+  }
+  const runtime = new ProcessRuntime({
+    project: options.project,
+    groupFile: `${options.stateDir}/pgids`,
+  });
+  const engine = new Engine(stack, {
+    runtimes: { process: runtime },
+    runner: runtime,
+    prober: createProber(runtime),
+    clock: options.clock ?? systemClock,
+    random: options.random,
+    logs,
+    emit: options.emit,
+    baseEnv: options.baseEnv,
+    readEnvFile: (path) => {
+      try {
+        return parseDotenv(Deno.readTextFileSync(path)).vars;
+      } catch {
+        return {};
+      }
+    },
+  });
+  return {
+    engine,
+    logs,
+    runtime,
+    async close() {
+      logs.flush();
+      await runtime.close();
+      logs.close();
+    },
+  };
+}

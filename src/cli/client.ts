@@ -1,0 +1,181 @@
+/**
+ * The client of a running orch's control API: over the project's unix socket, or over TCP with a
+ * bearer token (`--host`, `ORCH_HOST`, `ORCH_TOKEN`). API errors come back as the same OrchErrors
+ * the engine raised, so that commands exit as they would locally.
+ *
+ * @module
+ */
+import {
+  ConfigError,
+  type ConfigIssue,
+  ConflictError,
+  NotFoundError,
+  OrchError,
+  UsageError,
+} from "../domain/errors.ts";
+import type { InstanceStatus } from "../domain/state.ts";
+import type { ServiceSummary } from "../domain/status.ts";
+import { findRunning, readRunFile, stateDir, unixClient } from "./state.ts";
+
+/** What `GET /v1/status` returns. */
+export interface StatusBody {
+  readonly stack: string;
+  readonly version: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly phase: "running" | "stopping";
+  readonly project: string;
+  readonly now: number;
+  readonly services: ServiceSummary[];
+  readonly instances: InstanceStatus[];
+}
+
+/** Where to find the orch to talk to. */
+export interface TargetOptions {
+  /** A project directory (where `.orch/` is). */
+  readonly project?: string;
+  /** `http://HOST:PORT` or `HOST:PORT` of a TCP listener. */
+  readonly host?: string;
+  readonly token?: string;
+}
+
+/** A connection to one orch. */
+export class Client {
+  readonly #base: string;
+  readonly #http: Deno.HttpClient | undefined;
+  readonly #token: string | undefined;
+  /** Where it points, for messages. */
+  readonly where: string;
+
+  constructor(base: string, where: string, http?: Deno.HttpClient, token?: string) {
+    this.#base = base;
+    this.#http = http;
+    this.#token = token;
+    this.where = where;
+  }
+
+  /** A raw request; throws the API's error as an OrchError. */
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.#base}${path}`, {
+        method,
+        client: this.#http,
+        signal,
+        headers: {
+          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new OrchError(`no orch answers at ${this.where}: ${(error as Error).message}`);
+    }
+    if (response.ok) return response;
+    let payload: { error?: { kind?: string; message?: string; issues?: ConfigIssue[] } } = {};
+    try {
+      payload = await response.json();
+    } catch {
+      // not JSON
+    }
+    const message = payload.error?.message ?? `HTTP ${response.status}`;
+    switch (response.status) {
+      case 400:
+        throw new UsageError(message);
+      case 401:
+        throw new OrchError(`${message} (set ORCH_TOKEN or --token)`, { exitCode: 1 });
+      case 403:
+        throw new OrchError(message);
+      case 404:
+        throw new NotFoundError(message);
+      case 409:
+        throw new ConflictError(message);
+      case 422:
+        throw payload.error?.issues
+          ? new ConfigError(payload.error.issues)
+          : new OrchError(message, { exitCode: 2 });
+      default:
+        throw new OrchError(`orch answered ${response.status}: ${message}`);
+    }
+  }
+
+  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return await (await this.request(method, path, body)).json() as T;
+  }
+
+  status(): Promise<StatusBody> {
+    return this.json("GET", "/v1/status");
+  }
+
+  /** Lines of a streaming response (NDJSON or SSE), until it ends or `signal` aborts. */
+  async *lines(path: string, signal?: AbortSignal): AsyncGenerator<string> {
+    const response = await this.request("GET", path, undefined, signal);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let rest = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        rest += value;
+        let nl: number;
+        while ((nl = rest.indexOf("\n")) >= 0) {
+          yield rest.slice(0, nl);
+          rest = rest.slice(nl + 1);
+        }
+      }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    } finally {
+      reader.releaseLock();
+      await response.body?.cancel().catch(() => {});
+    }
+    if (rest) yield rest;
+  }
+
+  close(): void {
+    this.#http?.close();
+  }
+}
+
+/** Finds the project directory: the nearest directory upward from `cwd` with `.orch/orch.json`. */
+export function findProject(cwd: string): string | undefined {
+  let dir = cwd.replace(/\/$/, "") || "/";
+  for (;;) {
+    try {
+      Deno.statSync(`${stateDir(dir)}/orch.json`);
+      return dir;
+    } catch {
+      // keep looking
+    }
+    if (dir === "/" || dir === "") return undefined;
+    dir = dir.slice(0, dir.lastIndexOf("/")) || "/";
+  }
+}
+
+/** Connects to the orch named by the options (a remote host, or a project's socket). */
+export async function connect(options: TargetOptions): Promise<Client> {
+  if (options.host) {
+    const base = /^https?:\/\//.test(options.host)
+      ? options.host.replace(/\/$/, "")
+      : `http://${options.host}`;
+    return new Client(base, base, undefined, options.token);
+  }
+  const project = options.project;
+  if (!project) throw new OrchError("no project: give -f FILE, or run in a project directory");
+  if (!readRunFile(project)) {
+    throw new OrchError(`no orch is running for ${project} (start one with: orch up -d)`);
+  }
+  const run = await findRunning(project);
+  if (!run) {
+    throw new OrchError(
+      `no orch is running for ${project} (a stale ${stateDir(project)}/orch.json was removed)`,
+    );
+  }
+  return new Client("http://orch", run.socket, unixClient(run.socket));
+}

@@ -1,0 +1,423 @@
+/**
+ * The commands that talk to a running orch: status, list, logs, events, start, stop, restart,
+ * scale, send, apply and down. They load no config library, so they start fast.
+ *
+ * @module
+ */
+import { LEVELS, type LogRecord } from "../domain/log.ts";
+import type { Plan } from "../domain/plan.ts";
+import { formatBytes } from "../domain/status.ts";
+import type { EngineEvent, InstanceStatus } from "../domain/state.ts";
+import { UsageError } from "../domain/errors.ts";
+import { type Client, connect, findProject, type StatusBody } from "./client.ts";
+import type { CliIO } from "./io.ts";
+import { LinePrinter } from "./printer.ts";
+import { dirOf, readRunFile } from "./state.ts";
+import { colorEnabled, makeStyle, type Style } from "./style.ts";
+
+/** Options every client command takes. */
+export interface ClientOptions {
+  readonly file?: readonly string[];
+  readonly host?: string;
+  readonly token?: string;
+}
+
+function absolute(cwd: string, path: string): string {
+  return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;
+}
+
+/** The project a client command is about: `-f FILE`'s directory, or the nearest one with `.orch/`. */
+export function projectOf(io: CliIO, options: ClientOptions): string {
+  if (options.file && options.file.length > 0) return dirOf(absolute(io.cwd, options.file[0]));
+  return findProject(io.cwd) ?? io.cwd;
+}
+
+/** Connects as the options say (`--host`/`ORCH_HOST`, `--token`/`ORCH_TOKEN`, or the socket). */
+export function open(io: CliIO, options: ClientOptions): Promise<Client> {
+  const host = options.host ?? io.env("ORCH_HOST");
+  const token = options.token ?? io.env("ORCH_TOKEN");
+  return host ? connect({ host, token }) : connect({ project: projectOf(io, options) });
+}
+
+async function withClient(
+  io: CliIO,
+  options: ClientOptions,
+  fn: (client: Client) => Promise<number>,
+): Promise<number> {
+  const client = await open(io, options);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** `1m12s`, `58s`, `3h4m`, `2d1h`. */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+function stateColor(style: Style, state: string): (t: string) => string {
+  if (state === "ready" || state === "completed") return style.green;
+  if (state === "failed") return style.red;
+  if (state === "backoff" || state === "waiting") return style.yellow;
+  return (t) => t;
+}
+
+/** The status table. */
+export function statusTable(status: StatusBody, style: Style, wide = false): string {
+  const header = ["SERVICE", "STATE", "READY", "REPL", "RESTARTS", "AGE"];
+  if (wide) header.push("CPU", "MEM");
+  header.push("MESSAGE");
+  const rows = status.services.map((s) => {
+    const row = [
+      s.service,
+      s.state,
+      String(s.replicas > 0 && s.ready >= s.replicas),
+      `${s.ready}/${s.replicas}`,
+      String(s.restarts),
+      age(status.now - s.since),
+    ];
+    if (wide) {
+      row.push(
+        s.cpuSeconds !== undefined ? `${s.cpuSeconds.toFixed(1)}s` : "-",
+        s.rssBytes !== undefined ? formatBytes(s.rssBytes) : "-",
+      );
+    }
+    row.push(s.message);
+    return row;
+  });
+  const widths = header.map((h, i) =>
+    i === header.length - 1 ? 0 : Math.max(h.length, ...rows.map((r) => r[i].length))
+  );
+  const line = (cells: string[], colorize: boolean) =>
+    cells.map((c, i) => {
+      const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]);
+      return colorize && i === 1 ? stateColor(style, c)(padded) : padded;
+    }).join("  ").trimEnd();
+  return [style.bold(line(header, false)), ...rows.map((r) => line(r, true))].join("\n") + "\n";
+}
+
+/** `orch status`. */
+export function statusCommand(
+  io: CliIO,
+  options: ClientOptions & { json?: boolean; wide?: boolean },
+): Promise<number> {
+  return withClient(io, options, async (client) => {
+    const status = await client.status();
+    if (options.json) {
+      io.out(JSON.stringify(status, null, 2) + "\n");
+      return 0;
+    }
+    const style = makeStyle(colorEnabled());
+    io.out(
+      `${style.bold(status.stack)}  ${status.phase}, up ${age(status.now - status.startedAt)}, ` +
+        `pid ${status.pid}\n`,
+    );
+    io.out(statusTable(status, style, options.wide));
+    return 0;
+  });
+}
+
+/** `orch list`. */
+export function listCommand(
+  io: CliIO,
+  options: ClientOptions & { json?: boolean },
+): Promise<number> {
+  return withClient(io, options, async (client) => {
+    const { services } = await client.json<{ services: { name: string }[] }>("GET", "/v1/services");
+    io.out(
+      options.json
+        ? JSON.stringify(services, null, 2) + "\n"
+        : services.map((s) => `${s.name}\n`).join(""),
+    );
+    return 0;
+  });
+}
+
+function parseRecord(line: string): LogRecord {
+  const raw = JSON.parse(line);
+  return { ...raw, ts: Date.parse(raw.ts) };
+}
+
+/** `orch logs`. */
+export function logsCommand(
+  io: CliIO,
+  services: readonly string[],
+  options: ClientOptions & {
+    follow?: boolean;
+    since?: string;
+    tail?: string;
+    json?: boolean;
+    level?: string;
+  },
+): Promise<number> {
+  if (options.level && !(LEVELS as readonly string[]).includes(options.level)) {
+    throw new UsageError(`--level: "${options.level}" is not one of ${LEVELS.join(", ")}`);
+  }
+  return withClient(io, options, async (client) => {
+    const params = new URLSearchParams();
+    for (const s of services) params.append("service", s);
+    if (options.since) params.set("since", options.since);
+    if (options.tail) params.set("tail", options.tail);
+    if (options.level) params.set("level", options.level);
+    if (options.follow) params.set("follow", "true");
+    const { services: all } = await client.json<{ services: { name: string; replicas: number }[] }>(
+      "GET",
+      "/v1/services",
+    );
+    const printer = new LinePrinter(
+      all.map((s) => s.name),
+      makeStyle(!options.json && colorEnabled()),
+      {
+        json: options.json,
+      },
+    );
+    const replicas = new Map(all.map((s) => [s.name, s.replicas]));
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    Deno.addSignalListener("SIGINT", onSignal);
+    try {
+      for await (const line of client.lines(`/v1/logs?${params}`, stop.signal)) {
+        if (!line) continue;
+        const record = parseRecord(line);
+        io.out(printer.record(record, (replicas.get(record.service) ?? 1) > 1));
+      }
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSignal);
+    }
+    return 0;
+  });
+}
+
+/** `orch events`. */
+export function eventsCommand(
+  io: CliIO,
+  options: ClientOptions & { json?: boolean },
+): Promise<number> {
+  return withClient(io, options, async (client) => {
+    const { services } = await client.json<{ services: { name: string; replicas: number }[] }>(
+      "GET",
+      "/v1/services",
+    );
+    const printer = new LinePrinter(services.map((s) => s.name), makeStyle(colorEnabled()));
+    const multi = (name: string) => (services.find((s) => s.name === name)?.replicas ?? 1) > 1;
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    Deno.addSignalListener("SIGINT", onSignal);
+    try {
+      for await (const line of client.lines("/v1/events", stop.signal)) {
+        if (!line.startsWith("data: ")) continue;
+        const event = JSON.parse(line.slice(6)) as EngineEvent;
+        if (options.json) io.out(line.slice(6) + "\n");
+        else {
+          const text = event.type === "probe"
+            ? printer.note(
+              `${multi(event.service) ? `${event.service}.${event.replica}` : event.service} ` +
+                `probe ${event.probe} ${event.outcome}: ${event.detail} (${event.latencyMs}ms)`,
+            )
+            : printer.event(event, multi);
+          if (text) io.out(`${new Date(event.ts).toISOString().slice(11, 23)} ${text}`);
+        }
+      }
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSignal);
+    }
+    return 0;
+  });
+}
+
+/** `orch start|stop|restart SERVICE...`. */
+export function serviceCommand(
+  io: CliIO,
+  action: "start" | "stop" | "restart",
+  services: readonly string[],
+  options: ClientOptions,
+): Promise<number> {
+  return withClient(io, options, async (client) => {
+    let names = services;
+    if (names.length === 0) {
+      if (action !== "restart") throw new UsageError(`orch ${action} needs a service name`);
+      const { services: all } = await client.json<
+        { services: { name: string; enabled: boolean }[] }
+      >(
+        "GET",
+        "/v1/services",
+      );
+      names = all.filter((s) => s.enabled).map((s) => s.name);
+    }
+    for (const name of names) {
+      await client.json("POST", `/v1/services/${encodeURIComponent(name)}/${action}`);
+      const past = { start: "starting", stop: "stopped", restart: "restarted" }[action];
+      io.out(`${name}: ${past}\n`);
+    }
+    return 0;
+  });
+}
+
+/** `orch scale SERVICE=N...`. */
+export function scaleCommand(
+  io: CliIO,
+  specs: readonly string[],
+  options: ClientOptions,
+): Promise<number> {
+  const parsed = specs.map((spec) => {
+    const match = /^([^=]+)=(\d+)$/.exec(spec);
+    if (!match) throw new UsageError(`"${spec}" is not SERVICE=N`);
+    return { service: match[1], replicas: Number(match[2]) };
+  });
+  if (parsed.length === 0) throw new UsageError("orch scale needs SERVICE=N");
+  return withClient(io, options, async (client) => {
+    for (const { service, replicas } of parsed) {
+      await client.json("POST", `/v1/services/${encodeURIComponent(service)}/scale`, { replicas });
+      io.out(`${service}: ${replicas} replica(s)\n`);
+    }
+    return 0;
+  });
+}
+
+/** `orch send SERVICE TEXT`. */
+export function sendCommand(
+  io: CliIO,
+  service: string,
+  text: readonly string[],
+  options: ClientOptions,
+): Promise<number> {
+  return withClient(io, options, async (client) => {
+    const { delivered } = await client.json<{ delivered: number }>(
+      "POST",
+      `/v1/services/${encodeURIComponent(service)}/send`,
+      { text: text.join(" ") },
+    );
+    io.out(`sent to ${delivered} instance(s) of ${service}\n`);
+    return 0;
+  });
+}
+
+/** The plan as people read it. */
+export function describePlan(plan: Plan, style: Style): string {
+  const lines: string[] = [];
+  for (const s of plan.added) lines.push(style.green(`+ ${s}  (added)`));
+  for (const s of plan.removed) lines.push(style.red(`- ${s}  (removed)`));
+  for (const c of plan.changed) {
+    lines.push(style.yellow(`~ ${c.service}  (${c.fields.join(", ")} changed; ${c.strategy})`));
+  }
+  for (const s of plan.scaled) {
+    lines.push(style.yellow(`~ ${s.service}  (replicas ${s.from} -> ${s.to})`));
+  }
+  if (plan.unchanged.length > 0) lines.push(style.dim(`  unchanged: ${plan.unchanged.join(", ")}`));
+  return lines.join("\n") + "\n";
+}
+
+/** `orch apply [-f FILE]`. */
+export function applyCommand(
+  io: CliIO,
+  options: ClientOptions & { dryRun?: boolean; json?: boolean },
+): Promise<number> {
+  return withClient(io, options, async (client) => {
+    const files = options.file?.length ? options.file.map((f) => absolute(io.cwd, f)) : undefined;
+    const style = makeStyle(!options.json && colorEnabled());
+    const { plan } = await client.json<{ plan: Plan }>("POST", "/v1/apply", {
+      files,
+      dryRun: true,
+    });
+    if (options.json && options.dryRun) {
+      io.out(JSON.stringify({ plan }, null, 2) + "\n");
+      return 0;
+    }
+    if (!options.json) io.out(describePlan(plan, style));
+    const nothing =
+      plan.added.length + plan.removed.length + plan.changed.length + plan.scaled.length === 0;
+    if (options.dryRun) return 0;
+    if (nothing) {
+      if (!options.json) io.out("nothing to do\n");
+      else io.out(JSON.stringify({ plan, failed: {} }, null, 2) + "\n");
+      return 0;
+    }
+    // Show the rollout as it goes.
+    const stop = new AbortController();
+    const printer = new LinePrinter([], style);
+    const progress = (async () => {
+      try {
+        for await (const line of client.lines("/v1/events", stop.signal)) {
+          if (!line.startsWith("data: ")) continue;
+          const event = JSON.parse(line.slice(6)) as EngineEvent;
+          if (event.type === "rollout" && !options.json) io.out(printer.event(event, () => false));
+        }
+      } catch {
+        // the progress display is best effort
+      }
+    })();
+    try {
+      const result = await client.json<{ plan: Plan; failed: Record<string, string> }>(
+        "POST",
+        "/v1/apply",
+        { files },
+      );
+      stop.abort();
+      await progress;
+      if (options.json) io.out(JSON.stringify(result, null, 2) + "\n");
+      const failed = Object.entries(result.failed);
+      if (failed.length === 0) {
+        if (!options.json) io.out(style.green("applied\n"));
+        return 0;
+      }
+      if (!options.json) {
+        for (const [service, why] of failed) {
+          io.err(`orch: ${service}: rollout failed and was rolled back: ${why}\n`);
+        }
+      }
+      return 1;
+    } finally {
+      stop.abort();
+    }
+  });
+}
+
+/** `orch down [--timeout D]`: stops the stack in order and waits for orch to exit. */
+export async function downCommand(
+  io: CliIO,
+  options: ClientOptions & { timeout?: string },
+): Promise<number> {
+  const host = options.host ?? io.env("ORCH_HOST");
+  const project = projectOf(io, options);
+  if (!host && !readRunFile(project)) {
+    io.out(`nothing is running for ${project}\n`);
+    return 0;
+  }
+  return await withClient(io, options, async (client) => {
+    const status = await client.status();
+    const stop = new AbortController();
+    const style = makeStyle(colorEnabled());
+    const printer = new LinePrinter(status.services.map((s) => s.service), style);
+    const multi = (name: string) =>
+      status.instances.filter((i: InstanceStatus) => i.service === name).length > 1;
+    const events = client.lines("/v1/events", stop.signal);
+    // Subscribe to events before asking for the shutdown, so that none is missed.
+    const first = await events.next();
+    await client.json("POST", "/v1/shutdown", options.timeout ? { timeout: options.timeout } : {});
+    try {
+      for (let next = first; !next.done; next = await events.next()) {
+        const line = next.value;
+        if (!line.startsWith("data: ")) continue;
+        const event = JSON.parse(line.slice(6)) as EngineEvent;
+        if (event.type === "state" && ["stopping", "stopped"].includes(event.state)) {
+          io.out(printer.event(event, multi));
+        }
+      }
+    } catch {
+      // the stream ends when orch exits
+    }
+    // Wait for the process itself to be gone.
+    const deadline = Date.now() + 10_000;
+    while (!host && readRunFile(project)?.pid === status.pid && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    io.out(`${status.stack} is down\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * `orch up -d`: validate in the foreground, then start `orch up` as a background process in its own
+ * session (its output to `.orch/orch.log`), and return once its control API answers; with `--wait`,
+ * once every service is ready and every oneshot completed, or fail naming what is not.
+ *
+ * @module
+ */
+import { loadStack } from "../config/load.ts";
+import { parseDuration } from "../domain/duration.ts";
+import { UsageError } from "../domain/errors.ts";
+import type { InstanceStatus } from "../domain/state.ts";
+import { type Client, connect } from "./client.ts";
+import type { CliIO } from "./io.ts";
+import { dirOf, findRunning, readRunFile, stateDir } from "./state.ts";
+import type { UpOptions } from "./up.ts";
+
+/** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
+export function selfCommand(): string[] {
+  const exe = Deno.execPath();
+  const base = exe.slice(exe.lastIndexOf("/") + 1);
+  if (base === "deno" || base === "deno.exe") {
+    const main = new URL("../../main.ts", import.meta.url);
+    return [exe, "run", "-A", main.protocol === "file:" ? main.pathname : main.href];
+  }
+  return [exe];
+}
+
+/** Starts the stack in the background; returns the exit status for the foreground command. */
+export async function upDetached(
+  io: CliIO,
+  files: readonly string[],
+  options: UpOptions,
+): Promise<number> {
+  const waitMs = options.timeout ? parseDuration(options.timeout) : 300_000;
+  if (waitMs === undefined) {
+    throw new UsageError(`--timeout: "${options.timeout}" is not a duration`);
+  }
+  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
+  const project = dirOf(loaded.files[0]);
+  const running = await findRunning(project);
+  if (running) {
+    io.err(
+      `orch: orch is already running this project (pid ${running.pid}); ` +
+        `use orch status, orch apply or orch down\n`,
+    );
+    return 1;
+  }
+  const dir = stateDir(project);
+  await Deno.mkdir(`${dir}/logs`, { recursive: true });
+  const logFile = `${dir}/orch.log`;
+  const args = [
+    "up",
+    "--no-tui",
+    "--daemon-child",
+    ...loaded.files.flatMap((f) => ["-f", f]),
+    ...(options.listen ? ["--listen", options.listen] : []),
+    ...(options.token ? ["--token", options.token] : []),
+  ];
+  // sh puts the output in the log file and detaches stdin; the child has its own session.
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'exec "$@" >>"$ORCH_LOG" 2>&1 </dev/null', "sh", ...selfCommand(), ...args],
+    cwd: io.cwd,
+    env: { ORCH_LOG: logFile, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  let exited: Deno.CommandStatus | undefined;
+  child.status.then((s) => (exited = s));
+
+  // Wait for the child's API (or its early death) under one deadline.
+  const deadline = Date.now() + 30_000;
+  let client: Client | undefined;
+  while (!client) {
+    if (exited) {
+      io.err(`orch: the background orch exited (${exited.code}) before it started:\n`);
+      io.err(await tail(logFile, 20));
+      return exited.code || 1;
+    }
+    if (Date.now() > deadline) {
+      io.err(`orch: the background orch did not answer within 30s; see ${logFile}\n`);
+      return 1;
+    }
+    const run = readRunFile(project);
+    if (run?.pid === child.pid) client = await connect({ project }).catch(() => undefined);
+    if (!client) await new Promise((r) => setTimeout(r, 25));
+  }
+  child.unref();
+  io.out(
+    `started ${loaded.stack.name} in the background (pid ${child.pid}); ` +
+      `orch status, orch logs -f, orch down\n`,
+  );
+  try {
+    if (!options.wait) return 0;
+    return await waitReady(io, client, waitMs);
+  } finally {
+    client.close();
+  }
+}
+
+async function tail(file: string, lines: number): Promise<string> {
+  try {
+    const text = await Deno.readTextFile(file);
+    return text.trimEnd().split("\n").slice(-lines).map((l) => `  ${l}\n`).join("");
+  } catch {
+    return "";
+  }
+}
+
+/** Why an instance keeps the stack from being ready, or undefined when it does not. */
+function problem(i: InstanceStatus): { fatal: boolean; text: string } | undefined {
+  if (i.state === "ready" || i.state === "completed" || i.want === "down") return undefined;
+  const text = `${i.id} ${i.state}${i.message ? `: ${i.message}` : ""}`;
+  // Blocked behind a dependency that failed for good (not one that is still being restarted).
+  const fatal = i.state === "failed" ||
+    (i.state === "waiting" && /dependency \S+ failed/.test(i.message));
+  return { fatal, text };
+}
+
+/** Polls status until all is ready, something failed for good, or the time is up. */
+export async function waitReady(io: CliIO, client: Client, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await client.status();
+    const problems = status.instances.flatMap((i) => {
+      const p = problem(i);
+      return p ? [p] : [];
+    });
+    if (problems.length === 0) {
+      io.out(`ready: ${status.instances.length} instance(s) ready or completed\n`);
+      return 0;
+    }
+    const fatal = problems.filter((p) => p.fatal);
+    if (fatal.length > 0 || status.phase === "stopping") {
+      io.err(
+        `orch: not ready:\n${
+          (fatal.length ? fatal : problems).map((p) => `  ${p.text}\n`).join("")
+        }`,
+      );
+      return 1;
+    }
+    if (Date.now() > deadline) {
+      io.err(
+        `orch: not ready after ${Math.round(timeoutMs / 1000)}s:\n${
+          problems.map((p) => `  ${p.text}\n`).join("")
+        }`,
+      );
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * A bounded channel: `offer` never blocks and never grows past the capacity; a consumer that falls
+ * behind loses the oldest items and is told how many, through an item made by `dropped(count)`.
+ *
+ * @module
+ */
+
+/** A subscription: an async iterator of items, closed with `close()`. */
+export interface Subscription<T> extends AsyncIterable<T> {
+  close(): void;
+}
+
+/** Options of a channel. */
+export interface ChannelOptions<T> {
+  readonly capacity: number;
+  /** Makes the item that tells the consumer `count` items were skipped (or undefined for none). */
+  readonly dropped?: (count: number, next: T | undefined) => T | undefined;
+  /** Called when the consumer detaches (close, break, or error). */
+  readonly onClose?: () => void;
+}
+
+/** A bounded single-consumer queue. */
+export class Channel<T> implements Subscription<T> {
+  readonly #queue: T[] = [];
+  readonly #options: ChannelOptions<T>;
+  #dropped = 0;
+  #waiter: (() => void) | undefined;
+  #closed = false;
+
+  constructor(options: ChannelOptions<T>) {
+    this.#options = options;
+  }
+
+  /** Whether the consumer has gone. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Queues an item, dropping the oldest when full. Never blocks. */
+  offer(item: T): void {
+    if (this.#closed) return;
+    if (this.#queue.length >= this.#options.capacity) {
+      this.#queue.shift();
+      this.#dropped++;
+    }
+    this.#queue.push(item);
+    this.#waiter?.();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#options.onClose?.();
+    this.#waiter?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    try {
+      while (true) {
+        if (this.#dropped > 0) {
+          const count = this.#dropped;
+          this.#dropped = 0;
+          const notice = this.#options.dropped?.(count, this.#queue[0]);
+          if (notice !== undefined) yield notice;
+        }
+        if (this.#queue.length > 0) {
+          yield this.#queue.shift()!;
+          continue;
+        }
+        if (this.#closed) return;
+        await new Promise<void>((resolve) => (this.#waiter = resolve));
+        this.#waiter = undefined;
+      }
+    } finally {
+      this.close();
+    }
+  }
+}
+
+/** Fans items out to bounded subscribers. */
+export class Broadcast<T> {
+  readonly #subscribers = new Set<{ channel: Channel<T>; accept: (item: T) => boolean }>();
+
+  /** Sends an item to every subscriber that accepts it. */
+  publish(item: T): void {
+    for (const s of this.#subscribers) if (s.accept(item)) s.channel.offer(item);
+  }
+
+  /** A new subscriber. */
+  subscribe(
+    options: Omit<ChannelOptions<T>, "onClose"> & { accept?: (item: T) => boolean },
+  ): Subscription<T> {
+    const entry = {
+      accept: options.accept ?? (() => true),
+      channel: new Channel<T>({
+        ...options,
+        onClose: () => this.#subscribers.delete(entry),
+      }),
+    };
+    this.#subscribers.add(entry);
+    return entry.channel;
+  }
+
+  /** Closes every subscription. */
+  close(): void {
+    for (const s of [...this.#subscribers]) s.channel.close();
+  }
+}
