@@ -17,6 +17,12 @@ export class EventRecorder {
     for (const waiter of [...this.#waiters]) waiter();
   };
 
+  /** Calls `fn` after every event and log record until the returned function is called. */
+  watch(fn: () => void): () => void {
+    this.#waiters.add(fn);
+    return () => this.#waiters.delete(fn);
+  }
+
   /** Re-checks pending waits (for conditions on things other than events, such as log lines). */
   poke(): void {
     for (const waiter of [...this.#waiters]) waiter();

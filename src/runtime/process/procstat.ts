@@ -62,7 +62,10 @@ let cache: { at: number; groups: Map<number, Usage> } | undefined;
 /** CPU and memory of a whole process group, from a scan at most `maxAgeMs` old. */
 export function groupUsage(pgid: number, maxAgeMs = 500): Usage | undefined {
   const now = performance.now();
-  if (!cache || now - cache.at > maxAgeMs) {
+  // A group missing from a scan that is not brand new may have started since: scan again.
+  const stale = !cache || now - cache.at > maxAgeMs ||
+    (!cache.groups.has(pgid) && now - cache.at > 20);
+  if (stale) {
     const groups = new Map<number, Usage>();
     for (const p of scanProcesses()) {
       if (p.state === "Z") continue;
@@ -74,5 +77,5 @@ export function groupUsage(pgid: number, maxAgeMs = 500): Usage | undefined {
     }
     cache = { at: now, groups };
   }
-  return cache.groups.get(pgid);
+  return cache?.groups.get(pgid);
 }
