@@ -211,6 +211,9 @@ export function eventsCommand(
     Deno.addSignalListener("SIGINT", onSignal);
     try {
       for await (const line of client.lines("/v1/events", stop.signal)) {
+        if (line === ": orch events") {
+          io.err(`following events of ${client.where} (Ctrl-C to stop)\n`);
+        }
         if (!line.startsWith("data: ")) continue;
         const event = JSON.parse(line.slice(6)) as EngineEvent;
         if (options.json) io.out(line.slice(6) + "\n");

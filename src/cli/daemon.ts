@@ -121,23 +121,28 @@ function problem(i: InstanceStatus): { fatal: boolean; text: string } | undefine
 /** Polls status until all is ready, something failed for good, or the time is up. */
 export async function waitReady(io: CliIO, client: Client, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
+  let readyBefore = false;
   for (;;) {
     const status = await client.status();
     const problems = status.instances.flatMap((i) => {
       const p = problem(i);
       return p ? [p] : [];
     });
-    if (problems.length === 0) {
+    // All ready on two polls in a row: a service without probes is ready the moment it starts,
+    // and one that crashes at once should not count.
+    if (problems.length === 0 && readyBefore) {
       io.out(`ready: ${status.instances.length} instance(s) ready or completed\n`);
       return 0;
     }
+    readyBefore = problems.length === 0;
+    if (readyBefore) {
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     const fatal = problems.filter((p) => p.fatal);
     if (fatal.length > 0 || status.phase === "stopping") {
-      io.err(
-        `orch: not ready:\n${
-          (fatal.length ? fatal : problems).map((p) => `  ${p.text}\n`).join("")
-        }`,
-      );
+      const ordered = [...fatal, ...problems.filter((p) => !p.fatal)];
+      io.err(`orch: not ready:\n${ordered.map((p) => `  ${p.text}\n`).join("")}`);
       return 1;
     }
     if (Date.now() > deadline) {

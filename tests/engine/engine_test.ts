@@ -85,6 +85,7 @@ services:
   db:
     command: "echo boom; exit 3"
     restartPolicy: { maxRetries: 2, backoff: { min: 10ms, max: 50ms } }
+    health: { log: { pattern: "accepting connections" } }
   api:
     command: exec sleep 30
     dependsOn: [db]
