@@ -13,7 +13,16 @@ if (import.meta.main) {
     console.log(`orch ${VERSION}`);
     Deno.exit(0);
   }
-  const { runCli } = await import("./src/cli/main.ts");
   const { processIO } = await import("./src/cli/io.ts");
-  Deno.exit(await runCli(args, processIO()));
+  const { runFast } = await import("./src/cli/fast.ts");
+  const io = processIO();
+  const fast = await runFast(args, io).catch((error) => {
+    const { exitCode, message } = error as { exitCode?: number; message?: string };
+    if (exitCode === undefined) throw error;
+    io.err(`orch: ${message}\n`);
+    return exitCode;
+  });
+  if (fast !== undefined) Deno.exit(fast);
+  const { runCli } = await import("./src/cli/main.ts");
+  Deno.exit(await runCli(args, io));
 }

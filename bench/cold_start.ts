@@ -1,6 +1,7 @@
 /**
- * Scenario 6 (part): CLI cold start. Times `orch --version` and `orch validate` against the limit,
- * `deno run` of an empty script, as medians of several alternating rounds.
+ * Scenario 6: CLI cold start. Times `orch --version`, `orch validate` and `orch status` against a
+ * running stack, beside the limit (`deno run` of an empty script), as medians of several
+ * alternating rounds.
  *
  * Run: `deno task bench` (or `deno run -A bench/cold_start.ts --rounds 15`).
  */
@@ -8,6 +9,19 @@ const root = new URL("../", import.meta.url).pathname;
 const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 11;
 const empty = await Deno.makeTempFile({ suffix: ".ts" });
 await Deno.writeTextFile(empty, "");
+
+// A running stack for `orch status` to ask.
+const project = await Deno.makeTempDir({ prefix: "orch-bench-" });
+await Deno.writeTextFile(
+  `${project}/stack.yaml`,
+  `services:\n  a: { command: "exec sleep 600" }\n  b: { command: "exec sleep 600", dependsOn: [a] }\n`,
+);
+const started = await new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${root}main.ts`, "up", "-d", "--wait"],
+  cwd: project,
+  stdout: "null",
+}).output();
+if (!started.success) throw new Error("could not start the stack for orch status");
 
 const cases: Record<string, string[]> = {
   "deno run (empty script, the limit)": ["run", empty],
@@ -20,6 +34,14 @@ const cases: Record<string, string[]> = {
     "-q",
     "-f",
     `${root}examples/seeds/orco-stack.yaml`,
+  ],
+  "orch status (running 2-service stack)": [
+    "run",
+    "-A",
+    `${root}main.ts`,
+    "status",
+    "-f",
+    `${project}/stack.yaml`,
   ],
 };
 
@@ -45,3 +67,8 @@ for (const [name, xs] of Object.entries(samples)) {
   console.log(`| ${name} | ${median(xs).toFixed(0)} | ${(median(xs) / limit).toFixed(2)}x |`);
 }
 await Deno.remove(empty);
+await new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${root}main.ts`, "down", "-f", `${project}/stack.yaml`],
+  stdout: "null",
+}).output();
+await Deno.remove(project, { recursive: true });

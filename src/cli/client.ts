@@ -47,11 +47,20 @@ export class Client {
   /** Where it points, for messages. */
   readonly where: string;
 
-  constructor(base: string, where: string, http?: Deno.HttpClient, token?: string) {
+  readonly #unreachable: (() => Promise<Error>) | undefined;
+
+  constructor(
+    base: string,
+    where: string,
+    http?: Deno.HttpClient,
+    token?: string,
+    unreachable?: () => Promise<Error>,
+  ) {
     this.#base = base;
     this.#http = http;
     this.#token = token;
     this.where = where;
+    this.#unreachable = unreachable;
   }
 
   /** A raw request; throws the API's error as an OrchError. */
@@ -75,6 +84,7 @@ export class Client {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
+      if (this.#unreachable) throw await this.#unreachable();
       throw new OrchError(`no orch answers at ${this.where}: ${(error as Error).message}`);
     }
     if (response.ok) return response;
@@ -168,14 +178,19 @@ export async function connect(options: TargetOptions): Promise<Client> {
   }
   const project = options.project;
   if (!project) throw new OrchError("no project: give -f FILE, or run in a project directory");
-  if (!readRunFile(project)) {
-    throw new OrchError(`no orch is running for ${project} (start one with: orch up -d)`);
-  }
-  const run = await findRunning(project);
-  if (!run) {
-    throw new OrchError(
+  const run = readRunFile(project);
+  if (!run) throw new OrchError(`no orch is running for ${project} (start one with: orch up -d)`);
+  // Ask at once; only when nothing answers, find out whether the run file is stale (and clean it).
+  return new Client("http://orch", run.socket, unixClient(run.socket), undefined, async () => {
+    try {
+      if (await findRunning(project)) {
+        return new OrchError(`the orch of ${project} (pid ${run.pid}) did not answer; try again`);
+      }
+    } catch (error) {
+      return error as Error;
+    }
+    return new OrchError(
       `no orch is running for ${project} (a stale ${stateDir(project)}/orch.json was removed)`,
     );
-  }
-  return new Client("http://orch", run.socket, unixClient(run.socket));
+  });
 }
