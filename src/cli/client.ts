@@ -169,28 +169,41 @@ export function findProject(cwd: string): string | undefined {
 }
 
 /** Connects to the orch named by the options (a remote host, or a project's socket). */
-export async function connect(options: TargetOptions): Promise<Client> {
+export function connect(options: TargetOptions): Promise<Client> {
   if (options.host) {
     const base = /^https?:\/\//.test(options.host)
       ? options.host.replace(/\/$/, "")
       : `http://${options.host}`;
-    return new Client(base, base, undefined, options.token);
+    return Promise.resolve(new Client(base, base, undefined, options.token));
   }
   const project = options.project;
-  if (!project) throw new OrchError("no project: give -f FILE, or run in a project directory");
+  if (!project) {
+    return Promise.reject(new OrchError("no project: give -f FILE, or run in a project directory"));
+  }
   const run = readRunFile(project);
-  if (!run) throw new OrchError(`no orch is running for ${project} (start one with: orch up -d)`);
-  // Ask at once; only when nothing answers, find out whether the run file is stale (and clean it).
-  return new Client("http://orch", run.socket, unixClient(run.socket), undefined, async () => {
-    try {
-      if (await findRunning(project)) {
-        return new OrchError(`the orch of ${project} (pid ${run.pid}) did not answer; try again`);
-      }
-    } catch (error) {
-      return error as Error;
-    }
-    return new OrchError(
-      `no orch is running for ${project} (a stale ${stateDir(project)}/orch.json was removed)`,
+  if (!run) {
+    return Promise.reject(
+      new OrchError(`no orch is running for ${project} (start one with: orch up -d)`),
     );
-  });
+  }
+  // Ask at once; only when nothing answers, find out whether the run file is stale (and clean it).
+  const client = new Client(
+    "http://orch",
+    run.socket,
+    unixClient(run.socket),
+    undefined,
+    async () => {
+      try {
+        if (await findRunning(project)) {
+          return new OrchError(`the orch of ${project} (pid ${run.pid}) did not answer; try again`);
+        }
+      } catch (error) {
+        return error as Error;
+      }
+      return new OrchError(
+        `no orch is running for ${project} (a stale ${stateDir(project)}/orch.json was removed)`,
+      );
+    },
+  );
+  return Promise.resolve(client);
 }

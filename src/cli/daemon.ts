@@ -11,7 +11,7 @@ import { UsageError } from "../domain/errors.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import { type Client, connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
-import { dirOf, findRunning, readRunFile, stateDir } from "./state.ts";
+import { answers, dirOf, findRunning, readRunFile, stateDir } from "./state.ts";
 import type { UpOptions } from "./up.ts";
 
 /** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
@@ -83,7 +83,7 @@ export async function upDetached(
       return 1;
     }
     const run = readRunFile(project);
-    if (run?.pid === child.pid) client = await connect({ project }).catch(() => undefined);
+    if (run?.pid === child.pid && await answers(run, 1000)) client = await connect({ project });
     if (!client) await new Promise((r) => setTimeout(r, 25));
   }
   child.unref();
