@@ -41,6 +41,8 @@ const COMMANDS = new Set([
   "scale",
   "send",
   "apply",
+  "attach",
+  "tui",
   "validate",
   "config",
   "graph",
@@ -220,6 +222,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--json", "plan and result as JSON")
     .action(async (opts, cmd) => {
       code = await applyCommand(io, { ...client(cmd), ...opts });
+    });
+
+  program.command("attach").alias("tui")
+    .description(
+      "open the TUI on a running stack (local, or remote with --host); q leaves it running",
+    )
+    .action(async (_opts, cmd) => {
+      code = await (await import("./tui.ts")).attachCommand(io, client(cmd));
     });
 
   program.command("down")

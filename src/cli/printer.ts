@@ -87,8 +87,13 @@ export class LinePrinter {
           JSON.stringify({ event: event.type, ...event, ts: new Date(event.ts).toISOString() })
         }\n`;
     }
+    const text = this.describe(event, multi);
+    return text ? `${this.#style.dim("orch".padEnd(this.#width) + "| ")}${text}\n` : "";
+  }
+
+  /** What an event says, without the `orch |` prefix, or "" for events not shown. */
+  describe(event: EngineEvent, multi: (service: string) => boolean): string {
     const s = this.#style;
-    const orch = s.dim("orch".padEnd(this.#width) + "| ");
     switch (event.type) {
       case "state": {
         const who = multi(event.service) ? `${event.service}.${event.replica}` : event.service;
@@ -103,27 +108,25 @@ export class LinePrinter {
         const message = event.message && event.message !== event.state
           ? ` ${s.dim(`(${event.message})`)}`
           : "";
-        return `${orch}${who} ${colour(event.state)}${message}\n`;
+        return `${who} ${colour(event.state)}${message}`;
       }
       case "exited":
         return "";
       case "probe":
         return "";
       case "dropped":
-        return `${orch}${
-          s.yellow(
-            `output too fast: ${event.count} lines skipped on screen (all are in .orch/logs)`,
-          )
-        }\n`;
+        return s.yellow(
+          `output too fast: ${event.count} lines skipped on screen (all are in .orch/logs)`,
+        );
       case "stack":
-        return event.message ? `${orch}${s.bold(`stack ${event.phase}: ${event.message}`)}\n` : "";
+        return event.message ? `${s.bold(`stack ${event.phase}: ${event.message}`)}` : "";
       case "rollout": {
         const colour = event.phase === "done"
           ? s.green
           : event.phase === "failed" || event.phase === "rolledBack"
           ? s.red
           : s.dim;
-        return `${orch}${event.service} ${colour(`rollout ${event.phase}`)}: ${event.message}\n`;
+        return `${event.service} ${colour(`rollout ${event.phase}`)}: ${event.message}`;
       }
     }
   }

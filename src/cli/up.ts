@@ -25,6 +25,9 @@ import {
   stateDir,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
+import { localSource } from "./tui.ts";
+import { runTui } from "../tui/app.ts";
+import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
 export interface UpOptions {
@@ -63,10 +66,14 @@ export async function upCommand(
     options.color !== false && !options.json && !options.daemonChild && colorEnabled(),
   );
   const out = new AsyncWriter(Deno.stdout);
+  const tui = options.tui !== false && !options.json && !options.daemonChild && io.isTerminal &&
+    Deno.stdin.isTerminal();
 
   const services = Object.keys(stack.services);
-  const printer = new LinePrinter(services, style, { json: options.json });
-  const say = (text: string) => out.write(printer.note(text));
+  const printer = new LinePrinter(services, tui ? makeStyle(false) : style, { json: options.json });
+  // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
+  let toPane: ((text: string, service?: string) => void) | undefined;
+  const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
@@ -100,11 +107,28 @@ export async function upCommand(
     },
     emit: (event) => {
       bus.publish(event);
+      if (toPane) {
+        const text = printer.describe(event, multi);
+        if (text) toPane(text, "service" in event ? event.service : undefined);
+        return;
+      }
       const line = printer.event(event, multi);
       if (line) out.write(line);
     },
   });
   const { engine, logs } = parts;
+  if (tui) {
+    toPane = (text, service) =>
+      logs.append({
+        ts: Date.now(),
+        seq: 0,
+        service: service ?? "orch",
+        replica: 0,
+        stream: "orch",
+        level: "info",
+        msg: text,
+      });
+  }
 
   let stoppedBySignal = false;
   const stop = (why: string, timeoutMs?: number) => {
@@ -148,7 +172,7 @@ export async function upCommand(
   }
 
   const subscription = logs.subscribe("terminal", { capacity: 20_000 });
-  const printing = (async () => {
+  const printing = tui ? (subscription.close(), Promise.resolve()) : (async () => {
     for await (const record of subscription) {
       out.write(printer.record(record, multi(record.service)));
     }
@@ -177,12 +201,30 @@ export async function upCommand(
 
   try {
     engine.start();
+    const settled = engine.idle();
+    if (tui) {
+      // Nothing left to run (a stack of oneshots): stop, and the TUI closes with the stack.
+      void settled.then(() => {
+        if (!engine.stopping) void engine.shutdown({ onWait: say });
+      });
+      await runTui(
+        localSource(engine, logs, { startedAt, captureDir: `${dir}/logs` }),
+        openTerminal(),
+        {
+          ownsStack: true,
+          ended: engine.stopped,
+          onStop: () => {
+            stoppedBySignal = true;
+            stop("stopping (asked in the TUI)");
+          },
+        },
+      );
+      toPane = undefined;
+    }
     // In the background, orch stays until `orch down` (or a required service fails); in the
     // foreground it also ends when nothing is left to run.
     const stopped = engine.stopped.then(() => undefined);
-    let outcome = options.daemonChild
-      ? await stopped
-      : await Promise.race([engine.idle(), stopped]);
+    let outcome = options.daemonChild ? await stopped : await Promise.race([settled, stopped]);
     if (!engine.stopping) {
       // The outcome seen when the stack settled names what failed or stayed blocked; the
       // shutdown that follows stops the blocked ones and must not hide them.

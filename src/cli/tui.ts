@@ -1,0 +1,161 @@
+/**
+ * The TUI's sources: a local engine (`orch up` on a terminal) and a running orch through its API
+ * (`orch attach`), and the `attach` command.
+ *
+ * @module
+ */
+import type { LogRecord } from "../domain/log.ts";
+import { summarize } from "../domain/status.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { LogHub } from "../log/hub.ts";
+import { runTui, type Snapshot, type TuiSource } from "../tui/app.ts";
+import { openTerminal } from "../tui/terminal.ts";
+import type { Client, StatusBody } from "./client.ts";
+import { type ClientOptions, open } from "./commands.ts";
+import type { CliIO } from "./io.ts";
+
+const KEPT = 2_000;
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+async function writeCapture(dir: string, lines: readonly string[]): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const path = `${dir}/capture-${stamp()}.log`;
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  return path;
+}
+
+/** Records kept so far, then new ones, without a gap or a duplicate between the two. */
+function pastThenLive(
+  live: AsyncIterable<LogRecord> & { close(): void },
+  past: readonly LogRecord[],
+): AsyncIterable<LogRecord> & { close(): void } {
+  const last = past.at(-1)?.seq ?? 0;
+  const iterate = async function* () {
+    yield* past;
+    for await (const record of live) {
+      if (record.seq > last || record.stream === "orch") yield record;
+    }
+  };
+  return Object.assign(iterate(), { close: () => live.close() });
+}
+
+/** The engine of this process as a TUI source. */
+export function localSource(
+  engine: Engine,
+  logs: LogHub,
+  info: { startedAt: number; captureDir: string },
+): TuiSource {
+  return {
+    snapshot: () => {
+      const instances = engine.status({ usage: true });
+      return Promise.resolve({
+        stack: engine.stack.name,
+        startedAt: info.startedAt,
+        now: Date.now(),
+        phase: engine.stopping ? "stopping" : "running",
+        services: summarize(instances),
+        instances,
+      });
+    },
+    logs: () => {
+      const live = logs.subscribe("tui", { capacity: 20_000 });
+      return pastThenLive(live, logs.recent(undefined, KEPT));
+    },
+    act: async (command) => {
+      switch (command.type) {
+        case "restart":
+          await engine.restart(command.service);
+          return `restarted ${command.service}`;
+        case "start":
+          engine.startService(command.service);
+          return `starting ${command.service}`;
+        case "stop":
+          engine.stopService(command.service);
+          return `stopping ${command.service}`;
+        case "send": {
+          const n = await engine.send(command.service, command.text);
+          return `sent to ${n} instance(s) of ${command.service}`;
+        }
+      }
+    },
+    save: (lines) => writeCapture(info.captureDir, lines),
+  };
+}
+
+function parseRecord(line: string): LogRecord {
+  const raw = JSON.parse(line);
+  return { ...raw, ts: Date.parse(raw.ts) };
+}
+
+/** A running orch, through its API, as a TUI source. */
+export function remoteSource(client: Client, captureDir: string): TuiSource {
+  return {
+    snapshot: async (): Promise<Snapshot> => {
+      const s: StatusBody = await client.status();
+      return {
+        stack: s.stack,
+        startedAt: s.startedAt,
+        now: s.now,
+        phase: s.phase,
+        services: s.services,
+        instances: s.instances,
+      };
+    },
+    logs: () => {
+      const stop = new AbortController();
+      const iterate = async function* () {
+        for await (const line of client.lines(`/v1/logs?follow=true&tail=${KEPT}`, stop.signal)) {
+          if (line) yield parseRecord(line);
+        }
+      };
+      return Object.assign(iterate(), { close: () => stop.abort() });
+    },
+    act: async (command) => {
+      const path = `/v1/services/${encodeURIComponent(command.service)}/${command.type}`;
+      if (command.type === "send") {
+        const { delivered } = await client.json<{ delivered: number }>("POST", path, {
+          text: command.text,
+        });
+        return `sent to ${delivered} instance(s) of ${command.service}`;
+      }
+      await client.json("POST", path);
+      return `${
+        command.type === "restart" ? "restarted" : `${command.type} asked for`
+      } ${command.service}`;
+    },
+    save: (lines) => writeCapture(captureDir, lines),
+  };
+}
+
+/** `orch attach`: the TUI on a running stack; quitting leaves the stack running. */
+export async function attachCommand(io: CliIO, options: ClientOptions): Promise<number> {
+  if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) {
+    io.err("orch: attach needs a terminal (try orch status, orch logs -f)\n");
+    return 2;
+  }
+  const client = await open(io, options);
+  try {
+    await client.status(); // fail before taking over the screen
+    const watching = new AbortController();
+    const ended = (async () => {
+      // The TUI closes when the orch goes away: the event stream ends with it.
+      try {
+        for await (const _ of client.lines("/v1/events", watching.signal)) { /* keep reading */ }
+      } catch {
+        // gone
+      }
+    })();
+    try {
+      await runTui(remoteSource(client, io.cwd), openTerminal(), { ownsStack: false, ended });
+    } finally {
+      watching.abort();
+      await ended;
+    }
+    return 0;
+  } finally {
+    client.close();
+  }
+}

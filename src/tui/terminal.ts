@@ -1,0 +1,151 @@
+/**
+ * The real terminal: raw mode, the alternate screen, key decoding, resizes, and restoring all of it
+ * on every exit, crash included.
+ *
+ * @module
+ */
+import type { Key } from "./keys.ts";
+
+/** What the app needs of a terminal. */
+export interface TerminalPort {
+  size(): { columns: number; rows: number };
+  write(text: string): void;
+  keys(): AsyncIterable<Key>;
+  onResize(listener: () => void): () => void;
+  restore(): void;
+}
+
+const SEQUENCES: Record<string, Key> = {
+  "\x1b[A": "up",
+  "\x1b[B": "down",
+  "\x1b[C": "right",
+  "\x1b[D": "left",
+  "\x1bOA": "up",
+  "\x1bOB": "down",
+  "\x1bOC": "right",
+  "\x1bOD": "left",
+  "\x1b[5~": "pageup",
+  "\x1b[6~": "pagedown",
+  "\x1b[H": "home",
+  "\x1b[F": "end",
+  "\x1bOH": "home",
+  "\x1bOF": "end",
+  "\x1b[1~": "home",
+  "\x1b[4~": "end",
+  "\x1b[7~": "home",
+  "\x1b[8~": "end",
+  "\x1b[3~": "delete",
+  "\x1b[Z": "backtab",
+};
+
+/** Splits what the terminal sent into keys. */
+export function decodeKeys(input: string): Key[] {
+  const keys: Key[] = [];
+  let i = 0;
+  while (i < input.length) {
+    const ch = input[i];
+    if (ch === "\x1b") {
+      // A known sequence, else a CSI/SS3 we skip, else Escape itself.
+      const match = Object.keys(SEQUENCES).find((s) => input.startsWith(s, i));
+      if (match) {
+        keys.push(SEQUENCES[match]);
+        i += match.length;
+        continue;
+      }
+      // deno-lint-ignore no-control-regex
+      const csi = /^\x1b(?:\[[0-?]*[ -/]*[@-~]|O.)/.exec(input.slice(i));
+      if (csi) {
+        i += csi[0].length;
+        continue;
+      }
+      keys.push("escape");
+      i++;
+      continue;
+    }
+    if (ch === "\r" || ch === "\n") keys.push("enter");
+    else if (ch === "\t") keys.push("tab");
+    else if (ch === "\x7f" || ch === "\b") keys.push("backspace");
+    else if (ch === "\x03") keys.push("ctrl-c");
+    else if (ch === "\x04") keys.push("ctrl-d");
+    else if (ch === "\x0c") keys.push("ctrl-l");
+    else if (ch >= " ") {
+      const cp = input.codePointAt(i)!;
+      const char = String.fromCodePoint(cp);
+      keys.push(char);
+      i += char.length;
+      continue;
+    }
+    i++;
+  }
+  return keys;
+}
+
+const ENTER = "\x1b[?1049h\x1b[?25l\x1b[?7l\x1b[H\x1b[2J";
+const LEAVE = "\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l";
+
+/** The process's terminal. Enters raw mode and the alternate screen at once. */
+export function openTerminal(): TerminalPort {
+  const encoder = new TextEncoder();
+  const write = (text: string) => {
+    const bytes = encoder.encode(text);
+    let offset = 0;
+    while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+  };
+  let restored = false;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      write(LEAVE);
+    } catch {
+      // the terminal is gone
+    }
+    try {
+      Deno.stdin.setRaw(false);
+    } catch {
+      // not a terminal any more
+    }
+    reader?.cancel().catch(() => {});
+    globalThis.removeEventListener("unload", restore);
+    globalThis.removeEventListener("error", restore);
+    globalThis.removeEventListener("unhandledrejection", restore);
+  };
+  // Whatever happens, the terminal comes back.
+  globalThis.addEventListener("unload", restore);
+  globalThis.addEventListener("error", restore);
+  globalThis.addEventListener("unhandledrejection", restore);
+  Deno.stdin.setRaw(true);
+  write(ENTER);
+  return {
+    size: () => {
+      const { columns, rows } = Deno.consoleSize();
+      return { columns, rows };
+    },
+    write,
+    async *keys() {
+      reader = Deno.stdin.readable.getReader();
+      const decoder = new TextDecoder();
+      try {
+        while (!restored) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          yield* decodeKeys(decoder.decode(value, { stream: true }));
+        }
+      } catch {
+        // stdin closed
+      } finally {
+        try {
+          reader.releaseLock();
+        } catch {
+          // cancelled
+        }
+      }
+    },
+    onResize(listener) {
+      Deno.addSignalListener("SIGWINCH", listener);
+      return () => Deno.removeSignalListener("SIGWINCH", listener);
+    },
+    restore,
+  };
+}
