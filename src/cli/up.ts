@@ -207,7 +207,7 @@ export async function upCommand(
       void settled.then(() => {
         if (!engine.stopping) void engine.shutdown({ onWait: say });
       });
-      await runTui(
+      const { stats } = await runTui(
         localSource(engine, logs, { startedAt, captureDir: `${dir}/logs` }),
         openTerminal(),
         {
@@ -220,6 +220,9 @@ export async function upCommand(
         },
       );
       toPane = undefined;
+      // For bench/tui_flood.ts: how many frames the run drew.
+      const statsFile = io.env("ORCH_TUI_STATS");
+      if (statsFile) await Deno.writeTextFile(statsFile, JSON.stringify(stats) + "\n");
     }
     // In the background, orch stays until `orch down` (or a required service fails); in the
     // foreground it also ends when nothing is left to run.

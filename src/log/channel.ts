@@ -19,9 +19,11 @@ export interface ChannelOptions<T> {
   readonly onClose?: () => void;
 }
 
-/** A bounded single-consumer queue. */
+/** A bounded single-consumer queue over a ring buffer: offer and take are O(1). */
 export class Channel<T> implements Subscription<T> {
-  readonly #queue: T[] = [];
+  readonly #ring: (T | undefined)[];
+  #head = 0;
+  #size = 0;
   readonly #options: ChannelOptions<T>;
   #dropped = 0;
   #waiter: (() => void) | undefined;
@@ -29,6 +31,7 @@ export class Channel<T> implements Subscription<T> {
 
   constructor(options: ChannelOptions<T>) {
     this.#options = options;
+    this.#ring = new Array(Math.max(1, options.capacity));
   }
 
   /** Whether the consumer has gone. */
@@ -39,19 +42,39 @@ export class Channel<T> implements Subscription<T> {
   /** Queues an item, dropping the oldest when full. Never blocks. */
   offer(item: T): void {
     if (this.#closed) return;
-    if (this.#queue.length >= this.#options.capacity) {
-      this.#queue.shift();
+    const capacity = this.#ring.length;
+    if (this.#size === capacity) {
+      // Full: overwrite the oldest.
+      this.#ring[this.#head] = item;
+      this.#head = (this.#head + 1) % capacity;
       this.#dropped++;
+    } else {
+      this.#ring[(this.#head + this.#size) % capacity] = item;
+      this.#size++;
     }
-    this.#queue.push(item);
-    this.#waiter?.();
+    const waiter = this.#waiter;
+    if (waiter) {
+      this.#waiter = undefined;
+      waiter();
+    }
+  }
+
+  #take(): T | undefined {
+    if (this.#size === 0) return undefined;
+    const item = this.#ring[this.#head];
+    this.#ring[this.#head] = undefined;
+    this.#head = (this.#head + 1) % this.#ring.length;
+    this.#size--;
+    return item;
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#options.onClose?.();
-    this.#waiter?.();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
@@ -60,16 +83,16 @@ export class Channel<T> implements Subscription<T> {
         if (this.#dropped > 0) {
           const count = this.#dropped;
           this.#dropped = 0;
-          const notice = this.#options.dropped?.(count, this.#queue[0]);
+          const next = this.#size > 0 ? this.#ring[this.#head] : undefined;
+          const notice = this.#options.dropped?.(count, next);
           if (notice !== undefined) yield notice;
         }
-        if (this.#queue.length > 0) {
-          yield this.#queue.shift()!;
+        if (this.#size > 0) {
+          yield this.#take()!;
           continue;
         }
         if (this.#closed) return;
         await new Promise<void>((resolve) => (this.#waiter = resolve));
-        this.#waiter = undefined;
       }
     } finally {
       this.close();

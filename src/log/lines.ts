@@ -6,6 +6,9 @@
  * @module
  */
 
+/** How long a reader may keep the event loop before it lets timers run. */
+const YIELD_EVERY_MS = 8;
+
 /** Default longest line, in characters. */
 export const MAX_LINE = 16 * 1024;
 
@@ -41,9 +44,16 @@ export async function readLines(
     }
     return tail;
   };
+  // A pipe that always has data would keep this loop in microtasks and starve timers (probes,
+  // the TUI's frames, stop timeouts): give the event loop a turn every few milliseconds.
+  let turn = performance.now();
   try {
     for await (const chunk of stream) {
       rest = drain(rest + decoder.decode(chunk, { stream: true }));
+      if (performance.now() - turn > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        turn = performance.now();
+      }
     }
   } catch {
     // the pipe broke: keep what was read

@@ -89,7 +89,11 @@ export async function runTui(
     if (finished) return;
     if (pending.length > 0) {
       stats.records += pending.length;
-      model = withLogs(model, pending);
+      // Only the newest lines can be kept: do not clean and store the rest.
+      const newest = pending.length > model.logCapacity
+        ? pending.slice(pending.length - model.logCapacity)
+        : pending;
+      model = withLogs(model, newest);
       pending = [];
     }
     const next = render(model);

@@ -73,6 +73,12 @@ Deno.test({
       );
       assertMatch(text, /SERVICE\s+STATE\s+READY\s+REPL\s+RESTARTS\s+AGE\s+CPU\s+MEM\s+MESSAGE/);
       assertEquals(await tmux(server, "display", "-p", "-t", "orch", "#{alternate_on}"), "1\n");
+      // A resize redraws at the new size: the footer moves to the new last row.
+      await tmux(server, "resize-window", "-t", "orch", "-x", "90", "-y", "20");
+      await waitFor("the redraw", (t) => {
+        const rows = t.split("\n");
+        return rows.length >= 20 && rows[19].startsWith(" q quit") && /ticker\s+ready/.test(t);
+      });
       const pids = JSON.parse(
         new TextDecoder().decode(
           (await new Deno.Command(Deno.execPath(), {
@@ -113,6 +119,94 @@ Deno.test({
       for (const pid of pids) assert(!processAlive(pid), `service process ${pid} is gone`);
     } finally {
       await tmux(server, "kill-server").catch(() => "");
+    }
+  },
+});
+
+/** Starts a tmux server running `command`; returns helpers and a disposer. */
+async function terminal(cwd: string, command: string) {
+  const server = `orch-test-${crypto.randomUUID().slice(0, 8)}`;
+  await tmux(
+    server,
+    "new-session",
+    "-d",
+    "-x",
+    "100",
+    "-y",
+    "24",
+    "-s",
+    "t",
+    `cd ${cwd} && ${command}; echo EXITED $?; sleep 600`,
+  );
+  const screen = () => tmux(server, "capture-pane", "-p", "-t", "t");
+  return {
+    screen,
+    keys: (...k: string[]) => tmux(server, "send-keys", "-t", "t", ...k),
+    alternate: async () =>
+      (await tmux(server, "display", "-p", "-t", "t", "#{alternate_on}")).trim(),
+    async waitFor(what: string, test: (text: string) => boolean) {
+      const deadline = Date.now() + 20_000;
+      let text = "";
+      while (Date.now() < deadline) {
+        text = await screen();
+        if (test(text)) return text;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${what}; the screen:\n${text}`);
+    },
+    async [Symbol.asyncDispose]() {
+      await tmux(server, "kill-server").catch(() => "");
+    },
+  };
+}
+
+async function runOrch(cwd: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+Deno.test({
+  name: "a SIGTERM while the TUI is open stops the stack and restores the terminal",
+  ignore: !hasTmux,
+  async fn() {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `services:\n  s: { command: "exec sleep 60" }\n`,
+    );
+    await using term = await terminal(dir.path, `${Deno.execPath()} run -A ${main} up`);
+    await term.waitFor("the table", (t) => /[›\s]s\s+ready\s+true/.test(t));
+    const { pid } = JSON.parse(await Deno.readTextFile(`${dir.path}/.orch/orch.json`));
+    Deno.kill(pid, "SIGTERM");
+    await term.waitFor("orch to exit", (t) => t.includes("EXITED 0"));
+    assertEquals(await term.alternate(), "0");
+  },
+});
+
+Deno.test({
+  name: "orch attach opens the TUI on a background stack; q leaves the stack running",
+  ignore: !hasTmux,
+  async fn() {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `services:\n  s: { command: "exec sleep 60" }\n`,
+    );
+    assertEquals((await runOrch(dir.path, "up", "-d", "--wait")).code, 0);
+    try {
+      await using term = await terminal(dir.path, `${Deno.execPath()} run -A ${main} attach`);
+      await term.waitFor("the table", (t) => /[›\s]s\s+ready\s+true/.test(t));
+      await term.keys("q");
+      await term.waitFor("attach to exit", (t) => t.includes("EXITED 0"));
+      assertEquals(await term.alternate(), "0");
+      assertMatch((await runOrch(dir.path, "status")).stdout, /\ns\s+ready/);
+    } finally {
+      await runOrch(dir.path, "down");
     }
   },
 });

@@ -1,0 +1,125 @@
+/**
+ * The TUI under a flood, in a real terminal (tmux, 120x40):
+ * 1. a service writes 1,000,000 lines as fast as it can: the writer's time beside the limit (the
+ *    same writer into /dev/null) and beside `orch up --no-tui` into /dev/null;
+ * 2. a service writes 100,000 lines a second for 5 s: the time it took (5 s when nothing slows it),
+ *    and whether the TUI kept drawing.
+ * For each: the frames the TUI drew and their rate, and orch's CPU time (from /usr/bin/time).
+ *
+ * Run: `deno run -A bench/tui_flood.ts` (needs tmux, python3 and /usr/bin/time).
+ */
+const root = new URL("../", import.meta.url).pathname;
+const main = `${root}main.ts`;
+const LINES = 1_000_000;
+const FAST =
+  `s=$(date +%s%N); seq 1 ${LINES}; e=$(date +%s%N); echo "wrote ${LINES} lines in $(( (e-s)/1000000 )) ms"`;
+const PACED = `python3 -c '
+import sys, time
+start = time.time(); n = 0
+for b in range(500):
+    sys.stdout.write("".join("line %d\\\\n" % (n + i) for i in range(1000))); n += 1000
+    d = start + (b + 1) * 0.01 - time.time()
+    if d > 0: time.sleep(d)
+sys.stdout.flush(); print("wrote %d lines in %d ms" % (n, (time.time() - start) * 1000))
+'`;
+
+async function sh(command: string, cwd?: string): Promise<string> {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", command],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`${command}: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+function writerMs(text: string): number {
+  const match = /wrote \d+ lines in (\d+) ms/.exec(text);
+  if (!match) throw new Error(`no timing in: ${text.slice(-300)}`);
+  return Number(match[1]);
+}
+
+async function project(writer: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "orch-flood-" });
+  await Deno.writeTextFile(
+    `${dir}/stack.yaml`,
+    `services:\n  flood:\n    kind: oneshot\n    command: ${JSON.stringify(writer)}\n`,
+  );
+  return dir;
+}
+
+function writerLine(dir: string): string {
+  const text = Deno.readTextFileSync(`${dir}/.orch/logs/orch.ndjson`);
+  return text.slice(text.lastIndexOf("wrote "));
+}
+
+/** `/usr/bin/time -f` output: elapsed, user, system. */
+function parseTime(text: string): { wall: number; cpu: number } {
+  const [wall, user, system] = text.trim().split("\n").at(-1)!.split(" ").map(Number);
+  return { wall, cpu: user + system };
+}
+
+interface Run {
+  ms: number;
+  wall: number;
+  cpu: number;
+  frames?: number;
+}
+
+async function plain(writer: string): Promise<Run> {
+  const dir = await project(writer);
+  await sh(
+    `/usr/bin/time -f "%e %U %S" -o time.txt ${Deno.execPath()} run -A ${main} up --no-tui > /dev/null`,
+    dir,
+  );
+  const run = {
+    ms: writerMs(writerLine(dir)),
+    ...parseTime(await Deno.readTextFile(`${dir}/time.txt`)),
+  };
+  await Deno.remove(dir, { recursive: true });
+  return run;
+}
+
+async function withTui(writer: string): Promise<Run> {
+  const dir = await project(writer);
+  const server = `orch-bench-${crypto.randomUUID().slice(0, 8)}`;
+  await sh(
+    `tmux -L ${server} new-session -d -x 120 -y 40 -s b ` +
+      `"cd ${dir} && ORCH_TUI_STATS=${dir}/stats.json /usr/bin/time -f '%e %U %S' -o time.txt ` +
+      `${Deno.execPath()} run -A ${main} up; touch done; sleep 60"`,
+  );
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    try {
+      await Deno.stat(`${dir}/done`);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await sh(`tmux -L ${server} kill-server`).catch(() => "");
+  const stats = JSON.parse(await Deno.readTextFile(`${dir}/stats.json`));
+  const run = {
+    ms: writerMs(writerLine(dir)),
+    ...parseTime(await Deno.readTextFile(`${dir}/time.txt`)),
+    frames: stats.frames,
+  };
+  await Deno.remove(dir, { recursive: true });
+  return run;
+}
+
+const row = (name: string, r: Run, base: number) =>
+  `| ${name} | ${r.ms} ms | ${(r.ms / base).toFixed(2)}x | ${r.wall.toFixed(2)} s | ${
+    r.cpu.toFixed(2)
+  } s | ${r.frames ?? "-"} | ${r.frames ? (r.frames / r.wall).toFixed(1) : "-"} |`;
+
+const limit = writerMs(await sh(`(${FAST}) > /dev/null; ${FAST} | tail -1`));
+console.log(`| run | writer time | vs limit | orch wall | orch CPU | frames | frames/s |`);
+console.log(`|---|---|---|---|---|---|---|`);
+console.log(
+  `| 1M lines at full speed: seq into /dev/null (limit) | ${limit} ms | 1.00x | - | - | - | - |`,
+);
+console.log(row("1M lines at full speed: orch up --no-tui > /dev/null", await plain(FAST), limit));
+console.log(row("1M lines at full speed: orch up with the TUI", await withTui(FAST), limit));
+console.log(row("100k lines/s for 5 s: orch up with the TUI", await withTui(PACED), 5000));
