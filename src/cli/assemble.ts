@@ -12,6 +12,7 @@ import { type Clock, systemClock } from "../engine/ports.ts";
 import { LogHub } from "../log/hub.ts";
 import { createProber } from "../probe/mod.ts";
 import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import { DockerRuntime } from "../runtime/docker/runtime.ts";
 
 /** What to assemble with. */
 export interface AssembleOptions {
@@ -31,6 +32,8 @@ export interface Assembled {
   readonly engine: Engine;
   readonly logs: LogHub;
   readonly runtime: ProcessRuntime;
+  /** Present when the stack has Docker services. */
+  readonly docker: DockerRuntime | undefined;
   close(): Promise<void>;
 }
 
@@ -47,8 +50,11 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     project: options.project,
     groupFile: `${options.stateDir}/pgids`,
   });
+  const docker = Object.values(stack.services).some((s) => s.runtime === "docker")
+    ? new DockerRuntime({ project: options.project, dockerHost: options.baseEnv.DOCKER_HOST })
+    : undefined;
   const engine = new Engine(stack, {
-    runtimes: { process: runtime },
+    runtimes: { process: runtime, ...(docker ? { docker } : {}) },
     runner: runtime,
     prober: createProber(runtime),
     clock: options.clock ?? systemClock,
@@ -68,9 +74,11 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     engine,
     logs,
     runtime,
+    docker,
     async close() {
       logs.flush();
       await runtime.close();
+      await docker?.close();
       logs.close();
     },
   };

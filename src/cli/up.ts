@@ -117,6 +117,18 @@ export async function upCommand(
     },
   });
   const { engine, logs } = parts;
+  if (parts.docker) {
+    try {
+      const removed = await parts.docker.removeLeftovers();
+      if (removed.length > 0) {
+        say(
+          `removed ${removed.length} container(s) left by an earlier orch: ${removed.join(", ")}`,
+        );
+      }
+    } catch (error) {
+      say(`docker: ${(error as Error).message}`);
+    }
+  }
   if (tui) {
     toPane = (text, service) =>
       logs.append({

@@ -342,7 +342,9 @@ export class Engine {
 
   #env(instance: Instance): Record<string, string> {
     const vars = this.#vars(instance);
-    const env: Record<string, string> = { ...(this.#deps.baseEnv ?? {}) };
+    // A process inherits orch's environment; a container gets only what the service declares.
+    const inherit = instance.service.runtime === "process";
+    const env: Record<string, string> = inherit ? { ...(this.#deps.baseEnv ?? {}) } : {};
     for (const file of instance.service.envFiles) {
       Object.assign(env, this.#deps.readEnvFile?.(file));
     }
@@ -400,7 +402,18 @@ export class Engine {
         instance: this.#idOf(instance),
         stack: this.stack.name,
         env: this.#env(instance),
-      }, {});
+      }, {
+        onNote: (line) =>
+          this.#deps.logs.append({
+            ts: this.#deps.clock.now(),
+            seq: 0,
+            service: svc.name,
+            replica: instance.replica,
+            stream: "orch",
+            level: "info",
+            msg: line,
+          }),
+      });
       instance.handle = handle;
       const pump = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>
         readLines(stream, (line) => {
@@ -454,11 +467,18 @@ export class Engine {
       targets.tcp = { kind: "tcp", probe: { address: expandDeferred(health.tcp.address, vars) } };
     }
     if (health.cmd) {
+      const handle = instance.handle;
+      const inside = health.cmd.inContainer && handle?.exec
+        ? {
+          runner: { run: (command: Command, o: { timeoutMs: number }) => handle.exec!(command, o) },
+        }
+        : {};
       targets.cmd = {
         kind: "cmd",
         probe: { ...health.cmd, command: this.#expandCommand(health.cmd.command, vars) },
         cwd: instance.service.workdir,
         env: this.#env(instance),
+        ...inside,
       };
     }
     const monitor: HealthMonitor = new HealthMonitor(health, targets, {

@@ -35,12 +35,18 @@ export interface Handle {
   kill(): void;
   /** CPU and memory of everything the instance runs, when the runtime can tell. */
   usage?(): Usage | undefined;
+  /** Runs a command inside the instance (containers: a `cmd` probe with `inContainer`). */
+  exec?(command: Command, options: { timeoutMs: number }): Promise<CommandResult>;
   readonly exited: Promise<ExitStatus>;
 }
 
 /** Starts instances: one per runtime kind. */
 export interface Runtime {
-  start(spec: InstanceSpec, options: { signal?: AbortSignal }): Promise<Handle>;
+  /** `onNote` receives what the runtime does on the way (an image pull's progress). */
+  start(
+    spec: InstanceSpec,
+    options: { signal?: AbortSignal; onNote?: (line: string) => void },
+  ): Promise<Handle>;
   /** Releases what the runtime holds (helpers, connections). */
   close?(): Promise<void>;
 }
@@ -99,6 +105,8 @@ export type ProbeTarget =
     readonly probe: import("../domain/model.ts").CmdProbe;
     readonly cwd: string;
     readonly env: Readonly<Record<string, string>>;
+    /** Runs the command somewhere else than on the host (inside a container). */
+    readonly runner?: CommandRunner;
   };
 
 /** Runs polled probes (http, tcp, cmd). Log probes are driven by the log stream. */

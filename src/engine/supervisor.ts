@@ -122,7 +122,9 @@ function afterCrash(
   const attempts = stable ? 0 : model.attempts;
   if (attempts >= restart.maxRetries) {
     return same(enter(model, "failed", now, {
-      message: `gave up after ${attempts} restart${attempts === 1 ? "" : "s"}: ${reason}`,
+      message: attempts === 0
+        ? reason
+        : `gave up after ${attempts} restart${attempts === 1 ? "" : "s"}: ${reason}`,
       exit,
       attempts,
     }));

@@ -19,7 +19,11 @@ export function createProber(runner: CommandRunner): Prober {
         case "tcp":
           return checkTcp(target.probe, options);
         case "cmd":
-          return checkCmd(target.probe, runner, { ...options, cwd: target.cwd, env: target.env });
+          return checkCmd(target.probe, target.runner ?? runner, {
+            ...options,
+            cwd: target.cwd,
+            env: target.env,
+          });
       }
     },
   };

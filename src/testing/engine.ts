@@ -9,11 +9,14 @@ import { assemble } from "../cli/assemble.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Clock } from "../engine/ports.ts";
 import type { LogHub } from "../log/hub.ts";
+import type { DockerRuntime } from "../runtime/docker/runtime.ts";
 import { EventRecorder } from "./recorder.ts";
 
 /** An engine on a temporary project, disposed with everything stopped. */
 export interface TestStack extends AsyncDisposable {
   readonly engine: Engine;
+  /** The Docker runtime, when the stack has Docker services. */
+  readonly docker: DockerRuntime | undefined;
   readonly events: EventRecorder;
   readonly logs: LogHub;
   readonly dir: string;
@@ -49,12 +52,16 @@ export async function testStackFromFiles(
     emit: events.emit,
     clock: options.clock,
     random: options.random,
-    baseEnv: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+    baseEnv: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      ...(Deno.env.get("DOCKER_HOST") ? { DOCKER_HOST: Deno.env.get("DOCKER_HOST")! } : {}),
+    },
   });
   const { engine, logs } = parts;
   logs.onRecord(() => events.poke());
   return {
     engine,
+    docker: parts.docker,
     events,
     logs,
     dir,

@@ -1,0 +1,341 @@
+/**
+ * The Docker runtime: each instance is a container made through the Engine API, attached before it
+ * starts (so no output is lost), waited on for its exit code, stopped with the service's signal and
+ * timeout then killed, and removed. Containers carry labels naming the project, stack, service,
+ * replica and config hash; a new `orch up` removes whatever a crashed one left.
+ *
+ * @module
+ */
+import type { Command, Service } from "../../domain/model.ts";
+import { configHash } from "../../domain/plan.ts";
+import type { ExitStatus, Usage } from "../../domain/state.ts";
+import { OrchError } from "../../domain/errors.ts";
+import type { CommandResult, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
+
+/** Labels orch puts on its containers. */
+export const LABEL = {
+  project: "orch.project",
+  stack: "orch.stack",
+  service: "orch.service",
+  replica: "orch.replica",
+  hash: "orch.config-hash",
+} as const;
+
+const SIGNALS: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 9: "SIGKILL", 15: "SIGTERM" };
+
+/** Options of the runtime. */
+export interface DockerRuntimeOptions {
+  /** The project directory: labels, and the base of relative bind mounts. */
+  readonly project: string;
+  /** DOCKER_HOST, if set. */
+  readonly dockerHost?: string;
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/^[-.]+/, "").slice(0, 40) ||
+    "orch";
+}
+
+function argv(command: Command): string[] {
+  return "exec" in command ? [...command.exec] : ["sh", "-c", command.shell];
+}
+
+function resolveBind(volume: string, base: string): string {
+  const [source, ...rest] = volume.split(":");
+  if (rest.length === 0) return volume; // an anonymous volume: "/data"
+  const absolute = source.startsWith("/")
+    ? source
+    : source.startsWith(".") || source.startsWith("~")
+    ? `${base.replace(/\/$/, "")}/${source.replace(/^\.\//, "")}`
+    : source; // a named volume
+  return [absolute, ...rest].join(":");
+}
+
+/** The body of `POST /containers/create` for an instance. */
+export async function containerConfig(
+  spec: InstanceSpec,
+  project: string,
+): Promise<Record<string, unknown>> {
+  const svc: Service = spec.service;
+  if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
+  const exposed: Record<string, Record<string, never>> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of svc.ports) {
+    const key = `${p.containerPort}/${p.protocol}`;
+    exposed[key] = {};
+    (bindings[key] ??= []).push({
+      HostIp: p.hostIp ?? "",
+      HostPort: p.hostPort !== undefined ? String(p.hostPort) : "",
+    });
+  }
+  const labels = {
+    ...svc.labels,
+    [LABEL.project]: project,
+    [LABEL.stack]: spec.stack,
+    [LABEL.service]: svc.name,
+    [LABEL.replica]: String(spec.replica),
+    [LABEL.hash]: await configHash(svc),
+  };
+  return {
+    Image: svc.image,
+    ...(svc.command ? { Cmd: argv(svc.command) } : {}),
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    ...(svc.workdir !== project ? { WorkingDir: svc.workdir } : {}),
+    ...(svc.user ? { User: svc.group ? `${svc.user}:${svc.group}` : svc.user } : {}),
+    Labels: labels,
+    Tty: svc.tty,
+    OpenStdin: true,
+    StdinOnce: false,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    ExposedPorts: exposed,
+    HostConfig: {
+      Init: true,
+      PortBindings: bindings,
+      Binds: svc.volumes.map((v) => resolveBind(v, project)),
+      ...(svc.network ? { NetworkMode: svc.network } : {}),
+      AutoRemove: false,
+    },
+  };
+}
+
+/** Starts instances as containers. */
+export class DockerRuntime implements Runtime {
+  readonly #client: DockerClient;
+  readonly #project: string;
+  readonly #live = new Set<string>();
+
+  constructor(options: DockerRuntimeOptions) {
+    this.#project = options.project;
+    this.#client = new DockerClient(endpointFrom(options.dockerHost));
+  }
+
+  /** The client, for tests and cleanup. */
+  get client(): DockerClient {
+    return this.#client;
+  }
+
+  async start(
+    spec: InstanceSpec,
+    options: { signal?: AbortSignal; onNote?: (line: string) => void } = {},
+  ): Promise<Handle> {
+    const svc = spec.service;
+    const client = this.#client;
+    const image = svc.image ?? "";
+    try {
+      if (!image) throw new OrchError("no image to run (runtime: docker needs image)");
+      if (!await client.hasImage(image)) {
+        options.onNote?.(`pulling image ${image}`);
+        try {
+          await client.pull(image, (line) => options.onNote?.(`pull: ${line}`));
+        } catch (error) {
+          throw new OrchError(`cannot pull image ${image}: ${(error as Error).message}`);
+        }
+      }
+      const name = `${slug(spec.stack)}_${slug(svc.name)}_${spec.replica}_${
+        crypto.randomUUID().slice(0, 6)
+      }`;
+      const body = await containerConfig(spec, this.#project);
+      const { Id: id } = await client.json<{ Id: string }>("POST", "/containers/create", {
+        query: { name },
+        body,
+      });
+      this.#live.add(id);
+      try {
+        const attached = await client.attach(id);
+        await client.call("POST", `/containers/${id}/start`);
+        const info = await client.json<{ State: { Pid: number } }>("GET", `/containers/${id}/json`);
+        return new ContainerHandle(
+          client,
+          id,
+          info.State.Pid || undefined,
+          attached,
+          svc.tty,
+          () => this.#live.delete(id),
+        );
+      } catch (error) {
+        await client.call("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(
+          () => {},
+        );
+        this.#live.delete(id);
+        throw error;
+      }
+    } catch (error) {
+      if (error instanceof DockerError) throw new OrchError(`docker: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /**
+   * Removes the containers of this project that no live instance owns: what a crashed orch left.
+   * Returns their names.
+   */
+  async removeLeftovers(): Promise<string[]> {
+    const filters = JSON.stringify({ label: [`${LABEL.project}=${this.#project}`] });
+    const list = await this.#client.json<{ Id: string; Names: string[] }[]>(
+      "GET",
+      "/containers/json",
+      {
+        query: { all: true, filters },
+      },
+    );
+    const removed: string[] = [];
+    for (const c of list) {
+      if (this.#live.has(c.Id)) continue;
+      await this.#client.call("DELETE", `/containers/${c.Id}`, { query: { force: true, v: true } })
+        .catch(() => {});
+      removed.push(c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12));
+    }
+    return removed;
+  }
+
+  close(): Promise<void> {
+    this.#client.close();
+    return Promise.resolve();
+  }
+}
+
+class ContainerHandle implements Handle {
+  readonly pid: number | undefined;
+  readonly id: string;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly exited: Promise<ExitStatus>;
+  readonly #client: DockerClient;
+  readonly #attached: Attached;
+  #stopping: Promise<ExitStatus> | undefined;
+  #usage: Usage | undefined;
+  #sampling: ReturnType<typeof setInterval> | undefined;
+  #done = false;
+
+  constructor(
+    client: DockerClient,
+    id: string,
+    pid: number | undefined,
+    attached: Attached,
+    tty: boolean,
+    release: () => void,
+  ) {
+    this.#client = client;
+    this.id = id;
+    this.pid = pid;
+    this.#attached = attached;
+    if (tty) {
+      this.stdout = attached.readable;
+      this.stderr = new ReadableStream({ start: (c) => c.close() });
+    } else {
+      const { stdout, stderr } = demultiplex(attached.readable);
+      this.stdout = stdout;
+      this.stderr = stderr;
+    }
+    this.exited = (async () => {
+      let exit: ExitStatus;
+      try {
+        const { StatusCode } = await client.json<{ StatusCode: number }>(
+          "POST",
+          `/containers/${id}/wait`,
+        );
+        const signal = StatusCode > 128 && StatusCode < 160 ? SIGNALS[StatusCode - 128] : undefined;
+        exit = signal ? { code: null, signal } : { code: StatusCode, signal: null };
+      } catch {
+        exit = { code: null, signal: "SIGKILL" };
+      }
+      this.#done = true;
+      clearInterval(this.#sampling);
+      attached.close();
+      await client.call("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(
+        () => {},
+      );
+      release();
+      return exit;
+    })();
+    this.#sample();
+    this.#sampling = setInterval(() => this.#sample(), 2000);
+  }
+
+  #sample(): void {
+    if (this.#done) return;
+    this.#client.json<{
+      cpu_stats?: { cpu_usage?: { total_usage?: number } };
+      memory_stats?: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
+    }>("GET", `/containers/${this.id}/stats`, { query: { stream: false, "one-shot": true } })
+      .then((s) => {
+        const memory = (s.memory_stats?.usage ?? 0) -
+          (s.memory_stats?.stats?.inactive_file ?? s.memory_stats?.stats?.cache ?? 0);
+        this.#usage = {
+          cpuSeconds: (s.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9,
+          rssBytes: Math.max(0, memory),
+        };
+      })
+      .catch(() => {});
+  }
+
+  usage(): Usage | undefined {
+    return this.#done ? undefined : this.#usage;
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    if (this.#done) throw new OrchError("the container has exited");
+    await this.#attached.write(data);
+  }
+
+  stop(options: { signal: string; timeoutMs: number }): Promise<ExitStatus> {
+    this.#stopping ??= (async () => {
+      await this.#client.call("POST", `/containers/${this.id}/kill`, {
+        query: { signal: options.signal },
+      })
+        .catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((
+        resolve,
+      ) => (timer = setTimeout(() => resolve("late"), options.timeoutMs)));
+      const first = await Promise.race([this.exited, late]);
+      clearTimeout(timer);
+      if (first === "late") this.kill();
+      return await this.exited;
+    })();
+    return this.#stopping;
+  }
+
+  kill(): void {
+    this.#client.call("POST", `/containers/${this.id}/kill`, { query: { signal: "SIGKILL" } })
+      .catch(() => {});
+  }
+
+  /** Runs a command inside the container (a cmd probe with `inContainer`). */
+  async exec(command: Command, options: { timeoutMs: number }): Promise<CommandResult> {
+    const abort = AbortSignal.timeout(options.timeoutMs);
+    try {
+      const { Id } = await this.#client.json<{ Id: string }>(
+        "POST",
+        `/containers/${this.id}/exec`,
+        {
+          body: { Cmd: argv(command), AttachStdout: true, AttachStderr: true },
+        },
+      );
+      const response = await this.#client.request("POST", `/exec/${Id}/start`, {
+        body: { Detach: false, Tty: false },
+        signal: abort,
+      });
+      const { stdout, stderr } = demultiplex(response.body!);
+      const read = async (s: ReadableStream<Uint8Array>) => {
+        let text = "";
+        for await (const chunk of s.pipeThrough(new TextDecoderStream())) {
+          if (text.length < 4096) text += chunk;
+        }
+        return text;
+      };
+      const [out, err] = await Promise.all([read(stdout), read(stderr)]);
+      const { ExitCode } = await this.#client.json<{ ExitCode: number | null }>(
+        "GET",
+        `/exec/${Id}/json`,
+      );
+      return { code: ExitCode, output: (out + err).trim().slice(0, 4096), timedOut: false };
+    } catch (error) {
+      if (abort.aborted) return { code: null, output: "", timedOut: true };
+      return { code: null, output: "", timedOut: false, error: (error as Error).message };
+    }
+  }
+}

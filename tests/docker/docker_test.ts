@@ -1,0 +1,326 @@
+/**
+ * The Docker runtime against a real engine (no mock). Without an engine these tests are skipped
+ * with a message; with ORCH_DOCKER_TESTS=require (as `.ci/run` sets) a missing engine fails them.
+ * The image is local/busybox:latest, which ../shared/docker/docker-setup.sh imports.
+ */
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { loadStack } from "../../src/config/load.ts";
+import { DockerClient, endpointFrom } from "../../src/runtime/docker/client.ts";
+import { LABEL } from "../../src/runtime/docker/runtime.ts";
+import { type TestStack, testStack } from "../../src/testing/engine.ts";
+import { processAlive, tempDir } from "../../src/testing/recorder.ts";
+
+const IMAGE = "local/busybox:latest";
+const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
+
+async function engineState(): Promise<string | undefined> {
+  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
+  try {
+    await client.negotiate();
+    if (!await client.hasImage(IMAGE)) {
+      return `the image ${IMAGE} is missing (run ../shared/docker/docker-setup.sh)`;
+    }
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    client.close();
+  }
+}
+
+const problem = await engineState();
+if (problem && !required) console.error(`tests/docker: SKIPPED: ${problem}`);
+
+function dockerTest(name: string, fn: () => Promise<void>) {
+  Deno.test({
+    name: `docker: ${name}`,
+    ignore: problem !== undefined && !required,
+    async fn() {
+      if (problem) {
+        throw new Error(`a Docker engine is required (ORCH_DOCKER_TESTS=require): ${problem}`);
+      }
+      await fn();
+    },
+  });
+}
+
+async function containersOf(
+  project: string,
+): Promise<{ Id: string; State: string; Labels: Record<string, string> }[]> {
+  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
+  try {
+    return await client.json("GET", "/containers/json", {
+      query: { all: true, filters: JSON.stringify({ label: [`${LABEL.project}=${project}`] }) },
+    });
+  } finally {
+    client.close();
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+const ready = (t: TestStack, service: string, n = 1) =>
+  t.events.until(
+    () => t.engine.status().filter((s) => s.service === service && s.state === "ready").length >= n,
+    `${service} ready`,
+    30_000,
+  );
+
+dockerTest(
+  "a container serves HTTP on a published port; a process waits for it, and one for a process",
+  async () => {
+    const port = freePort();
+    await using t = await testStack(`
+services:
+  web:
+    runtime: docker
+    image: ${IMAGE}
+    command: ["sh", "-c", "echo to-stdout; echo to-stderr >&2; exec httpd -f -p 8080 -h /www"]
+    ports: ["127.0.0.1:${port}:8080"]
+    health:
+      http: { url: "http://127.0.0.1:${port}/" }
+      interval: 100ms
+  client:
+    kind: oneshot
+    command: "curl -sf http://127.0.0.1:${port}/"
+    dependsOn: [{ target: web, require: ready }]
+  gate:
+    command: "sleep 0.3; echo gate open; exec sleep 60"
+    health: { log: { pattern: "gate open" } }
+  after:
+    runtime: docker
+    image: ${IMAGE}
+    command: "echo after started; exec sleep 60"
+    dependsOn: [{ target: gate, require: ready }]
+`);
+    t.engine.start();
+    await t.events.reached("client", "completed", 30_000);
+    assertEquals(t.logs.recent({ services: ["client"] }).map((r) => r.msg), [
+      "hello from busybox httpd",
+    ]);
+    const web = t.logs.recent({ services: ["web"] });
+    assert(web.some((r) => r.msg === "to-stdout" && r.stream === "stdout"), JSON.stringify(web));
+    assert(web.some((r) => r.msg === "to-stderr" && r.stream === "stderr"), JSON.stringify(web));
+    await ready(t, "after");
+    const order = t.events.events.flatMap((e) =>
+      e.type === "state" && (e.state === "ready" || e.state === "starting")
+        ? [`${e.service}:${e.state}`]
+        : []
+    );
+    assert(order.indexOf("web:ready") < order.indexOf("client:starting"), order.join(" "));
+    assert(order.indexOf("gate:ready") < order.indexOf("after:starting"), order.join(" "));
+    const labels = (await containersOf(t.dir)).map((c) => c.Labels[LABEL.service]).sort();
+    assertEquals(labels, ["after", "web"]);
+    await t.engine.shutdown();
+    assertEquals(await containersOf(t.dir), [], "every container is removed after the shutdown");
+  },
+);
+
+dockerTest(
+  "a crashing container restarts with backoff and ends failed; replicas get their index",
+  async () => {
+    await using t = await testStack(`
+services:
+  crash:
+    runtime: docker
+    image: ${IMAGE}
+    command: "echo crashing; exit 3"
+    restartPolicy: { maxRetries: 2, backoff: { min: 50ms, max: 100ms } }
+  many:
+    runtime: docker
+    image: ${IMAGE}
+    replicas: 2
+    command: "echo replica $ORCH_REPLICA of $ORCH_SERVICE; exec sleep 60"
+    health: { log: { pattern: "replica" } }
+    env: { ONLY: "declared" }
+`);
+    t.engine.start();
+    await t.events.reached("crash", "failed", 60_000);
+    const crash = t.engine.status().find((s) => s.service === "crash")!;
+    assertEquals([crash.restarts, crash.message], [2, "gave up after 2 restarts: exit code 3"]);
+    assertEquals(
+      t.logs.recent({ services: ["crash"] }).filter((r) => r.msg === "crashing").length,
+      3,
+    );
+    await ready(t, "many", 2);
+    assertEquals(
+      t.logs.recent({ services: ["many"] }).map((r) => r.msg).sort(),
+      ["replica 0 of many", "replica 1 of many"],
+    );
+    assertEquals((await containersOf(t.dir)).length, 2);
+  },
+);
+
+dockerTest("stdin reaches a container; a cmd probe runs inside it", async () => {
+  await using t = await testStack(`
+services:
+  echo:
+    runtime: docker
+    image: ${IMAGE}
+    command: "while read line; do echo got $line; done"
+    health:
+      cmd: { command: "test -f /www/index.html", inContainer: true }
+      interval: 100ms
+`);
+  t.engine.start();
+  await ready(t, "echo");
+  assertEquals(t.engine.status()[0].message, "probe cmd: exit code 0");
+  await t.engine.send("echo", "hello container");
+  await t.events.until(
+    () => t.logs.recent({ services: ["echo"] }).some((r) => r.msg === "got hello container"),
+    "the echo",
+  );
+});
+
+dockerTest("a container that ignores SIGTERM is killed after its stop timeout", async () => {
+  await using t = await testStack(`
+services:
+  stubborn:
+    runtime: docker
+    image: ${IMAGE}
+    command: ["sh", "-c", "trap '' TERM; echo trapped; while true; do sleep 1; done"]
+    health: { log: { pattern: "trapped" } }
+    stop: { timeout: 1s }
+`);
+  t.engine.start();
+  await ready(t, "stubborn");
+  const started = performance.now();
+  await t.engine.shutdown();
+  const took = performance.now() - started;
+  assert(took >= 900 && took < 15_000, `took ${took}ms`);
+  const exit = t.events.events.find((e) => e.type === "exited");
+  assertEquals(exit?.type === "exited" && exit.exit.signal, "SIGKILL");
+  assertEquals(await containersOf(t.dir), []);
+});
+
+dockerTest(
+  "a rolling apply replaces container replicas one by one, ready gating each",
+  async () => {
+    const yaml = (version: string) => `
+services:
+  app:
+    runtime: docker
+    image: ${IMAGE}
+    replicas: 3
+    env: { VERSION: "${version}" }
+    command: "sleep 0.3; echo version $VERSION listening; exec sleep 60"
+    health: { log: { pattern: "listening" } }
+    update: { strategy: rolling, maxUnavailable: 1 }
+`;
+    await using t = await testStack(yaml("1"));
+    t.engine.start();
+    await ready(t, "app", 3);
+    const before = (await containersOf(t.dir)).map((c) => c.Id);
+    const samples: number[] = [];
+    const stop = t.events.watch(() =>
+      samples.push(t.engine.status().filter((s) => s.state === "ready").length)
+    );
+    await Deno.writeTextFile(`${t.dir}/stack.yaml`, yaml("2"));
+    const result = await t.engine.apply((await loadStack([`${t.dir}/stack.yaml`])).stack);
+    stop();
+    assertEquals(result.failed, {});
+    assert(Math.min(...samples) >= 2, `ready dropped to ${Math.min(...samples)}`);
+    const after = await containersOf(t.dir);
+    assertEquals(after.length, 3);
+    assert(after.every((c) => !before.includes(c.Id)), "every container was replaced");
+    const versions = t.logs.recent({ services: ["app"] }).filter((r) =>
+      r.msg.startsWith("version")
+    );
+    assertEquals(versions.filter((r) => r.msg === "version 2 listening").length, 3);
+  },
+);
+
+dockerTest("without an engine the service fails, naming the socket and what to do", async () => {
+  const saved = Deno.env.get("DOCKER_HOST");
+  Deno.env.set("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+  try {
+    await using t = await testStack(`
+services:
+  db:
+    runtime: docker
+    image: ${IMAGE}
+    restartPolicy: { maxRetries: 0 }
+`);
+    t.engine.start();
+    await t.events.reached("db", "failed");
+    assertMatch(
+      t.engine.status()[0].message,
+      /^docker: no Docker engine at unix:\/\/\/nonexistent\/docker\.sock \(no such socket\): start dockerd, or set DOCKER_HOST$/,
+    );
+  } finally {
+    if (saved) Deno.env.set("DOCKER_HOST", saved);
+    else Deno.env.delete("DOCKER_HOST");
+  }
+});
+
+dockerTest("an image that cannot be pulled fails with the engine's message", async () => {
+  await using t = await testStack(`
+services:
+  db:
+    runtime: docker
+    image: orch-test/does-not-exist:1
+    restartPolicy: { maxRetries: 0 }
+`);
+  t.engine.start();
+  await t.events.reached("db", "failed", 60_000);
+  assertMatch(
+    t.engine.status()[0].message,
+    /^docker: |cannot pull image orch-test\/does-not-exist:1: /,
+  );
+  assert(t.logs.recent({ services: ["db"] }).some((r) => r.msg.includes("pulling image")));
+});
+
+const main = new URL("../../main.ts", import.meta.url).pathname;
+
+async function orch(cwd: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, ...args],
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+dockerTest(
+  "after orch is SIGKILLed, the next up removes its containers; down leaves none",
+  async () => {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `services:\n  box:\n    runtime: docker\n    image: ${IMAGE}\n    command: "echo up; exec sleep 300"\n    health: { log: { pattern: "up" } }\n`,
+    );
+    try {
+      const first = await orch(dir.path, "up", "-d", "--wait");
+      assertEquals(first.code, 0, first.stderr);
+      const { pid } = JSON.parse(await Deno.readTextFile(`${dir.path}/.orch/orch.json`));
+      const before = await containersOf(dir.path);
+      assertEquals(before.length, 1);
+      Deno.kill(pid, "SIGKILL");
+      while (processAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+      assertEquals(
+        (await containersOf(dir.path))[0].State,
+        "running",
+        "the container outlived orch",
+      );
+      const second = await orch(dir.path, "up", "-d", "--wait");
+      assertEquals(second.code, 0, second.stderr);
+      const log = await Deno.readTextFile(`${dir.path}/.orch/orch.log`);
+      assertMatch(log, /removed 1 container\(s\) left by an earlier orch/);
+      const now = await containersOf(dir.path);
+      assertEquals(now.length, 1);
+      assert(now[0].Id !== before[0].Id);
+      assertEquals((await orch(dir.path, "down")).code, 0);
+      assertEquals(await containersOf(dir.path), []);
+    } finally {
+      await orch(dir.path, "down");
+    }
+  },
+);
