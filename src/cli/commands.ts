@@ -12,7 +12,8 @@ import { UsageError } from "../domain/errors.ts";
 import { type Client, connect, findProject, type StatusBody } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter } from "./printer.ts";
-import { dirOf, readRunFile } from "./state.ts";
+import { dirOf, findRunning, readRunFile } from "./state.ts";
+import { DockerRuntime } from "../runtime/docker/runtime.ts";
 import { colorEnabled, makeStyle, type Style } from "./style.ts";
 
 /** Options every client command takes. */
@@ -388,8 +389,16 @@ export async function downCommand(
 ): Promise<number> {
   const host = options.host ?? io.env("ORCH_HOST");
   const project = projectOf(io, options);
-  if (!host && !readRunFile(project)) {
-    io.out(`nothing is running for ${project}\n`);
+  if (!host && (!readRunFile(project) || !await findRunning(project))) {
+    // No orch runs here; still remove containers a crashed one may have left.
+    const docker = new DockerRuntime({ project, dockerHost: io.env("DOCKER_HOST") });
+    const removed = await docker.removeLeftovers().catch(() => []);
+    await docker.close();
+    if (removed.length > 0) {
+      io.out(
+        `removed ${removed.length} container(s) left by an earlier orch: ${removed.join(", ")}\n`,
+      );
+    } else io.out(`nothing is running for ${project}\n`);
     return 0;
   }
   return await withClient(io, options, async (client) => {

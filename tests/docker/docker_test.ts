@@ -317,7 +317,13 @@ dockerTest(
       const now = await containersOf(dir.path);
       assertEquals(now.length, 1);
       assert(now[0].Id !== before[0].Id);
-      assertEquals((await orch(dir.path, "down")).code, 0);
+      // Once more, and this time `down` cleans up, with no orch running.
+      const { pid: secondPid } = JSON.parse(await Deno.readTextFile(`${dir.path}/.orch/orch.json`));
+      Deno.kill(secondPid, "SIGKILL");
+      while (processAlive(secondPid)) await new Promise((r) => setTimeout(r, 20));
+      const down = await orch(dir.path, "down");
+      assertEquals(down.code, 0, down.stderr);
+      assertMatch(down.stdout, /^removed 1 container\(s\) left by an earlier orch: /);
       assertEquals(await containersOf(dir.path), []);
     } finally {
       await orch(dir.path, "down");
