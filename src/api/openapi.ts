@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { INSTANCE_STATES } from "../domain/state.ts";
+import { LEVELS } from "../domain/log.ts";
 import { VERSION } from "../version.ts";
 
 const error = { $ref: "#/components/responses/Error" };
@@ -131,7 +133,7 @@ export const OPENAPI = {
           {
             name: "level",
             in: "query",
-            schema: { enum: ["trace", "debug", "info", "warn", "error", "fatal"] },
+            schema: { enum: [...LEVELS] },
           },
           { name: "follow", in: "query", schema: { type: "boolean" } },
         ],
@@ -247,7 +249,7 @@ export const OPENAPI = {
           service: { type: "string" },
           replica: { type: "integer" },
           stream: { enum: ["stdout", "stderr", "orch"] },
-          level: { enum: ["trace", "debug", "info", "warn", "error", "fatal"] },
+          level: { enum: [...LEVELS] },
           msg: { type: "string" },
         },
       },
@@ -258,18 +260,7 @@ export const OPENAPI = {
           replica: { type: "integer" },
           id: { type: "string" },
           state: {
-            enum: [
-              "pending",
-              "waiting",
-              "starting",
-              "running",
-              "ready",
-              "stopping",
-              "stopped",
-              "completed",
-              "backoff",
-              "failed",
-            ],
+            enum: [...INSTANCE_STATES],
           },
           want: { enum: ["up", "down"] },
           pid: { type: "integer" },

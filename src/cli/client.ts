@@ -13,18 +13,13 @@ import {
   OrchError,
   UsageError,
 } from "../domain/errors.ts";
+import type { RunInfo } from "../api/controller.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import type { ServiceSummary } from "../domain/status.ts";
 import { findRunning, readRunFile, stateDir, unixClient } from "./state.ts";
 
 /** What `GET /v1/status` returns. */
-export interface StatusBody {
-  readonly stack: string;
-  readonly version: string;
-  readonly pid: number;
-  readonly startedAt: number;
-  readonly phase: "running" | "stopping";
-  readonly project: string;
+export interface StatusBody extends RunInfo {
   readonly now: number;
   readonly services: ServiceSummary[];
   readonly instances: InstanceStatus[];

@@ -6,7 +6,7 @@
  */
 import { LEVELS, type LogRecord } from "../domain/log.ts";
 import type { Plan } from "../domain/plan.ts";
-import { formatBytes } from "../domain/status.ts";
+import { formatAge, formatBytes } from "../domain/status.ts";
 import type { EngineEvent, InstanceStatus } from "../domain/state.ts";
 import { UsageError } from "../domain/errors.ts";
 import { type Client, connect, findProject, type StatusBody } from "./client.ts";
@@ -53,15 +53,6 @@ async function withClient(
   }
 }
 
-/** `1m12s`, `58s`, `3h4m`, `2d1h`. */
-export function age(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
-}
-
 function stateColor(style: Style, state: string): (t: string) => string {
   if (state === "ready" || state === "completed") return style.green;
   if (state === "failed") return style.red;
@@ -81,7 +72,7 @@ export function statusTable(status: StatusBody, style: Style, wide = false): str
       String(s.replicas > 0 && s.ready >= s.replicas),
       `${s.ready}/${s.replicas}`,
       String(s.restarts),
-      age(status.now - s.since),
+      formatAge(status.now - s.since),
     ];
     if (wide) {
       row.push(
@@ -116,7 +107,9 @@ export function statusCommand(
     }
     const style = makeStyle(colorEnabled());
     io.out(
-      `${style.bold(status.stack)}  ${status.phase}, up ${age(status.now - status.startedAt)}, ` +
+      `${style.bold(status.stack)}  ${status.phase}, up ${
+        formatAge(status.now - status.startedAt)
+      }, ` +
         `pid ${status.pid}\n`,
     );
     io.out(statusTable(status, style, options.wide));

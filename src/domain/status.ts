@@ -66,13 +66,13 @@ export function summarize(instances: readonly InstanceStatus[]): ServiceSummary[
   });
 }
 
-/** A short age: `45s`, `12m`, `3h`, `2d`. */
+/** An age as the status table shows it: `58s`, `1m12s`, `3h4m`, `2d1h`. */
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
 }
 
 /** Bytes for people: `812K`, `34.5M`, `1.2G`. */

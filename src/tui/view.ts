@@ -6,7 +6,7 @@
  * @module
  */
 import type { InstanceState } from "../domain/state.ts";
-import { formatBytes } from "../domain/status.ts";
+import { formatAge, formatBytes } from "../domain/status.ts";
 import { KEY_HELP } from "./keys.ts";
 import { layout, type Model, visibleLogs } from "./model.ts";
 import { Buffer, COLOR, type Style } from "./screen.ts";
@@ -46,21 +46,14 @@ const LEVEL_COLOR: Record<string, number | undefined> = {
   trace: COLOR.gray,
 };
 
-/** `1m12s`, `58s`, `3h4m`. */
-export function age(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
-}
-
 function header(buf: Buffer, model: Model): void {
   const counts = new Map<string, number>();
   for (const i of model.instances) counts.set(i.state, (counts.get(i.state) ?? 0) + 1);
   let x = buf.put(0, 0, " orch ", { inverse: true, bold: true });
   x = buf.put(x + 1, 0, model.stack, { bold: true });
-  x = buf.put(x, 0, `  ${model.phase}, up ${age(model.now - model.startedAt)}  `, { dim: true });
+  x = buf.put(x, 0, `  ${model.phase}, up ${formatAge(model.now - model.startedAt)}  `, {
+    dim: true,
+  });
   for (const [state, n] of counts) {
     x = buf.put(x, 0, `${n} ${state}`, { fg: STATE_COLOR[state as InstanceState] });
     x = buf.put(x, 0, "  ");
@@ -77,7 +70,7 @@ function table(buf: Buffer, model: Model): void {
     s.replicas > 0 && s.ready >= s.replicas ? "true" : "false",
     `${s.ready}/${s.replicas}`,
     String(s.restarts),
-    age(model.now - s.since),
+    formatAge(model.now - s.since),
     s.cpuSeconds !== undefined ? `${s.cpuSeconds.toFixed(1)}s` : "-",
     s.rssBytes !== undefined ? formatBytes(s.rssBytes) : "-",
     s.message,

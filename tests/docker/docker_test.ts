@@ -9,6 +9,7 @@ import { DockerClient, endpointFrom } from "../../src/runtime/docker/client.ts";
 import { LABEL } from "../../src/runtime/docker/runtime.ts";
 import { type TestStack, testStack } from "../../src/testing/engine.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
+import { runOrch } from "../../src/testing/cli.ts";
 
 const IMAGE = "local/busybox:latest";
 const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
@@ -275,19 +276,7 @@ services:
   assert(t.logs.recent({ services: ["db"] }).some((r) => r.msg.includes("pulling image")));
 });
 
-const main = new URL("../../main.ts", import.meta.url).pathname;
-
-async function orch(cwd: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+const orch = (cwd: string, ...args: string[]) => runOrch(cwd, args);
 
 dockerTest(
   "after orch is SIGKILLed, the next up removes its containers; down leaves none",

@@ -1,22 +1,11 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
+import { type CliResult, MAIN as main, runOrch } from "../../src/testing/cli.ts";
 
-const main = new URL("../../main.ts", import.meta.url).pathname;
 const root = new URL("../../", import.meta.url).pathname;
 
-async function orch(
-  args: string[],
-  cwd = root,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+function orch(args: string[], cwd = root): Promise<CliResult> {
+  return runOrch(cwd, args);
 }
 
 Deno.test("orch --version and --help", async () => {

@@ -4,30 +4,9 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
+import { MAIN as main, runOrch } from "../../src/testing/cli.ts";
 
-const main = new URL("../../main.ts", import.meta.url).pathname;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function orch(
-  cwd: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Result> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, ...args],
-    cwd,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+const orch = runOrch;
 
 function runFile(dir: string): { pid: number; socket: string; listen?: string } {
   return JSON.parse(Deno.readTextFileSync(`${dir}/.orch/orch.json`));

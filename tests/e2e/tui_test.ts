@@ -3,9 +3,9 @@
  * capture-pane.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { MAIN as main, runOrch } from "../../src/testing/cli.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 
-const main = new URL("../../main.ts", import.meta.url).pathname;
 const hasTmux = new Deno.Command("sh", { args: ["-c", "command -v tmux"], stdout: "null" })
   .outputSync().success;
 if (!hasTmux) console.error("tests/e2e/tui_test.ts: SKIPPED: tmux is not installed");
@@ -15,13 +15,55 @@ async function tmux(server: string, ...args: string[]): Promise<string> {
     args: ["-L", server, ...args],
     stdout: "piped",
     stderr: "piped",
-  })
-    .output();
+  }).output();
   if (!out.success) {
     throw new Error(`tmux ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
   }
   return new TextDecoder().decode(out.stdout);
 }
+
+/** A tmux server of its own running `command` in `cwd`; killed on dispose. */
+async function terminal(cwd: string, command: string, size = { width: 100, height: 24 }) {
+  const server = `orch-test-${crypto.randomUUID().slice(0, 8)}`;
+  await tmux(
+    server,
+    "new-session",
+    "-d",
+    "-x",
+    String(size.width),
+    "-y",
+    String(size.height),
+    "-s",
+    "t",
+    `cd ${cwd} && ${command}; echo EXITED $?; sleep 600`,
+  );
+  const screen = () => tmux(server, "capture-pane", "-p", "-t", "t");
+  return {
+    screen,
+    keys: (...k: string[]) => tmux(server, "send-keys", "-t", "t", ...k),
+    display: async (format: string) =>
+      (await tmux(server, "display", "-p", "-t", "t", format)).trim(),
+    resize: (width: number, height: number) =>
+      tmux(server, "resize-window", "-t", "t", "-x", String(width), "-y", String(height)),
+    /** Polls the screen until `test` holds, under one deadline. */
+    async waitFor(what: string, test: (text: string) => boolean) {
+      const deadline = Date.now() + 20_000;
+      let text = "";
+      while (Date.now() < deadline) {
+        text = await screen();
+        if (test(text)) return text;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${what}; the screen:\n${text}`);
+    },
+    async [Symbol.asyncDispose]() {
+      await tmux(server, "kill-server").catch(() => "");
+    },
+  };
+}
+
+const up = `${Deno.execPath()} run -A ${main} up`;
+const orch = (cwd: string, ...args: string[]) => runOrch(cwd, args);
 
 Deno.test({
   name: "orch up in a terminal: live table, filter, restart, send, quit restores the terminal",
@@ -41,134 +83,53 @@ Deno.test({
     command: "echo setting up"
 `,
     );
-    const server = `orch-test-${crypto.randomUUID().slice(0, 8)}`;
-    await tmux(
-      server,
-      "new-session",
-      "-d",
-      "-x",
-      "120",
-      "-y",
-      "32",
-      "-s",
-      "orch",
-      `cd ${dir.path} && ${Deno.execPath()} run -A ${main} up; echo EXITED $?; sleep 600`,
+    await using term = await terminal(dir.path, up, { width: 120, height: 32 });
+    let text = await term.waitFor(
+      "the table",
+      (t) => /ticker\s+ready/.test(t) && /setup\s+completed/.test(t),
     );
-    const screen = () => tmux(server, "capture-pane", "-p", "-t", "orch");
-    const waitFor = async (what: string, test: (text: string) => boolean) => {
-      const deadline = Date.now() + 20_000;
-      let text = "";
-      while (Date.now() < deadline) {
-        text = await screen();
-        if (test(text)) return text;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`timed out waiting for ${what}; the screen:\n${text}`);
-    };
-    const keys = (...k: string[]) => tmux(server, "send-keys", "-t", "orch", ...k);
-    try {
-      let text = await waitFor(
-        "the table",
-        (t) => /ticker\s+ready/.test(t) && /setup\s+completed/.test(t),
-      );
-      assertMatch(text, /SERVICE\s+STATE\s+READY\s+REPL\s+RESTARTS\s+AGE\s+CPU\s+MEM\s+MESSAGE/);
-      assertEquals(await tmux(server, "display", "-p", "-t", "orch", "#{alternate_on}"), "1\n");
-      // A resize redraws at the new size: the footer moves to the new last row.
-      await tmux(server, "resize-window", "-t", "orch", "-x", "90", "-y", "20");
-      await waitFor("the redraw", (t) => {
-        const rows = t.split("\n");
-        return rows.length >= 20 && rows[19].startsWith(" q quit") && /ticker\s+ready/.test(t);
-      });
-      const pids = JSON.parse(
-        new TextDecoder().decode(
-          (await new Deno.Command(Deno.execPath(), {
-            args: ["run", "-A", main, "status", "--json"],
-            cwd: dir.path,
-            stdout: "piped",
-          }).output()).stdout,
-        ),
-      ).instances.flatMap((i: { pid?: number }) => (i.pid ? [i.pid] : []));
-      assertEquals(pids.length, 2);
+    assertMatch(text, /SERVICE\s+STATE\s+READY\s+REPL\s+RESTARTS\s+AGE\s+CPU\s+MEM\s+MESSAGE/);
+    assertEquals(await term.display("#{alternate_on}"), "1");
+    const pids = JSON.parse((await orch(dir.path, "status", "--json")).stdout).instances
+      .flatMap((i: { pid?: number }) => (i.pid ? [i.pid] : []));
+    assertEquals(pids.length, 2);
 
-      // Filter the log pane.
-      await keys("/", "tick [0-9]", "Enter");
-      text = await waitFor("the filter", (t) => t.includes("filter /tick [0-9]/"));
-      const lines = text.split("\n");
-      const pane = lines.slice(lines.findIndex((l) => l.includes("filter /tick [0-9]/")) + 1)
-        .filter((l) => l.includes("│"));
-      assert(pane.length > 0 && pane.every((l) => /ticker\s+│ tick \d+/.test(l)), pane.join("\n"));
-      await keys("Escape");
+    // A resize redraws at the new size: the footer moves to the new last row.
+    await term.resize(90, 20);
+    await term.waitFor("the redraw", (t) => {
+      const rows = t.split("\n");
+      return rows.length >= 20 && rows[19].startsWith(" q quit") && /ticker\s+ready/.test(t);
+    });
 
-      // Restart the ticker (second row).
-      await keys("j", "r");
-      await waitFor("the restart", (t) => /ticker\s+ready\s+true\s+1\/1\s+1\s/.test(t));
+    // Filter the log pane.
+    await term.keys("/", "tick [0-9]", "Enter");
+    text = await term.waitFor("the filter", (t) => t.includes("filter /tick [0-9]/"));
+    const lines = text.split("\n");
+    const pane = lines.slice(lines.findIndex((l) => l.includes("filter /tick [0-9]/")) + 1)
+      .filter((l) => l.includes("│"));
+    assert(pane.length > 0 && pane.every((l) => /ticker\s+│ tick \d+/.test(l)), pane.join("\n"));
+    await term.keys("Escape");
 
-      // Send a line to echo's stdin.
-      await keys("k", "i");
-      await waitFor("the input line", (t) => t.includes("to echo stdin"));
-      await keys("hello tui", "Enter");
-      await waitFor("the echo", (t) => /echo\s+│ got hello tui/.test(t));
+    // Restart the ticker (second row).
+    await term.keys("j", "r");
+    await term.waitFor("the restart", (t) => /ticker\s+ready\s+true\s+1\/1\s+1\s/.test(t));
 
-      // Quit, stopping the stack.
-      await keys("q");
-      await waitFor("the question", (t) => t.includes("stop the stack and quit?"));
-      await keys("y");
-      text = await waitFor("orch to exit", (t) => t.includes("EXITED 0"));
-      assertEquals(await tmux(server, "display", "-p", "-t", "orch", "#{alternate_on}"), "0\n");
-      assertEquals(await tmux(server, "display", "-p", "-t", "orch", "#{cursor_flag}"), "1\n");
-      for (const pid of pids) assert(!processAlive(pid), `service process ${pid} is gone`);
-    } finally {
-      await tmux(server, "kill-server").catch(() => "");
-    }
+    // Send a line to echo's stdin.
+    await term.keys("k", "i");
+    await term.waitFor("the input line", (t) => t.includes("to echo stdin"));
+    await term.keys("hello tui", "Enter");
+    await term.waitFor("the echo", (t) => /echo\s+│ got hello tui/.test(t));
+
+    // Quit, stopping the stack.
+    await term.keys("q");
+    await term.waitFor("the question", (t) => t.includes("stop the stack and quit?"));
+    await term.keys("y");
+    await term.waitFor("orch to exit", (t) => t.includes("EXITED 0"));
+    assertEquals(await term.display("#{alternate_on}"), "0");
+    assertEquals(await term.display("#{cursor_flag}"), "1");
+    for (const pid of pids) assert(!processAlive(pid), `service process ${pid} is gone`);
   },
 });
-
-/** Starts a tmux server running `command`; returns helpers and a disposer. */
-async function terminal(cwd: string, command: string) {
-  const server = `orch-test-${crypto.randomUUID().slice(0, 8)}`;
-  await tmux(
-    server,
-    "new-session",
-    "-d",
-    "-x",
-    "100",
-    "-y",
-    "24",
-    "-s",
-    "t",
-    `cd ${cwd} && ${command}; echo EXITED $?; sleep 600`,
-  );
-  const screen = () => tmux(server, "capture-pane", "-p", "-t", "t");
-  return {
-    screen,
-    keys: (...k: string[]) => tmux(server, "send-keys", "-t", "t", ...k),
-    alternate: async () =>
-      (await tmux(server, "display", "-p", "-t", "t", "#{alternate_on}")).trim(),
-    async waitFor(what: string, test: (text: string) => boolean) {
-      const deadline = Date.now() + 20_000;
-      let text = "";
-      while (Date.now() < deadline) {
-        text = await screen();
-        if (test(text)) return text;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`timed out waiting for ${what}; the screen:\n${text}`);
-    },
-    async [Symbol.asyncDispose]() {
-      await tmux(server, "kill-server").catch(() => "");
-    },
-  };
-}
-
-async function runOrch(cwd: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
-}
 
 Deno.test({
   name: "a SIGTERM while the TUI is open stops the stack and restores the terminal",
@@ -179,12 +140,12 @@ Deno.test({
       `${dir.path}/stack.yaml`,
       `services:\n  s: { command: "exec sleep 60" }\n`,
     );
-    await using term = await terminal(dir.path, `${Deno.execPath()} run -A ${main} up`);
+    await using term = await terminal(dir.path, up);
     await term.waitFor("the table", (t) => /[›\s]s\s+ready\s+true/.test(t));
     const { pid } = JSON.parse(await Deno.readTextFile(`${dir.path}/.orch/orch.json`));
     Deno.kill(pid, "SIGTERM");
     await term.waitFor("orch to exit", (t) => t.includes("EXITED 0"));
-    assertEquals(await term.alternate(), "0");
+    assertEquals(await term.display("#{alternate_on}"), "0");
   },
 });
 
@@ -197,16 +158,16 @@ Deno.test({
       `${dir.path}/stack.yaml`,
       `services:\n  s: { command: "exec sleep 60" }\n`,
     );
-    assertEquals((await runOrch(dir.path, "up", "-d", "--wait")).code, 0);
+    assertEquals((await orch(dir.path, "up", "-d", "--wait")).code, 0);
     try {
       await using term = await terminal(dir.path, `${Deno.execPath()} run -A ${main} attach`);
       await term.waitFor("the table", (t) => /[›\s]s\s+ready\s+true/.test(t));
       await term.keys("q");
       await term.waitFor("attach to exit", (t) => t.includes("EXITED 0"));
-      assertEquals(await term.alternate(), "0");
-      assertMatch((await runOrch(dir.path, "status")).stdout, /\ns\s+ready/);
+      assertEquals(await term.display("#{alternate_on}"), "0");
+      assertMatch((await orch(dir.path, "status")).stdout, /\ns\s+ready/);
     } finally {
-      await runOrch(dir.path, "down");
+      await orch(dir.path, "down");
     }
   },
 });
