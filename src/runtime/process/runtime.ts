@@ -32,21 +32,22 @@ export function argvOf(command: Command): string[] {
   return "exec" in command ? [...command.exec] : ["sh", "-c", command.shell];
 }
 
-let setprivPath: string | null | undefined;
-function setpriv(): string | null {
-  if (setprivPath === undefined) {
-    setprivPath = null;
-    for (const candidate of ["/usr/bin/setpriv", "/bin/setpriv"]) {
+const found = new Map<string, string | null>();
+/** The path of a util-linux helper (`setsid`, `setpriv`), or null. */
+function helper(name: string): string | null {
+  if (!found.has(name)) {
+    found.set(name, null);
+    for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
       try {
-        Deno.statSync(candidate);
-        setprivPath = candidate;
+        Deno.statSync(`${dir}/${name}`);
+        found.set(name, `${dir}/${name}`);
         break;
       } catch {
         // not here
       }
     }
   }
-  return setprivPath;
+  return found.get(name)!;
 }
 
 /** Finds the program of argv on the PATH of `env`, relative to `cwd`; undefined when it is missing. */
@@ -74,6 +75,20 @@ export function findProgram(
 function signalGroup(pgid: number, signal: Deno.Signal): boolean {
   try {
     Deno.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Signals the group led by `pid`, or the process itself when its group does not exist yet (just
+ * after the spawn, before `setsid` has run).
+ */
+function signalInstance(pid: number, signal: Deno.Signal): boolean {
+  if (signalGroup(pid, signal)) return true;
+  try {
+    Deno.kill(pid, signal);
     return true;
   } catch {
     return false;
@@ -109,8 +124,14 @@ export class ProcessRuntime implements Runtime, CommandRunner {
         argv[0].includes("/") ? `${argv[0]}: no such executable` : `${argv[0]}: command not found`,
       );
     }
-    const wrapper = setpriv();
-    const full = wrapper ? [wrapper, "--pdeathsig", "SIGKILL", "--", program, ...argv.slice(1)] : [
+    // Each service gets its own session and process group, and dies with orch (pdeathsig; the group
+    // guard covers the rest). `setsid` as a program lets the spawn use posix_spawn, which costs the
+    // same however large orch is; Deno's `detached` needs a fork. Switching users needs the fork.
+    const setpriv = helper("setpriv");
+    const setsid = ids ? null : helper("setsid");
+    const full = [
+      ...(setsid ? [setsid] : []),
+      ...(setpriv ? [setpriv, "--pdeathsig", "SIGKILL", "--"] : []),
       program,
       ...argv.slice(1),
     ];
@@ -123,7 +144,7 @@ export class ProcessRuntime implements Runtime, CommandRunner {
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",
-        detached: true,
+        detached: !setsid,
         ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
       }).spawn();
       // A detached child does not keep the event loop alive by itself; orch waits for it.
@@ -173,7 +194,7 @@ export class ProcessRuntime implements Runtime, CommandRunner {
     const pid = child.pid;
     this.#guard.add(pid);
     let timedOut = false;
-    const kill = () => signalGroup(pid, "SIGKILL");
+    const kill = () => signalInstance(pid, "SIGKILL");
     const timer = setTimeout(() => {
       timedOut = true;
       kill();
@@ -248,11 +269,11 @@ class ProcessHandle implements Handle {
 
   async #stop({ signal, timeoutMs }: { signal: string; timeoutMs: number }): Promise<ExitStatus> {
     const deadline = Date.now() + timeoutMs;
-    signalGroup(this.pid, signal as Deno.Signal);
+    signalInstance(this.pid, signal as Deno.Signal);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const escalate = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        signalGroup(this.pid, "SIGKILL");
+        signalInstance(this.pid, "SIGKILL");
         resolve();
       }, timeoutMs);
     });
@@ -262,12 +283,12 @@ class ProcessHandle implements Handle {
       await Promise.race([escalate, new Promise((r) => setTimeout(r, 20))]);
     }
     clearTimeout(timer);
-    signalGroup(this.pid, "SIGKILL");
+    signalInstance(this.pid, "SIGKILL");
     return exit;
   }
 
   kill(): void {
-    signalGroup(this.pid, "SIGKILL");
+    signalInstance(this.pid, "SIGKILL");
   }
 
   usage(): Usage | undefined {

@@ -1,0 +1,131 @@
+/**
+ * Scenarios 1 and 2: 100 services that sleep.
+ * 1. Time from launch until all 100 exist; the manager's own memory (PSS) once settled; its CPU
+ *    over idle seconds. The limit: a shell loop starting the same 100.
+ * 2. Time until all 100 are gone after the stop request; again with 10 services (and their
+ *    children) ignoring SIGTERM and a 2 s stop timeout.
+ *
+ * Run: `deno run -A bench/fanout.ts [--rounds 3] [--idle 10]`
+ */
+import { countWith, cpuSeconds, median, pssKiB, row, tempDir, until } from "./lib.ts";
+import { shell, type Svc, type Tool, TOOLS } from "./peers.ts";
+
+const arg = (name: string, fallback: number) => {
+  const at = Deno.args.indexOf(name);
+  return at >= 0 ? Number(Deno.args[at + 1]) : fallback;
+};
+const rounds = arg("--rounds", 3);
+const idleS = arg("--idle", 10);
+const N = 100;
+
+function sleepers(marker: string, stubborn = 0): Svc[] {
+  return Array.from({ length: N }, (_, i) => ({
+    name: `s${i}`,
+    // A distinct argument marks each sleeper; stubborn ones and their child ignore SIGTERM.
+    command: i < stubborn
+      ? `trap '' TERM; sleep ${marker}${String(i).padStart(3, "0")} & wait`
+      : `exec sleep ${marker}${String(i).padStart(3, "0")}`,
+  }));
+}
+
+interface Sample {
+  startMs: number;
+  pssMiB: number;
+  idleCpuPct: number;
+  stopMs: number;
+}
+
+async function once(tool: Tool, stubborn: number, measureIdle: boolean): Promise<Sample | string> {
+  const dir = tempDir("fanout");
+  const marker = `99${Math.floor(Math.random() * 1e5)}.`;
+  const services = sleepers(marker, stubborn);
+  const t0 = performance.now();
+  const running = await tool.start(dir, services, { stopTimeoutS: 2 });
+  try {
+    await until("all 100 started", () => countWith(marker) >= N, 60_000, 2);
+    const startMs = performance.now() - t0;
+    let pssMiB = NaN;
+    let idleCpuPct = NaN;
+    if (measureIdle) {
+      await new Promise((r) => setTimeout(r, 2000)); // settle
+      pssMiB = running.managerPids().reduce((n, pid) => n + pssKiB(pid), 0) / 1024;
+      const pids = running.managerPids();
+      const before = cpuSeconds(pids);
+      await new Promise((r) => setTimeout(r, idleS * 1000));
+      idleCpuPct = ((cpuSeconds(pids) - before) / idleS) * 100;
+    }
+    const s0 = performance.now();
+    const stopping = running.stop().catch(() => {});
+    let stopMs = NaN;
+    try {
+      await until("all 100 gone", () => countWith(marker) === 0, 15_000, 2);
+      stopMs = performance.now() - s0;
+    } catch {
+      const left = countWith(marker);
+      await stopping;
+      return `${left} left after 15 s`;
+    }
+    await stopping;
+    return { startMs, pssMiB, idleCpuPct, stopMs };
+  } finally {
+    await running.kill().catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+const only = Deno.args.includes("--tools")
+  ? Deno.args[Deno.args.indexOf("--tools") + 1].split(",")
+  : undefined;
+const tools = [...TOOLS.filter((t) => t.available()), shell].filter((t) =>
+  !only || t === shell || only.includes(t.name)
+);
+const results = new Map<string, (Sample | string)[]>();
+const stubbornResults = new Map<string, (Sample | string)[]>();
+for (let r = 0; r < rounds; r++) {
+  for (const tool of tools) {
+    const list = results.get(tool.name) ?? [];
+    list.push(await once(tool, 0, r === 0 && tool !== shell));
+    results.set(tool.name, list);
+    const hard = stubbornResults.get(tool.name) ?? [];
+    hard.push(await once(tool, 10, false));
+    stubbornResults.set(tool.name, hard);
+  }
+}
+
+const numbers = (list: (Sample | string)[], key: keyof Sample) =>
+  list.flatMap((s) => (typeof s === "string" || Number.isNaN(s[key]) ? [] : [s[key]]));
+const failure = (list: (Sample | string)[]) =>
+  list.find((s) => typeof s === "string") as string | undefined;
+const limitStart = median(numbers(results.get(shell.name)!, "startMs"));
+
+console.log("### Scenario 1: 100 services that sleep\n");
+console.log(row(["tool", "start all 100", "vs limit", "manager PSS", "idle CPU (1 core)"]));
+console.log(row(["---", "---", "---", "---", "---"]));
+for (const tool of tools) {
+  const list = results.get(tool.name)!;
+  const start = median(numbers(list, "startMs"));
+  const pss = numbers(list, "pssMiB")[0];
+  const cpu = numbers(list, "idleCpuPct")[0];
+  console.log(row([
+    tool.name,
+    `${start.toFixed(0)} ms`,
+    `${(start / limitStart).toFixed(2)}x`,
+    pss === undefined ? "-" : `${pss.toFixed(1)} MiB`,
+    cpu === undefined ? "-" : `${cpu.toFixed(2)} %`,
+  ]));
+}
+console.log(
+  `\n(median of ${rounds} rounds; memory and CPU from the first round, CPU over ${idleS} idle seconds)\n`,
+);
+console.log("### Scenario 2: stopping them\n");
+console.log(row(["tool", "stop 100", "stop 100, 10 ignore SIGTERM (2 s timeout)"]));
+console.log(row(["---", "---", "---"]));
+for (const tool of tools) {
+  const easy = results.get(tool.name)!;
+  const hard = stubbornResults.get(tool.name)!;
+  const cell = (list: (Sample | string)[]) => {
+    const ms = numbers(list, "stopMs");
+    return ms.length === list.length ? `${median(ms).toFixed(0)} ms` : `never: ${failure(list)}`;
+  };
+  console.log(row([tool.name, cell(easy), cell(hard)]));
+}
