@@ -222,16 +222,11 @@ export const concurrently: Tool = {
       ...services.map((s) => s.command),
     ];
     const child = spawn(args, { cwd: dir, output: `${dir}/concurrently.log` });
-    const node = () =>
-      tree(child.pid).find((p) => /concurrently/.test(p.cmdline))?.pid ?? child.pid;
+    // sh execs concurrently, so the child's pid is the node process itself.
     return Promise.resolve({
-      managerPids: () =>
-        managerOf(child.pid, isService(services)).filter((p) =>
-          /concurrently|node/.test(processes().find((x) => x.pid === p)?.cmdline ?? "")
-        ),
+      managerPids: () => [child.pid],
       async stop() {
-        const node = tree(child.pid).find((p) => /concurrently/.test(p.cmdline))?.pid ?? child.pid;
-        Deno.kill(node, "SIGTERM");
+        Deno.kill(child.pid, "SIGTERM");
         await waitExit(child, 60_000);
       },
       kill: () => killGroup(child),
