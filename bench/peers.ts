@@ -29,8 +29,10 @@ export interface Running {
   stop(): Promise<void>;
   /** Kills the manager and whatever is left, for cleanup. */
   kill(): Promise<void>;
-  /** Files holding the services' output (for the log scenario). */
+  /** Files holding the services' output (for the log scenario), oldest first. */
   readonly logFiles: string[];
+  /** For a manager that exits by itself once its services have: resolves then. */
+  readonly exited?: Promise<unknown>;
 }
 
 /** A tool under test. */
@@ -84,7 +86,11 @@ export const orch: Tool = {
         await waitExit(child);
       },
       kill: () => killGroup(child),
-      logFiles: [`${dir}/.orch/logs/orch.ndjson`],
+      // Rotated generations first (orch.ndjson.4 is the oldest).
+      logFiles: [4, 3, 2, 1].map((n) => `${dir}/.orch/logs/orch.ndjson.${n}`)
+        .concat(`${dir}/.orch/logs/orch.ndjson`),
+      // `orch up` exits once nothing is left to run, after writing every record.
+      exited: child.status,
     };
   },
 };

@@ -23,17 +23,36 @@ export interface LogRecord {
   readonly msg: string;
 }
 
-/** The record as persisted: `ts` as an ISO string. */
+let lastTs = NaN;
+let lastIso = "";
+/** `ts` as an ISO string; a flood shares milliseconds, so the last one is kept. */
+function iso(ts: number): string {
+  if (ts !== lastTs) {
+    lastTs = ts;
+    lastIso = new Date(ts).toISOString();
+  }
+  return lastIso;
+}
+
+const quoted = new Map<string, string>();
+/** JSON of a short string that repeats (service names, streams, levels). */
+function quote(text: string): string {
+  let q = quoted.get(text);
+  if (q === undefined) {
+    q = JSON.stringify(text);
+    if (quoted.size < 10_000) quoted.set(text, q);
+  }
+  return q;
+}
+
+/**
+ * The record as persisted: `ts` as an ISO string. Built by hand: this runs for every line a service
+ * writes, and is several times faster than `JSON.stringify` of an object with a fresh date.
+ */
 export function toNdjson(record: LogRecord): string {
-  return JSON.stringify({
-    ts: new Date(record.ts).toISOString(),
-    seq: record.seq,
-    service: record.service,
-    replica: record.replica,
-    stream: record.stream,
-    level: record.level,
-    msg: record.msg,
-  });
+  return `{"ts":"${iso(record.ts)}","seq":${record.seq},"service":${quote(record.service)},` +
+    `"replica":${record.replica},"stream":${quote(record.stream)},"level":${quote(record.level)},` +
+    `"msg":${JSON.stringify(record.msg)}}`;
 }
 
 /** Whether `level` is at least `min`. */

@@ -1,0 +1,156 @@
+/**
+ * Scenario 3: log throughput. 4 services write 250,000 lines each as fast as they can; the time
+ * from launch until all 1,000,000 lines are in the tool's log files, and how many were lost or
+ * corrupted (split, merged, out of order). The limit: the same writers straight into files.
+ *
+ * Run: `deno run -A bench/logs.ts [--rounds 3]`
+ */
+import { median, row, tempDir, until } from "./lib.ts";
+import { shell, type Svc, type Tool, TOOLS } from "./peers.ts";
+
+const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 3;
+const WRITERS = 4;
+const LINES = 250_000;
+const TOTAL = WRITERS * LINES;
+
+const services: Svc[] = Array.from({ length: WRITERS }, (_, i) => ({
+  name: `w${i + 1}`,
+  command: `awk 'BEGIN { for (i = 1; i <= ${LINES}; i++) print "w${i + 1} " i }'`,
+}));
+
+/** Counts newlines in files as they grow, reading only what is new. */
+class Counter {
+  readonly #offsets = new Map<string, number>();
+  count = 0;
+  constructor(readonly files: readonly string[]) {}
+  poll(): number {
+    for (const file of this.files) {
+      let f: Deno.FsFile;
+      try {
+        f = Deno.openSync(file);
+      } catch {
+        continue;
+      }
+      try {
+        const offset = this.#offsets.get(file) ?? 0;
+        f.seekSync(offset, Deno.SeekMode.Start);
+        const buf = new Uint8Array(1 << 20);
+        let read = offset;
+        for (;;) {
+          const n = f.readSync(buf);
+          if (!n) break;
+          for (let i = 0; i < n; i++) if (buf[i] === 10) this.count++;
+          read += n;
+        }
+        this.#offsets.set(file, read);
+      } finally {
+        f.close();
+      }
+    }
+    return this.count;
+  }
+}
+
+/** Lines lost and corrupted: each writer's lines must all be there, whole and in order. */
+function verify(tool: Tool, files: readonly string[]): { lost: number; corrupt: number } {
+  const next = new Map(services.map((s) => [s.name, 1]));
+  let corrupt = 0;
+  let good = 0;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch {
+      continue;
+    }
+    for (let line of text.split("\n")) {
+      if (!line) continue;
+      if (tool.name === "orch") {
+        try {
+          line = JSON.parse(line).msg;
+        } catch {
+          corrupt++;
+          continue;
+        }
+      }
+      const match = /^(w\d) (\d+)$/.exec(line);
+      if (!match || next.get(match[1]) !== Number(match[2])) {
+        corrupt++;
+        continue;
+      }
+      next.set(match[1], Number(match[2]) + 1);
+      good++;
+    }
+  }
+  return { lost: TOTAL - good - corrupt > 0 ? TOTAL - good : 0, corrupt };
+}
+
+interface Result {
+  ms: number;
+  lost: number;
+  corrupt: number;
+}
+
+async function once(tool: Tool): Promise<Result | string> {
+  const dir = tempDir("logs");
+  const t0 = performance.now();
+  const running = await tool.start(dir, services);
+  try {
+    const counter = new Counter(running.logFiles);
+    try {
+      if (running.exited) {
+        // It rotates its file as it goes: count once it has finished.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          running.exited,
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("late")), 60_000))),
+        ]).finally(() => clearTimeout(timer));
+        if (counter.poll() < TOTAL) throw new Error("short");
+      } else await until("all lines persisted", () => counter.poll() >= TOTAL, 60_000, 2);
+    } catch {
+      const { lost, corrupt } = verify(tool, running.logFiles);
+      return `${counter.count} of ${TOTAL} lines after 60 s (lost ${lost}, corrupt ${corrupt})`;
+    }
+    const ms = performance.now() - t0;
+    return { ms, ...verify(tool, running.logFiles) };
+  } finally {
+    await running.stop().catch(() => {});
+    await running.kill().catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+const only = Deno.args.includes("--tools")
+  ? Deno.args[Deno.args.indexOf("--tools") + 1].split(",")
+  : undefined;
+const tools = [...TOOLS.filter((t) => t.available()), shell].filter((t) =>
+  !only || t === shell || only.includes(t.name)
+);
+const results = new Map<string, (Result | string)[]>(tools.map((t) => [t.name, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const tool of tools) results.get(tool.name)!.push(await once(tool));
+}
+const ok = (list: (Result | string)[]) => list.filter((x): x is Result => typeof x !== "string");
+const limit = median(ok(results.get(shell.name)!).map((r) => r.ms));
+console.log("### Scenario 3: 4 writers x 250,000 lines\n");
+console.log(row(["tool", "all 1,000,000 persisted", "vs limit", "lost", "corrupted"]));
+console.log(row(["---", "---", "---", "---", "---"]));
+for (const tool of tools) {
+  const list = results.get(tool.name)!;
+  const good = ok(list);
+  if (good.length === 0) {
+    console.log(row([tool.name, `never: ${list[0]}`, "-", "-", "-"]));
+    continue;
+  }
+  const ms = median(good.map((r) => r.ms));
+  console.log(row([
+    tool.name,
+    `${ms.toFixed(0)} ms`,
+    `${(ms / limit).toFixed(2)}x`,
+    String(Math.max(...good.map((r) => r.lost))),
+    String(Math.max(...good.map((r) => r.corrupt))),
+  ]));
+}
+console.log(
+  `\n(median of ${rounds} rounds; time from launch, so it includes each tool's start-up)`,
+);
