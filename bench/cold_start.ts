@@ -62,7 +62,7 @@ for (let i = 0; i < rounds; i++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const limit = median(samples["deno run (empty script, the limit)"]);
-console.log(`| command | median ms | vs limit |\n|---|---|---|`);
+console.log(`### Scenario 6: CLI cold start\n\n| command | median ms | vs limit |\n|---|---|---|`);
 for (const [name, xs] of Object.entries(samples)) {
   console.log(`| ${name} | ${median(xs).toFixed(0)} | ${(median(xs) / limit).toFixed(2)}x |`);
 }

@@ -129,7 +129,10 @@ for (let i = 0; i < rounds; i++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const best = median(times["docker-compose 1.29"]);
-console.log("| tool | time to all ready (median) | vs docker-compose |\n|---|---|---|");
+console.log(
+  "### Docker: 5 health-gated containers, orch and docker-compose\n\n" +
+    "| tool | time to all ready (median) | vs docker-compose |\n|---|---|---|",
+);
 for (const [name, xs] of Object.entries(times)) {
   console.log(
     `| ${name} | ${(median(xs) / 1000).toFixed(2)} s | ${(median(xs) / best).toFixed(2)}x |`,

@@ -104,7 +104,9 @@ export const supervisord: Tool = {
       `[supervisord]\nnodaemon=true\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\n` +
       `childlogdir=${dir}\n`,
       ...services.map((s) =>
-        `[program:${s.name}]\ncommand=sh -c ${q(s.command)}\nautostart=true\n` +
+        `[program:${s.name}]\ncommand=sh -c ${
+          q(s.command).replaceAll("%", "%%")
+        }\nautostart=true\n` +
         `autorestart=${options.restart ? "true" : "false"}\nstartsecs=0\nstartretries=1000000\n` +
         `stopasgroup=true\nkillasgroup=true\nstopwaitsecs=${options.stopTimeoutS ?? 10}\n` +
         `stdout_logfile=${dir}/${s.name}.log\nstdout_logfile_maxbytes=0\nredirect_stderr=true\n`

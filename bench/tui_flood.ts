@@ -115,7 +115,9 @@ const row = (name: string, r: Run, base: number) =>
   } s | ${r.frames ?? "-"} | ${r.frames ? (r.frames / r.wall).toFixed(1) : "-"} |`;
 
 const limit = writerMs(await sh(`(${FAST}) > /dev/null; ${FAST} | tail -1`));
-console.log(`| run | writer time | vs limit | orch wall | orch CPU | frames | frames/s |`);
+console.log(
+  `### The TUI under a flood\n\n| run | writer time | vs limit | orch wall | orch CPU | frames | frames/s |`,
+);
 console.log(`|---|---|---|---|---|---|---|`);
 console.log(
   `| 1M lines at full speed: seq into /dev/null (limit) | ${limit} ms | 1.00x | - | - | - | - |`,
