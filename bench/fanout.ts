@@ -8,7 +8,7 @@
  * Run: `deno run -A bench/fanout.ts [--rounds 3] [--idle 10]`
  */
 import { countWith, cpuSeconds, median, pssKiB, row, tempDir, until } from "./lib.ts";
-import { shell, type Svc, type Tool, TOOLS } from "./peers.ts";
+import { selectTools, shell, type Svc, type Tool } from "./peers.ts";
 
 const arg = (name: string, fallback: number) => {
   const at = Deno.args.indexOf(name);
@@ -74,12 +74,7 @@ async function once(tool: Tool, stubborn: number, measureIdle: boolean): Promise
   }
 }
 
-const only = Deno.args.includes("--tools")
-  ? Deno.args[Deno.args.indexOf("--tools") + 1].split(",")
-  : undefined;
-const tools = [...TOOLS.filter((t) => t.available()), shell].filter((t) =>
-  !only || t === shell || only.includes(t.name)
-);
+const tools = selectTools(Deno.args);
 const results = new Map<string, (Sample | string)[]>();
 const stubbornResults = new Map<string, (Sample | string)[]>();
 for (let r = 0; r < rounds; r++) {

@@ -6,7 +6,7 @@
  * Run: `deno run -A bench/logs.ts [--rounds 3]`
  */
 import { median, row, tempDir, until } from "./lib.ts";
-import { shell, type Svc, type Tool, TOOLS } from "./peers.ts";
+import { selectTools, shell, type Svc, type Tool } from "./peers.ts";
 
 const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 3;
 const WRITERS = 4;
@@ -120,12 +120,7 @@ async function once(tool: Tool): Promise<Result | string> {
   }
 }
 
-const only = Deno.args.includes("--tools")
-  ? Deno.args[Deno.args.indexOf("--tools") + 1].split(",")
-  : undefined;
-const tools = [...TOOLS.filter((t) => t.available()), shell].filter((t) =>
-  !only || t === shell || only.includes(t.name)
-);
+const tools = selectTools(Deno.args);
 const results = new Map<string, (Result | string)[]>(tools.map((t) => [t.name, []]));
 for (let r = 0; r < rounds; r++) {
   for (const tool of tools) results.get(tool.name)!.push(await once(tool));

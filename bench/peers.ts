@@ -268,3 +268,12 @@ export const shell: Tool = {
 
 /** Every tool, orch first. */
 export const TOOLS: readonly Tool[] = [orch, supervisord, s6, pm2, concurrently];
+
+/** The available tools and the limit; `--tools a,b` keeps only those (and the limit). */
+export function selectTools(args: readonly string[]): Tool[] {
+  const at = args.indexOf("--tools");
+  const only = at >= 0 ? args[at + 1].split(",") : undefined;
+  return [...TOOLS.filter((t) => t.available()), shell].filter((t) =>
+    !only || t === shell || only.includes(t.name)
+  );
+}
