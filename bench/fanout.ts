@@ -7,7 +7,7 @@
  *
  * Run: `deno run -A bench/fanout.ts [--rounds 3] [--idle 10]`
  */
-import { countWith, cpuSeconds, median, pssKiB, row, tempDir, until } from "./lib.ts";
+import { countWith, cpuSeconds, killMarked, median, pssKiB, row, tempDir, until } from "./lib.ts";
 import { selectTools, shell, type Svc, type Tool } from "./peers.ts";
 
 const arg = (name: string, fallback: number) => {
@@ -70,6 +70,8 @@ async function once(tool: Tool, stubborn: number, measureIdle: boolean): Promise
     return { startMs, pssMiB, idleCpuPct, stopMs };
   } finally {
     await running.kill().catch(() => {});
+    // Peers that do not kill whole groups leave the stubborn ones' children behind.
+    killMarked(marker);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

@@ -58,10 +58,16 @@ export class LinePrinter {
     services.forEach((s, i) => this.#colors.set(s, i));
   }
 
+  readonly #prefixes = new Map<string, string>();
   #prefix(service: string, replica: number, multi: boolean): string {
     const name = multi ? `${service}.${replica}` : service;
-    return this.#style.pick(this.#colors.get(service) ?? 0, name.padEnd(this.#width)) +
-      this.#style.dim("| ");
+    let prefix = this.#prefixes.get(name);
+    if (prefix === undefined) {
+      prefix = this.#style.pick(this.#colors.get(service) ?? 0, name.padEnd(this.#width)) +
+        this.#style.dim("| ");
+      this.#prefixes.set(name, prefix);
+    }
+    return prefix;
   }
 
   /** A line of orch's own. */

@@ -87,20 +87,27 @@ export class LogHub {
 
   /** Records one line a service wrote. */
   line(service: string, replica: number, stream: "stdout" | "stderr", msg: string): LogRecord {
-    return this.append({
+    const record: LogRecord = {
       ts: this.#now(),
-      seq: 0,
+      seq: ++this.#seq,
       service,
       replica,
       stream,
       level: detectLevel(msg),
       msg,
-    });
+    };
+    this.#store(record);
+    return record;
   }
 
   /** Records a record (its `seq` is assigned here). */
   append(input: LogRecord): LogRecord {
     const record = { ...input, seq: ++this.#seq };
+    this.#store(record);
+    return record;
+  }
+
+  #store(record: LogRecord): void {
     let ring = this.#rings.get(record.service);
     if (!ring) this.#rings.set(record.service, ring = new Ring(this.#ringSize));
     ring.push(record);
@@ -108,7 +115,6 @@ export class LogHub {
     this.#files.get(record.service)?.writeLine(record.msg);
     for (const listener of this.#lineListeners) listener(record);
     this.#subscribers.publish(record);
-    return record;
   }
 
   /** Synchronous listener for every record (log probes). Returns an unsubscribe function. */
