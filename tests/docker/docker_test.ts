@@ -7,7 +7,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { loadStack } from "../../src/config/load.ts";
 import { DockerClient, endpointFrom } from "../../src/runtime/docker/client.ts";
 import { LABEL } from "../../src/runtime/docker/runtime.ts";
-import { type TestStack, testStack } from "../../src/testing/engine.ts";
+import { type TestStack, testStack, testStackFromFiles } from "../../src/testing/engine.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { runOrch } from "../../src/testing/cli.ts";
 
@@ -319,3 +319,18 @@ dockerTest(
     }
   },
 );
+
+dockerTest("examples/mixed runs: containers and processes gated on each other", async () => {
+  const file = new URL("../../examples/mixed/stack.yaml", import.meta.url).pathname;
+  await using t = await testStackFromFiles([file]);
+  t.engine.start();
+  await t.events.until(
+    () => t.engine.status().every((s) => s.state === "ready" || s.state === "completed"),
+    "every service ready",
+    60_000,
+  );
+  await t.events.until(
+    () => t.logs.recent({ services: ["poller"] }).some((r) => r.msg === "hello from busybox httpd"),
+    "the poller reaching the container",
+  );
+});

@@ -68,3 +68,26 @@ for (const file of ["services.toml", "webapp.toml"]) {
     assert(outcome.summary.length > 0);
   });
 }
+
+Deno.test("examples/demo runs: every service ready, the api's replicas behind the web", async () => {
+  const demo = new URL("../../examples/demo/stack.yaml", import.meta.url).pathname;
+  await using t = await testStackFromFiles([demo]);
+  t.engine.start();
+  await t.events.until(
+    () => t.engine.status().every((s) => s.state === "ready" || s.state === "completed"),
+    "every demo service ready",
+    60_000,
+  );
+  assertEquals(t.engine.status().map((s) => s.id), [
+    "db",
+    "migrate",
+    "api.0",
+    "api.1",
+    "web",
+    "traffic",
+  ]);
+  await t.events.until(
+    () => t.logs.recent({ services: ["traffic"] }).some((r) => /-> 200/.test(r.msg)),
+    "traffic through web to the api",
+  );
+});
