@@ -54,8 +54,8 @@ export interface Controller {
   /** Loads the stack files (`files`, or those of the run) and plans, or applies, the change. */
   plan(files?: readonly string[]): Promise<Plan>;
   apply(files?: readonly string[]): Promise<ApplyOutcome>;
-  /** Records kept in memory, oldest first, at most `tail`. */
-  logs(query: LogQuery, tail?: number): LogRecord[];
+  /** Records, oldest first, at most `tail`: from memory, or the persisted log for older ones. */
+  logs(query: LogQuery, tail?: number): Promise<LogRecord[]>;
   /** New records as they come (bounded: a slow reader skips ahead with a notice). */
   followLogs(query: LogQuery): AsyncIterable<LogRecord> & { close(): void };
   events(): AsyncIterable<EngineEvent> & { close(): void };

@@ -273,14 +273,14 @@ export function createHandler(
         }
       }
       if (!follow) {
-        const records = controller.logs(query, tail);
+        const records = await controller.logs(query, tail);
         return new Response(records.map((r) => toNdjson(r) + "\n").join(""), {
           headers: { "content-type": "application/x-ndjson" },
         });
       }
       // Subscribe first, then send what is kept, so that nothing falls between the two.
       const live = controller.followLogs(query);
-      const past = controller.logs(query, tail);
+      const past = await controller.logs(query, tail);
       const last = past.at(-1)?.seq ?? 0;
       const fresh = (async function* () {
         for await (const record of live) {

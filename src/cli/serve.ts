@@ -88,7 +88,7 @@ export function makeController(deps: ControllerDeps, bus: EventBus): Controller 
       files = loaded.files;
       return result;
     },
-    logs: (query, tail) => logs.recent(query, tail),
+    logs: (query, tail) => logs.query(query, tail),
     followLogs: (query) => logs.subscribe("api", { filter: query, capacity: 10_000 }),
     events: () => bus.subscribe(),
     shutdown: (timeoutMs) => deps.shutdown(timeoutMs),

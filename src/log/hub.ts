@@ -34,7 +34,10 @@ class Ring {
   constructor(size: number) {
     this.#items = new Array(size);
   }
+  /** Whether older records have been pushed out. */
+  evicted = false;
   push(record: LogRecord): void {
+    if (this.#count === this.#items.length) this.evicted = true;
     this.#items[this.#next] = record;
     this.#next = (this.#next + 1) % this.#items.length;
     this.#count = Math.min(this.#count + 1, this.#items.length);
@@ -58,6 +61,8 @@ export class LogHub {
   readonly #subscribers = new Broadcast<LogRecord>();
   readonly #files = new Map<string, RotatingFile>();
   readonly #ndjson: RotatingFile | undefined;
+  readonly #ndjsonPath: string | undefined;
+  readonly #keep: number;
   readonly #ringSize: number;
   readonly #now: () => number;
   readonly #onDropped: ((consumer: string, count: number) => void) | undefined;
@@ -68,6 +73,8 @@ export class LogHub {
     this.#ringSize = options.ringSize ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#onDropped = options.onDropped;
+    this.#ndjsonPath = options.ndjsonPath;
+    this.#keep = options.rotation?.keep ?? 4;
     this.#ndjson = options.ndjsonPath
       ? new RotatingFile(options.ndjsonPath, options.rotation ?? { maxBytes: 64 << 20, keep: 4 })
       : undefined;
@@ -130,6 +137,49 @@ export class LogHub {
       .filter((r) => matchesQuery(r, filter))
       .sort((a, b) => a.seq - b.seq);
     return tail === undefined ? all : all.slice(Math.max(0, all.length - tail));
+  }
+
+  /**
+   * Records for a query, oldest first, at most `tail`: from memory when the rings still hold all
+   * that is asked for, else from the persisted NDJSON (rotated generations included).
+   */
+  async query(filter: LogFilter = {}, tail?: number): Promise<LogRecord[]> {
+    const kept = this.recent(filter, tail);
+    const names = filter.services?.length ? filter.services : [...this.#rings.keys()];
+    const evicted = names.some((n) => this.#rings.get(n)?.evicted);
+    const enough = tail !== undefined && kept.length >= tail;
+    const reachesSince = filter.since !== undefined && kept.length > 0 &&
+      kept[0].ts <= filter.since;
+    if (!evicted || enough || reachesSince || !this.#ndjsonPath) return kept;
+    this.flush();
+    const files = Array.from(
+      { length: this.#keep },
+      (_, i) => `${this.#ndjsonPath}.${this.#keep - i}`,
+    )
+      .concat(this.#ndjsonPath);
+    const out: LogRecord[] = [];
+    for (const file of files) {
+      let text: string;
+      try {
+        text = await Deno.readTextFile(file);
+      } catch {
+        continue;
+      }
+      for (const line of text.split("\n")) {
+        if (!line) continue;
+        let record: LogRecord;
+        try {
+          const raw = JSON.parse(line);
+          record = { ...raw, ts: Date.parse(raw.ts) };
+        } catch {
+          continue;
+        }
+        if (!matchesQuery(record, filter)) continue;
+        out.push(record);
+        if (tail !== undefined && out.length > tail * 2 + 1000) out.splice(0, out.length - tail);
+      }
+    }
+    return tail === undefined ? out : out.slice(Math.max(0, out.length - tail));
   }
 
   /** Follows new records through a bounded queue. */

@@ -104,3 +104,36 @@ Deno.test("levels come from JSON fields, logfmt and common prefixes", () => {
   ];
   for (const [line, level] of cases) assertEquals(detectLevel(line), level, line);
 });
+
+Deno.test("older records than the ring holds come from the persisted log, rotations included", async () => {
+  await using dir = await tempDir();
+  let now = 1_000;
+  const hub = new LogHub({
+    ringSize: 3,
+    ndjsonPath: `${dir.path}/orch.ndjson`,
+    rotation: { maxBytes: 600, keep: 3 },
+    now: () => now++,
+  });
+  for (let i = 0; i < 12; i++) {
+    hub.line(i % 2 ? "b" : "a", 0, "stdout", `line ${i}`);
+    hub.flush();
+  }
+  assert(Deno.statSync(`${dir.path}/orch.ndjson.1`).isFile, "the file rotated");
+  assertEquals((await hub.query({ services: ["a"] }, 2)).map((r) => r.msg), ["line 8", "line 10"]);
+  assertEquals(
+    (await hub.query({ services: ["a"] }, 5)).map((r) => r.msg),
+    ["line 2", "line 4", "line 6", "line 8", "line 10"],
+  );
+  assertEquals((await hub.query({ since: 1_009 })).map((r) => r.msg), [
+    "line 9",
+    "line 10",
+    "line 11",
+  ]);
+  assertEquals((await hub.query({ since: 1_004, services: ["b"] })).map((r) => r.msg), [
+    "line 5",
+    "line 7",
+    "line 9",
+    "line 11",
+  ]);
+  hub.close();
+});
