@@ -19,7 +19,8 @@ export function selfCommand(): string[] {
   const exe = Deno.execPath();
   const base = exe.slice(exe.lastIndexOf("/") + 1);
   if (base === "deno" || base === "deno.exe") {
-    const main = new URL("../../main.ts", import.meta.url);
+    // The script orch was started from: main.ts, or the bundle in dist/.
+    const main = new URL(Deno.mainModule);
     return [exe, "run", "-A", main.protocol === "file:" ? main.pathname : main.href];
   }
   return [exe];
