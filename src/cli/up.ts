@@ -185,8 +185,10 @@ export async function upCommand(
 
   const subscription = logs.subscribe("terminal", { capacity: 20_000 });
   const printing = tui ? (subscription.close(), Promise.resolve()) : (async () => {
-    for await (const record of subscription) {
-      out.write(printer.record(record, multi(record.service)));
+    for await (const batch of subscription.batches()) {
+      let text = "";
+      for (const record of batch) text += printer.record(record, multi(record.service));
+      out.write(text);
     }
   })();
 

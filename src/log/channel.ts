@@ -8,6 +8,8 @@
 /** A subscription: an async iterator of items, closed with `close()`. */
 export interface Subscription<T> extends AsyncIterable<T> {
   close(): void;
+  /** The same items as arrays of whatever is queued. */
+  batches(): AsyncGenerator<T[]>;
 }
 
 /** Options of a channel. */
@@ -66,6 +68,37 @@ export class Channel<T> implements Subscription<T> {
     this.#head = (this.#head + 1) % this.#ring.length;
     this.#size--;
     return item;
+  }
+
+  /**
+   * Everything queued, as arrays: one await per batch instead of one per item, for consumers that
+   * can take many at once (a terminal writer under a flood). A dropped-items notice comes first in
+   * its batch.
+   */
+  async *batches(): AsyncGenerator<T[]> {
+    try {
+      while (true) {
+        if (this.#size > 0 || this.#dropped > 0) {
+          const batch: T[] = [];
+          if (this.#dropped > 0) {
+            const count = this.#dropped;
+            this.#dropped = 0;
+            const notice = this.#options.dropped?.(
+              count,
+              this.#size > 0 ? this.#ring[this.#head] : undefined,
+            );
+            if (notice !== undefined) batch.push(notice);
+          }
+          while (this.#size > 0) batch.push(this.#take()!);
+          yield batch;
+          continue;
+        }
+        if (this.#closed) return;
+        await new Promise<void>((resolve) => (this.#waiter = resolve));
+      }
+    } finally {
+      this.close();
+    }
   }
 
   close(): void {
