@@ -16,8 +16,10 @@ import {
   type ProbeSnapshot,
   type Usage,
 } from "../domain/state.ts";
-import { ConflictError, NotFoundError, UsageError } from "../domain/errors.ts";
-import { type Plan, plan as computePlan } from "../domain/plan.ts";
+import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import type { Plan } from "../domain/plan.ts";
+import { type ApplyResult, Changes, readyBudgetMs } from "./changes.ts";
+import { checkDependency, type DependencyCheck } from "./dependencies.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
@@ -62,15 +64,7 @@ interface Instance {
   pumps: Promise<void>[];
 }
 
-export type { InstanceStatus };
-
-/** How long a new replica may take to become ready before a rollout gives up on it. */
-function readyBudgetMs(service: Service): number {
-  const h = service.health;
-  if (!h) return 30_000;
-  const rounds = h.successThreshold + h.failureThreshold;
-  return h.gracePeriodMs + rounds * (h.intervalMs + h.timeoutMs) + 5_000;
-}
+export type { ApplyResult, InstanceStatus };
 
 /** How a finished run ended. */
 export interface Outcome {
@@ -97,13 +91,6 @@ const NARRATE_AFTER_MS = 1_000;
 /** and says it again this often. */
 const NARRATE_EVERY_MS = 2_000;
 
-/** The outcome of an apply, per service that it touched. */
-export interface ApplyResult {
-  readonly plan: Plan;
-  /** Services whose change failed, with the reason (a failed rollout was rolled back). */
-  readonly failed: Readonly<Record<string, string>>;
-}
-
 /** Runs one stack. */
 export class Engine {
   #stack: Stack;
@@ -118,11 +105,32 @@ export class Engine {
   #idleWaiters: ((o: Outcome) => void)[] = [];
   #started = false;
 
-  #changing: string | undefined;
+  readonly #changes: Changes<Instance>;
   readonly #stopped = Promise.withResolvers<void>();
 
   constructor(stack: Stack, deps: EngineDeps) {
     this.#stack = stack;
+    this.#changes = new Changes<Instance>({
+      stack: () => this.#stack,
+      setStack: (next) => {
+        this.#stack = next;
+        this.#scheduleReevaluate();
+      },
+      stopping: () => this.#shuttingDown !== undefined,
+      instancesOf: (name) => [...(this.#byService.get(name) ?? [])],
+      specOf: (i) => i.service,
+      replicaOf: (i) => i.replica,
+      setSpec: (i, spec) => void (i.service = spec),
+      add: (spec, replica) => this.#add(spec, replica),
+      retire: (i) => this.#retire(i),
+      awaitReady: (list) => this.#awaitReady(list),
+      forget: (name) => void this.#byService.delete(name),
+      ensure: (name) => {
+        if (!this.#byService.has(name)) this.#byService.set(name, []);
+      },
+      emit: (event) => this.#deps.emit(event),
+      now: () => this.#deps.clock.now(),
+    });
     this.#deps = deps;
     this.#random = deps.random ?? Math.random;
     for (const service of Object.values(stack.services)) {
@@ -602,196 +610,22 @@ export class Engine {
     });
   }
 
-  /**
-   * Replaces `olds` by instances of `spec`, within the service's `maxUnavailable` and `maxSurge`:
-   * with a surge, new replicas start first and an old one stops once a new one is ready; without,
-   * an old replica stops and its replacement takes its index. Stops at the first replacement that
-   * is not ready, retiring it, and reports what went wrong and what was replaced so far.
-   */
-  async #replace(
-    olds: readonly Instance[],
-    spec: Service,
-    say: (message: string) => void,
-  ): Promise<{ error?: string; fresh: Instance[]; retired: number }> {
-    const { maxSurge, maxUnavailable } = spec.update;
-    const batch = Math.max(1, maxSurge > 0 ? maxSurge : maxUnavailable);
-    const fresh: Instance[] = [];
-    let retired = 0;
-    for (let i = 0; i < olds.length; i += batch) {
-      const group = olds.slice(i, i + batch);
-      let started: Instance[];
-      if (maxSurge > 0) {
-        started = group.map(() => this.#add(spec));
-      } else {
-        await Promise.all(group.map((o) => this.#retire(o)));
-        retired += group.length;
-        started = group.map((o) => this.#add(spec, o.replica));
-      }
-      const error = await this.#awaitReady(started);
-      if (error) {
-        await Promise.all(started.map((n) => this.#retire(n)));
-        return { error, fresh, retired };
-      }
-      fresh.push(...started);
-      if (maxSurge > 0) {
-        await Promise.all(group.map((o) => this.#retire(o)));
-        retired += group.length;
-      }
-      say(`${Math.min(i + batch, olds.length)}/${olds.length} replicas replaced`);
-    }
-    return { fresh, retired };
-  }
-
-  /** Replaces a service's running instances by `spec`; rolls back when a new one is not ready. */
-  async #rollout(spec: Service): Promise<string | undefined> {
-    const name = spec.name;
-    const emit = (
-      phase: "started" | "progress" | "done" | "failed" | "rolledBack",
-      message: string,
-    ) =>
-      this.#deps.emit({
-        type: "rollout",
-        ts: this.#deps.clock.now(),
-        service: name,
-        phase,
-        message,
-      });
-    const olds = [...(this.#byService.get(name) ?? [])];
-    const previous = olds[0]?.service;
-    if (spec.update.strategy === "recreate" || olds.length === 0 || !previous) {
-      emit("started", `recreating ${olds.length} instance(s)`);
-      await Promise.all(olds.map((o) => this.#retire(o)));
-      for (let r = 0; r < spec.replicas; r++) this.#add(spec, r);
-      emit("done", "recreated");
-      return undefined;
-    }
-    emit(
-      "started",
-      `rolling update of ${olds.length} replica(s), maxUnavailable ${spec.update.maxUnavailable}, maxSurge ${spec.update.maxSurge}`,
-    );
-    const keep = olds.slice(0, Math.min(olds.length, spec.replicas));
-    const drop = olds.slice(keep.length);
-    const result = await this.#replace(keep, spec, (m) => emit("progress", m));
-    if (result.error) {
-      emit("failed", `${result.error}; rolling back`);
-      // Bring back as many old replicas as were retired, then replace the new ones by old ones.
-      const missing = result.retired - result.fresh.length;
-      const restored = Array.from({ length: missing }, () => this.#add(previous));
-      const back = await this.#awaitReady(restored);
-      const undo = await this.#replace(
-        result.fresh,
-        previous,
-        (m) => emit("progress", `rollback: ${m}`),
-      );
-      const problem = back ?? undo.error;
-      emit("rolledBack", problem ? `rollback incomplete: ${problem}` : "old version serving again");
-      return result.error;
-    }
-    await Promise.all(drop.map((o) => this.#retire(o)));
-    for (let n = keep.length; n < spec.replicas; n++) this.#add(spec);
-    emit("done", `${spec.replicas} replica(s) on the new definition`);
-    return undefined;
-  }
-
-  #beginChange(what: string): void {
-    if (this.#shuttingDown) throw new ConflictError("the stack is shutting down");
-    if (this.#changing) throw new ConflictError(`${this.#changing} is in progress`);
-    this.#changing = what;
-  }
-
   /** Changes the number of replicas of a service. */
-  async scale(name: string, replicas: number): Promise<void> {
-    const svc = this.#stack.services[name];
-    if (!svc) throw new NotFoundError(`no service named "${name}"`);
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
-      throw new UsageError(`replicas must be a whole number from 0 to 1000, not ${replicas}`);
-    }
-    if (svc.kind === "oneshot" && replicas > 1) {
-      throw new UsageError(`"${name}" is a oneshot; it runs once`);
-    }
-    this.#beginChange(`a change to ${name}`);
-    try {
-      const spec: Service = { ...svc, replicas };
-      this.#stack = { ...this.#stack, services: { ...this.#stack.services, [name]: spec } };
-      const list = this.#byService.get(name) ?? [];
-      const extra = [...list].sort((a, b) => b.replica - a.replica).slice(
-        0,
-        Math.max(0, list.length - replicas),
-      );
-      for (const instance of list) instance.service = { ...instance.service, replicas };
-      if (!svc.enabled) return;
-      for (let n = list.length; n < replicas; n++) this.#add(spec);
-      await Promise.all(extra.map((i) => this.#retire(i)));
-    } finally {
-      this.#changing = undefined;
-    }
+  scale(name: string, replicas: number): Promise<void> {
+    return this.#changes.scale(name, replicas);
   }
 
   /** What applying `next` would do. */
   plan(next: Stack): Plan {
-    return computePlan(this.#stack, next);
+    return this.#changes.plan(next);
   }
 
   /**
    * Applies a new definition of the stack: removes, adds, rescales, and replaces changed services
    * (rolling or recreate, dependencies first). Unchanged services are not touched.
    */
-  async apply(next: Stack): Promise<ApplyResult> {
-    const plan = this.plan(next);
-    this.#beginChange("an apply");
-    const failed: Record<string, string> = {};
-    try {
-      const current = this.#stack;
-      this.#stack = next;
-      for (const name of plan.removed) {
-        await Promise.all((this.#byService.get(name) ?? []).map((i) => this.#retire(i)));
-        this.#byService.delete(name);
-      }
-      for (const name of Object.keys(next.services)) {
-        if (!this.#byService.has(name)) this.#byService.set(name, []);
-      }
-      for (const name of plan.added) {
-        const spec = next.services[name];
-        for (let r = 0; r < spec.replicas; r++) this.#add(spec, r);
-      }
-      for (const { service, to } of plan.scaled) {
-        const list = this.#byService.get(service) ?? [];
-        for (const i of list) i.service = next.services[service];
-        const extra = [...list].sort((a, b) => b.replica - a.replica).slice(
-          0,
-          Math.max(0, list.length - to),
-        );
-        for (let n = list.length; n < to; n++) this.#add(next.services[service]);
-        await Promise.all(extra.map((i) => this.#retire(i)));
-      }
-      for (const name of plan.unchanged) {
-        for (const i of this.#byService.get(name) ?? []) i.service = next.services[name];
-      }
-      const changed = new Set(plan.changed.map((c) => c.service));
-      const edges = new Map(
-        Object.values(next.services).map((s) => [s.name, s.dependsOn.map((d) => d.target)]),
-      );
-      for (const level of topologicalLevels(Object.keys(next.services), edges)) {
-        await Promise.all(
-          level.filter((n) => changed.has(n)).map(async (name) => {
-            const error = await this.#rollout(next.services[name]);
-            if (error) {
-              failed[name] = error;
-              // The old definition keeps serving: keep it in the stack, so that a later apply
-              // still sees the change.
-              this.#stack = {
-                ...this.#stack,
-                services: { ...this.#stack.services, [name]: current.services[name] },
-              };
-            }
-          }),
-        );
-      }
-      this.#scheduleReevaluate();
-      return { plan, failed };
-    } finally {
-      this.#changing = undefined;
-    }
+  apply(next: Stack): Promise<ApplyResult> {
+    return this.#changes.apply(next);
   }
 
   // ---- dependencies ---------------------------------------------------------------------------
@@ -855,46 +689,12 @@ export class Engine {
     this.#checkIdle();
   }
 
-  #checkDependency(
-    dep: Dependency,
-    now: number,
-  ): { ok: boolean; what?: string; detail?: string; retryAt?: number } {
-    const targets = this.#byService.get(dep.target) ?? [];
-    const svc = this.stack.services[dep.target];
-    if (targets.length === 0) return { ok: false, what: "has no replicas" };
-    let retryAt: number | undefined;
-    const passes = (i: Instance): boolean => {
-      const m = i.model;
-      let since: number | undefined;
-      if (dep.require === "completed") return m.state === "completed";
-      if (dep.require === "ready") {
-        since = m.state === "ready" ? m.readyAt ?? m.startedAt : undefined;
-      } else {since = m.state === "running" || m.state === "ready" || m.state === "completed"
-          ? m.startedAt
-          : undefined;}
-      if (since === undefined) return false;
-      const at = since + (svc?.waitAfterMs ?? 0);
-      if (at > now) {
-        retryAt = retryAt === undefined ? at : Math.min(retryAt, at);
-        return false;
-      }
-      return true;
-    };
-    const ok = dep.require === "completed" ? targets.every(passes) : targets.some(passes);
-    if (ok) return { ok };
-    const first = targets.find((t) => t.model.state !== "completed") ?? targets[0];
-    const m = first.model;
-    let detail = "";
-    if (retryAt !== undefined) detail = `wait_after ${formatDuration(svc?.waitAfterMs ?? 0)}`;
-    else if (m.state === "failed") detail = m.message;
-    else if (m.state === "running" && first.health) detail = first.health.describe();
-    else if (m.message) detail = `${m.state}: ${m.message}`;
-    else detail = m.state;
-    if (m.state === "failed") return { ok: false, what: "failed", detail: m.message, retryAt };
-    if (m.state === "waiting" && m.message.startsWith("blocked: ")) {
-      return { ok: false, what: "blocked", detail: m.message.slice("blocked: ".length), retryAt };
-    }
-    return { ok: false, what: `not ${dep.require}`, detail, retryAt };
+  #checkDependency(dep: Dependency, now: number): DependencyCheck {
+    const targets = (this.#byService.get(dep.target) ?? []).map((i) => ({
+      model: i.model,
+      ...(i.health ? { describeHealth: () => i.health!.describe() } : {}),
+    }));
+    return checkDependency(dep, targets, this.stack.services[dep.target]?.waitAfterMs ?? 0, now);
   }
 
   // ---- settling and shutdown ------------------------------------------------------------------

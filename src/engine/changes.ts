@@ -1,0 +1,247 @@
+/**
+ * Changing a running stack: scaling, applying a new definition, and replacing a service's
+ * replicas (rolling within `maxUnavailable`/`maxSurge`, each new replica gated on readiness, rolled
+ * back when one is not ready; or recreate). It works on the engine's instances through a narrow
+ * pool, so that the engine keeps its loop and this keeps the algorithm.
+ *
+ * @module
+ */
+import { ConflictError, NotFoundError, UsageError } from "../domain/errors.ts";
+import { topologicalLevels } from "../domain/graph.ts";
+import type { Service, Stack } from "../domain/model.ts";
+import { type Plan, plan as computePlan } from "../domain/plan.ts";
+import type { EngineEvent, RolloutPhase } from "../domain/state.ts";
+
+/** What the change logic needs of the engine's instances. */
+export interface Pool<I> {
+  stack(): Stack;
+  setStack(stack: Stack): void;
+  /** Whether a shutdown has begun. */
+  stopping(): boolean;
+  /** The service's instances now (a copy). */
+  instancesOf(name: string): I[];
+  /** The definition an instance runs, and its replica index. */
+  specOf(instance: I): Service;
+  replicaOf(instance: I): number;
+  /** Makes an instance run `spec` from now on (for changes that need no restart). */
+  setSpec(instance: I, spec: Service): void;
+  /** Adds an instance of `spec` (on `replica`, or the lowest free index) and wants it up. */
+  add(spec: Service, replica?: number): I;
+  /** Stops an instance and forgets it once it is gone. */
+  retire(instance: I): Promise<void>;
+  /** Undefined once every instance is ready, else what went wrong. */
+  awaitReady(instances: readonly I[]): Promise<string | undefined>;
+  /** Drops a removed service's (empty) slot, or makes one for a new service. */
+  forget(name: string): void;
+  ensure(name: string): void;
+  emit(event: EngineEvent): void;
+  now(): number;
+}
+
+/** The outcome of an apply, per service that it touched. */
+export interface ApplyResult {
+  readonly plan: Plan;
+  /** Services whose change failed, with the reason (a failed rollout was rolled back). */
+  readonly failed: Readonly<Record<string, string>>;
+}
+
+/** How long a new replica may take to become ready before a rollout gives up on it. */
+export function readyBudgetMs(service: Service): number {
+  const h = service.health;
+  if (!h) return 30_000;
+  const rounds = h.successThreshold + h.failureThreshold;
+  return h.gracePeriodMs + rounds * (h.intervalMs + h.timeoutMs) + 5_000;
+}
+
+/** Scale, apply and rollouts over a pool; one change at a time. */
+export class Changes<I> {
+  readonly #pool: Pool<I>;
+  #changing: string | undefined;
+
+  constructor(pool: Pool<I>) {
+    this.#pool = pool;
+  }
+
+  #begin(what: string): void {
+    if (this.#pool.stopping()) throw new ConflictError("the stack is shutting down");
+    if (this.#changing) throw new ConflictError(`${this.#changing} is in progress`);
+    this.#changing = what;
+  }
+
+  /** Keeps `count` instances of `spec`'s service: adds the missing, retires the highest indexes. */
+  async #resize(spec: Service, count: number): Promise<void> {
+    const pool = this.#pool;
+    const list = pool.instancesOf(spec.name);
+    const extra = [...list].sort((a, b) => pool.replicaOf(b) - pool.replicaOf(a))
+      .slice(0, Math.max(0, list.length - count));
+    for (let n = list.length; n < count; n++) pool.add(spec);
+    await Promise.all(extra.map((i) => pool.retire(i)));
+  }
+
+  /** Changes the number of replicas of a service. */
+  async scale(name: string, replicas: number): Promise<void> {
+    const pool = this.#pool;
+    const svc = pool.stack().services[name];
+    if (!svc) throw new NotFoundError(`no service named "${name}"`);
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
+      throw new UsageError(`replicas must be a whole number from 0 to 1000, not ${replicas}`);
+    }
+    if (svc.kind === "oneshot" && replicas > 1) {
+      throw new UsageError(`"${name}" is a oneshot; it runs once`);
+    }
+    this.#begin(`a change to ${name}`);
+    try {
+      const spec: Service = { ...svc, replicas };
+      const stack = pool.stack();
+      pool.setStack({ ...stack, services: { ...stack.services, [name]: spec } });
+      for (const i of pool.instancesOf(name)) pool.setSpec(i, { ...pool.specOf(i), replicas });
+      if (svc.enabled) await this.#resize(spec, replicas);
+    } finally {
+      this.#changing = undefined;
+    }
+  }
+
+  /** What applying `next` would do. */
+  plan(next: Stack): Plan {
+    return computePlan(this.#pool.stack(), next);
+  }
+
+  /**
+   * Applies a new definition of the stack: removes, adds, rescales, and replaces changed services
+   * (rolling or recreate, dependencies first). Unchanged services are not touched.
+   */
+  async apply(next: Stack): Promise<ApplyResult> {
+    const pool = this.#pool;
+    const plan = this.plan(next);
+    this.#begin("an apply");
+    const failed: Record<string, string> = {};
+    try {
+      const current = pool.stack();
+      pool.setStack(next);
+      for (const name of plan.removed) {
+        await Promise.all(pool.instancesOf(name).map((i) => pool.retire(i)));
+        pool.forget(name);
+      }
+      for (const name of Object.keys(next.services)) pool.ensure(name);
+      for (const name of plan.added) {
+        const spec = next.services[name];
+        for (let r = 0; r < spec.replicas; r++) pool.add(spec, r);
+      }
+      for (const { service, to } of plan.scaled) {
+        for (const i of pool.instancesOf(service)) pool.setSpec(i, next.services[service]);
+        await this.#resize(next.services[service], to);
+      }
+      for (const name of plan.unchanged) {
+        for (const i of pool.instancesOf(name)) pool.setSpec(i, next.services[name]);
+      }
+      const changed = new Set(plan.changed.map((c) => c.service));
+      const edges = new Map(
+        Object.values(next.services).map((s) => [s.name, s.dependsOn.map((d) => d.target)]),
+      );
+      for (const level of topologicalLevels(Object.keys(next.services), edges)) {
+        await Promise.all(
+          level.filter((n) => changed.has(n)).map(async (name) => {
+            const error = await this.#rollout(next.services[name]);
+            if (!error) return;
+            failed[name] = error;
+            // The old definition keeps serving: keep it in the stack, so that a later apply
+            // still sees the change.
+            const stack = pool.stack();
+            pool.setStack({
+              ...stack,
+              services: { ...stack.services, [name]: current.services[name] },
+            });
+          }),
+        );
+      }
+      return { plan, failed };
+    } finally {
+      this.#changing = undefined;
+    }
+  }
+
+  /**
+   * Replaces `olds` by instances of `spec`, within the service's `maxUnavailable` and `maxSurge`:
+   * with a surge, new replicas start first and an old one stops once a new one is ready; without,
+   * an old replica stops and its replacement takes its index. Stops at the first replacement that
+   * is not ready, retiring it, and reports what went wrong and what was replaced so far.
+   */
+  async #replace(
+    olds: readonly I[],
+    spec: Service,
+    say: (message: string) => void,
+  ): Promise<{ error?: string; fresh: I[]; retired: number }> {
+    const pool = this.#pool;
+    const { maxSurge, maxUnavailable } = spec.update;
+    const batch = Math.max(1, maxSurge > 0 ? maxSurge : maxUnavailable);
+    const fresh: I[] = [];
+    let retired = 0;
+    for (let i = 0; i < olds.length; i += batch) {
+      const group = olds.slice(i, i + batch);
+      let started: I[];
+      if (maxSurge > 0) {
+        started = group.map(() => pool.add(spec));
+      } else {
+        await Promise.all(group.map((o) => pool.retire(o)));
+        retired += group.length;
+        started = group.map((o) => pool.add(spec, pool.replicaOf(o)));
+      }
+      const error = await pool.awaitReady(started);
+      if (error) {
+        await Promise.all(started.map((n) => pool.retire(n)));
+        return { error, fresh, retired };
+      }
+      fresh.push(...started);
+      if (maxSurge > 0) {
+        await Promise.all(group.map((o) => pool.retire(o)));
+        retired += group.length;
+      }
+      say(`${Math.min(i + batch, olds.length)}/${olds.length} replicas replaced`);
+    }
+    return { fresh, retired };
+  }
+
+  /** Replaces a service's running instances by `spec`; rolls back when a new one is not ready. */
+  async #rollout(spec: Service): Promise<string | undefined> {
+    const pool = this.#pool;
+    const name = spec.name;
+    const emit = (phase: RolloutPhase, message: string) =>
+      pool.emit({ type: "rollout", ts: pool.now(), service: name, phase, message });
+    const olds = pool.instancesOf(name);
+    const previous = olds.length > 0 ? pool.specOf(olds[0]) : undefined;
+    if (spec.update.strategy === "recreate" || !previous) {
+      emit("started", `recreating ${olds.length} instance(s)`);
+      await Promise.all(olds.map((o) => pool.retire(o)));
+      for (let r = 0; r < spec.replicas; r++) pool.add(spec, r);
+      emit("done", "recreated");
+      return undefined;
+    }
+    emit(
+      "started",
+      `rolling update of ${olds.length} replica(s), maxUnavailable ${spec.update.maxUnavailable}, ` +
+        `maxSurge ${spec.update.maxSurge}`,
+    );
+    const keep = olds.slice(0, Math.min(olds.length, spec.replicas));
+    const drop = olds.slice(keep.length);
+    const result = await this.#replace(keep, spec, (m) => emit("progress", m));
+    if (result.error) {
+      emit("failed", `${result.error}; rolling back`);
+      // Bring back as many old replicas as were retired, then replace the new ones by old ones.
+      const missing = result.retired - result.fresh.length;
+      const restored = Array.from({ length: missing }, () => pool.add(previous));
+      const back = await pool.awaitReady(restored);
+      const undo = await this.#replace(
+        result.fresh,
+        previous,
+        (m) => emit("progress", `rollback: ${m}`),
+      );
+      const problem = back ?? undo.error;
+      emit("rolledBack", problem ? `rollback incomplete: ${problem}` : "old version serving again");
+      return result.error;
+    }
+    await Promise.all(drop.map((o) => pool.retire(o)));
+    for (let n = keep.length; n < spec.replicas; n++) pool.add(spec);
+    emit("done", `${spec.replicas} replica(s) on the new definition`);
+    return undefined;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Whether a dependency is met, from its target's instances: `started` and `exists` (running,
+ * ready or completed), `ready`, or `completed` (every instance), each after the target's
+ * `wait_after`. When it is not met, says why, in words for the blocked service's message. Pure.
+ *
+ * @module
+ */
+import { formatDuration } from "../domain/duration.ts";
+import type { Dependency } from "../domain/model.ts";
+import type { InstanceModel } from "./supervisor.ts";
+
+/** One instance of the dependency's target, as the check sees it. */
+export interface TargetView {
+  readonly model: InstanceModel;
+  /** What its probes say, when it has probes running. */
+  describeHealth?(): string;
+}
+
+/** The verdict on one dependency. */
+export interface DependencyCheck {
+  readonly ok: boolean;
+  /** `not ready`, `failed`, `blocked`, `has no replicas`. */
+  readonly what?: string;
+  readonly detail?: string;
+  /** When a `wait_after` will have passed: check again then. */
+  readonly retryAt?: number;
+}
+
+/** Checks `dep` against its target's instances at `now`. */
+export function checkDependency(
+  dep: Dependency,
+  targets: readonly TargetView[],
+  waitAfterMs: number,
+  now: number,
+): DependencyCheck {
+  if (targets.length === 0) return { ok: false, what: "has no replicas" };
+  let retryAt: number | undefined;
+  const passes = (t: TargetView): boolean => {
+    const m = t.model;
+    if (dep.require === "completed") return m.state === "completed";
+    const since = dep.require === "ready"
+      ? (m.state === "ready" ? m.readyAt ?? m.startedAt : undefined)
+      : (m.state === "running" || m.state === "ready" || m.state === "completed"
+        ? m.startedAt
+        : undefined);
+    if (since === undefined) return false;
+    const at = since + waitAfterMs;
+    if (at > now) {
+      retryAt = retryAt === undefined ? at : Math.min(retryAt, at);
+      return false;
+    }
+    return true;
+  };
+  const ok = dep.require === "completed" ? targets.every(passes) : targets.some(passes);
+  if (ok) return { ok };
+  const first = targets.find((t) => t.model.state !== "completed") ?? targets[0];
+  const m = first.model;
+  if (m.state === "failed") return { ok: false, what: "failed", detail: m.message, retryAt };
+  if (m.state === "waiting" && m.message.startsWith("blocked: ")) {
+    return { ok: false, what: "blocked", detail: m.message.slice("blocked: ".length), retryAt };
+  }
+  let detail: string;
+  if (retryAt !== undefined) detail = `wait_after ${formatDuration(waitAfterMs)}`;
+  else if (m.state === "running" && first.describeHealth) detail = first.describeHealth();
+  else if (m.message) detail = `${m.state}: ${m.message}`;
+  else detail = m.state;
+  return { ok: false, what: `not ${dep.require}`, detail, retryAt };
+}

@@ -1,0 +1,53 @@
+import { assertEquals } from "../assert.ts";
+import { checkDependency, type TargetView } from "../../src/engine/dependencies.ts";
+import { initialModel, type InstanceModel } from "../../src/engine/supervisor.ts";
+import type { Dependency } from "../../src/domain/model.ts";
+
+const dep = (require: Dependency["require"]): Dependency => ({
+  target: "db",
+  require,
+  restart: false,
+  timeoutMs: undefined,
+});
+const view = (patch: Partial<InstanceModel>, health?: string): TargetView => ({
+  model: { ...initialModel(0), ...patch },
+  ...(health ? { describeHealth: () => health } : {}),
+});
+
+Deno.test("started, ready and completed, each after wait_after", () => {
+  const running = view({ state: "running", startedAt: 1000 }, "probe tcp: connection refused");
+  assertEquals(checkDependency(dep("started"), [running], 0, 1000).ok, true);
+  assertEquals(checkDependency(dep("ready"), [running], 0, 1000), {
+    ok: false,
+    what: "not ready",
+    detail: "probe tcp: connection refused",
+    retryAt: undefined,
+  });
+  const ready = view({ state: "ready", startedAt: 1000, readyAt: 1500 });
+  assertEquals(checkDependency(dep("ready"), [ready], 3000, 2000), {
+    ok: false,
+    what: "not ready",
+    detail: "wait_after 3s",
+    retryAt: 4500,
+  });
+  assertEquals(checkDependency(dep("ready"), [ready], 3000, 4500).ok, true);
+  const done = view({ state: "completed", startedAt: 1000 });
+  assertEquals(checkDependency(dep("completed"), [done, running], 0, 5000).ok, false);
+  assertEquals(checkDependency(dep("completed"), [done, done], 0, 5000).ok, true);
+  assertEquals(checkDependency(dep("ready"), [], 0, 0), { ok: false, what: "has no replicas" });
+});
+
+Deno.test("a failed or blocked target says so, for the chain of messages", () => {
+  const failed = view({ state: "failed", message: "gave up after 2 restarts: exit code 3" });
+  assertEquals(checkDependency(dep("ready"), [failed], 0, 0), {
+    ok: false,
+    what: "failed",
+    detail: "gave up after 2 restarts: exit code 3",
+    retryAt: undefined,
+  });
+  const blocked = view({ state: "waiting", message: "blocked: dependency cache failed (exit 1)" });
+  assertEquals(
+    checkDependency(dep("ready"), [blocked], 0, 0).detail,
+    "dependency cache failed (exit 1)",
+  );
+});
