@@ -16,6 +16,18 @@ export interface RunFile {
   readonly stack: string;
   readonly files: readonly string[];
   readonly listen?: string;
+  /** When the process started, in clock ticks since boot: tells a reused pid apart. */
+  readonly procStart?: number;
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat). */
+export function processStart(pid: number): number | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The state directory of a project. */
@@ -43,11 +55,13 @@ export async function socketPathFor(project: string, env: (n: string) => string 
   return `${base}/orch-${id}.sock`;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether the run's process is alive and is still the same process (not a reused pid). */
+function runAlive(run: RunFile): boolean {
   try {
-    Deno.kill(pid, "SIGCONT");
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    const stat = Deno.readTextFileSync(`/proc/${run.pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z") return false;
+    return run.procStart === undefined || Number(fields[19]) === run.procStart;
   } catch {
     return false;
   }
@@ -91,8 +105,8 @@ export async function answers(run: RunFile, timeoutMs = 2000): Promise<boolean> 
 export async function findRunning(project: string): Promise<RunFile | undefined> {
   const run = readRunFile(project);
   if (!run) return undefined;
-  if (pidAlive(run.pid) && await answers(run)) return run;
-  if (pidAlive(run.pid)) {
+  if (runAlive(run) && await answers(run)) return run;
+  if (runAlive(run)) {
     // Alive but not answering: starting up, or hung. Give it a moment once more.
     if (await answers(run, 3000)) return run;
     throw new ConflictError(

@@ -19,6 +19,7 @@ import {
   claim,
   dirOf,
   loadTokens,
+  processStart,
   removeRunFiles,
   type RunFile,
   socketPathFor,
@@ -86,6 +87,7 @@ export async function upCommand(
     version: VERSION,
     stack: stack.name,
     files: loaded.files,
+    procStart: processStart(Deno.pid),
   };
   await claim(project, baseRun);
   await Deno.mkdir(`${dir}/logs`, { recursive: true });

@@ -315,3 +315,23 @@ Deno.test("a project path too long for a unix socket gets a socket in a short ru
   assertEquals((await orch(deep, ["down"])).code, 0);
   await assertGone(socket);
 });
+
+Deno.test("a run file whose pid now belongs to another process is stale, not a running orch", async () => {
+  await using p = await project(`services:\n  s: { command: "exec sleep 30" }\n`);
+  await Deno.mkdir(`${p.path}/.orch`);
+  // This very test process stands in for an unrelated process that got the dead orch's pid.
+  await Deno.writeTextFile(
+    `${p.path}/.orch/orch.json`,
+    JSON.stringify({
+      pid: Deno.pid,
+      socket: `${p.path}/.orch/orch.sock`,
+      procStart: 1,
+      startedAt: 0,
+    }),
+  );
+  const status = await orch(p.path, ["status"]);
+  assertEquals(status.code, 1);
+  assertMatch(status.stderr, /no orch is running .*stale/);
+  const up = await orch(p.path, ["up", "-d", "--wait"]);
+  assertEquals(up.code, 0, up.stderr);
+});
