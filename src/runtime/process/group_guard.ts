@@ -3,7 +3,8 @@
  *
  * A small `sh` helper in its own session reads `+PGID` and `-PGID` lines on stdin. When orch dies, for
  * whatever reason, the kernel closes the pipe; the helper reads end-of-file and SIGKILLs every group
- * still listed. Direct children are also wrapped with `setpriv --pdeathsig SIGKILL` where it exists.
+ * still listed (or the process itself when it has not made its group yet: `setsid` runs just after
+ * the spawn returns). Direct children are also wrapped with `setpriv --pdeathsig SIGKILL` where it exists.
  *
  * @module
  */
@@ -16,7 +17,7 @@ while IFS= read -r l; do
     -*) p=\${l#-}; case "$g" in *" $p "*) g="\${g%%" $p "*} \${g#*" $p "}" ;; esac ;;
   esac
 done
-for p in $g; do kill -9 -"$p" 2>/dev/null; done
+for p in $g; do kill -9 -"$p" 2>/dev/null || kill -9 "$p" 2>/dev/null; done
 `;
 
 const encoder = new TextEncoder();
