@@ -104,6 +104,13 @@ export async function preflight(stack: Stack): Promise<PreflightIssue[]> {
     if (svc.postScript) {
       await checkCommand(svc.postScript.command, svc.workdir, "postScript", svc.name, issues);
     }
+    if (svc.tty && !(await which("script"))) {
+      issues.push({
+        service: svc.name,
+        field: "tty",
+        message: "a terminal for a process needs `script` (util-linux), which is not on PATH",
+      });
+    }
     if (svc.logFile) {
       const dir = svc.logFile.slice(0, svc.logFile.lastIndexOf("/")) || "/";
       if (!(await exists(dir, "dir"))) {

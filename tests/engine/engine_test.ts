@@ -246,3 +246,25 @@ services:
   assertEquals(t.engine.status().map((s) => s.state), ["stopped", "stopped"]);
   assertEquals(t.events.states("a").includes("backoff"), false);
 });
+
+Deno.test("tty: true runs the process on a pseudo-terminal", async () => {
+  await using t = await testStack(`
+services:
+  term:
+    kind: oneshot
+    tty: true
+    command: ["sh", "-c", "if [ -t 1 ]; then echo 'on a terminal'; else echo 'no terminal'; fi; exit 3"]
+  plain:
+    kind: oneshot
+    command: "if [ -t 1 ]; then echo 'on a terminal'; else echo 'no terminal'; fi"
+`);
+  t.engine.start();
+  await t.engine.idle();
+  assertEquals(t.logs.recent({ services: ["term"] }).map((r) => r.msg), ["on a terminal"]);
+  assertEquals(t.logs.recent({ services: ["plain"] }).map((r) => r.msg), ["no terminal"]);
+  assertEquals(
+    t.engine.status()[0].message,
+    "exit code 3",
+    "the program's exit status comes through",
+  );
+});

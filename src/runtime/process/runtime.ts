@@ -27,6 +27,20 @@ export interface ProcessRuntimeOptions {
   readonly groupFile?: string;
 }
 
+/** Quotes a word for `sh`. */
+function shQuote(word: string): string {
+  return /^[A-Za-z0-9_\/.:=,+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
+}
+
+/**
+ * Runs argv on a pseudo-terminal (`tty: true`) through util-linux `script`: the program sees a
+ * terminal on stdin, stdout and stderr; its output (merged, with CRLF line ends) comes back on
+ * script's stdout, and its exit status is script's (`-e`).
+ */
+export function withTerminal(argv: readonly string[]): string[] {
+  return ["script", "-qfec", argv.map(shQuote).join(" "), "/dev/null"];
+}
+
 /** argv for a command: a list as is, a string through `sh -c`. */
 export function argvOf(command: Command): string[] {
   return "exec" in command ? [...command.exec] : ["sh", "-c", command.shell];
@@ -163,7 +177,11 @@ export class ProcessRuntime implements Runtime, CommandRunner {
     const svc = spec.service;
     if (!svc.command) throw new OrchError(`no command to run`);
     const ids = resolveIds(svc.user, svc.group);
-    const child = this.#spawn(argvOf(svc.command), svc.workdir, { ...spec.env }, ids);
+    const argv = svc.tty ? withTerminal(argvOf(svc.command)) : argvOf(svc.command);
+    const env = svc.tty && !spec.env.TERM
+      ? { ...spec.env, TERM: "xterm-256color" }
+      : { ...spec.env };
+    const child = this.#spawn(argv, svc.workdir, env, ids);
     const pid = child.pid;
     this.#guard.add(pid);
     this.#record?.add(pid);
