@@ -113,6 +113,22 @@ for (const tool of tools) {
     cpu === undefined ? "-" : `${cpu.toFixed(2)} %`,
   ]));
 }
+const peersOnly = tools.filter((t) => t !== shell && t.name !== "orch");
+const bestOf = (key: Measure) =>
+  peersOnly.map((t) => ({ name: t.name, value: median(numbers(results.get(t.name)!, key)) }))
+    .filter((p) => !Number.isNaN(p.value)).sort((a, b) => a.value - b.value)[0];
+const orchOf = (key: Measure) => median(numbers(results.get("orch") ?? [], key));
+const ratios = (["startMs", "pssMiB"] as const).flatMap((key) => {
+  const best = bestOf(key);
+  return best
+    ? [
+      `${key === "startMs" ? "start" : "memory"} ${
+        (orchOf(key) / best.value).toFixed(2)
+      }x (${best.name})`,
+    ]
+    : [];
+});
+console.log(`\norch / best peer: ${ratios.join(", ")}`);
 console.log(
   `\n(median of ${rounds} rounds; memory and CPU from the first round, CPU over ${idleS} idle seconds)\n`,
 );

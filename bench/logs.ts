@@ -146,6 +146,16 @@ for (const tool of tools) {
     String(Math.max(...good.map((r) => r.corrupt))),
   ]));
 }
+const intact = tools.filter((t) => t !== shell && t.name !== "orch").flatMap((t) => {
+  const good = ok(results.get(t.name)!).filter((r) => r.lost === 0 && r.corrupt === 0);
+  return good.length ? [{ name: t.name, ms: median(good.map((r) => r.ms)) }] : [];
+}).sort((a, b) => a.ms - b.ms)[0];
+const orchMs = median(ok(results.get("orch") ?? []).map((r) => r.ms));
+if (intact && !Number.isNaN(orchMs)) {
+  console.log(
+    `\norch / best peer that loses nothing: ${(orchMs / intact.ms).toFixed(2)}x (${intact.name})`,
+  );
+}
 console.log(
   `\n(median of ${rounds} rounds; time from launch, so it includes each tool's start-up)`,
 );
