@@ -59,9 +59,16 @@ export async function upDetached(
   ];
   // sh puts the output in the log file and detaches stdin; the child has its own session.
   const child = new Deno.Command("sh", {
-    args: ["-c", 'exec "$@" >>"$ORCH_LOG" 2>&1 </dev/null', "sh", ...selfCommand(), ...args],
+    // The services inherit exactly the environment `orch up -d` was given.
+    args: [
+      "-c",
+      'log=$1; shift; exec "$@" >>"$log" 2>&1 </dev/null',
+      "sh",
+      logFile,
+      ...selfCommand(),
+      ...args,
+    ],
     cwd: io.cwd,
-    env: { ORCH_LOG: logFile, NO_COLOR: "1" },
     stdin: "null",
     stdout: "null",
     stderr: "null",

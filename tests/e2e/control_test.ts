@@ -335,3 +335,11 @@ Deno.test("a run file whose pid now belongs to another process is stale, not a r
   const up = await orch(p.path, ["up", "-d", "--wait"]);
   assertEquals(up.code, 0, up.stderr);
 });
+
+Deno.test("a background orch's services get the environment up -d was given, and nothing more", async () => {
+  await using p = await project(
+    `services:\n  env: { kind: oneshot, command: "echo foo=$FOO log=$\${ORCH_LOG:-none}" }\n`,
+  );
+  assertEquals((await orch(p.path, ["up", "-d", "--wait"], { FOO: "bar" })).code, 0);
+  assertEquals((await orch(p.path, ["logs", "env"])).stdout, "env  | foo=bar log=none\n");
+});
