@@ -135,11 +135,14 @@ export class Channel<T> implements Subscription<T> {
 
 /** Fans items out to bounded subscribers. */
 export class Broadcast<T> {
-  readonly #subscribers = new Set<{ channel: Channel<T>; accept: (item: T) => boolean }>();
+  // An array, rebuilt on (rare) subscribe and unsubscribe, so that publishing (once per log line)
+  // allocates nothing.
+  #subscribers: { channel: Channel<T>; accept: (item: T) => boolean }[] = [];
 
   /** Sends an item to every subscriber that accepts it. */
   publish(item: T): void {
-    for (const s of this.#subscribers) if (s.accept(item)) s.channel.offer(item);
+    const list = this.#subscribers;
+    for (let i = 0; i < list.length; i++) if (list[i].accept(item)) list[i].channel.offer(item);
   }
 
   /** A new subscriber. */
@@ -150,15 +153,15 @@ export class Broadcast<T> {
       accept: options.accept ?? (() => true),
       channel: new Channel<T>({
         ...options,
-        onClose: () => this.#subscribers.delete(entry),
+        onClose: () => (this.#subscribers = this.#subscribers.filter((s) => s !== entry)),
       }),
     };
-    this.#subscribers.add(entry);
+    this.#subscribers = [...this.#subscribers, entry];
     return entry.channel;
   }
 
   /** Closes every subscription. */
   close(): void {
-    for (const s of [...this.#subscribers]) s.channel.close();
+    for (const s of this.#subscribers) s.channel.close();
   }
 }

@@ -120,7 +120,11 @@ export class LogHub {
     ring.push(record);
     this.#ndjson?.writeLine(toNdjson(record));
     this.#files.get(record.service)?.writeLine(record.msg);
-    for (const listener of this.#lineListeners) listener(record);
+    if (this.#lineListeners.size > 0) {
+      for (const listener of this.#lineListeners) {
+        listener(record);
+      }
+    }
     this.#subscribers.publish(record);
   }
 
