@@ -6,6 +6,7 @@
  * @module
  */
 import { ConflictError } from "../domain/errors.ts";
+import { readProcess } from "../runtime/process/procstat.ts";
 
 /** What a running orch writes about itself. */
 export interface RunFile {
@@ -22,12 +23,7 @@ export interface RunFile {
 
 /** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat). */
 export function processStart(pid: number): number | undefined {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
-  } catch {
-    return undefined;
-  }
+  return readProcess(pid)?.startTicks;
 }
 
 /** The state directory of a project. */
@@ -57,14 +53,8 @@ export async function socketPathFor(project: string, env: (n: string) => string 
 
 /** Whether the run's process is alive and is still the same process (not a reused pid). */
 function runAlive(run: RunFile): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${run.pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z") return false;
-    return run.procStart === undefined || Number(fields[19]) === run.procStart;
-  } catch {
-    return false;
-  }
+  const info = readProcess(run.pid);
+  return info !== undefined && (run.procStart === undefined || info.startTicks === run.procStart);
 }
 
 /** Reads `.orch/orch.json`, or undefined. */

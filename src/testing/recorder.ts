@@ -5,6 +5,7 @@
  * @module
  */
 import type { EngineEvent } from "../domain/state.ts";
+import { readProcess } from "../runtime/process/procstat.ts";
 
 /** Records engine events and resolves waits when a condition holds. */
 export class EventRecorder {
@@ -72,10 +73,5 @@ export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
 
 /** Whether a process exists (and is not a zombie). */
 export function processAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
+  return readProcess(pid) !== undefined;
 }

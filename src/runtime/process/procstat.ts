@@ -15,6 +15,8 @@ export interface ProcInfo {
   readonly ticks: number;
   /** resident set, in pages. */
   readonly rssPages: number;
+  /** When it started, in clock ticks since boot: tells a reused pid apart. */
+  readonly startTicks: number;
 }
 
 /** Clock ticks per second and the page size on Linux (x86_64 and arm64). */
@@ -33,7 +35,18 @@ export function parseStat(pid: number, text: string): ProcInfo | undefined {
     pgid: Number(f[2]),
     ticks: Number(f[11]) + Number(f[12]),
     rssPages: Number(f[21]),
+    startTicks: Number(f[19]),
   };
+}
+
+/** One process as /proc shows it, or undefined when it does not exist (or is a zombie). */
+export function readProcess(pid: number): ProcInfo | undefined {
+  try {
+    const info = parseStat(pid, Deno.readTextFileSync(`/proc/${pid}/stat`));
+    return info?.state === "Z" ? undefined : info;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every process on the machine (that could be read). */
