@@ -120,6 +120,17 @@ export function removeRunFiles(project: string, run: RunFile | undefined): void 
   }
 }
 
+function runFileText(run: RunFile): string {
+  return JSON.stringify(run, null, 2) + "\n";
+}
+
+/** Rewrites the run file of a claimed project (atomically: readers never see half of it). */
+export async function updateRunFile(project: string, run: RunFile): Promise<void> {
+  const path = `${stateDir(project)}/orch.json`;
+  await Deno.writeTextFile(`${path}.tmp`, runFileText(run), { mode: 0o600 });
+  await Deno.rename(`${path}.tmp`, path);
+}
+
 /**
  * Claims the project for this process: fails with a clear message when another orch runs it,
  * cleans up after one that crashed.
@@ -129,9 +140,7 @@ export async function claim(project: string, run: RunFile): Promise<void> {
   const path = `${stateDir(project)}/orch.json`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const file = await Deno.open(path, { createNew: true, write: true, mode: 0o600 });
-      await file.write(new TextEncoder().encode(JSON.stringify(run, null, 2) + "\n"));
-      file.close();
+      await Deno.writeTextFile(path, runFileText(run), { createNew: true, mode: 0o600 });
       return;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;

@@ -24,6 +24,7 @@ import {
   type RunFile,
   socketPathFor,
   stateDir,
+  updateRunFile,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
 import { localSource } from "./tui.ts";
@@ -132,16 +133,7 @@ export async function upCommand(
     }
   }
   if (tui) {
-    toPane = (text, service) =>
-      logs.append({
-        ts: Date.now(),
-        seq: 0,
-        service: service ?? "orch",
-        replica: 0,
-        stream: "orch",
-        level: "info",
-        msg: text,
-      });
+    toPane = (text, service) => logs.note(service ?? "orch", 0, text);
   }
 
   let stoppedBySignal = false;
@@ -177,16 +169,15 @@ export async function upCommand(
     throw error;
   }
   const run: RunFile = { ...baseRun, ...(server.listen ? { listen: server.listen } : {}) };
-  await Deno.writeTextFile(`${dir}/orch.json.tmp`, JSON.stringify(run, null, 2) + "\n", {
-    mode: 0o600,
-  });
-  await Deno.rename(`${dir}/orch.json.tmp`, `${dir}/orch.json`);
+  await updateRunFile(project, run);
   if (server.listen) {
     say(`control API on http://${server.listen} (tokens in ${tokens!.file})`);
   }
 
-  const subscription = logs.subscribe("terminal", { capacity: 20_000 });
-  const printing = tui ? (subscription.close(), Promise.resolve()) : (async () => {
+  // Without the TUI, the merged stream goes to the terminal.
+  const subscription = tui ? undefined : logs.subscribe("terminal", { capacity: 20_000 });
+  const printing = (async () => {
+    if (!subscription) return;
     for await (const batch of subscription.batches()) {
       let text = "";
       for (const record of batch) text += printer.record(record, multi(record.service));
@@ -259,7 +250,7 @@ export async function upCommand(
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
     bus.close();
     logs.flush();
-    subscription.close();
+    subscription?.close();
     await printing;
     await parts.close();
     await server.close();

@@ -375,15 +375,12 @@ export class Engine {
     );
     const ok = result.code === 0 && !result.timedOut && !result.error;
     for (const line of result.output.split("\n").filter(Boolean)) {
-      this.#deps.logs.append({
-        ts: this.#deps.clock.now(),
-        seq: 0,
-        service: instance.service.name,
-        replica: instance.replica,
-        stream: "orch",
-        level: ok ? "info" : "error",
-        msg: `${which}: ${line}`,
-      });
+      this.#deps.logs.note(
+        instance.service.name,
+        instance.replica,
+        `${which}: ${line}`,
+        ok ? "info" : "error",
+      );
     }
     if (ok) return undefined;
     return result.error ??
@@ -411,16 +408,7 @@ export class Engine {
         stack: this.stack.name,
         env: this.#env(instance),
       }, {
-        onNote: (line) =>
-          this.#deps.logs.append({
-            ts: this.#deps.clock.now(),
-            seq: 0,
-            service: svc.name,
-            replica: instance.replica,
-            stream: "orch",
-            level: "info",
-            msg: line,
-          }),
+        onNote: (line) => this.#deps.logs.note(svc.name, instance.replica, line),
       });
       instance.handle = handle;
       const pump = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>

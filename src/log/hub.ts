@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { type LogQuery, type LogRecord, matchesQuery, toNdjson } from "../domain/log.ts";
+import {
+  type Level,
+  type LogQuery,
+  type LogRecord,
+  matchesQuery,
+  toNdjson,
+} from "../domain/log.ts";
 import { Broadcast, type Subscription } from "./channel.ts";
 import { RotatingFile, type RotatingFileOptions } from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
@@ -105,6 +111,11 @@ export class LogHub {
     };
     this.#store(record);
     return record;
+  }
+
+  /** Records a line of orch's own (stream `orch`) about a service, or about orch (`"orch"`). */
+  note(service: string, replica: number, msg: string, level: Level = "info"): LogRecord {
+    return this.append({ ts: this.#now(), seq: 0, service, replica, stream: "orch", level, msg });
   }
 
   /** Records a record (its `seq` is assigned here). */
