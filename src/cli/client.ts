@@ -13,8 +13,8 @@ import {
   OrchError,
   UsageError,
 } from "../domain/errors.ts";
-import type { RunInfo } from "../api/controller.ts";
-import type { InstanceStatus } from "../domain/state.ts";
+import type { RunInfo, ServiceInfo } from "../api/controller.ts";
+import type { EngineEvent, InstanceStatus } from "../domain/state.ts";
 import type { ServiceSummary } from "../domain/status.ts";
 import { findRunning, readRunFile, stateDir, unixClient } from "./state.ts";
 
@@ -118,6 +118,10 @@ export class Client {
     return this.json("GET", "/v1/status");
   }
 
+  async services(): Promise<ServiceInfo[]> {
+    return (await this.json<{ services: ServiceInfo[] }>("GET", "/v1/services")).services;
+  }
+
   /** Lines of a streaming response (NDJSON or SSE), until it ends or `signal` aborts. */
   async *lines(path: string, signal?: AbortSignal): AsyncGenerator<string> {
     const response = await this.request("GET", path, undefined, signal);
@@ -141,6 +145,18 @@ export class Client {
       await response.body?.cancel().catch(() => {});
     }
     if (rest) yield rest;
+  }
+
+  /**
+   * The engine's events as they come (server-sent events), until the stream ends or `signal`
+   * aborts. `onOpen` runs once the server has subscribed, so that nothing asked for after it is
+   * missed.
+   */
+  async *events(signal?: AbortSignal, onOpen?: () => void): AsyncGenerator<EngineEvent> {
+    for await (const line of this.lines("/v1/events", signal)) {
+      if (line === ": orch events") onOpen?.();
+      else if (line.startsWith("data: ")) yield JSON.parse(line.slice(6)) as EngineEvent;
+    }
   }
 
   close(): void {

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { LEVELS, type LogRecord } from "../domain/log.ts";
-import type { Plan } from "../domain/plan.ts";
+import { fromNdjson, LEVELS } from "../domain/log.ts";
+import { isEmpty, type Plan } from "../domain/plan.ts";
 import { formatAge, formatBytes } from "../domain/status.ts";
-import type { EngineEvent, InstanceStatus } from "../domain/state.ts";
+import type { InstanceStatus } from "../domain/state.ts";
 import { UsageError } from "../domain/errors.ts";
 import { type Client, connect, findProject, type StatusBody } from "./client.ts";
 import type { CliIO } from "./io.ts";
@@ -51,6 +51,17 @@ async function withClient(
   } finally {
     client.close();
   }
+}
+
+/** An abort signal that Ctrl-C fires, for commands that follow a stream; dispose to let go. */
+function interruptible(): { signal: AbortSignal } & Disposable {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  return {
+    signal: stop.signal,
+    [Symbol.dispose]: () => Deno.removeSignalListener("SIGINT", onSignal),
+  };
 }
 
 function stateColor(style: Style, state: string): (t: string) => string {
@@ -123,7 +134,7 @@ export function listCommand(
   options: ClientOptions & { json?: boolean },
 ): Promise<number> {
   return withClient(io, options, async (client) => {
-    const { services } = await client.json<{ services: { name: string }[] }>("GET", "/v1/services");
+    const services = await client.services();
     io.out(
       options.json
         ? JSON.stringify(services, null, 2) + "\n"
@@ -131,11 +142,6 @@ export function listCommand(
     );
     return 0;
   });
-}
-
-function parseRecord(line: string): LogRecord {
-  const raw = JSON.parse(line);
-  return { ...raw, ts: Date.parse(raw.ts) };
 }
 
 /** `orch logs`. */
@@ -160,10 +166,7 @@ export function logsCommand(
     if (options.tail) params.set("tail", options.tail);
     if (options.level) params.set("level", options.level);
     if (options.follow) params.set("follow", "true");
-    const { services: all } = await client.json<{ services: { name: string; replicas: number }[] }>(
-      "GET",
-      "/v1/services",
-    );
+    const all = await client.services();
     const printer = new LinePrinter(
       all.map((s) => s.name),
       makeStyle(!options.json && colorEnabled()),
@@ -172,17 +175,11 @@ export function logsCommand(
       },
     );
     const replicas = new Map(all.map((s) => [s.name, s.replicas]));
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    Deno.addSignalListener("SIGINT", onSignal);
-    try {
-      for await (const line of client.lines(`/v1/logs?${params}`, stop.signal)) {
-        if (!line) continue;
-        const record = parseRecord(line);
-        io.out(printer.record(record, (replicas.get(record.service) ?? 1) > 1));
-      }
-    } finally {
-      Deno.removeSignalListener("SIGINT", onSignal);
+    using interrupt = interruptible();
+    for await (const line of client.lines(`/v1/logs?${params}`, interrupt.signal)) {
+      if (!line) continue;
+      const record = fromNdjson(line);
+      io.out(printer.record(record, (replicas.get(record.service) ?? 1) > 1));
     }
     return 0;
   });
@@ -194,35 +191,23 @@ export function eventsCommand(
   options: ClientOptions & { json?: boolean },
 ): Promise<number> {
   return withClient(io, options, async (client) => {
-    const { services } = await client.json<{ services: { name: string; replicas: number }[] }>(
-      "GET",
-      "/v1/services",
-    );
+    const services = await client.services();
     const printer = new LinePrinter(services.map((s) => s.name), makeStyle(colorEnabled()));
     const multi = (name: string) => (services.find((s) => s.name === name)?.replicas ?? 1) > 1;
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    Deno.addSignalListener("SIGINT", onSignal);
-    try {
-      for await (const line of client.lines("/v1/events", stop.signal)) {
-        if (line === ": orch events") {
-          io.err(`following events of ${client.where} (Ctrl-C to stop)\n`);
-        }
-        if (!line.startsWith("data: ")) continue;
-        const event = JSON.parse(line.slice(6)) as EngineEvent;
-        if (options.json) io.out(line.slice(6) + "\n");
-        else {
-          const text = event.type === "probe"
-            ? printer.note(
-              `${multi(event.service) ? `${event.service}.${event.replica}` : event.service} ` +
-                `probe ${event.probe} ${event.outcome}: ${event.detail} (${event.latencyMs}ms)`,
-            )
-            : printer.event(event, multi);
-          if (text) io.out(`${new Date(event.ts).toISOString().slice(11, 23)} ${text}`);
-        }
+    using interrupt = interruptible();
+    const opened = () => io.err(`following events of ${client.where} (Ctrl-C to stop)\n`);
+    for await (const event of client.events(interrupt.signal, opened)) {
+      if (options.json) {
+        io.out(JSON.stringify(event) + "\n");
+        continue;
       }
-    } finally {
-      Deno.removeSignalListener("SIGINT", onSignal);
+      const text = event.type === "probe"
+        ? printer.note(
+          `${multi(event.service) ? `${event.service}.${event.replica}` : event.service} ` +
+            `probe ${event.probe} ${event.outcome}: ${event.detail} (${event.latencyMs}ms)`,
+        )
+        : printer.event(event, multi);
+      if (text) io.out(`${new Date(event.ts).toISOString().slice(11, 23)} ${text}`);
     }
     return 0;
   });
@@ -239,12 +224,7 @@ export function serviceCommand(
     let names = services;
     if (names.length === 0) {
       if (action !== "restart") throw new UsageError(`orch ${action} needs a service name`);
-      const { services: all } = await client.json<
-        { services: { name: string; enabled: boolean }[] }
-      >(
-        "GET",
-        "/v1/services",
-      );
+      const all = await client.services();
       names = all.filter((s) => s.enabled).map((s) => s.name);
     }
     for (const name of names) {
@@ -327,10 +307,8 @@ export function applyCommand(
       return 0;
     }
     if (!options.json) io.out(describePlan(plan, style));
-    const nothing =
-      plan.added.length + plan.removed.length + plan.changed.length + plan.scaled.length === 0;
     if (options.dryRun) return 0;
-    if (nothing) {
+    if (isEmpty(plan)) {
       if (!options.json) io.out("nothing to do\n");
       else io.out(JSON.stringify({ plan, failed: {} }, null, 2) + "\n");
       return 0;
@@ -340,9 +318,7 @@ export function applyCommand(
     const printer = new LinePrinter([], style);
     const progress = (async () => {
       try {
-        for await (const line of client.lines("/v1/events", stop.signal)) {
-          if (!line.startsWith("data: ")) continue;
-          const event = JSON.parse(line.slice(6)) as EngineEvent;
+        for await (const event of client.events(stop.signal)) {
           if (event.type === "rollout" && !options.json) io.out(printer.event(event, () => false));
         }
       } catch {
@@ -382,7 +358,7 @@ export async function downCommand(
 ): Promise<number> {
   const host = options.host ?? io.env("ORCH_HOST");
   const project = projectOf(io, options);
-  if (!host && (!readRunFile(project) || !await findRunning(project))) {
+  if (!host && !await findRunning(project)) {
     // No orch runs here; still remove containers a crashed one may have left.
     const docker = new DockerRuntime({ project, dockerHost: io.env("DOCKER_HOST") });
     const removed = await docker.removeLeftovers().catch(() => []);
@@ -396,27 +372,26 @@ export async function downCommand(
   }
   return await withClient(io, options, async (client) => {
     const status = await client.status();
-    const stop = new AbortController();
     const style = makeStyle(colorEnabled());
     const printer = new LinePrinter(status.services.map((s) => s.service), style);
     const multi = (name: string) =>
       status.instances.filter((i: InstanceStatus) => i.service === name).length > 1;
-    const events = client.lines("/v1/events", stop.signal);
     // Subscribe to events before asking for the shutdown, so that none is missed.
-    const first = await events.next();
-    await client.json("POST", "/v1/shutdown", options.timeout ? { timeout: options.timeout } : {});
-    try {
-      for (let next = first; !next.done; next = await events.next()) {
-        const line = next.value;
-        if (!line.startsWith("data: ")) continue;
-        const event = JSON.parse(line.slice(6)) as EngineEvent;
-        if (event.type === "state" && ["stopping", "stopped"].includes(event.state)) {
-          io.out(printer.event(event, multi));
+    const opened = Promise.withResolvers<void>();
+    const following = (async () => {
+      try {
+        for await (const event of client.events(undefined, opened.resolve)) {
+          if (event.type === "state" && ["stopping", "stopped"].includes(event.state)) {
+            io.out(printer.event(event, multi));
+          }
         }
+      } catch {
+        // the stream ends when orch exits
       }
-    } catch {
-      // the stream ends when orch exits
-    }
+    })();
+    await Promise.race([opened.promise, following]);
+    await client.json("POST", "/v1/shutdown", options.timeout ? { timeout: options.timeout } : {});
+    await following;
     // Wait for the process itself to be gone.
     const deadline = Date.now() + 10_000;
     while (!host && readRunFile(project)?.pid === status.pid && Date.now() < deadline) {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LogRecord } from "../domain/log.ts";
+import { fromNdjson, type LogRecord } from "../domain/log.ts";
 import { summarize } from "../domain/status.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { LogHub } from "../log/hub.ts";
@@ -85,11 +85,6 @@ export function localSource(
   };
 }
 
-function parseRecord(line: string): LogRecord {
-  const raw = JSON.parse(line);
-  return { ...raw, ts: Date.parse(raw.ts) };
-}
-
 /** A running orch, through its API, as a TUI source. */
 export function remoteSource(client: Client, captureDir: string): TuiSource {
   return {
@@ -108,7 +103,7 @@ export function remoteSource(client: Client, captureDir: string): TuiSource {
       const stop = new AbortController();
       const iterate = async function* () {
         for await (const line of client.lines(`/v1/logs?follow=true&tail=${KEPT}`, stop.signal)) {
-          if (line) yield parseRecord(line);
+          if (line) yield fromNdjson(line);
         }
       };
       return Object.assign(iterate(), { close: () => stop.abort() });
@@ -143,7 +138,7 @@ export async function attachCommand(io: CliIO, options: ClientOptions): Promise<
     const ended = (async () => {
       // The TUI closes when the orch goes away: the event stream ends with it.
       try {
-        for await (const _ of client.lines("/v1/events", watching.signal)) { /* keep reading */ }
+        for await (const _ of client.events(watching.signal)) { /* keep reading */ }
       } catch {
         // gone
       }

@@ -55,6 +55,12 @@ export function toNdjson(record: LogRecord): string {
     `"msg":${JSON.stringify(record.msg)}}`;
 }
 
+/** A persisted NDJSON line back into a record (`ts` to milliseconds). Throws on bad JSON. */
+export function fromNdjson(line: string): LogRecord {
+  const raw = JSON.parse(line);
+  return { ...raw, ts: Date.parse(raw.ts) };
+}
+
 /** Whether `level` is at least `min`. */
 export function atLeast(level: Level, min: Level): boolean {
   return LEVELS.indexOf(level) >= LEVELS.indexOf(min);

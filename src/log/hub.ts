@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  fromNdjson,
   type Level,
   type LogQuery,
   type LogRecord,
@@ -184,8 +185,7 @@ export class LogHub {
         if (!line) continue;
         let record: LogRecord;
         try {
-          const raw = JSON.parse(line);
-          record = { ...raw, ts: Date.parse(raw.ts) };
+          record = fromNdjson(line);
         } catch {
           continue;
         }
