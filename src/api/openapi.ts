@@ -16,6 +16,18 @@ const serviceParam = {
   description: "service name",
 };
 
+/** A JSON object request body; with `required`, the body and those fields are required. */
+function jsonBody(properties: Record<string, unknown>, required?: string[]) {
+  return {
+    ...(required ? { required: true } : {}),
+    content: {
+      "application/json": {
+        schema: { type: "object", ...(required ? { required } : {}), properties },
+      },
+    },
+  };
+}
+
 function action(summary: string, extra: Record<string, unknown> = {}) {
   return {
     post: {
@@ -86,32 +98,10 @@ export const OPENAPI = {
       "restart; replicas of a rolling service in batches, each ready before the next",
     ),
     "/v1/services/{name}/scale": action("set the number of replicas", {
-      requestBody: {
-        required: true,
-        content: {
-          "application/json": {
-            schema: {
-              type: "object",
-              required: ["replicas"],
-              properties: { replicas: { type: "integer", minimum: 0 } },
-            },
-          },
-        },
-      },
+      requestBody: jsonBody({ replicas: { type: "integer", minimum: 0 } }, ["replicas"]),
     }),
     "/v1/services/{name}/send": action("write a line to the service's stdin", {
-      requestBody: {
-        required: true,
-        content: {
-          "application/json": {
-            schema: {
-              type: "object",
-              required: ["text"],
-              properties: { text: { type: "string" } },
-            },
-          },
-        },
-      },
+      requestBody: jsonBody({ text: { type: "string" } }, ["text"]),
     }),
     "/v1/logs": {
       get: {
@@ -159,39 +149,21 @@ export const OPENAPI = {
     "/v1/apply": {
       post: {
         summary: "plan (dryRun) or apply a changed stack; unchanged services are not touched",
-        requestBody: {
-          content: {
-            "application/json": {
-              schema: {
-                type: "object",
-                properties: {
-                  files: {
-                    type: "array",
-                    items: { type: "string" },
-                    description: "default: the files of the run",
-                  },
-                  dryRun: { type: "boolean" },
-                },
-              },
-            },
+        requestBody: jsonBody({
+          files: {
+            type: "array",
+            items: { type: "string" },
+            description: "default: the files of the run",
           },
-        },
+          dryRun: { type: "boolean" },
+        }),
         responses: { "200": { description: "plan and failures" }, "409": error, "422": error },
       },
     },
     "/v1/shutdown": {
       post: {
         summary: "stop the stack in reverse dependency order and exit",
-        requestBody: {
-          content: {
-            "application/json": {
-              schema: {
-                type: "object",
-                properties: { timeout: { type: "string", description: "e.g. 30s" } },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody({ timeout: { type: "string", description: "e.g. 30s" } }),
         responses: { "202": { description: "stopping" } },
       },
     },
