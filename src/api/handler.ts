@@ -221,6 +221,14 @@ export function createHandler(
     }
   };
 
+  /** A 404 for the first name that is not a service, or undefined when all are. */
+  const unknown = (names: readonly string[]): Response | undefined => {
+    if (names.length === 0) return undefined;
+    const known = new Set(controller.services().map((s) => s.name));
+    const name = names.find((n) => !known.has(n));
+    return name === undefined ? undefined : fail("not_found", `no service named "${name}"`);
+  };
+
   const route = async (request: Request, url: URL, access: Access): Promise<Response> => {
     const path = url.pathname.replace(/\/+$/, "") || "/";
     const method = request.method;
@@ -254,10 +262,9 @@ export function createHandler(
     if (service) {
       const name = decodeURIComponent(service[1]);
       if (!service[2]) {
+        const missing = unknown([name]);
+        if (missing) return missing;
         const instances = controller.status({ usage: true }).filter((i) => i.service === name);
-        if (!controller.services().some((s) => s.name === name)) {
-          return fail("not_found", `no service named "${name}"`);
-        }
         return only("GET") ?? json({ service: summarize(instances)[0] ?? null, instances });
       }
       return only("POST") ?? await serviceAction(name, service[2], request);
@@ -267,11 +274,8 @@ export function createHandler(
       if (bad) return bad;
       const { query, tail } = logQuery(url, now());
       const follow = ["1", "true", "yes"].includes(url.searchParams.get("follow") ?? "");
-      for (const name of query.services ?? []) {
-        if (!controller.services().some((s) => s.name === name)) {
-          return fail("not_found", `no service named "${name}"`);
-        }
-      }
+      const missing = unknown(query.services ?? []);
+      if (missing) return missing;
       if (!follow) {
         const records = await controller.logs(query, tail);
         return new Response(records.map((r) => toNdjson(r) + "\n").join(""), {
