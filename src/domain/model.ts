@@ -29,6 +29,11 @@ export type Command =
   | { readonly exec: readonly string[] }
   | { readonly shell: string };
 
+/** The argument vector that runs a command: a list as is, a string through `sh -c`. */
+export function argvOf(command: Command): string[] {
+  return "exec" in command ? [...command.exec] : ["sh", "-c", command.shell];
+}
+
 /** An edge of the dependency graph: this service waits for `target` to reach `require`. */
 export interface Dependency {
   readonly target: string;

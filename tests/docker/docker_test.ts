@@ -10,6 +10,7 @@ import { LABEL } from "../../src/runtime/docker/runtime.ts";
 import { type TestStack, testStack, testStackFromFiles } from "../../src/testing/engine.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { runOrch } from "../../src/testing/cli.ts";
+import { freePort } from "../../src/testing/net.ts";
 
 const IMAGE = "local/busybox:latest";
 const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
@@ -56,13 +57,6 @@ async function containersOf(
   } finally {
     client.close();
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 const ready = (t: TestStack, service: string, n = 1) =>

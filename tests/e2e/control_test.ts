@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { MAIN as main, runOrch } from "../../src/testing/cli.ts";
+import { freePortPrefix } from "../../src/testing/net.ts";
 
 const orch = runOrch;
 
@@ -250,9 +251,7 @@ Deno.test("a SIGKILLed background orch leaves a stale socket that is detected an
 });
 
 Deno.test("orch apply rolls a changed 3-replica service out and reports the plan", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const prefix = String((listener.addr as Deno.NetAddr).port).slice(0, -1);
-  listener.close();
+  const prefix = freePortPrefix();
   const stack = (version: string, command = "") => `
 services:
   web:

@@ -1,14 +1,8 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { loadStack } from "../../src/config/load.ts";
 import { testStack } from "../../src/testing/engine.ts";
+import { freePortPrefix } from "../../src/testing/net.ts";
 import type { TestStack } from "../../src/testing/engine.ts";
-
-function portPrefix(): string {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return String(port).slice(0, -1);
-}
 
 function webStack(prefix: string, version: string, update: string, command?: string): string {
   return `
@@ -51,7 +45,7 @@ for (
   ] as const
 ) {
   Deno.test(`a rolling apply keeps at least ${floor} of 3 replicas ready (${update})`, async () => {
-    const prefix = portPrefix();
+    const prefix = freePortPrefix();
     await using t = await testStack(webStack(prefix, "1", update));
     t.engine.start();
     await t.events.until(
@@ -81,7 +75,7 @@ for (
 }
 
 Deno.test("a broken new version is rolled back and the old replicas keep serving", async () => {
-  const prefix = portPrefix();
+  const prefix = freePortPrefix();
   const update = "{ strategy: rolling, maxUnavailable: 1, maxSurge: 0 }";
   await using t = await testStack(webStack(prefix, "1", update));
   t.engine.start();

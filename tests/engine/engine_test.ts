@@ -1,13 +1,7 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { testStack } from "../../src/testing/engine.ts";
 import { processAlive } from "../../src/testing/recorder.ts";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
+import { freePort, freePortPrefix } from "../../src/testing/net.ts";
 
 Deno.test("services start in dependency order, each gated on its condition", async () => {
   await using t = await testStack(`
@@ -152,7 +146,7 @@ services:
 });
 
 Deno.test("replicas get their index in env, command and probes", async () => {
-  const prefix = String(freePort()).slice(0, -1);
+  const prefix = freePortPrefix();
   await using t = await testStack(`
 services:
   api:

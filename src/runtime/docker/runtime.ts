@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Command, Service } from "../../domain/model.ts";
+import { argvOf, type Command, type Service } from "../../domain/model.ts";
 import { configHash } from "../../domain/plan.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
@@ -35,10 +35,6 @@ export interface DockerRuntimeOptions {
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/^[-.]+/, "").slice(0, 40) ||
     "orch";
-}
-
-function argv(command: Command): string[] {
-  return "exec" in command ? [...command.exec] : ["sh", "-c", command.shell];
 }
 
 function resolveBind(volume: string, base: string): string {
@@ -79,7 +75,7 @@ export async function containerConfig(
   };
   return {
     Image: svc.image,
-    ...(svc.command ? { Cmd: argv(svc.command) } : {}),
+    ...(svc.command ? { Cmd: argvOf(svc.command) } : {}),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(svc.workdir !== project ? { WorkingDir: svc.workdir } : {}),
     ...(svc.user ? { User: svc.group ? `${svc.user}:${svc.group}` : svc.user } : {}),
@@ -312,7 +308,7 @@ class ContainerHandle implements Handle {
         "POST",
         `/containers/${this.id}/exec`,
         {
-          body: { Cmd: argv(command), AttachStdout: true, AttachStderr: true },
+          body: { Cmd: argvOf(command), AttachStdout: true, AttachStderr: true },
         },
       );
       const response = await this.#client.request("POST", `/exec/${Id}/start`, {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Command } from "../../domain/model.ts";
+import { argvOf, type Command } from "../../domain/model.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
 import type {
@@ -39,11 +39,6 @@ function shQuote(word: string): string {
  */
 export function withTerminal(argv: readonly string[]): string[] {
   return ["script", "-qfec", argv.map(shQuote).join(" "), "/dev/null"];
-}
-
-/** argv for a command: a list as is, a string through `sh -c`. */
-export function argvOf(command: Command): string[] {
-  return "exec" in command ? [...command.exec] : ["sh", "-c", command.shell];
 }
 
 const found = new Map<string, string | null>();
