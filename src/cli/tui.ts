@@ -8,9 +8,9 @@ import { fromNdjson, type LogRecord } from "../domain/log.ts";
 import { summarize } from "../domain/status.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { LogHub } from "../log/hub.ts";
-import { runTui, type Snapshot, type TuiSource } from "../tui/app.ts";
+import { runTui, type TuiSource } from "../tui/app.ts";
 import { openTerminal } from "../tui/terminal.ts";
-import type { Client, StatusBody } from "./client.ts";
+import type { Client } from "./client.ts";
 import { type ClientOptions, open } from "./commands.ts";
 import type { CliIO } from "./io.ts";
 
@@ -88,17 +88,7 @@ export function localSource(
 /** A running orch, through its API, as a TUI source. */
 export function remoteSource(client: Client, captureDir: string): TuiSource {
   return {
-    snapshot: async (): Promise<Snapshot> => {
-      const s: StatusBody = await client.status();
-      return {
-        stack: s.stack,
-        startedAt: s.startedAt,
-        now: s.now,
-        phase: s.phase,
-        services: s.services,
-        instances: s.instances,
-      };
-    },
+    snapshot: () => client.status(),
     logs: () => {
       const stop = new AbortController();
       const iterate = async function* () {

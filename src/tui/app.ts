@@ -6,23 +6,12 @@
  * @module
  */
 import type { LogRecord } from "../domain/log.ts";
-import type { InstanceStatus } from "../domain/state.ts";
-import type { ServiceSummary } from "../domain/status.ts";
 import { type Command, handleKey } from "./keys.ts";
-import { initialModel, type Model, withLogs } from "./model.ts";
+import { initialModel, type Model, type Snapshot, withLogs } from "./model.ts";
+
 import { type Buffer, diff } from "./screen.ts";
 import type { TerminalPort } from "./terminal.ts";
 import { render } from "./view.ts";
-
-/** The stack as the TUI sees it. */
-export interface Snapshot {
-  readonly stack: string;
-  readonly startedAt: number;
-  readonly now: number;
-  readonly phase: string;
-  readonly services: readonly ServiceSummary[];
-  readonly instances: readonly InstanceStatus[];
-}
 
 /** Where the TUI gets its data and sends its commands. */
 export interface TuiSource {
@@ -119,16 +108,17 @@ export async function runTui(
   const poll = async () => {
     while (!finished) {
       try {
-        const s = await source.snapshot();
+        // Only the snapshot's own fields: a source may hand over a larger object.
+        const { stack, startedAt, now, phase, services, instances } = await source.snapshot();
         model = {
           ...model,
-          stack: s.stack,
-          startedAt: s.startedAt,
-          now: s.now,
-          phase: s.phase,
-          services: s.services,
-          instances: s.instances,
-          selected: Math.min(model.selected, Math.max(0, s.services.length - 1)),
+          stack,
+          startedAt,
+          now,
+          phase,
+          services,
+          instances,
+          selected: Math.min(model.selected, Math.max(0, services.length - 1)),
         };
       } catch {
         model = { ...model, phase: "disconnected" };

@@ -18,17 +18,21 @@ export interface LogLine {
   readonly text: string;
 }
 
-/** The whole state of the TUI. */
-export interface Model {
-  readonly width: number;
-  readonly height: number;
+/** The stack as the TUI sees it. */
+export interface Snapshot {
   readonly stack: string;
   readonly startedAt: number;
   readonly now: number;
-  /** "running", "stopping", or "detached" when the connection is gone. */
+  /** "running", "stopping", or "disconnected" when the connection is gone. */
   readonly phase: string;
   readonly services: readonly ServiceSummary[];
   readonly instances: readonly InstanceStatus[];
+}
+
+/** The whole state of the TUI. */
+export interface Model extends Snapshot {
+  readonly width: number;
+  readonly height: number;
   /** Kept log lines, oldest first (bounded by `logCapacity`). */
   readonly logs: readonly LogLine[];
   readonly logCapacity: number;

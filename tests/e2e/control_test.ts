@@ -6,6 +6,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { MAIN as main, runOrch } from "../../src/testing/cli.ts";
 import { freePortPrefix } from "../../src/testing/net.ts";
+import { ECHO_TICKER_STACK } from "../../src/testing/fixtures.ts";
 
 const orch = runOrch;
 
@@ -35,17 +36,7 @@ async function project(yaml: string) {
   };
 }
 
-const STACK = `
-services:
-  echo:
-    command: "while read line; do echo \\"got $line\\"; done"
-  ticker:
-    command: "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done"
-    dependsOn: [echo]
-  setup:
-    kind: oneshot
-    command: "echo setting up"
-`;
+const STACK = ECHO_TICKER_STACK;
 
 Deno.test("up -d --wait, status, logs -f, send, restart, stop/start, scale, events, down", async () => {
   await using p = await project(STACK);

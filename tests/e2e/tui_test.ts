@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { MAIN as main, runOrch } from "../../src/testing/cli.ts";
+import { ECHO_TICKER_STACK } from "../../src/testing/fixtures.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 
 const hasTmux = new Deno.Command("sh", { args: ["-c", "command -v tmux"], stdout: "null" })
@@ -70,19 +71,7 @@ Deno.test({
   ignore: !hasTmux,
   async fn() {
     await using dir = await tempDir();
-    await Deno.writeTextFile(
-      `${dir.path}/stack.yaml`,
-      `services:
-  echo:
-    command: "while read line; do echo \\"got $line\\"; done"
-  ticker:
-    command: "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done"
-    dependsOn: [echo]
-  setup:
-    kind: oneshot
-    command: "echo setting up"
-`,
-    );
+    await Deno.writeTextFile(`${dir.path}/stack.yaml`, ECHO_TICKER_STACK);
     await using term = await terminal(dir.path, up, { width: 120, height: 32 });
     let text = await term.waitFor(
       "the table",
