@@ -6,6 +6,7 @@
  * @module
  */
 import { ConflictError } from "../domain/errors.ts";
+import { shortHash } from "../domain/plan.ts";
 import { readProcess } from "../runtime/process/procstat.ts";
 
 /** What a running orch writes about itself. */
@@ -44,11 +45,8 @@ const SOCKET_PATH_MAX = 100;
 export async function socketPathFor(project: string, env: (n: string) => string | undefined) {
   const preferred = `${stateDir(project)}/orch.sock`;
   if (new TextEncoder().encode(preferred).length <= SOCKET_PATH_MAX) return preferred;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(project));
-  const id = [...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
   const base = env("XDG_RUNTIME_DIR") || "/tmp";
-  return `${base}/orch-${id}.sock`;
+  return `${base}/orch-${await shortHash(project)}.sock`;
 }
 
 /** Whether the run's process is alive and is still the same process (not a reused pid). */

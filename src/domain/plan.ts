@@ -44,12 +44,17 @@ export function changedFields(a: Service, b: Service): string[] {
   ).sort();
 }
 
-/** A stable hash of a service's definition (replicas aside), for labels and comparisons. */
-export async function configHash(service: Service): Promise<string> {
-  const { replicas: _replicas, ...rest } = service;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical(rest)));
+/** The first 16 hex digits of the SHA-256 of `text`: a short, stable name for it. */
+export async function shortHash(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, "0"))
     .join("");
+}
+
+/** A stable hash of a service's definition (replicas aside), for labels and comparisons. */
+export function configHash(service: Service): Promise<string> {
+  const { replicas: _replicas, ...rest } = service;
+  return shortHash(canonical(rest));
 }
 
 /** Compares the running stack with a new one. Disabled services count as absent. */
