@@ -47,6 +47,7 @@ const COMMANDS = new Set([
   "config",
   "graph",
   "init",
+  "install",
   "help",
 ]);
 
@@ -141,12 +142,27 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--no-tui", "print the merged log stream instead of the TUI")
     .option("--json", "print log records and events as NDJSON")
     .option("--no-color", "no colour in the log stream")
+    .option("--init", "act as an init although not PID 1: reap orphans, become a subreaper")
+    .option(
+      "--forward <signal:service>",
+      "pass this signal on to a service (repeatable)",
+      collect,
+      [],
+    )
     .addOption(new Option("--daemon-child").hideHelp())
     .action(async (opts, cmd) => {
       code = await (await up()).upCommand(io, files(cmd), {
         ...opts,
         token: cmd.optsWithGlobals().token,
       });
+    });
+
+  program.command("install")
+    .description("put orch on the PATH, with the `entrypoint` compatibility link")
+    .option("--dir <dir>", "where to install", "/usr/local/bin")
+    .option("--force", "replace an orch or entrypoint there that orch did not make")
+    .action(async (opts) => {
+      code = (await import("./install.ts")).installCommand(io, opts);
     });
 
   const client = (cmd: Command) => {

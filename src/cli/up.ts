@@ -27,6 +27,9 @@ import {
   updateRunFile,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
+import { exitStatusOf, RequiredExit } from "./exit_status.ts";
+import { parseForwards, startInit } from "./init.ts";
+import { deferInitSignals, takeInitSignals } from "./init_signals.ts";
 import { localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
 import { openTerminal } from "../tui/terminal.ts";
@@ -46,6 +49,10 @@ export interface UpOptions {
   readonly token?: string;
   /** Internal: this process is the background orch started by `up -d`. */
   readonly daemonChild?: boolean;
+  /** Act as an init (reap orphans, subreaper) although not PID 1. */
+  readonly init?: boolean;
+  /** `SIGNAL:SERVICE` pairs: signals passed on to a service's instances. */
+  readonly forward?: readonly string[];
 }
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -59,9 +66,12 @@ export async function upCommand(
   options: UpOptions,
 ): Promise<number> {
   if (options.detach) return await upDetached(io, files, options);
+  deferInitSignals();
   const startedAt = Date.now();
   const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
   const { stack } = loaded;
+  const forwards = parseForwards(options.forward ?? [], Object.keys(stack.services));
+  const exits = new RequiredExit(stack.services);
   const project = dirOf(loaded.files[0]);
   const dir = stateDir(project);
   const style = makeStyle(
@@ -109,6 +119,7 @@ export async function upCommand(
       }
     },
     emit: (event) => {
+      exits.observe(event);
       bus.publish(event);
       if (toPane) {
         const text = printer.describe(event, multi);
@@ -187,6 +198,7 @@ export async function upCommand(
 
   let signals = 0;
   let firstSignalAt = 0;
+  let killedBy: string | undefined;
   const onSignal = (signal: Deno.Signal) => {
     // A terminal's Ctrl-C reaches the whole foreground group, and wrappers such as `deno task`
     // forward it as well: copies within a moment of the first are the same keypress.
@@ -197,6 +209,7 @@ export async function upCommand(
     if (signals === 1) stop(`${signal}: stopping (again to kill at once)`);
     else {
       say(`${signal}: killing every service now`);
+      killedBy = signal;
       engine.kill();
     }
   };
@@ -205,9 +218,11 @@ export async function upCommand(
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;
   });
+  const init = startInit({ engine, say, env: io.env }, { init: options.init, forwards });
 
   try {
     engine.start();
+    for (const signal of takeInitSignals()) onSignal(signal);
     const settled = engine.idle();
     if (tui) {
       // Nothing left to run (a stack of oneshots): stop, and the TUI closes with the stack.
@@ -245,9 +260,15 @@ export async function upCommand(
     if (!outcome || outcome.code === 0) outcome = after;
     if (outcome.code !== 0) say(style.red(outcome.summary));
     else if (!stoppedBySignal) say(style.green(outcome.summary));
-    return stoppedBySignal && !engine.failure ? 0 : outcome.code;
+    return exitStatusOf({
+      outcomeCode: outcome.code,
+      stoppedOnRequest: stoppedBySignal,
+      killedBy: killedBy ?? init.killedBy,
+      required: exits.requiredStatus(),
+    });
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    init.close();
     bus.close();
     logs.flush();
     subscription?.close();
