@@ -28,6 +28,7 @@ const SAMPLE_INSTANCE = {
   ORCH_STACK: "x",
 };
 import type { ServiceFile, StackFile } from "./schema.ts";
+import { normalizeNetworks, serviceInterop } from "./normalize_interop.ts";
 
 /** A problem found while normalizing, at a field path of the merged stack file. */
 export interface NormalizeIssue {
@@ -122,6 +123,7 @@ export function normalizeStack(
   );
   const enabled = new Map(entries.map(([n, s]) => [n, s.enabled ?? true]));
   const names = entries.map(([n]) => n);
+  const networks = normalizeNetworks(file, name);
 
   const services: Record<string, Service> = {};
   for (const [svcName, svc] of entries) {
@@ -237,7 +239,7 @@ export function normalizeStack(
       env: { ...defaults.env, ...svc.env },
       envFiles: (svc.envFromFile ?? []).map((f) => resolvePath(stackDir, f)),
       ports: svc.ports ?? [],
-      volumes: svc.volumes ?? [],
+      ...serviceInterop(svc, { name: svcName, runtime, stackDir, networks, at, report }),
       network: svc.network,
       dependsOn,
       health,
@@ -277,6 +279,7 @@ export function normalizeStack(
       files: [...ctx.files],
       services,
       shutdownTimeoutMs,
+      ...(networks ? { networks } : {}),
     }),
     issues,
   };

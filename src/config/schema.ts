@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { parseDuration } from "../domain/duration.ts";
 import type { Command, PortMapping } from "../domain/model.ts";
+import { entrypointSchema, serviceNetworksSchema, stackNetworksSchema } from "./schema_interop.ts";
 
 const describe = (value: unknown): string =>
   value === null
@@ -213,6 +214,7 @@ export const serviceSchema = z.strictObject({
   runtime: z.enum(["process", "docker"]).optional(),
   image: z.string().optional(),
   command: command.optional(),
+  entrypoint: entrypointSchema.optional(),
   args: z.array(scalarString).optional(),
   workdir: z.string().optional(),
   env: z.record(z.string(), scalarString).optional(),
@@ -220,6 +222,7 @@ export const serviceSchema = z.strictObject({
   ports: z.array(port).optional(),
   volumes: z.array(z.string()).optional(),
   network: z.string().optional(),
+  networks: serviceNetworksSchema.optional(),
   dependsOn: dependsOnSchema.optional(),
   health: healthSchema.optional(),
   update: z.strictObject({
@@ -274,6 +277,7 @@ export const stackFileSchema = z.strictObject({
     waitAfter: duration.optional(),
   }).optional(),
   services: z.record(z.string(), z.preprocess((value) => value ?? {}, serviceSchema)).optional(),
+  networks: stackNetworksSchema.optional(),
 });
 
 /** A stack file after parsing: durations in ms, commands and ports parsed. */

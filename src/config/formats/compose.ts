@@ -1,0 +1,455 @@
+/**
+ * The Compose translation: one loaded Compose project (its files merged, `extends` resolved) onto
+ * orch's stack file shape, with a path map back to the user's keys and a warning for everything
+ * that cannot be mapped. Loading, merging and `include` are in `compose_files.ts`.
+ *
+ * @module
+ */
+import type { ConfigIssue } from "../../domain/errors.ts";
+import type { FieldPath, Locator } from "../source.ts";
+import {
+  issueAt,
+  literalDollars,
+  orchDuration,
+  parseGoDuration,
+  PathMap,
+  relativePath,
+  resolveFrom,
+  shellWords,
+} from "./foreign.ts";
+import { type ComposeService, UNMAPPED_SERVICE_KEYS } from "./compose_schema.ts";
+import {
+  translateHealthcheck,
+  translatePort,
+  translateRestart,
+  translateRestartPolicy,
+  translateVolume,
+} from "./compose_parts.ts";
+
+/** Where a value is written: which file, and the path in it. */
+export interface Origin {
+  readonly file: string;
+  readonly locate: Locator;
+  readonly path: FieldPath;
+}
+
+/** A service after merging and `extends`, with where each of its keys was written. */
+export interface LoadedService {
+  readonly name: string;
+  readonly data: ComposeService;
+  /** Where the service itself is written. */
+  readonly home: Origin;
+  /** Where each top-level key of the service is written (the last file that set it). */
+  readonly origins: ReadonlyMap<string, Origin>;
+  /** The directory relative host paths of this service start from. */
+  readonly dir: string;
+}
+
+/** What the translation of all units shares. */
+export interface ComposeContext {
+  readonly project: string;
+  /** The stack file's directory: translated paths are relative to it. */
+  readonly stackDir: string;
+  readonly profiles: ReadonlySet<string>;
+  /** Every service of the project (all units), for dependencies across included files. */
+  readonly all: ReadonlyMap<string, LoadedService>;
+  /** Services some dependent waits for with `service_completed_successfully`. */
+  readonly oneshots: ReadonlySet<string>;
+  /** Named volumes by key, as the engine names them. */
+  readonly volumes: ReadonlyMap<string, string>;
+  /** Network keys the project declares. */
+  readonly networks: ReadonlySet<string>;
+  /** Env files found on disk (absolute). */
+  readonly existing: ReadonlySet<string>;
+  readonly lookup: (name: string) => string | undefined;
+}
+
+/** Whether a service is enabled under the active profiles. */
+export function isActive(svc: ComposeService, profiles: ReadonlySet<string>): boolean {
+  const own = svc.profiles ?? [];
+  return own.length === 0 || profiles.has("*") || own.some((p) => profiles.has(p));
+}
+
+function toMap(value: ComposeService["environment"]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const eq = item.indexOf("=");
+      if (eq < 0) out[item] = null;
+      else out[item.slice(0, eq)] = item.slice(eq + 1);
+    }
+  } else if (value) {
+    for (const [k, v] of Object.entries(value)) out[k] = v === null ? null : String(v);
+  }
+  return out;
+}
+
+function commandOf(value: ComposeService["command"]): string[] | undefined | "bad" {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map(String);
+  return shellWords(value) ?? "bad";
+}
+
+/** Translates one service; returns the stack file entry. */
+export function translateComposeService(
+  svc: LoadedService,
+  ctx: ComposeContext,
+  map: PathMap,
+  report: { warn: (issue: ConfigIssue) => void; error: (issue: ConfigIssue) => void },
+): Record<string, unknown> {
+  const d = svc.data;
+  const name = svc.name;
+  const at = (key: string): Origin =>
+    svc.origins.get(key) ?? { ...svc.home, path: [...svc.home.path, key] };
+  const userPath = (key: string, ...rest: (string | number)[]) => [...at(key).path, ...rest];
+  const warn = (key: string, message: string, ...rest: (string | number)[]) => {
+    const o = at(key);
+    report.warn(issueAt(o.file, o.locate, [...o.path, ...rest], message));
+  };
+  const error = (key: string, message: string, hint?: string, ...rest: (string | number)[]) => {
+    const o = at(key);
+    report.error(issueAt(o.file, o.locate, [...o.path, ...rest], message, hint));
+  };
+  const stack = (...rest: (string | number)[]) => ["services", name, ...rest];
+  const record = (field: string, key: string, options?: { descend?: boolean }) =>
+    map.set(stack(field), userPath(key), options);
+  map.set(stack(), svc.home.path);
+  const out: Record<string, unknown> = {};
+  const oneshot = ctx.oneshots.has(name) || d.deploy?.mode === "replicated-job" ||
+    d.deploy?.mode === "global-job";
+  out.kind = oneshot ? "oneshot" : "service";
+
+  if (d.image !== undefined) {
+    out.image = d.image;
+    record("image", "image");
+    if (d.build !== undefined) warn("build", `orch does not build images: it runs ${d.image}`);
+  } else if (d.build !== undefined) {
+    out.image = `${ctx.project}-${name}`;
+    record("image", "build");
+    warn(
+      "build",
+      `orch does not build images: it runs ${out.image} (build it first, e.g. docker compose build)`,
+    );
+  } else {
+    error("image", "is required: every Compose service needs an image or a build");
+  }
+  out.runtime = "docker";
+
+  for (const [key, field] of [["command", "command"], ["entrypoint", "entrypoint"]] as const) {
+    const words = commandOf(d[key]);
+    if (words === "bad") error(key, "has an unclosed quote");
+    else if (words !== undefined && (words.length > 0 || key === "entrypoint")) {
+      if (key === "command" && words.length === 0) continue;
+      out[field] = words.map(literalDollars);
+      record(field, key, { descend: true });
+    }
+  }
+
+  const env = toMap(d.environment);
+  if (Object.keys(env).length > 0) {
+    const resolved: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+      const value = v ?? ctx.lookup(k);
+      if (value !== undefined) resolved[k] = literalDollars(value);
+    }
+    out.env = resolved;
+    record("env", "environment", { descend: !Array.isArray(d.environment) });
+  }
+
+  if (d.env_file !== undefined) {
+    const entries = typeof d.env_file === "string" ? [d.env_file] : d.env_file;
+    const files: string[] = [];
+    entries.forEach((entry, i) => {
+      const spec = typeof entry === "string" ? { path: entry, required: true } : entry;
+      const absolute = resolveFrom(svc.dir, spec.path);
+      const where = typeof d.env_file === "string" ? [] : [i];
+      if (typeof entry === "object" && entry.format !== undefined) {
+        warn(
+          "env_file",
+          `format ${entry.format} is not supported: read as KEY=value lines`,
+          ...where,
+        );
+      }
+      if (!ctx.existing.has(absolute)) {
+        if (spec.required ?? true) {
+          error("env_file", `env file ${absolute} not found`, undefined, ...where);
+        }
+        return;
+      }
+      files.push(relativePath(ctx.stackDir, absolute));
+    });
+    if (files.length > 0) {
+      out.envFromFile = files;
+      record("envFromFile", "env_file");
+    }
+  }
+
+  if (d.ports) {
+    const ports: string[] = [];
+    d.ports.forEach((entry, i) => {
+      const part = translatePort(entry);
+      for (const w of part.warnings) warn("ports", w, i);
+      for (const p of part.value ?? []) {
+        map.set(stack("ports", ports.length), userPath("ports", i));
+        ports.push(p);
+      }
+    });
+    out.ports = ports;
+  }
+
+  if (d.volumes) {
+    const volumes: string[] = [];
+    d.volumes.forEach((entry, i) => {
+      const part = translateVolume(
+        entry,
+        ctx.volumes,
+        (p) => p.startsWith("~") ? p : relativePath(ctx.stackDir, resolveFrom(svc.dir, p)),
+      );
+      for (const w of part.warnings) warn("volumes", w, i);
+      if (part.undefinedVolume) {
+        error(
+          "volumes",
+          `refers to undefined volume ${part.undefinedVolume}`,
+          "declare it under the top-level volumes",
+          i,
+        );
+      }
+      if (part.value !== undefined) {
+        map.set(stack("volumes", volumes.length), userPath("volumes", i));
+        volumes.push(part.value);
+      }
+    });
+    out.volumes = volumes;
+  }
+
+  translateDependencies(svc, ctx, out, { map, stack, userPath, warn });
+
+  if (d.healthcheck) {
+    const part = translateHealthcheck(d.healthcheck);
+    for (const w of part.warnings) warn("healthcheck", w);
+    if (part.error) error("healthcheck", part.error, undefined, "test");
+    if (part.value && oneshot) {
+      warn("healthcheck", "a service that runs to completion has no readiness: not probed");
+    } else if (part.value) {
+      out.health = part.value;
+      record("health", "healthcheck");
+    }
+  }
+
+  let restart = translateRestart(d.restart);
+  if (d.restart !== undefined) record("restartPolicy", "restart");
+  if (d.deploy?.restart_policy) {
+    if (d.restart !== undefined) {
+      warn(
+        "deploy",
+        "restart is set, and Compose uses it outside a swarm: ignored",
+        "restart_policy",
+      );
+    } else {
+      restart = translateRestartPolicy(d.deploy.restart_policy);
+      map.set(stack("restartPolicy"), [...userPath("deploy"), "restart_policy"]);
+    }
+  }
+  if (oneshot && restart.policy === "always") {
+    warn(
+      d.restart !== undefined ? "restart" : "deploy",
+      "a service that must complete is not restarted after success: on-failure",
+    );
+    restart = { ...restart, policy: "on-failure" };
+  }
+  out.restartPolicy = restart;
+  translateDeploy(d, out, { map, stack, userPath, warn });
+
+  if (!isActive(d, ctx.profiles)) {
+    out.enabled = false;
+    record("enabled", "profiles");
+  }
+
+  translateNetworking(d, ctx, out, { map, stack, userPath, warn });
+  if (d.working_dir !== undefined) {
+    out.workdir = d.working_dir;
+    record("workdir", "working_dir");
+  }
+  if (d.user !== undefined) {
+    out.user = String(d.user);
+    record("user", "user");
+  }
+  const stop: Record<string, unknown> = {};
+  if (d.stop_signal !== undefined) {
+    stop.signal = d.stop_signal;
+    map.set(stack("stop", "signal"), userPath("stop_signal"));
+  }
+  if (d.stop_grace_period !== undefined) {
+    const ms = parseGoDuration(d.stop_grace_period);
+    if (ms === undefined) error("stop_grace_period", `"${d.stop_grace_period}" is not a duration`);
+    else stop.timeout = orchDuration(ms);
+    map.set(stack("stop", "timeout"), userPath("stop_grace_period"));
+  }
+  if (Object.keys(stop).length > 0) out.stop = stop;
+  if (d.labels !== undefined) {
+    const labels = toMap(d.labels);
+    out.labels = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ""]));
+    record("labels", "labels", { descend: !Array.isArray(d.labels) });
+  }
+  if (d.tty !== undefined) {
+    out.tty = d.tty;
+    record("tty", "tty");
+  }
+  for (const [key, instead] of Object.entries(UNMAPPED_SERVICE_KEYS)) {
+    const value = (d as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (key === "init" && value === true) continue;
+    if (key === "stdin_open" && value === true) continue;
+    if (key === "pull_policy" && ["missing", "if_not_present"].includes(String(value))) continue;
+    warn(key, `${key} is not supported by orch: ${instead}`);
+  }
+  return out;
+}
+
+interface Helpers {
+  readonly map: PathMap;
+  readonly stack: (...rest: (string | number)[]) => FieldPath;
+  readonly userPath: (key: string, ...rest: (string | number)[]) => FieldPath;
+  readonly warn: (key: string, message: string, ...rest: (string | number)[]) => void;
+}
+
+function translateDependencies(
+  svc: LoadedService,
+  ctx: ComposeContext,
+  out: Record<string, unknown>,
+  h: Helpers,
+): void {
+  const deps = svc.data.depends_on;
+  if (!deps) return;
+  type Spec = { condition?: string; restart?: boolean; required?: boolean };
+  const entries: (readonly [string, Spec, string | number])[] = Array.isArray(deps)
+    ? deps.map((target, i) => [target, {}, i] as const)
+    : Object.entries(deps).map(([target, spec]) => [target, spec, target] as const);
+  const list: Record<string, unknown>[] = [];
+  for (const [target, spec, key] of entries) {
+    const other = ctx.all.get(target);
+    const available = other !== undefined && isActive(other.data, ctx.profiles);
+    if (spec.required === false && !available) {
+      h.warn(
+        "depends_on",
+        `${target} is ${
+          other ? "not in an active profile" : "not defined"
+        } and not required: the dependency is dropped`,
+        key,
+      );
+      continue;
+    }
+    const condition = spec.condition ?? "service_started";
+    let require = condition === "service_started"
+      ? "started"
+      : condition === "service_healthy"
+      ? "ready"
+      : "completed";
+    if (require === "ready" && ctx.oneshots.has(target)) {
+      h.warn(
+        "depends_on",
+        `${target} runs to completion (another service waits for it to complete): waits for that`,
+        key,
+      );
+      require = "completed";
+    }
+    if (require === "ready" && other && !other.data.healthcheck?.test) {
+      h.warn(
+        "depends_on",
+        `service_healthy, but ${target} has no healthcheck test: it is ready once started`,
+        key,
+      );
+    }
+    if (require === "started" && ctx.oneshots.has(target)) require = "started";
+    h.map.set(h.stack("dependsOn", list.length), h.userPath("depends_on", key));
+    list.push({ target, require, ...(spec.restart ? { restart: true } : {}) });
+  }
+  out.dependsOn = list;
+}
+
+function translateDeploy(d: ComposeService, out: Record<string, unknown>, h: Helpers): void {
+  const deploy = d.deploy;
+  if (!deploy) return;
+  if (deploy.replicas !== undefined) {
+    out.replicas = deploy.replicas;
+    h.map.set(h.stack("replicas"), h.userPath("deploy", "replicas"));
+  }
+  if (deploy.mode === "global" || deploy.mode === "global-job") {
+    h.warn("deploy", `mode ${deploy.mode}: orch runs one instance on this machine`, "mode");
+  }
+  const u = deploy.update_config;
+  if (u) {
+    const replicas = Math.max(1, deploy.replicas ?? 1);
+    const batch = u.parallelism === 0 ? replicas : u.parallelism ?? 1;
+    out.update = u.order === "start-first"
+      ? { strategy: "rolling", maxUnavailable: 0, maxSurge: batch }
+      : { strategy: "rolling", maxUnavailable: batch, maxSurge: 0 };
+    h.map.set(h.stack("update"), h.userPath("deploy", "update_config"));
+    for (const key of ["delay", "monitor", "max_failure_ratio"] as const) {
+      if (u[key] !== undefined) {
+        h.warn(
+          "deploy",
+          `${key} is not supported: orch replaces the next batch once the last is ready`,
+          "update_config",
+          key,
+        );
+      }
+    }
+    if (u.failure_action !== undefined && u.failure_action !== "rollback") {
+      h.warn(
+        "deploy",
+        `failure_action ${u.failure_action}: orch rolls a failed update back`,
+        "update_config",
+        "failure_action",
+      );
+    }
+  }
+  for (
+    const key of ["rollback_config", "resources", "placement", "labels", "endpoint_mode"] as const
+  ) {
+    if (deploy[key] !== undefined) {
+      h.warn("deploy", `${key} is not supported on one machine: ignored`, key);
+    }
+  }
+}
+
+function translateNetworking(
+  d: ComposeService,
+  ctx: ComposeContext,
+  out: Record<string, unknown>,
+  h: Helpers,
+): void {
+  if (d.network_mode !== undefined) {
+    if (/^(service|container):/.test(d.network_mode)) {
+      h.warn(
+        "network_mode",
+        `${d.network_mode} is not supported: the service joins the default network`,
+      );
+      out.networks = { default: {} };
+    } else {
+      out.network = d.network_mode;
+      h.map.set(h.stack("network"), h.userPath("network_mode"));
+    }
+    return;
+  }
+  const nets = d.networks === undefined
+    ? { default: null }
+    : Array.isArray(d.networks)
+    ? Object.fromEntries(d.networks.map((n) => [n, null]))
+    : d.networks;
+  const networks: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(nets)) {
+    if (!ctx.networks.has(key) && key !== "default") {
+      h.warn("networks", `network ${key} is not declared at the top level`, key);
+    }
+    const aliases = spec?.aliases;
+    networks[key] = aliases ? { aliases } : {};
+    const extra = Object.keys(spec ?? {}).filter((k) => k !== "aliases");
+    if (extra.length > 0) h.warn("networks", `${extra.join(", ")} not supported: ignored`, key);
+    h.map.set(
+      h.stack("networks", key),
+      d.networks ? h.userPath("networks", key) : h.userPath("image"),
+    );
+  }
+  out.networks = networks;
+}
