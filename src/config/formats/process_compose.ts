@@ -19,12 +19,8 @@ import {
   PathMap,
   resolveMergeKeys,
 } from "./foreign.ts";
-import {
-  NAME_MARK,
-  processComposeSchema,
-  REPLICA_MARK,
-  translateProcesses,
-} from "./process_compose_translate.ts";
+import { NAME_MARK, REPLICA_MARK, translateProcesses } from "./process_compose_translate.ts";
+import { processComposeSchema } from "./process_compose_schema.ts";
 
 /** Loads a process-compose file. */
 export async function loadProcessCompose(
