@@ -99,7 +99,7 @@ export function exportCompose(
         interval: goDuration(health.intervalMs),
         timeout: goDuration(health.timeoutMs),
         retries: health.retries,
-        ...(health.startPeriodMs > 0 ? { start_period: goDuration(health.startPeriodMs) } : {}),
+        start_period: goDuration(health.startPeriodMs),
       };
     }
     out.restart = restartOf(svc);

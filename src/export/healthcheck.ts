@@ -15,6 +15,9 @@ import {
 } from "../domain/model.ts";
 import { containerPortFor, literal } from "./notes.ts";
 
+/** How long a container may take to pass its first check (Docker's start period beyond grace). */
+export const STARTUP_BUDGET_MS = 300_000;
+
 /** A Docker health check: the test and its timing in milliseconds. */
 export interface DockerHealth {
   /** `["CMD", ...]` or `["CMD-SHELL", "..."]`. */
@@ -104,7 +107,8 @@ export function dockerHealth(
     intervalMs: h.intervalMs,
     timeoutMs: h.timeoutMs,
     retries: h.failureThreshold,
-    startPeriodMs: h.gracePeriodMs,
+    // orch does not count failures before the first success; Docker does after its start period.
+    startPeriodMs: h.gracePeriodMs + STARTUP_BUDGET_MS,
   };
 }
 

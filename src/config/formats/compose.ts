@@ -133,6 +133,7 @@ export function translateComposeService(
     );
   } else {
     error("image", "is required: every Compose service needs an image or a build");
+    record("image", "image");
   }
   out.runtime = "docker";
 

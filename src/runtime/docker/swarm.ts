@@ -24,6 +24,8 @@ export interface SwarmServiceInfo {
     readonly TaskTemplate?: { readonly ContainerSpec?: { readonly Image?: string } };
   };
   readonly UpdateStatus?: { readonly State?: string; readonly Message?: string };
+  /** Jobs: which run of the job is the current one (an update runs it again). */
+  readonly JobStatus?: { readonly JobIteration?: { readonly Index?: number } };
 }
 
 /** A task (one container's run) of a service. */
@@ -33,6 +35,8 @@ export interface SwarmTask {
   readonly Slot?: number;
   readonly DesiredState: string;
   readonly CreatedAt: string;
+  readonly Spec?: { readonly ContainerSpec?: unknown };
+  readonly JobIteration?: { readonly Index?: number };
   readonly Status: {
     readonly State: string;
     readonly Timestamp: string;
@@ -217,7 +221,15 @@ export class SwarmClient {
     const deadline = Date.now() + options.timeoutMs;
     let last = "no task yet";
     for (;;) {
-      const [tasks, info] = await Promise.all([this.tasks(serviceId), this.service(serviceId)]);
+      const [all, info] = await Promise.all([this.tasks(serviceId), this.service(serviceId)]);
+      // Only tasks of the current definition (or, for a job, of its current run) count.
+      const spec = JSON.stringify(info?.Spec.TaskTemplate?.ContainerSpec ?? null);
+      const iteration = info?.JobStatus?.JobIteration?.Index;
+      const tasks = all.filter((t) =>
+        options.job
+          ? iteration === undefined || t.JobIteration?.Index === iteration
+          : JSON.stringify(t.Spec?.ContainerSpec ?? null) === spec
+      );
       const update = info?.UpdateStatus?.State;
       if (update === "rollback_completed" || update === "paused" || update === "rollback_paused") {
         throw new DockerError(
@@ -287,9 +299,9 @@ export class SwarmClient {
     }
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {
+      // Stopped task containers are the swarm's to reap; what matters is that none runs.
       const left = await this.docker.json<unknown[]>("GET", "/containers/json", {
         query: {
-          all: true,
           filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }),
         },
       });
