@@ -137,7 +137,7 @@ export function shellQuote(word: string): string {
  * its per-instance expansion touches it.
  */
 export function literalDollars(text: string): string {
-  return text.replace(/\$(?=[{$])/g, "$$$$");
+  return text.replace(/\$\$|\$(?=\{)/g, (m) => (m === "$$" ? "$$$$" : "$$"));
 }
 
 const GO_UNITS: Record<string, number> = {
