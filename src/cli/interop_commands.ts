@@ -177,7 +177,7 @@ export async function exportCommand(
   io: CliIO,
   target: string,
   files: readonly string[],
-  options: InteropLoadOptions & { output?: string; force?: boolean },
+  options: InteropLoadOptions & { output?: string; force?: boolean; swarm?: boolean },
 ): Promise<number> {
   if (target !== "compose" && target !== "k8s") {
     throw new UsageError(`orch export: "${target}" is not compose or k8s`);
@@ -191,11 +191,12 @@ export async function exportCommand(
   if (target === "compose") {
     const { document, notes } = exportCompose(stack, {
       baseDir: output ? dirOf(output) : stack.workdir,
+      swarm: options.swarm,
     });
     printNotes(io, notes);
-    const text = `# Exported from ${stack.name} by orch export compose.\n${
-      toYaml(document, { lineWidth: 0 })
-    }`;
+    // YAML 1.1 quoting, so that `restart: "no"` stays a string for Compose's parsers.
+    const yaml = toYaml(document, { lineWidth: 0, version: "1.1" });
+    const text = `# Exported from ${stack.name} by orch export compose.\n${yaml}`;
     if (!output) io.out(text);
     else {
       await writeAtomically(output, text, options.force ?? true);

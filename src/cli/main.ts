@@ -294,6 +294,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       "-o, --output <path>",
       "a file, or for k8s a directory (one file per object); default stdout",
     )
+    .option("--swarm", "compose: for docker stack deploy (depends_on as a list, which it ignores)")
     .action(async (target, opts, cmd) => {
       code = await (await interop()).exportCommand(io, target, files(cmd), {
         ...opts,

@@ -14,6 +14,11 @@ import { dockerHealth, goDuration } from "./healthcheck.ts";
 export interface ComposeExportOptions {
   /** Directory the Compose file will be in: host paths are written relative to it. */
   readonly baseDir?: string;
+  /**
+   * For `docker stack deploy`, whose schema takes `depends_on` only as a list (it ignores it
+   * anyway): the conditions are left out.
+   */
+  readonly swarm?: boolean;
 }
 
 function relative(from: string, to: string): string {
@@ -174,7 +179,7 @@ export function exportCompose(
       }
       deps[d.target] = { condition, ...(d.restart ? { restart: true } : {}) };
     }
-    if (Object.keys(deps).length > 0) out.depends_on = deps;
+    if (Object.keys(deps).length > 0) out.depends_on = options.swarm ? Object.keys(deps) : deps;
   }
   const networks: Record<string, unknown> = {};
   for (const [key, n] of Object.entries(stack.networks ?? {})) {
@@ -188,7 +193,7 @@ export function exportCompose(
   }
   return {
     document: {
-      name: composeName(stack.name),
+      ...(options.swarm ? {} : { name: composeName(stack.name) }),
       services,
       ...(Object.keys(networks).length > 0 ? { networks } : {}),
       ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
