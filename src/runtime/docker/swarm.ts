@@ -144,27 +144,36 @@ export class SwarmClient {
     return true;
   }
 
-  /** Removes the networks with these labels; returns their names. */
+  /** Removes the networks with these labels and waits until they are gone; returns their names. */
   async removeNetworks(labels: readonly string[]): Promise<string[]> {
-    const list = await this.docker.json<{ Id: string; Name: string }[]>("GET", "/networks", {
-      query: { filters: JSON.stringify({ label: labels }) },
-    });
-    const removed: string[] = [];
-    for (const n of list) {
-      // A network is released a moment after its last task's container is gone.
-      for (let attempt = 0; attempt < 40; attempt++) {
+    const list = () =>
+      this.docker.json<{ Id: string; Name: string }[]>("GET", "/networks", {
+        query: { filters: JSON.stringify({ label: labels }) },
+      });
+    const removed = new Set<string>();
+    const deadline = Date.now() + 20_000;
+    // A network is released a moment after its last task's container is gone, and disappears
+    // from the node's list a moment after it is deleted.
+    for (let left = await list(); left.length > 0; left = await list()) {
+      for (const n of left) {
         try {
           await this.docker.call("DELETE", `/networks/${n.Id}`);
-          removed.push(n.Name);
-          break;
+          removed.add(n.Name);
         } catch (error) {
-          if (error instanceof DockerError && error.status === 404) break;
-          if (attempt === 39) throw error;
-          await sleep(POLL_MS);
+          if (!(error instanceof DockerError && error.status === 404)) {
+            if (Date.now() > deadline) throw error;
+          }
         }
       }
+      if (Date.now() > deadline) {
+        throw new DockerError(
+          `network(s) ${left.map((n) => n.Name).join(", ")} still there`,
+          "api",
+        );
+      }
+      await sleep(POLL_MS);
     }
-    return removed;
+    return [...removed];
   }
 
   /** The service of that name or id, if there is one. */
