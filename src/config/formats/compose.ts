@@ -72,7 +72,7 @@ export function isActive(svc: ComposeService, profiles: ReadonlySet<string>): bo
 }
 
 function toMap(value: ComposeService["environment"]): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
+  const out: Record<string, string | null> = Object.create(null);
   if (Array.isArray(value)) {
     for (const item of value) {
       const eq = item.indexOf("=");
@@ -149,7 +149,7 @@ export function translateComposeService(
 
   const env = toMap(d.environment);
   if (Object.keys(env).length > 0) {
-    const resolved: Record<string, string> = {};
+    const resolved: Record<string, string> = Object.create(null);
     for (const [k, v] of Object.entries(env)) {
       const value = v ?? ctx.lookup(k);
       if (value !== undefined) resolved[k] = literalDollars(value);

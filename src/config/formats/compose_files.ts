@@ -235,7 +235,7 @@ export async function loadCompose(
         : (typeof spec.env_file === "string" ? [spec.env_file] : spec.env_file).map((p) =>
           resolveFrom(dirOf(origin.file), p)
         );
-      const vars: Record<string, string> = {};
+      const vars: Record<string, string> = Object.create(null);
       for (const f of envFiles) {
         Object.assign(vars, await envOf(f, options, out, spec.env_file !== undefined));
       }
@@ -341,7 +341,7 @@ export async function loadCompose(
       lookup: unitLookup,
     };
     const map = new PathMap();
-    const services: Record<string, unknown> = {};
+    const services: Record<string, unknown> = Object.create(null);
     const report = {
       warn: (i: ConfigIssue) => out.warnings.push(i),
       error: (i: ConfigIssue) => out.issues.push(i),

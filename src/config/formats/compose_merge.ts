@@ -127,7 +127,7 @@ const LISTED_MAPS = new Set([
 
 function asMap(key: string, value: unknown): Record<string, unknown> {
   if (!Array.isArray(value)) return isTable(value) ? value : {};
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const item of value.map(String)) {
     if (key === "depends_on") out[item] = { condition: "service_started" };
     else if (key === "networks") out[item] = null;
@@ -143,7 +143,7 @@ function mergeMaps(
   a: Record<string, unknown>,
   b: Record<string, unknown>,
 ): Record<string, unknown> {
-  const out = { ...a };
+  const out: Record<string, unknown> = Object.assign(Object.create(null), a);
   for (const [k, v] of Object.entries(b)) {
     out[k] = isTable(out[k]) && isTable(v) ? mergeMaps(out[k] as Record<string, unknown>, v) : v;
   }

@@ -26,7 +26,7 @@ export function translateComposeNetworks(
     const nets = (svc as { networks?: Record<string, unknown> }).networks;
     for (const key of Object.keys(nets ?? {})) used.add(key);
   }
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const [key, n] of Object.entries(unit.networks)) {
     const spec: Record<string, unknown> = {};
     if (typeof n.name === "string") spec.name = n.name;

@@ -144,7 +144,7 @@ export function translateNetworking(
     : Array.isArray(d.networks)
     ? Object.fromEntries(d.networks.map((n) => [n, null]))
     : d.networks;
-  const networks: Record<string, unknown> = {};
+  const networks: Record<string, unknown> = Object.create(null);
   for (const [key, spec] of Object.entries(nets)) {
     if (!ctx.networks.has(key) && key !== "default") {
       h.warn("networks", `network ${key} is not declared at the top level`, key);

@@ -184,7 +184,7 @@ export function resolveMergeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(resolveMergeKeys);
   if (value === null || typeof value !== "object" || value instanceof Date) return value;
   const own = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   if ("<<" in own) {
     const sources = Array.isArray(own["<<"]) ? own["<<"] : [own["<<"]];
     for (const source of sources.slice().reverse()) {

@@ -41,7 +41,7 @@ export interface TranslateProcessesOptions {
 }
 
 function envMap(list: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const item of list ?? []) {
     const eq = item.indexOf("=");
     if (eq > 0) out[item.slice(0, eq)] = deferred(literalDollars(item.slice(eq + 1)));
@@ -90,7 +90,7 @@ export function translateProcesses(
       }
     }
   }
-  const services: Record<string, unknown> = {};
+  const services: Record<string, unknown> = Object.create(null);
   for (const [name, p] of Object.entries(data.processes)) {
     const at = (...rest: (string | number)[]): FieldPath => ["processes", name, ...rest];
     const rec = (field: string, ...user: (string | number)[]) =>

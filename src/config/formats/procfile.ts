@@ -22,7 +22,7 @@ const TEXT_PORTS = 10;
 
 /** Parses `web=2,worker=1` (foreman's `-m`); throws a message on a malformed entry. */
 export function parseFormation(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = Object.create(null);
   for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
     const m = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(part);
     if (!m) throw new Error(`"${part}" is not NAME=COUNT`);
@@ -100,7 +100,7 @@ export async function loadProcfile(
     issues.push({ file, path: "", message: `PORT ${basePort} is not a port number` });
   }
   const map = new PathMap();
-  const services: Record<string, unknown> = {};
+  const services: Record<string, unknown> = Object.create(null);
   entries.forEach(([name, command], position) => {
     const count = formation[name] ?? formation.all ?? 1;
     const port = basePort + 100 * position;
