@@ -128,12 +128,19 @@ export function exportCompose(
       restart_policy: {
         condition: r.mode === "never" ? "none" : r.mode === "always" ? "any" : "on-failure",
         ...(r.mode !== "never" ? { delay: goDuration(r.backoff.minMs) } : {}),
-        ...(r.mode !== "never" && Number.isFinite(r.maxRetries)
+        // Docker itself limits retries only with on-failure (a swarm limits any condition).
+        ...(Number.isFinite(r.maxRetries) &&
+            (r.mode === "on-failure" || (options.swarm && r.mode === "always"))
           ? { max_attempts: r.maxRetries }
           : {}),
         ...(r.mode !== "never" ? { window: goDuration(r.stableMs) } : {}),
       },
     };
+    if (r.mode === "always" && Number.isFinite(r.maxRetries) && !options.swarm) {
+      note(
+        `restart always: Docker restarts without a limit (maxRetries ${r.maxRetries} is not kept)`,
+      );
+    }
     if (r.mode !== "never" && r.backoff.factor > 1) {
       note(`restarts wait ${goDuration(r.backoff.minMs)} each time (no exponential backoff)`);
     }
@@ -193,7 +200,6 @@ export function exportCompose(
   }
   return {
     document: {
-      ...(options.swarm ? {} : { name: composeName(stack.name) }),
       services,
       ...(Object.keys(networks).length > 0 ? { networks } : {}),
       ...(Object.keys(volumes).length > 0 ? { volumes } : {}),

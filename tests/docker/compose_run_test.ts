@@ -98,3 +98,68 @@ dockerTest(
     assert(true);
   },
 );
+
+const hasCompose = await new Deno.Command("docker-compose", {
+  args: ["version"],
+  stdout: "null",
+  stderr: "null",
+})
+  .output().then((o) => o.success).catch(() => false);
+if (!hasCompose) {
+  console.error(
+    "docker compose run: the docker-compose test is SKIPPED: docker-compose is not installed",
+  );
+}
+
+dockerTest(
+  "the exported Compose file is accepted by docker-compose and runs, gated on health and completion",
+  async () => {
+    if (!hasCompose) return;
+    await using dir = await tempDir();
+    const project = `orchexp${crypto.randomUUID().slice(0, 6)}`;
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `stack: { name: ${project} }
+services:
+  db:
+    image: ${IMAGE}
+    command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 3600"]
+    health:
+      cmd: { command: ["test", "-f", "/tmp/ready"], inContainer: true }
+      interval: 300ms
+  migrate:
+    kind: oneshot
+    image: ${IMAGE}
+    command: ["echo", "migrated"]
+    dependsOn: [db]
+  api:
+    image: ${IMAGE}
+    command: ["sh", "-c", "echo api-up; exec sleep 3600"]
+    dependsOn: [db, migrate]
+`,
+    );
+    const exported = await runOrch(dir.path, ["export", "compose", "-o", "compose.yml"]);
+    assertEquals(exported.code, 0, exported.stderr);
+    const compose = (args: string[]) =>
+      new Deno.Command("docker-compose", {
+        args: ["-p", project, "-f", "compose.yml", ...args],
+        cwd: dir.path,
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+    const text = (o: Deno.CommandOutput) =>
+      new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr);
+    const config = await compose(["config", "-q"]);
+    assertEquals(config.code, 0, text(config));
+    try {
+      // `up -d` returns once api started, which it does only after db is healthy and migrate completed.
+      const up = await compose(["up", "-d"]);
+      assertEquals(up.code, 0, text(up));
+      const logs = await compose(["logs", "migrate", "api"]);
+      assertMatch(text(logs), /migrated[\s\S]*api-up|api-up[\s\S]*migrated/);
+    } finally {
+      await compose(["down", "-v", "--timeout", "1"]);
+    }
+  },
+);

@@ -151,7 +151,11 @@ Deno.test("compose export: probes as health checks, deploy, restart and long-for
   const { stack } = await loadStack([file], { env: () => undefined });
   // deno-lint-ignore no-explicit-any
   const doc = exportCompose(stack).document as any;
-  assertEquals(doc.name, "shop");
+  assertEquals(
+    doc.name,
+    undefined,
+    "no project name: docker-compose 1.x and stack deploy refuse it",
+  );
   assertEquals(Object.keys(doc.services), ["db", "migrate", "api", "web"]);
   assertEquals(doc.services.db.healthcheck.test, ["CMD-SHELL", "nc -z 127.0.0.1 5432"]);
   assertEquals(doc.services.api.healthcheck.test, [
