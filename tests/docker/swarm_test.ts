@@ -91,7 +91,8 @@ swarmTest(
             `api ${t.CreatedAt} after migrate completed ${migrate.Status.Timestamp}`,
           );
         }
-        const status = await runOrch(dir.path, ["status", "--swarm", "--json"]);
+        const host = Deno.env.get("DOCKER_HOST") ?? "unix:///var/run/docker.sock";
+        const status = await runOrch(dir.path, ["status", "--swarm", "--json", "--host", host]);
         assertEquals(status.code, 0, status.stderr);
         const rows = JSON.parse(status.stdout).services.map((
           s: { service: string; tasks: string; mode: string },
