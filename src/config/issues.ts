@@ -7,9 +7,8 @@
 import type { z } from "zod";
 import type { ConfigIssue } from "../domain/errors.ts";
 import { didYouMean } from "../domain/suggest.ts";
-import { quote } from "../domain/quote.ts";
 import { type FieldPath, formatPath, type Locator } from "./source.ts";
-import { tableValueSchema } from "./table.ts";
+import { describe, tableValueSchema } from "./table.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnySchema = any;
@@ -68,14 +67,6 @@ function valueAt(data: unknown, path: FieldPath): unknown {
   return value;
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a table";
-  return typeof value === "string" ? `string ${quote(value)}` : `${typeof value} ${String(value)}`;
-}
-
 const TYPE_NAMES: Record<string, string> = {
   string: "a string",
   number: "a number",
@@ -125,7 +116,7 @@ export function toConfigIssues(
           const expected = Object.hasOwn(TYPE_NAMES, issue.expected)
             ? TYPE_NAMES[issue.expected]
             : issue.expected;
-          at(path, `expected ${expected}, got ${describeValue(value)}`);
+          at(path, `expected ${expected}, got ${describe(value)}`);
         }
         return;
       }
@@ -133,10 +124,11 @@ export function toConfigIssues(
         const values = issue.values.map((v) => String(v));
         // A shorthand (`restartPolicy: always`) is validated as a field of a table made from it.
         const parent = valueAt(data, path.slice(0, -1));
-        const value = valueAt(data, path) ?? (typeof parent !== "object" ? parent : undefined);
+        const own = valueAt(data, path);
+        const value = own === undefined && typeof parent !== "object" ? parent : own;
         at(
           path,
-          `${describeValue(value)} is not one of: ${values.join(", ")}`,
+          `${describe(value)} is not one of: ${values.join(", ")}`,
           typeof value === "string" ? didYouMean(value, values) : undefined,
         );
         return;
@@ -150,7 +142,7 @@ export function toConfigIssues(
         if (deepest && deepest.some((e) => e.path.length > 0)) {
           for (const inner of deepest) visit(inner, path);
         } else {
-          at(path, `${describeValue(value)} is not valid here`);
+          at(path, `${describe(value)} is not valid here`);
         }
         return;
       }
@@ -159,11 +151,11 @@ export function toConfigIssues(
           path,
           issue.origin === "array"
             ? `needs at least ${issue.minimum} item(s)`
-            : `must be at least ${issue.minimum}, got ${describeValue(value)}`,
+            : `must be at least ${issue.minimum}, got ${describe(value)}`,
         );
         return;
       case "too_big":
-        at(path, `must be at most ${issue.maximum}, got ${describeValue(value)}`);
+        at(path, `must be at most ${issue.maximum}, got ${describe(value)}`);
         return;
       default:
         at(path, issue.message);

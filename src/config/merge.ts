@@ -76,10 +76,11 @@ export function mergedLocator(results: readonly FileResult[]) {
       const r = pick(path);
       const userPath = r ? r.translate(path) : path;
       const pos = r?.locate(userPath);
+      // Nothing of the path is written (an empty file): the file's start.
       return {
         file: r?.file ?? "",
-        line: pos?.line,
-        column: pos?.column,
+        line: pos?.line ?? 1,
+        column: pos?.column ?? 1,
         path: formatPath(userPath, { short: true }),
         message: "",
         userPath,

@@ -64,7 +64,7 @@ export function parsePort(value: string | number): PortSpec | string {
     if (resolvePort(sidePort, 0) === undefined) {
       return typeof sidePort === "number"
         ? `port out of range (1-65535) in ${quote(text)}`
-        : `${quote(String(sidePort), 40)} does not give a port from 1 to 65535`;
+        : `${quote(String(sidePort), 40)} does not give a port from 1 to 65535 for replica 0`;
     }
   }
   return {

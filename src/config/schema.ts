@@ -12,19 +12,7 @@ import { parseDuration } from "../domain/duration.ts";
 import type { Command, PortSpec } from "../domain/model.ts";
 import { clip, quote } from "../domain/quote.ts";
 import { parsePort } from "./ports.ts";
-import { table } from "./table.ts";
-
-/** How a value is named in a message: its type, and a short excerpt of a scalar. */
-export const describe = (value: unknown): string =>
-  value === null
-    ? "null"
-    : Array.isArray(value)
-    ? "a list"
-    : typeof value === "object"
-    ? "a table"
-    : typeof value === "string"
-    ? `string ${quote(value)}`
-    : `${typeof value} ${String(value)}`;
+import { describe, table } from "./table.ts";
 
 /** A duration: `"500ms"`, `"2s"`, `"1m30s"`, or a number of seconds. Output: milliseconds. */
 export const duration = z.unknown().transform((value, ctx): number => {

@@ -96,6 +96,11 @@ export function parseYamlSource(file: string, text: string): ParseOutcome {
 }
 
 /** A `<<` key: with merge keys on, the library gives it a symbol value (and a source of `<<`). */
+/** Tags of the YAML core schema: the only ones whose values are plain data. */
+const PLAIN_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
 const isMergeKey = (key: unknown) =>
   isScalar(key) && (typeof key.value === "symbol" || key.value === "<<") &&
   (key as { source?: string }).source === "<<";
@@ -132,7 +137,8 @@ function checkAliases(
   const size = new Map<unknown, number>();
   const open = new Set<unknown>();
   const merges: unknown[] = [];
-  const duplicates: Problem[] = [];
+  // Problems that leave the walk able to go on; alias problems stop it.
+  const problems: Problem[] = [];
   // Post-order walk: a frame is entered once (children pushed), then left (its size summed).
   const frames: { node: unknown; children?: unknown[] }[] = [{ node: doc.contents }];
   while (frames.length > 0) {
@@ -166,6 +172,15 @@ function checkAliases(
       }
       const anchor = (node as { anchor?: string } | null)?.anchor;
       if (anchor) anchors.set(anchor, node);
+      const tag = (node as { tag?: string } | null)?.tag;
+      if (tag && !PLAIN_TAGS.has(tag)) {
+        const short = tag.replace("tag:yaml.org,2002:", "!!");
+        problems.push({
+          node,
+          message: `YAML tag ${clip(short, 40)} is not supported (use plain strings, numbers, ` +
+            `true/false, lists and tables)`,
+        });
+      }
       const children = isMap(node) || isSeq(node)
         ? [...node.items]
         : isPair(node)
@@ -175,10 +190,17 @@ function checkAliases(
       if (isMap(node)) {
         const keys = new Set<string>();
         for (const pair of node.items) {
+          if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
+            problems.push({
+              node: pair.key,
+              message: "a key must be a plain value, not a list or table",
+            });
+            continue;
+          }
           if (!isScalar(pair.key) || isMergeKey(pair.key)) continue;
           const key = String(pair.key.value);
           if (keys.has(key)) {
-            duplicates.push({ node: pair.key, message: `key ${quote(key, 40)} is given twice` });
+            problems.push({ node: pair.key, message: `key ${quote(key, 40)} is given twice` });
           }
           keys.add(key);
         }
@@ -205,7 +227,6 @@ function checkAliases(
     }
     size.set(node, total);
   }
-  const problems = [...duplicates];
   for (const value of merges) {
     const problem = badMergeSource(value, (node) => (isAlias(node) ? targets.get(node) : node));
     if (problem) problems.push(problem);

@@ -15,10 +15,11 @@ export function nullTable<T>(entries: Iterable<readonly [string, T]> = []): Reco
   return out;
 }
 
-/** Whether a value is a table (not null, not a list). */
+/** Whether a value is a table: a plain object (not null, a list, a date, a set or bytes). */
 export function isTable(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) &&
-    !(value instanceof Date);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -30,10 +31,13 @@ export function tableValueSchema(schema: unknown): any {
   return schema && typeof schema === "object" ? valueSchemas.get(schema) : undefined;
 }
 
-function describe(value: unknown): string {
+/** How a value is named in a message: its kind, and a short excerpt of a scalar. */
+export function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a table";
+  if (value instanceof Date) return "a date";
+  if (typeof value === "object") return isTable(value) ? "a table" : "a value of a YAML type tag";
   return typeof value === "string" ? `string ${quote(value)}` : `${typeof value} ${String(value)}`;
 }
 

@@ -177,6 +177,24 @@ Deno.test("alias bombs, unresolved and self-containing aliases are located confi
     "services:\n  a:\n    command: x\n    command: y\n",
     /a\.yaml:4:5: key "command" is given twice/,
   );
+  // Values that are not plain data: type tags, and keys that are lists (the library would print a
+  // warning of its own and make a string of them).
+  await assertLocatedError(
+    "a.yaml",
+    "services: !!set { a, b }\n",
+    /a\.yaml:1:17: YAML tag !!set is not supported/,
+  );
+  await assertLocatedError(
+    "a.yaml",
+    "services:\n  a: { command: !!binary aGVsbG8= }\n",
+    /a\.yaml:2:26: YAML tag !!binary is not supported/,
+  );
+  await assertLocatedError(
+    "a.yaml",
+    "services:\n  ? [a, b]\n  : { command: x }\n",
+    /a\.yaml:2:5: a key must be a plain value, not a list or table/,
+  );
+  await assertLocatedError("a.yaml", "", /a\.yaml:1:1: services: no services defined/);
 });
 
 Deno.test("deep parentheses and huge || chains in an expression are located errors", async () => {

@@ -132,6 +132,6 @@ Deno.test("ports take only ORCH_REPLICA templates, and arithmetic is integers, +
     `4:13: services.a.ports[0]: bad variable reference "\${ORCH_REPLICA / 2}" (arithmetic on ORCH_REPLICA takes integers, +, - and *)`,
   ]);
   assertEquals(await errorsOf(dir.path, svc("${ORCH_REPLICA - 1}")), [
-    `4:13: services.a.ports[0]: "\${ORCH_REPLICA - 1}" does not give a port from 1 to 65535`,
+    `4:13: services.a.ports[0]: "\${ORCH_REPLICA - 1}" does not give a port from 1 to 65535 for replica 0`,
   ]);
 });
