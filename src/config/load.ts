@@ -12,7 +12,7 @@ import { interpolateTree } from "./interpolate.ts";
 import { toConfigIssues } from "./issues.ts";
 import { type FileResult, mergeDeep, mergedLocator } from "./merge.ts";
 import { normalizeStack } from "./normalize.ts";
-import { followsFrom, salvage } from "./salvage.ts";
+import { DropIndex, salvage } from "./salvage.ts";
 import { stackFileSchema } from "./schema.ts";
 import { type FieldPath, formatPath, parseSource } from "./source.ts";
 import { isTable, nullTable } from "./table.ts";
@@ -74,12 +74,6 @@ export async function findDefaultFile(cwd: string): Promise<string> {
   }], "no configuration");
 }
 
-/** A path dropped by salvage in one file, in that file's own terms. */
-interface Dropped {
-  readonly file: string;
-  readonly path: FieldPath;
-}
-
 /**
  * Loads and validates a stack from one or more files; later files override earlier ones.
  *
@@ -102,7 +96,8 @@ export async function loadStack(
   const lookup = (name: string) => envLookup(name) ?? dotenv[name];
 
   const results: FileResult[] = [];
-  const dropped: Dropped[] = [];
+  // Paths dropped by salvage in each file, in that file's own terms.
+  const dropped = new Map<string, DropIndex>();
   // A value with a bad variable reference is reported for that; what the schema says of the value
   // left as written would be the same error again.
   const interpolation = new Set<ConfigIssue>();
@@ -128,13 +123,12 @@ export async function loadStack(
   issues.push(...toConfigIssues(salvaged.issues, merged, stackFileSchema, locate));
   if (salvaged.data === undefined) throw fail();
   const normalized = normalizeStack(salvaged.data, { baseDir, files: paths });
+  const mergedDrops = new DropIndex(salvaged.dropped);
   for (const issue of normalized.issues) {
     const missing = issue.missing ?? false;
-    if (salvaged.dropped.some((d) => followsFrom(issue.path, d, missing))) continue;
+    if (mergedDrops.explains(issue.path, missing)) continue;
     const { userPath, ...target } = locate.at(issue.path);
-    if (dropped.some((d) => d.file === target.file && followsFrom(userPath, d.path, missing))) {
-      continue;
-    }
+    if (dropped.get(target.file)?.explains(userPath, missing)) continue;
     issues.push({ ...target, message: issue.message, ...(issue.hint ? { hint: issue.hint } : {}) });
   }
   if (issues.length > 0 || !normalized.stack) throw fail();
@@ -161,18 +155,23 @@ async function readDotenv(
 
 /** Issues at or under the path of an interpolation issue of the same file, left out. */
 function withoutRepeats(issues: ConfigIssue[], interpolation: Set<ConfigIssue>): ConfigIssue[] {
-  const covers = (p: string, q: string) =>
-    q === p || q.startsWith(`${p}.`) || q.startsWith(`${p}[`);
-  return issues.filter((issue) =>
-    interpolation.has(issue) ||
-    ![...interpolation].some((i) => i.file === issue.file && covers(i.path, issue.path))
-  );
+  if (interpolation.size === 0) return issues;
+  const bad = new Set([...interpolation].map((i) => `${i.file}\u0000${i.path}`));
+  return issues.filter((issue) => {
+    if (interpolation.has(issue)) return true;
+    // Each prefix of the path that ends before a "." or "[" (and the whole path) may be bad.
+    for (let i = 0; i <= issue.path.length; i++) {
+      if (i < issue.path.length && issue.path[i] !== "." && issue.path[i] !== "[") continue;
+      if (bad.has(`${issue.file}\u0000${issue.path.slice(0, i)}`)) return false;
+    }
+    return true;
+  });
 }
 
 /** Where loading one file puts what it finds. */
 interface Findings {
   readonly issues: ConfigIssue[];
-  readonly dropped: Dropped[];
+  readonly dropped: Map<string, DropIndex>;
   readonly interpolation: Set<ConfigIssue>;
 }
 
@@ -242,7 +241,7 @@ async function loadOne(
       locate: source.locate,
     }),
   );
-  dropped.push(...own.dropped.map((path) => ({ file, path })));
+  dropped.set(file, new DropIndex(own.dropped));
   if (own.data === undefined) return undefined;
   const translation = format.translate(own.data);
   for (const [name, path] of translation.duplicateNames) {

@@ -104,6 +104,7 @@ export function normalizeStack(
   const names = entries.map(([n]) => n);
 
   const services = nullTable<Service>();
+  let suggested = 0;
   for (const [svcName, svc] of entries) {
     const at = (...rest: (string | number)[]): FieldPath => ["services", svcName, ...rest];
     if (!NAME.test(svcName)) {
@@ -133,10 +134,11 @@ export function normalizeStack(
     const dependsOn: Dependency[] = (svc.dependsOn ?? []).map((dep, i) => {
       const targetKind = kinds.get(dep.target);
       if (targetKind === undefined) {
+        // Suggestions cost a comparison with every name: a hundred of them are enough.
         report(
           at("dependsOn", i, "target"),
           `unknown service ${quote(dep.target)}`,
-          didYouMean(dep.target, names),
+          ++suggested <= 100 ? didYouMean(dep.target, names) : undefined,
         );
       } else if (enabled.get(dep.target) === false && (svc.enabled ?? true)) {
         report(at("dependsOn", i, "target"), `${quote(dep.target)} is disabled (enabled = false)`);

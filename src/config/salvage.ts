@@ -37,6 +37,8 @@ export function salvage<S extends z.ZodType<any>>(
     const parsed = schema.safeParse(current);
     if (parsed.success) return { data: parsed.data, issues: first ?? [], dropped };
     first ??= parsed.error.issues;
+    // Every drop of a round is made in one copy, so that thousands of bad fields cost one pass.
+    const round: Trie = { children: new Map() };
     let changed = false;
     for (const issue of parsed.error.issues) {
       const paths = issue.code === "unrecognized_keys"
@@ -46,27 +48,54 @@ export function salvage<S extends z.ZodType<any>>(
         // A missing value (a required field) cannot be dropped: drop what lacks it.
         let target = path;
         while (target.length > 0 && !exists(current, target)) target = target.slice(0, -1);
-        const next = target.length === 0 ? undefined : dropAt(current, target, replace(target));
-        if (next === undefined || next === current) continue;
-        current = next;
-        dropped.push(target);
-        changed = true;
+        if (target.length === 0) continue;
+        if (mark(round, target, replace(target))) {
+          dropped.push(target);
+          changed = true;
+        }
       }
     }
     if (!changed) break;
+    current = rebuild(current, round);
   }
   return { data: undefined, issues: first ?? [], dropped };
 }
 
 /**
- * Whether an issue at `path` may only be a consequence of dropping `dropped`: the path is the dropped
- * one or inside it; or the issue says that something is `missing` (no probe, no services) where
- * something was dropped (`services.a.health` after `services.a.health.log` was dropped).
+ * The paths dropped, for asking whether an issue may only be a consequence of a drop: its path is a
+ * dropped one or inside it; or it says that something is `missing` (no probe, no services) where
+ * something was dropped (`services.a.health` after `services.a.health.log` was dropped). Paths are
+ * compared part by part, so `services.a` says nothing of `services.api`.
  */
-export function followsFrom(path: FieldPath, dropped: FieldPath, missing = false): boolean {
-  const n = Math.min(path.length, dropped.length);
-  for (let i = 0; i < n; i++) if (String(path[i]) !== String(dropped[i])) return false;
-  return path.length >= dropped.length || missing;
+export class DropIndex {
+  readonly #dropped = new Set<string>();
+  readonly #holding = new Set<string>();
+
+  constructor(paths: Iterable<FieldPath> = []) {
+    for (const path of paths) this.add(path);
+  }
+
+  /** Records a dropped path. */
+  add(path: FieldPath): void {
+    let key = "";
+    for (const part of path) {
+      this.#holding.add(key);
+      key += `\u0000${String(part)}`;
+    }
+    this.#dropped.add(key);
+    this.#holding.add(key);
+  }
+
+  /** Whether an issue at `path` follows from a drop (see the class doc). */
+  explains(path: FieldPath, missing = false): boolean {
+    let key = "";
+    if (this.#dropped.has(key)) return true;
+    for (const part of path) {
+      key += `\u0000${String(part)}`;
+      if (this.#dropped.has(key)) return true;
+    }
+    return missing && this.#holding.has(key);
+  }
 }
 
 function exists(data: unknown, path: FieldPath): boolean {
@@ -81,23 +110,45 @@ function exists(data: unknown, path: FieldPath): boolean {
   return true;
 }
 
-/** A copy of `data` without the value at `path` (or with `replacement` there). */
-function dropAt(data: unknown, path: FieldPath, replacement: unknown): unknown {
-  const [head, ...rest] = path;
-  if (Array.isArray(data) && typeof head === "number") {
-    if (rest.length > 0) {
-      return data.map((item, i) => (i === head ? dropAt(item, rest, replacement) : item));
-    }
-    return replacement === undefined
-      ? data.filter((_, i) => i !== head)
-      : data.map((item, i) => (i === head ? replacement : item));
+/** The drops of one round, as a tree of path parts. */
+interface Trie {
+  readonly children: Map<string, Trie>;
+  drop?: { readonly replacement: unknown };
+}
+
+/** Marks `path` for dropping; false when it (or a value holding it) is marked already. */
+function mark(root: Trie, path: FieldPath, replacement: unknown): boolean {
+  let node = root;
+  for (const part of path) {
+    if (node.drop) return false;
+    const key = String(part);
+    let next = node.children.get(key);
+    if (!next) node.children.set(key, next = { children: new Map() });
+    node = next;
+  }
+  if (node.drop) return false;
+  node.drop = { replacement };
+  return true;
+}
+
+const REMOVED = Symbol("removed");
+
+/** A copy of `data` with the marked values removed (or replaced); unmarked values are shared. */
+function rebuild(data: unknown, node: Trie): unknown {
+  if (node.drop) return node.drop.replacement === undefined ? REMOVED : node.drop.replacement;
+  if (node.children.size === 0) return data;
+  if (Array.isArray(data)) {
+    return data.map((item, i) => {
+      const child = node.children.get(String(i));
+      return child ? rebuild(item, child) : item;
+    }).filter((item) => item !== REMOVED);
   }
   if (isTable(data)) {
     const out: Record<string, unknown> = Object.create(null);
     for (const [key, value] of Object.entries(data)) {
-      if (key !== String(head)) out[key] = value;
-      else if (rest.length > 0) out[key] = dropAt(value, rest, replacement);
-      else if (replacement !== undefined) out[key] = replacement;
+      const child = node.children.get(key);
+      const next = child ? rebuild(value, child) : value;
+      if (next !== REMOVED) out[key] = next;
     }
     return out;
   }

@@ -8,7 +8,7 @@
  * @module
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Alias, Document, Node as YamlNode, YAMLMap } from "yaml";
+import type { Alias, Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
 import { clip, quote } from "../domain/quote.ts";
 import type { LineCol, Locator, ParseOutcome } from "./source.ts";
 
@@ -105,15 +105,30 @@ const isMergeKey = (key: unknown) =>
   isScalar(key) && (typeof key.value === "symbol" || key.value === "<<") &&
   (key as { source?: string }).source === "<<";
 
+/** A map's own pairs by key, made once per map (a locator may be asked thousands of times). */
+const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function ownPair(map: YAMLMap, key: string): Pair | undefined {
+  let pairs = pairsByKey.get(map);
+  if (!pairs) {
+    pairs = new Map();
+    for (const pair of map.items) {
+      if (!isScalar(pair.key) || isMergeKey(pair.key)) continue;
+      const name = String(pair.key.value);
+      if (!pairs.has(name)) pairs.set(name, pair as Pair);
+    }
+    pairsByKey.set(map, pairs);
+  }
+  return pairs.get(key);
+}
+
 /** The pair that gives `key` in a map: its own, else the first merge source's (as YAML merges). */
 function findPair(map: YAMLMap, key: string, deref: (node: unknown) => unknown) {
   const queue: unknown[] = [map];
   for (let n = 0; n < queue.length && n < 10_000; n++) {
     const current = deref(queue[n]);
     if (!isMap(current)) continue;
-    const own = current.items.find((p) =>
-      !isMergeKey(p.key) && isScalar(p.key) && String(p.key.value) === key
-    );
+    const own = ownPair(current, key);
     if (own) return own;
     for (const pair of current.items) {
       if (!isMergeKey(pair.key)) continue;

@@ -290,3 +290,18 @@ Deno.test("errors quote a short excerpt: a 20 MB .env of NULs gives a short mess
     await assertLocatedError("a.yaml", text, /./);
   }
 });
+
+Deno.test("10,001 services with two bad fields each: every error, each once", async () => {
+  const n = 10_001;
+  const text = "services:\n" +
+    Array.from(
+      { length: n },
+      (_, i) => `  s${i}:\n    command: x\n    comand: x\n    replicas: -1\n`,
+    )
+      .join("");
+  const result = await loadText("a.yaml", text);
+  assert(result.error, "an error");
+  assertEquals(result.error.issues.length, 2 * n);
+  assertEquals(new Set(result.error.issues.map((i) => `${i.line}:${i.path}`)).size, 2 * n);
+  assertMatch(result.error.message, /… and 19802 more$/);
+});
