@@ -95,15 +95,13 @@ export function parseYamlSource(file: string, text: string): ParseOutcome {
   return { ok: true, source: { file, syntax: "yaml", data, locate } };
 }
 
-/** A `<<` key: with merge keys on, the library gives it a symbol value (and a source of `<<`). */
 /** Tags of the YAML core schema: the only ones whose values are plain data. */
 const PLAIN_TAGS = new Set(
   ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
 );
 
-const isMergeKey = (key: unknown) =>
-  isScalar(key) && (typeof key.value === "symbol" || key.value === "<<") &&
-  (key as { source?: string }).source === "<<";
+/** A `<<` key: with merge keys on, the library gives it a symbol value (a quoted "<<" is a string). */
+const isMergeKey = (key: unknown) => isScalar(key) && typeof key.value === "symbol";
 
 /** A map's own pairs by key, made once per map (a locator may be asked thousands of times). */
 const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
@@ -152,6 +150,7 @@ function checkAliases(
   const size = new Map<unknown, number>();
   const open = new Set<unknown>();
   const merges: unknown[] = [];
+  const aliasKeys: Alias[] = [];
   // Problems that leave the walk able to go on; alias problems stop it.
   const problems: Problem[] = [];
   // Post-order walk: a frame is entered once (children pushed), then left (its size summed).
@@ -205,7 +204,8 @@ function checkAliases(
       if (isMap(node)) {
         const keys = new Set<string>();
         for (const pair of node.items) {
-          if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
+          if (isAlias(pair.key)) aliasKeys.push(pair.key);
+          else if (pair.key !== null && !isScalar(pair.key)) {
             problems.push({
               node: pair.key,
               message: "a key must be a plain value, not a list or table",
@@ -245,6 +245,10 @@ function checkAliases(
   for (const value of merges) {
     const problem = badMergeSource(value, (node) => (isAlias(node) ? targets.get(node) : node));
     if (problem) problems.push(problem);
+  }
+  for (const key of aliasKeys) {
+    if (isScalar(targets.get(key))) continue;
+    problems.push({ node: key, message: "a key must be a plain value, not a list or table" });
   }
   return problems.length > 0 ? { problems } : { targets };
 }

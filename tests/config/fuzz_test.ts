@@ -194,6 +194,11 @@ Deno.test("alias bombs, unresolved and self-containing aliases are located confi
     "services:\n  ? [a, b]\n  : { command: x }\n",
     /a\.yaml:2:5: a key must be a plain value, not a list or table/,
   );
+  await assertLocatedError(
+    "a.yaml",
+    "x-k: &k [1]\nservices:\n  *k : { command: x }\n",
+    /a\.yaml:3:3: a key must be a plain value, not a list or table/,
+  );
   await assertLocatedError("a.yaml", "", /a\.yaml:1:1: services: no services defined/);
 });
 
