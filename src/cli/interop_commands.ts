@@ -6,7 +6,8 @@
  */
 import { Document, isMap, isScalar, stringify as toYaml } from "yaml";
 import { ConfigError, type ConfigIssue, formatIssue, UsageError } from "../domain/errors.ts";
-import { loadStack, mergeDeep } from "../config/load.ts";
+import { loadStack } from "../config/load.ts";
+import { mergeDeep } from "../config/merge.ts";
 import { loadForeign } from "../config/formats/loader.ts";
 import { parseFormation } from "../config/formats/procfile.ts";
 import { relativePath } from "../config/formats/foreign.ts";

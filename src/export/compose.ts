@@ -7,7 +7,7 @@
  * @module
  */
 import { argvOf, type Service, type Stack } from "../domain/model.ts";
-import { exportable, type Exported, literal, Notes } from "./notes.ts";
+import { exportable, type Exported, literal, Notes, portsOf } from "./notes.ts";
 import { dockerHealth, goDuration } from "./healthcheck.ts";
 
 /** Options of the Compose export. */
@@ -72,8 +72,8 @@ export function exportCompose(
       out.environment = Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, text(v)]));
     }
     if (svc.envFiles.length > 0) out.env_file = svc.envFiles.map((f) => relative(base, f));
-    if (svc.ports.length > 0) {
-      out.ports = svc.ports.map((p) => {
+    if (portsOf(svc, note).length > 0) {
+      out.ports = portsOf(svc, note).map((p) => {
         const proto = p.protocol === "udp" ? "/udp" : "";
         if (p.hostIp) return `${p.hostIp}:${p.hostPort ?? ""}:${p.containerPort}${proto}`;
         if (p.hostPort !== undefined) return `${p.hostPort}:${p.containerPort}${proto}`;

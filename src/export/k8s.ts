@@ -10,7 +10,7 @@
  * @module
  */
 import { argvOf, type Service, type Stack } from "../domain/model.ts";
-import { exportable, type Exported, literal, Notes } from "./notes.ts";
+import { exportable, type Exported, literal, Notes, portsOf } from "./notes.ts";
 import { containerPortFor } from "./notes.ts";
 import { parseHostPort } from "../domain/deferred.ts";
 
@@ -236,9 +236,9 @@ export function exportK8s(stack: Stack, options: ExportK8sOptions = {}): Exporte
         ? { env: Object.entries(svc.env).map(([k, v]) => ({ name: k, value: text(v) })) }
         : {}),
       ...(envFrom.length ? { envFrom } : {}),
-      ...(svc.ports.length
+      ...(portsOf(svc, note).length
         ? {
-          ports: svc.ports.map((p) => ({
+          ports: portsOf(svc, note).map((p) => ({
             containerPort: p.containerPort,
             protocol: p.protocol.toUpperCase(),
           })),
@@ -336,14 +336,14 @@ export function exportK8s(stack: Stack, options: ExportK8sOptions = {}): Exporte
         },
       });
     }
-    if (svc.ports.length > 0) {
+    if (portsOf(svc, note).length > 0) {
       objects.push({
         apiVersion: "v1",
         kind: "Service",
         metadata: { name, labels },
         spec: {
           selector: labels,
-          ports: svc.ports.map((p) => ({
+          ports: portsOf(svc, note).map((p) => ({
             name: `${p.protocol}-${p.containerPort}`,
             port: p.hostPort ?? p.containerPort,
             targetPort: p.containerPort,

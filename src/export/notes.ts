@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { expandDeferred } from "../domain/deferred.ts";
-import type { PortMapping, Service, Stack } from "../domain/model.ts";
+import { expandDeferred, isFixedPort, resolvePort } from "../domain/deferred.ts";
+import type { Service, Stack } from "../domain/model.ts";
 
 /** Something the target cannot express, for one service (or the stack, with `service: ""`). */
 export interface ExportNote {
@@ -51,6 +51,28 @@ export function literal(
   });
 }
 
+/** A published port with numbers (replica 0's, when the stack derives them from the replica). */
+export interface FixedPort {
+  readonly hostIp: string | undefined;
+  readonly hostPort: number | undefined;
+  readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+}
+
+/** The service's ports as numbers; ports that vary by replica are noted and written as replica 0's. */
+export function portsOf(svc: Service, note?: (message: string) => void): FixedPort[] {
+  return svc.ports.flatMap((p) => {
+    if (!isFixedPort(p.containerPort) || !isFixedPort(p.hostPort)) {
+      note?.(`a port depends on \${ORCH_REPLICA}: written as replica 0's`);
+    }
+    const containerPort = resolvePort(p.containerPort, 0);
+    const hostPort = p.hostPort === undefined ? undefined : resolvePort(p.hostPort, 0);
+    return containerPort === undefined
+      ? []
+      : [{ hostIp: p.hostIp, hostPort, containerPort, protocol: p.protocol }];
+  });
+}
+
 /** The container port a host-side probe address reaches, through the service's published ports. */
 export function containerPortFor(
   svc: Service,
@@ -59,7 +81,7 @@ export function containerPortFor(
 ): number | undefined {
   const local = ["127.0.0.1", "localhost", "::1", "0.0.0.0", ""].includes(host);
   if (!local) return undefined;
-  const hit = svc.ports.find((p: PortMapping) => (p.hostPort ?? p.containerPort) === port);
+  const hit = portsOf(svc).find((p) => (p.hostPort ?? p.containerPort) === port);
   return hit?.containerPort;
 }
 

@@ -9,7 +9,7 @@
  */
 import { argvOf, type Service, type Stack } from "../domain/model.ts";
 import { dockerHealth } from "./healthcheck.ts";
-import { exportable, type Exported, literal, Notes } from "./notes.ts";
+import { exportable, type Exported, literal, Notes, portsOf } from "./notes.ts";
 import { composeName } from "./compose.ts";
 
 /** Labels on what orch deploys to a swarm. */
@@ -122,7 +122,7 @@ export function swarmPlan(stack: Stack, options: SwarmPlanOptions = {}): Exporte
     if (svc.network) {
       note(`network ${svc.network} is not used on a swarm: the service joins no network`);
     }
-    if (svc.ports.some((p) => p.hostIp)) {
+    if (portsOf(svc, note).some((p) => p.hostIp)) {
       note("swarm publishes ports on every address of every node");
     }
     const u = svc.update;
@@ -205,10 +205,10 @@ export function swarmPlan(stack: Stack, options: SwarmPlanOptions = {}): Exporte
           Order: surge ? "start-first" : "stop-first",
         },
       }),
-      ...(svc.ports.length
+      ...(portsOf(svc, note).length
         ? {
           EndpointSpec: {
-            Ports: svc.ports.map((p) => ({
+            Ports: portsOf(svc, note).map((p) => ({
               Protocol: p.protocol,
               TargetPort: p.containerPort,
               ...(p.hostPort !== undefined ? { PublishedPort: p.hostPort } : {}),

@@ -38,7 +38,7 @@ Deno.test("compose: images, commands, entrypoint, environment, env_file and user
     "split like a shell",
   );
   assertEquals(
-    db.env,
+    { ...db.env },
     { PGDATA: "/data", FROM_SHELL: "shell-value" },
     "unset pass-through is left out",
   );
@@ -46,8 +46,8 @@ Deno.test("compose: images, commands, entrypoint, environment, env_file and user
   assertEquals([db.user, db.group], ["999", "999"]);
   assertEquals(db.workdir, "/srv");
   assertEquals(db.tty, true);
-  assertEquals(db.labels, { tier: "backend" }, "from a YAML merge key");
-  assertEquals(api.labels, { team: "web", tier: "front" }, "list form");
+  assertEquals({ ...db.labels }, { tier: "backend" }, "from a YAML merge key");
+  assertEquals({ ...api.labels }, { team: "web", tier: "front" }, "list form");
 });
 
 Deno.test("compose: ports (short, long, ranges, udp) and volumes (binds, named, long form)", async () => {
@@ -188,7 +188,7 @@ Deno.test("compose: every interpolation rule, with .env beside the file and the 
   const app = stack.services.app;
   assertEquals(app.image, "local/busybox:latest", "${TAG:-latest}");
   assertEquals(app.command, { exec: ["echo", "$NOT_INTERPOLATED", "$set"] });
-  assertEquals(app.env, {
+  assertEquals({ ...app.env }, {
     BARE: "set",
     BRACED: "set",
     DEFAULT_UNSET: "fallback",
@@ -230,7 +230,7 @@ Deno.test("compose: interpolation happens per file, before merging", async () =>
     env: (n) => (n === "A" ? "a" : undefined),
   });
   assertEquals(
-    stack.services.x.env,
+    { ...stack.services.x.env },
     { V: "$A", W: "a" },
     "the escaped $ of a.yml is not interpolated by b.yml",
   );
@@ -238,12 +238,12 @@ Deno.test("compose: interpolation happens per file, before merging", async () =>
 
 Deno.test("compose: extends (same file and another file) merges as Compose does", async () => {
   const { child, sibling } = (await load("extends.yml")).stack.services;
-  assertEquals(child.env, { LEVEL: "child", KEEP: "yes" }, "mappings merge");
+  assertEquals({ ...child.env }, { LEVEL: "child", KEEP: "yes" }, "mappings merge");
   assertEquals(child.ports.map((p) => p.hostPort), [9000, 9001], "ports are appended");
   assertEquals(child.volumes, [`${dir}/child-data:/data`], "volumes merge by target");
   assertEquals(child.envFiles, [`${dir}/db.env`], "the base's paths stay relative to its file");
   assertEquals(sibling.command, { exec: ["sleep", "2"] }, "command is replaced");
-  assertEquals(sibling.env, { FROM: "local" });
+  assertEquals({ ...sibling.env }, { FROM: "local" });
 });
 
 Deno.test("compose: include loads another project directory with its own .env", async () => {
@@ -259,7 +259,7 @@ Deno.test("compose: the default file is found without -f, with its override file
   const { stack, files } = await loadStack([], { cwd: `${dir}/ovr`, env });
   assertEquals(files, [`${dir}/ovr/compose.yaml`, `${dir}/ovr/compose.override.yaml`]);
   const app = stack.services.app;
-  assertEquals(app.env, { A: "base", B: "override" });
+  assertEquals({ ...app.env }, { A: "base", B: "override" });
   assertEquals(app.ports.map((p) => p.hostPort), [8000, 8001]);
   assertEquals(app.command, { exec: ["sleep", "2"] });
 });
@@ -281,8 +281,8 @@ Deno.test("compose: errors are located in the user's file and name its keys", as
   const text = (error as ConfigError).issues.map(formatIssue);
   assertEquals(text, [
     `${tmp.path}/compose.yml:7:15: services.db.volumes[0]: refers to undefined volume undeclared (declare it under the top-level volumes)`,
-    `${tmp.path}/compose.yml:8:12: services.nothing.image: is required: every Compose service needs an image or a build`,
     `${tmp.path}/compose.yml:4:18: services.api.depends_on[0]: unknown service "dbb" (did you mean "db"?)`,
+    `${tmp.path}/compose.yml:8:12: services.nothing.image: is required for a docker service`,
   ], "translation and model errors at once");
   await Deno.writeTextFile(
     `${tmp.path}/compose.yml`,

@@ -31,7 +31,7 @@ Deno.test("process-compose: command, shell, working_dir, environment and PC_REPL
   assertEquals(api.command, { exec: ["sh", "-c", "./api --port 808${ORCH_REPLICA}"] });
   assertEquals(api.replicas, 2);
   assertEquals(api.tty, true, "is_tty");
-  assertEquals(api.labels, { namespace: "backend" });
+  assertEquals({ ...api.labels }, { namespace: "backend" });
 });
 
 Deno.test("process-compose: availability, depends_on conditions, probes and ready_log_line", async () => {
@@ -123,9 +123,9 @@ Deno.test("Procfile: shell commands, foreman's ports, .env, and -m counts", asyn
   );
   assertEquals(clock.command, { shell: "echo tick $$$$" }, "$$ stays the shell's pid");
   assertEquals([web.replicas, worker.replicas, clock.replicas], [2, 1, 0]);
-  assertEquals(web.env, { PORT: "500${ORCH_REPLICA}" }, "5000, +1 per extra instance");
-  assertEquals(worker.env, { PORT: "5100" }, "+100 per process type");
-  assertEquals(clock.env, { PORT: "5200" });
+  assertEquals({ ...web.env }, { PORT: "500${ORCH_REPLICA}" }, "5000, +1 per extra instance");
+  assertEquals({ ...worker.env }, { PORT: "5100" }, "+100 per process type");
+  assertEquals({ ...clock.env }, { PORT: "5200" });
   assertEquals(web.envFiles, [`${fixtures}/procfile/.env`]);
   assertEquals([web.kind, web.restart.mode, web.required], ["service", "never", true]);
   const many = await loadStack([procfile], {

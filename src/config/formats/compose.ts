@@ -132,7 +132,7 @@ export function translateComposeService(
       `orch does not build images: it runs ${out.image} (build it first, e.g. docker compose build)`,
     );
   } else {
-    error("image", "is required: every Compose service needs an image or a build");
+    // The model's check reports it ("image: is required for a docker service"), located here.
     record("image", "image");
   }
   out.runtime = "docker";

@@ -82,13 +82,17 @@ export function foreignKind(file: string, text: string): ForeignKind | undefined
   if (/^process-compose.*\.ya?ml$/i.test(base)) return "process-compose";
   if (/^(docker-)?compose.*\.ya?ml$/i.test(base)) return "compose";
   if (/\.toml$/i.test(base)) return undefined;
+  // A file named .yaml is never taken for a Procfile, whatever its lines look like.
+  const yamlName = /\.ya?ml$/i.test(base);
+  // Only a file with `services:` or `processes:` at the top can be one of these.
+  if (yamlName && !/^(services|processes)\s*:/m.test(text)) return undefined;
   let data: unknown;
   try {
-    data = parseYaml(text);
+    data = parseYaml(text, { logLevel: "silent" });
   } catch {
-    return looksLikeProcfile(text) ? "procfile" : undefined;
+    return !yamlName && looksLikeProcfile(text) ? "procfile" : undefined;
   }
-  if (!isTable(data)) return looksLikeProcfile(text) ? "procfile" : undefined;
+  if (!isTable(data)) return !yamlName && looksLikeProcfile(text) ? "procfile" : undefined;
   if (isTable(data.processes)) return "process-compose";
   if (isTable(data.services) && String(data.version ?? "") !== "0.1") {
     if ("stack" in data || "defaults" in data) return undefined;
@@ -103,7 +107,7 @@ export function foreignKind(file: string, text: string): ForeignKind | undefined
     }
     return undefined;
   }
-  if (!/\.ya?ml$/i.test(base) && looksLikeProcfile(text)) return "procfile";
+  if (!yamlName && looksLikeProcfile(text)) return "procfile";
   return undefined;
 }
 
