@@ -32,10 +32,11 @@ import { parseForwards, startInit } from "./init.ts";
 import { deferInitSignals, takeInitSignals } from "./init_signals.ts";
 import { localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
-export interface UpOptions {
+export interface UpOptions extends InteropLoadOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
@@ -68,7 +69,8 @@ export async function upCommand(
   if (options.detach) return await upDetached(io, files, options);
   deferInitSignals();
   const startedAt = Date.now();
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
+  const loadOptions = loadOptionsOf(options);
+  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptions });
   const { stack } = loaded;
   const forwards = parseForwards(options.forward ?? [], Object.keys(stack.services));
   const exits = new RequiredExit(stack.services);
@@ -86,6 +88,7 @@ export async function upCommand(
   // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
   let toPane: ((text: string, service?: string) => void) | undefined;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
+  printWarnings(io, loaded.warnings, style.yellow("warning"));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
@@ -160,6 +163,7 @@ export async function upCommand(
     files: loaded.files,
     startedAt,
     env: io.env,
+    loadOptions,
     shutdown: (timeoutMs) => {
       stoppedBySignal = true;
       stop(
