@@ -11,6 +11,7 @@ import { preflight } from "../config/preflight.ts";
 import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { CliIO } from "./io.ts";
+import { loadNeeds, requireAll } from "./permissions.ts";
 import { graphDot, graphJson, graphMermaid, graphText } from "./graph.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
@@ -29,6 +30,7 @@ export async function validateCommand(
   files: readonly string[],
   options: { strict?: boolean; quiet?: boolean } & InteropLoadOptions,
 ): Promise<number> {
+  requireAll("validate", loadNeeds(io.cwd, files));
   const { stack, files: used, warnings } = await load(io, files, options);
   const style = styleFor(io);
   printWarnings(io, warnings, style.yellow("warning"));

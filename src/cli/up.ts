@@ -30,6 +30,7 @@ import { colorEnabled, makeStyle } from "./style.ts";
 import { exitStatusOf, RequiredExit } from "./exit_status.ts";
 import { parseForwards, startInit } from "./init.ts";
 import { deferInitSignals, takeInitSignals } from "./init_signals.ts";
+import { loadNeeds, requireAll, upNeeds } from "./permissions.ts";
 import { localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
@@ -66,6 +67,7 @@ export async function upCommand(
   files: readonly string[],
   options: UpOptions,
 ): Promise<number> {
+  requireAll("up", loadNeeds(io.cwd, files));
   if (options.detach) return await upDetached(io, files, options);
   deferInitSignals();
   const startedAt = Date.now();
@@ -88,12 +90,13 @@ export async function upCommand(
   // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
   let toPane: ((text: string, service?: string) => void) | undefined;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
+  requireAll("up", upNeeds());
+  const socket = await socketPathFor(project, io.env);
   printWarnings(io, loaded.warnings, style.yellow("warning"));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
 
-  const socket = await socketPathFor(project, io.env);
   const baseRun: RunFile = {
     pid: Deno.pid,
     socket,

@@ -6,7 +6,6 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { eventually, InitRun, namespaceProblem } from "../../src/testing/namespace.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
-import { MAIN } from "../../src/testing/cli.ts";
 
 const problem = await namespaceProblem();
 if (problem) console.error(`tests/pid1: SKIPPED: ${problem}`);
@@ -74,27 +73,39 @@ initTest(
 );
 
 initTest(
-  "without --allow-ffi the orphans stay zombies, and orch says why in one line",
+  "the same orphans under an init that does not reap stay zombies: the count is real",
   async () => {
     await using dir = await tempDir();
-    await Deno.writeTextFile(
-      `${dir.path}/stack.yaml`,
-      `services:\n  orphans:\n    command: "for i in $(seq 100); do (sh -c 'echo x >> orphans.log' &); done; ` +
-        `echo made 100; exec sleep 300"\n`,
-    );
-    await using run = new InitRun(dir.path, ["up", "--no-tui"], {
-      cmd: [Deno.execPath(), "run", "-A", "--deny-ffi", MAIN],
+    // sh as PID 1, then sleep in its place: nothing waits for the orphans.
+    await using run = new InitRun(dir.path, [], {
+      cmd: [
+        "sh",
+        "-c",
+        "for i in $(seq 100); do (sh -c 'sleep 0.5; echo x >> orphans.log' &); done; echo made 100; " +
+        "exec sleep 300",
+      ],
     });
     await run.waitFor(/made 100/, "the orphans to be made");
     await eventually(async () => (await run.zombies()).length === 100, "100 zombies");
-    assertMatch(
-      run.output,
-      /init: --allow-ffi is not granted: orphans re-parented to orch are not reaped/,
-    );
-    await run.signal("SIGTERM");
-    assertEquals((await run.exited).code, 0);
   },
 );
+
+Deno.test("without FFI there is no libc, and openLibc says which flag is missing", async () => {
+  await using dir = await tempDir();
+  const libc = new URL("../../src/runtime/process/libc.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    `${dir.path}/probe.ts`,
+    `import { openLibc } from "${libc}";\nconsole.log(JSON.stringify(openLibc()));\n`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "-A", "--deny-ffi", `${dir.path}/probe.ts`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)), {
+    reason: "--allow-ffi is not granted",
+  });
+});
 
 /** Runs a one-service stack as PID 1 until it ends; returns orch's exit status. */
 async function exitOf(service: string | string[]): Promise<{ code: number; output: string }> {
