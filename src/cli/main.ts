@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { Command, CommanderError, Option } from "commander";
-import { ConfigError, OrchError } from "../domain/errors.ts";
+import { Command, Option } from "commander";
+import { UsageError } from "../domain/errors.ts";
+import { didYouMean } from "../domain/suggest.ts";
 import { VERSION } from "../version.ts";
 import {
   applyCommand,
@@ -18,6 +19,7 @@ import {
   serviceCommand,
   statusCommand,
 } from "./commands.ts";
+import { reportError } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 
 // The config loader (zod, yaml, smol-toml) loads only for commands that read config, so that the
@@ -50,6 +52,27 @@ const COMMANDS = new Set([
   "help",
 ]);
 
+/** Global options that take a value, so that the value is not taken for the command. */
+const GLOBAL_VALUES = new Set(["-f", "--file", "--host", "--token"]);
+
+/** The index of the command word: the first argument that is neither an option nor its value. */
+function commandIndex(args: readonly string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") return -1;
+    if (GLOBAL_VALUES.has(args[i])) i++;
+    else if (!args[i].startsWith("-")) return i;
+  }
+  return -1;
+}
+
+/** A usage error for a word that is no command, with the nearest command if one is close. */
+function unknownCommand(word: string): UsageError {
+  const hint = didYouMean(word, [...COMMANDS].filter((c) => c !== "help"));
+  return new UsageError(
+    `unknown command "${word}" (${hint ?? "orch --help lists the commands"})`,
+  );
+}
+
 /**
  * Runs one command line and returns its exit status.
  *
@@ -59,12 +82,13 @@ const COMMANDS = new Set([
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   // `orch my_config.toml` runs that file; a bare `orch` runs the default file.
   const args = [...argv];
-  const first = args.findIndex((a) => !a.startsWith("-"));
-  const bareFile = first >= 0 && !COMMANDS.has(args[first]) &&
-    /\.(ya?ml|toml)$/i.test(args[first]) &&
-    (first === 0 || !["-f", "--file"].includes(args[first - 1]));
-  if (bareFile) args.splice(first, 1, "up", "-f", args[first]);
-  else if (args.length === 0) args.push("up");
+  const first = commandIndex(args);
+  if (first >= 0 && !COMMANDS.has(args[first])) {
+    if (!/\.(ya?ml|toml)$/i.test(args[first])) {
+      return reportError(io.err, unknownCommand(args[first]));
+    }
+    args.splice(first, 1, "up", "-f", args[first]);
+  } else if (args.length === 0) args.push("up");
   // `orch logs -f` follows, as in every other tool; the stack file is then `--file`.
   if (first >= 0 && args[first] === "logs") {
     for (let i = first + 1; i < args.length; i++) if (args[i] === "-f") args[i] = "--follow";
@@ -243,21 +267,6 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     await program.parseAsync(args, { from: "user" });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
-          error.code === "commander.help"
-        ? 0
-        : 2;
-    }
-    if (error instanceof ConfigError) {
-      io.err(`orch: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof OrchError) {
-      io.err(`orch: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.err(`orch: internal error: ${(error as Error)?.stack ?? error}\n`);
-    return 70;
+    return reportError(io.err, error);
   }
 }

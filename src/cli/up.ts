@@ -8,10 +8,12 @@
 import { loadStack } from "../config/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { formatDuration } from "../domain/duration.ts";
+import { OrchError } from "../domain/errors.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
 import { upDetached } from "./daemon.ts";
+import { requirePermission } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 import { AsyncWriter, LinePrinter } from "./printer.ts";
 import { EventBus, makeController, serveApi } from "./serve.ts";
@@ -58,6 +60,8 @@ export async function upCommand(
   files: readonly string[],
   options: UpOptions,
 ): Promise<number> {
+  // Without it every service would fail to start, again and again.
+  requirePermission("run");
   if (options.detach) return await upDetached(io, files, options);
   const startedAt = Date.now();
   const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
@@ -166,6 +170,14 @@ export async function upCommand(
   } catch (error) {
     removeRunFiles(project, baseRun);
     await parts.close();
+    if (error instanceof Deno.errors.AddrInUse && options.listen) {
+      const where = options.listen.startsWith(":") ? `127.0.0.1${options.listen}` : options.listen;
+      throw new OrchError(
+        `cannot listen on ${where}: address in use (is another orch or program using it? ` +
+          `pick another --listen port)`,
+        { cause: error },
+      );
+    }
     throw error;
   }
   const run: RunFile = { ...baseRun, ...(server.listen ? { listen: server.listen } : {}) };
