@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { sanitize } from "../domain/escapes.ts";
 import { fromNdjson, LEVELS } from "../domain/log.ts";
 import { isEmpty, type Plan } from "../domain/plan.ts";
 import { formatAge, formatBytes } from "../domain/status.ts";
@@ -11,7 +12,7 @@ import type { InstanceStatus } from "../domain/state.ts";
 import { UsageError } from "../domain/errors.ts";
 import { type Client, connect, findProject, type StatusBody } from "./client.ts";
 import type { CliIO } from "./io.ts";
-import { LinePrinter } from "./printer.ts";
+import { LinePrinter, terminalCleaner } from "./printer.ts";
 import { dirOf, findRunning, readRunFile } from "./state.ts";
 import { DockerRuntime } from "../runtime/docker/runtime.ts";
 import { colorEnabled, makeStyle, type Style } from "./style.ts";
@@ -91,7 +92,8 @@ export function statusTable(status: StatusBody, style: Style, wide = false): str
         s.rssBytes !== undefined ? formatBytes(s.rssBytes) : "-",
       );
     }
-    row.push(s.message);
+    // A message may quote a service or a probe: no escape sequence reaches the table.
+    row.push(sanitize(s.message));
     return row;
   });
   const widths = header.map((h, i) =>
@@ -154,6 +156,7 @@ export function logsCommand(
     tail?: string;
     json?: boolean;
     level?: string;
+    raw?: boolean;
   },
 ): Promise<number> {
   if (options.level && !(LEVELS as readonly string[]).includes(options.level)) {
@@ -167,13 +170,11 @@ export function logsCommand(
     if (options.level) params.set("level", options.level);
     if (options.follow) params.set("follow", "true");
     const all = await client.services();
-    const printer = new LinePrinter(
-      all.map((s) => s.name),
-      makeStyle(!options.json && colorEnabled()),
-      {
-        json: options.json,
-      },
-    );
+    const style = makeStyle(!options.json && colorEnabled());
+    const printer = new LinePrinter(all.map((s) => s.name), style, {
+      json: options.json,
+      clean: terminalCleaner({ terminal: io.isTerminal, raw: options.raw, colors: style.enabled }),
+    });
     const replicas = new Map(all.map((s) => [s.name, s.replicas]));
     using interrupt = interruptible();
     for await (const line of client.lines(`/v1/logs?${params}`, interrupt.signal)) {
@@ -192,7 +193,10 @@ export function eventsCommand(
 ): Promise<number> {
   return withClient(io, options, async (client) => {
     const services = await client.services();
-    const printer = new LinePrinter(services.map((s) => s.name), makeStyle(colorEnabled()));
+    const style = makeStyle(colorEnabled());
+    const clean = terminalCleaner({ terminal: io.isTerminal, colors: style.enabled }) ??
+      ((text: string) => text);
+    const printer = new LinePrinter(services.map((s) => s.name), style, { clean });
     const multi = (name: string) => (services.find((s) => s.name === name)?.replicas ?? 1) > 1;
     using interrupt = interruptible();
     const opened = () => io.err(`following events of ${client.where} (Ctrl-C to stop)\n`);
@@ -204,7 +208,7 @@ export function eventsCommand(
       const text = event.type === "probe"
         ? printer.note(
           `${multi(event.service) ? `${event.service}.${event.replica}` : event.service} ` +
-            `probe ${event.probe} ${event.outcome}: ${event.detail} (${event.latencyMs}ms)`,
+            `probe ${event.probe} ${event.outcome}: ${clean(event.detail)} (${event.latencyMs}ms)`,
         )
         : printer.event(event, multi);
       if (text) io.out(`${new Date(event.ts).toISOString().slice(11, 23)} ${text}`);

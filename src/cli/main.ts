@@ -165,6 +165,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--no-tui", "print the merged log stream instead of the TUI")
     .option("--json", "print log records and events as NDJSON")
     .option("--no-color", "no colour in the log stream")
+    .option("--raw", "services' output as is: escape sequences reach the terminal")
     .addOption(new Option("--daemon-child").hideHelp())
     .action(async (opts, cmd) => {
       code = await (await up()).upCommand(io, files(cmd), {
@@ -201,6 +202,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("-n, --tail <n>", "only the last n lines")
     .option("--level <level>", "only lines at this level or above")
     .option("--json", "as NDJSON records")
+    .option("--raw", "lines as the services wrote them: escape sequences reach the terminal")
     .action(async (services, opts, cmd) => {
       code = await logsCommand(io, services, { ...client(cmd), ...opts, file: client(cmd).file });
     });

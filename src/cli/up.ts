@@ -15,7 +15,7 @@ import { assemble } from "./assemble.ts";
 import { upDetached } from "./daemon.ts";
 import { requirePermission } from "./exit.ts";
 import type { CliIO } from "./io.ts";
-import { AsyncWriter, LinePrinter } from "./printer.ts";
+import { AsyncWriter, LinePrinter, terminalCleaner } from "./printer.ts";
 import { EventBus, makeController, serveApi } from "./serve.ts";
 import {
   claim,
@@ -38,6 +38,8 @@ export interface UpOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
+  /** Print services' output as is, escape sequences included, even on a terminal. */
+  readonly raw?: boolean;
   /** Run in the background and return once started. */
   readonly detach?: boolean;
   /** With `detach`: return once everything is ready, or fail naming what is not. */
@@ -76,7 +78,10 @@ export async function upCommand(
     Deno.stdin.isTerminal();
 
   const services = Object.keys(stack.services);
-  const printer = new LinePrinter(services, tui ? makeStyle(false) : style, { json: options.json });
+  const printer = new LinePrinter(services, tui ? makeStyle(false) : style, {
+    json: options.json,
+    clean: terminalCleaner({ terminal: io.isTerminal, raw: options.raw, colors: style.enabled }),
+  });
   // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
   let toPane: ((text: string, service?: string) => void) | undefined;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
