@@ -68,6 +68,8 @@ export function decodeKeys(input: string): Key[] {
     else if (ch === "\x03") keys.push("ctrl-c");
     else if (ch === "\x04") keys.push("ctrl-d");
     else if (ch === "\x0c") keys.push("ctrl-l");
+    else if (ch === "\x15") keys.push("ctrl-u");
+    else if (ch === "\x17") keys.push("ctrl-w");
     else if (ch >= " ") {
       const cp = input.codePointAt(i)!;
       const char = String.fromCodePoint(cp);
