@@ -73,7 +73,11 @@ function stateColor(style: Style, state: string): (t: string) => string {
 }
 
 /** The status table. */
-export function statusTable(status: StatusBody, style: Style, wide = false): string {
+export function statusTable(
+  status: Pick<StatusBody, "now" | "services">,
+  style: Style,
+  wide = false,
+): string {
   const header = ["SERVICE", "STATE", "READY", "REPL", "RESTARTS", "AGE"];
   if (wide) header.push("CPU", "MEM");
   header.push("MESSAGE");

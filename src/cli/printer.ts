@@ -7,19 +7,37 @@
  */
 import { hasSgr, sanitize } from "../domain/escapes.ts";
 import type { LogRecord } from "../domain/log.ts";
+import { isStreamGone } from "../domain/streams.ts";
 import { toNdjson } from "../domain/log.ts";
 import type { EngineEvent } from "../domain/state.ts";
 import type { Style } from "./style.ts";
 
 const encoder = new TextEncoder();
 
-/** A queue of text written to a stream by one async loop. */
+/**
+ * A queue of text written to a stream by one async loop. When the stream is gone (a closed
+ * terminal, a pipe whose reader left) `onGone` is called once and every later write is ignored;
+ * other failures (a full disk under `.orch/orch.log`) lose only what was being written.
+ */
 export class AsyncWriter {
   #chunks: string[] = [];
   #running: Promise<void> | undefined;
-  constructor(readonly stream: { write(p: Uint8Array): Promise<number> }) {}
+  #gone = false;
+  readonly #onGone: ((error: Error) => void) | undefined;
+  constructor(
+    readonly stream: { write(p: Uint8Array): Promise<number> },
+    options: { onGone?: (error: Error) => void } = {},
+  ) {
+    this.#onGone = options.onGone;
+  }
+
+  /** Whether the stream is gone. */
+  get gone(): boolean {
+    return this.#gone;
+  }
 
   write(text: string): void {
+    if (this.#gone) return;
     this.#chunks.push(text);
     this.#running ??= this.#loop();
   }
@@ -31,8 +49,12 @@ export class AsyncWriter {
       let offset = 0;
       try {
         while (offset < bytes.length) offset += await this.stream.write(bytes.subarray(offset));
-      } catch {
+      } catch (error) {
         this.#chunks = [];
+        if (isStreamGone(error)) {
+          this.#gone = true;
+          this.#onGone?.(error as Error);
+        }
         break;
       }
     }

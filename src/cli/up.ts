@@ -29,7 +29,7 @@ import {
   updateRunFile,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
-import { localSource } from "./tui.ts";
+import { finalReport, localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
@@ -73,7 +73,11 @@ export async function upCommand(
   const style = makeStyle(
     options.color !== false && !options.json && !options.daemonChild && colorEnabled(),
   );
-  const out = new AsyncWriter(Deno.stdout);
+  // A terminal or pipe that goes away is a hangup: the stack stops in order, as on SIGHUP.
+  let onOutputGone = (_reason: string) => {};
+  const out = new AsyncWriter(Deno.stdout, {
+    onGone: (error) => onOutputGone(`stdout is gone (${error.message})`),
+  });
   const tui = options.tui !== false && !options.json && !options.daemonChild && io.isTerminal &&
     Deno.stdin.isTerminal();
 
@@ -82,8 +86,10 @@ export async function upCommand(
     json: options.json,
     clean: terminalCleaner({ terminal: io.isTerminal, raw: options.raw, colors: style.enabled }),
   });
-  // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
+  // With the TUI, orch's own notes and events go to the log pane (and the persisted log); so they
+  // do when the terminal is gone, for nobody would read them on it.
   let toPane: ((text: string, service?: string) => void) | undefined;
+  let terminalGone = false;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
@@ -141,9 +147,8 @@ export async function upCommand(
       say(`docker: ${(error as Error).message}`);
     }
   }
-  if (tui) {
-    toPane = (text, service) => logs.note(service ?? "orch", 0, text);
-  }
+  const toLog = (text: string, service?: string) => logs.note(service ?? "orch", 0, text);
+  if (tui) toPane = toLog;
 
   let stoppedBySignal = false;
   const stop = (why: string, timeoutMs?: number) => {
@@ -202,9 +207,22 @@ export async function upCommand(
     }
   })();
 
+  // Closes a TUI that holds the final table on screen.
+  const closeTui = new AbortController();
+  const hangup = (why: string) => {
+    stoppedBySignal = true;
+    terminalGone = true;
+    toPane = toLog;
+    closeTui.abort();
+    stop(`${why}: stopping`);
+  };
+  onOutputGone = hangup;
   let signals = 0;
   let firstSignalAt = 0;
   const onSignal = (signal: Deno.Signal) => {
+    // A lost terminal may send several: SIGHUP stops in order and never kills at once.
+    if (signal === "SIGHUP") return hangup("SIGHUP");
+    closeTui.abort();
     // A terminal's Ctrl-C reaches the whole foreground group, and wrappers such as `deno task`
     // forward it as well: copies within a moment of the first are the same keypress.
     if (signals === 1 && performance.now() - firstSignalAt < SAME_SIGNAL_MS) return;
@@ -227,23 +245,34 @@ export async function upCommand(
     engine.start();
     const settled = engine.idle();
     if (tui) {
-      // Nothing left to run (a stack of oneshots): stop, and the TUI closes with the stack.
-      void settled.then(() => {
-        if (!engine.stopping) void engine.shutdown({ onWait: say });
+      // Nothing left to run (a stack of oneshots): stop what is blocked; the final table stays
+      // on screen until a key is pressed.
+      let byItself: string | undefined;
+      void settled.then((outcome) => {
+        if (engine.stopping) return;
+        byItself = `${outcome.code === 0 ? "✓" : "✗"} ${outcome.summary}`;
+        void engine.shutdown({ onWait: say });
       });
       const { stats } = await runTui(
         localSource(engine, logs, { startedAt, captureDir: `${dir}/logs` }),
         openTerminal(),
         {
           ownsStack: true,
-          ended: engine.stopped,
+          ended: engine.stopped.then(() => byItself),
           onStop: () => {
             stoppedBySignal = true;
             stop("stopping (asked in the TUI)");
           },
+          onHangup: hangup,
+          signal: closeTui.signal,
         },
       );
-      toPane = undefined;
+      // With the terminal gone, the narration of the shutdown still goes to the persisted log.
+      if (!terminalGone) {
+        toPane = undefined;
+        await engine.stopped;
+        out.write(finalReport(engine, logs, style, services));
+      }
       // For bench/tui_flood.ts: how many frames the run drew.
       const statsFile = io.env("ORCH_TUI_STATS");
       if (statsFile) await Deno.writeTextFile(statsFile, JSON.stringify(stats) + "\n");

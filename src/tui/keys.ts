@@ -91,6 +91,8 @@ function select(model: Model, index: number): Model {
 /** Applies one key. */
 export function handleKey(model: Model, key: Key): Result {
   const m: Model = { ...model, flash: undefined };
+  // The stack has ended and its final table is on screen: any key leaves.
+  if (m.ended !== undefined && key !== "ctrl-l") return done(m, { type: "quit", stopStack: false });
   const service = selectedService(m);
   switch (m.mode) {
     case "help":

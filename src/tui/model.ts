@@ -52,6 +52,8 @@ export interface Model extends Snapshot {
   readonly input: string;
   /** A message in the footer, until the next key. */
   readonly flash?: string;
+  /** The stack ended by itself: the final table stays, with this message, until a key. */
+  readonly ended?: string;
   /** Quitting asks whether to stop the stack (`orch up`), or just leaves (`orch attach`). */
   readonly ownsStack: boolean;
 }

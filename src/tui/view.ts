@@ -208,7 +208,9 @@ function footer(buf: Buffer, model: Model): void {
       text = " any key: back";
       break;
     default:
-      text = model.flash
+      text = model.ended !== undefined
+        ? ` ${model.ended} · press any key to leave`
+        : model.flash
         ? ` ${model.flash}`
         : " q quit · ? help · ↑↓ select · Enter focus · Tab all · / filter · l level · r restart · s stop/start · i input · w save";
   }
