@@ -1,11 +1,10 @@
 /**
- * The commands that talk to a running orch: status, list, logs, events, start, stop, restart,
+ * The commands that talk to a running orch: status, list, events, start, stop, restart,
  * scale, send, apply and down. They load no config library, so they start fast.
  *
  * @module
  */
 import { sanitize } from "../domain/escapes.ts";
-import { fromNdjson, LEVELS } from "../domain/log.ts";
 import { isEmpty, type Plan } from "../domain/plan.ts";
 import { formatAge, formatBytes } from "../domain/status.ts";
 import type { InstanceStatus } from "../domain/state.ts";
@@ -41,7 +40,8 @@ export function open(io: CliIO, options: ClientOptions): Promise<Client> {
   return host ? connect({ host, token }) : connect({ project: projectOf(io, options) });
 }
 
-async function withClient(
+/** Runs `fn` with a client connected as the options say, and closes it. */
+export async function withClient(
   io: CliIO,
   options: ClientOptions,
   fn: (client: Client) => Promise<number>,
@@ -55,7 +55,7 @@ async function withClient(
 }
 
 /** An abort signal that Ctrl-C fires, for commands that follow a stream; dispose to let go. */
-function interruptible(): { signal: AbortSignal } & Disposable {
+export function interruptible(): { signal: AbortSignal } & Disposable {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);
@@ -146,46 +146,6 @@ export function listCommand(
         ? JSON.stringify(services, null, 2) + "\n"
         : services.map((s) => `${s.name}\n`).join(""),
     );
-    return 0;
-  });
-}
-
-/** `orch logs`. */
-export function logsCommand(
-  io: CliIO,
-  services: readonly string[],
-  options: ClientOptions & {
-    follow?: boolean;
-    since?: string;
-    tail?: string;
-    json?: boolean;
-    level?: string;
-    raw?: boolean;
-  },
-): Promise<number> {
-  if (options.level && !(LEVELS as readonly string[]).includes(options.level)) {
-    throw new UsageError(`--level: "${options.level}" is not one of ${LEVELS.join(", ")}`);
-  }
-  return withClient(io, options, async (client) => {
-    const params = new URLSearchParams();
-    for (const s of services) params.append("service", s);
-    if (options.since) params.set("since", options.since);
-    if (options.tail) params.set("tail", options.tail);
-    if (options.level) params.set("level", options.level);
-    if (options.follow) params.set("follow", "true");
-    const all = await client.services();
-    const style = makeStyle(!options.json && colorEnabled());
-    const printer = new LinePrinter(all.map((s) => s.name), style, {
-      json: options.json,
-      clean: terminalCleaner({ terminal: io.isTerminal, raw: options.raw, colors: style.enabled }),
-    });
-    const replicas = new Map(all.map((s) => [s.name, s.replicas]));
-    using interrupt = interruptible();
-    for await (const line of client.lines(`/v1/logs?${params}`, interrupt.signal)) {
-      if (!line) continue;
-      const record = fromNdjson(line);
-      io.out(printer.record(record, (replicas.get(record.service) ?? 1) > 1));
-    }
     return 0;
   });
 }

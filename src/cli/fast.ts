@@ -11,12 +11,12 @@ import {
   downCommand,
   eventsCommand,
   listCommand,
-  logsCommand,
   scaleCommand,
   sendCommand,
   serviceCommand,
   statusCommand,
 } from "./commands.ts";
+import { logsCommand } from "./logs.ts";
 import type { CliIO } from "./io.ts";
 
 interface Spec {

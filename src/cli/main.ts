@@ -13,12 +13,12 @@ import {
   downCommand,
   eventsCommand,
   listCommand,
-  logsCommand,
   scaleCommand,
   sendCommand,
   serviceCommand,
   statusCommand,
 } from "./commands.ts";
+import { logsCommand } from "./logs.ts";
 import { reportError } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 

@@ -112,7 +112,10 @@ export class LinePrinter {
     const name = multi ? `${service}.${replica}` : service;
     let prefix = this.#prefixes.get(name);
     if (prefix === undefined) {
-      prefix = this.#style.pick(this.#colors.get(service) ?? 0, name.padEnd(this.#width)) +
+      prefix = this.#style.pick(
+        this.#colors.get(service) ?? 0,
+        name.padEnd(Math.max(this.#width, name.length + 1)),
+      ) +
         this.#style.dim("| ");
       this.#prefixes.set(name, prefix);
     }
