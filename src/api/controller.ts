@@ -20,6 +20,16 @@ export interface RunInfo {
   readonly project: string;
   /** The stack files the run was started with. */
   readonly files: readonly string[];
+  /** Whether the persisted log is being written, and how many records it lost. */
+  readonly logs?: LogPersistence;
+}
+
+/** The state of the persisted log (a full disk makes it fail; it resumes when it can). */
+export interface LogPersistence {
+  readonly path: string;
+  readonly failing: boolean;
+  readonly lostRecords: number;
+  readonly error?: string;
 }
 
 /** One service as `GET /v1/services` lists it. */

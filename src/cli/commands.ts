@@ -129,6 +129,14 @@ export function statusCommand(
       }, ` +
         `pid ${status.pid}\n`,
     );
+    const logs = status.logs;
+    if (logs?.failing) {
+      io.out(style.red(
+        `logs: writing ${logs.path} fails (${logs.error}); ${logs.lostRecords} record(s) lost\n`,
+      ));
+    } else if (logs?.lostRecords) {
+      io.out(style.yellow(`logs: ${logs.lostRecords} record(s) lost earlier; writing resumed\n`));
+    }
     io.out(statusTable(status, style, options.wide));
     return 0;
   });
