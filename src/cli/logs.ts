@@ -10,7 +10,8 @@ import { parseTimeAgo } from "../domain/duration.ts";
 import { NotFoundError, OrchError, UsageError } from "../domain/errors.ts";
 import { fromNdjson, type Level, LEVELS, type LogQuery, type LogRecord } from "../domain/log.ts";
 import { didYouMean } from "../domain/suggest.ts";
-import { lastRecords, persistedFiles, readRecords } from "../log/persisted.ts";
+import { persistedFiles } from "../log/generations.ts";
+import { readPersisted } from "../log/persisted.ts";
 import { findProject } from "./client.ts";
 import { type ClientOptions, interruptible, withClient } from "./commands.ts";
 import type { CliIO } from "./io.ts";
@@ -132,10 +133,16 @@ async function persistedLogs(
   const print = printerFor(io, options, known ? [...known.keys()] : services);
   const multi = (record: LogRecord) => (known?.get(record.service) ?? 1) > 1 || record.replica > 0;
   const tail = options.tail === undefined ? undefined : Number(options.tail);
-  const records = readRecords(files, query);
-  const show = (record: LogRecord) => io.out(print.record(record, multi(record)));
-  if (tail === undefined) { for await (const record of records) show(record); }
-  else for (const record of await lastRecords(records, tail)) show(record);
+  const batches = readPersisted(files, query, tail);
+  try {
+    for await (const batch of batches) {
+      let text = "";
+      for (const record of batch) text += print.record(record, multi(record));
+      io.out(text);
+    }
+  } finally {
+    batches.close();
+  }
   return 0;
 }
 

@@ -79,8 +79,9 @@ export class RotatingFile {
   #open(): Deno.FsFile {
     if (this.#file) return this.#file;
     const dir = this.path.slice(0, this.path.lastIndexOf("/"));
-    if (dir) Deno.mkdirSync(dir, { recursive: true });
-    const file = Deno.openSync(this.path, { append: true, create: true });
+    if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Logs hold whatever services print: readable by orch's user only.
+    const file = Deno.openSync(this.path, { append: true, create: true, mode: 0o600 });
     try {
       this.#size = file.statSync().size;
     } catch (error) {

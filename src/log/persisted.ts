@@ -1,103 +1,198 @@
 /**
- * Reading the persisted NDJSON log (`orch.ndjson` and its rotated generations `orch.ndjson.N`)
- * as a stream: line by line, oldest first, in bounded memory whatever the files' size. A line that
- * is not a record (a torn write of an older orch) is skipped.
+ * Reading the persisted NDJSON log (its rotated generations, oldest first) with bounded memory:
+ * files are read in 64 KiB chunks and split into lines (a line longer than 1 MiB is skipped), a
+ * generation whose last record is older than `since` is skipped whole, and `tail` keeps a ring of
+ * the last N. The files are opened, and their sizes taken, when the read is created: a rotation
+ * or new lines afterwards change nothing of what it returns.
  *
  * @module
  */
 import { fromNdjson, type LogQuery, type LogRecord, matchesQuery } from "../domain/log.ts";
 
-/** The files of a persisted log, oldest first: `path.N` ... `path.1`, then `path`. */
-export async function persistedFiles(path: string): Promise<string[]> {
-  const at = path.lastIndexOf("/");
-  const dir = at < 0 ? "." : path.slice(0, at) || "/";
-  const base = path.slice(at + 1);
-  const generations: number[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile || !entry.name.startsWith(`${base}.`)) continue;
-      const n = entry.name.slice(base.length + 1);
-      if (/^[1-9]\d*$/.test(n)) generations.push(Number(n));
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  generations.sort((a, b) => b - a);
-  const files = generations.map((n) => `${path}.${n}`);
-  try {
-    await Deno.stat(path);
-    files.push(path);
-  } catch {
-    // only rotated generations
-  }
-  return files;
+/** Records in batches (one per chunk read), oldest first; `close()` releases the files. */
+export interface RecordBatches extends AsyncIterable<LogRecord[]> {
+  close(): void;
 }
 
-/** The lines of a file, one at a time; a file that is gone (rotated away) yields nothing. */
-async function* fileLines(path: string): AsyncGenerator<string> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
+const CHUNK = 64 * 1024;
+const MAX_LINE = 1 << 20;
+
+interface Opened {
+  readonly file: Deno.FsFile;
+  readonly size: number;
+}
+
+/** A bounded ring of the last `size` records. */
+class LastN {
+  readonly #items: (LogRecord | undefined)[];
+  #next = 0;
+  #count = 0;
+  constructor(size: number) {
+    this.#items = new Array(size);
   }
+  push(record: LogRecord): void {
+    if (this.#items.length === 0) return;
+    this.#items[this.#next] = record;
+    this.#next = (this.#next + 1) % this.#items.length;
+    this.#count = Math.min(this.#count + 1, this.#items.length);
+  }
+  *drain(batch: number): Generator<LogRecord[]> {
+    const n = this.#items.length;
+    const start = (this.#next - this.#count + n) % Math.max(n, 1);
+    let out: LogRecord[] = [];
+    for (let i = 0; i < this.#count; i++) {
+      out.push(this.#items[(start + i) % n]!);
+      this.#items[(start + i) % n] = undefined;
+      if (out.length === batch) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+/** The lines of the first `size` bytes of `file`, a chunk's worth at a time. */
+async function* lines(file: Deno.FsFile, size: number): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
-  let rest = "";
+  const buffer = new Uint8Array(CHUNK);
+  let left = size;
+  let carry = "";
+  let skipping = false;
+  while (left > 0) {
+    const n = await file.read(buffer.subarray(0, Math.min(CHUNK, left)));
+    if (n === null || n === 0) break;
+    left -= n;
+    const text = carry + decoder.decode(buffer.subarray(0, n), { stream: left > 0 });
+    const parts = text.split("\n");
+    carry = parts.pop() ?? "";
+    if (skipping && parts.length > 0) {
+      parts.shift();
+      skipping = false;
+    }
+    if (carry.length > MAX_LINE) {
+      carry = "";
+      skipping = true;
+    }
+    yield parts;
+  }
+  if (carry && !skipping) yield [carry];
+}
+
+/** The time of the last record of a file, or undefined when it cannot be read. */
+async function lastTime({ file, size }: Opened): Promise<number | undefined> {
+  if (size === 0) return undefined;
+  const from = Math.max(0, size - CHUNK);
+  const buffer = new Uint8Array(size - from);
   try {
-    for await (const chunk of file.readable) {
-      rest += decoder.decode(chunk, { stream: true });
-      let start = 0;
-      for (;;) {
-        const nl = rest.indexOf("\n", start);
-        if (nl < 0) break;
-        yield rest.slice(start, nl);
-        start = nl + 1;
-      }
-      rest = rest.slice(start);
+    await file.seek(from, Deno.SeekMode.Start);
+    let at = 0;
+    while (at < buffer.length) {
+      const n = await file.read(buffer.subarray(at));
+      if (n === null) break;
+      at += n;
     }
-  } finally {
+    await file.seek(0, Deno.SeekMode.Start);
+  } catch {
+    return undefined;
+  }
+  const text = new TextDecoder().decode(buffer).trimEnd();
+  const line = text.slice(text.lastIndexOf("\n") + 1);
+  try {
+    const ts = fromNdjson(line).ts;
+    return Number.isNaN(ts) ? undefined : ts;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A cheap test that a line may be of one of `services`, before it is parsed. */
+function prefilter(services: readonly string[] | undefined): (line: string) => boolean {
+  if (!services?.length) return () => true;
+  const needles = services.map((s) => `"service":${JSON.stringify(s)},`);
+  return (line) => !line.startsWith('{"ts":"') || needles.some((n) => line.includes(n));
+}
+
+/**
+ * Reads the records of `paths` (oldest first) that match `query`, at most the last `tail`.
+ * Files that do not exist are skipped.
+ */
+export function readPersisted(
+  paths: readonly string[],
+  query: LogQuery,
+  tail?: number,
+): RecordBatches {
+  const opened: Opened[] = [];
+  for (const path of paths) {
     try {
-      file.close();
+      const file = Deno.openSync(path, { read: true });
+      opened.push({ file, size: file.statSync().size });
     } catch {
-      // closed by the stream already
+      // that generation does not exist
     }
   }
-  rest += decoder.decode();
-  if (rest) yield rest;
-}
-
-/** The records of `files` that pass `query`, oldest first. */
-export async function* readRecords(
-  files: readonly string[],
-  query?: LogQuery,
-): AsyncGenerator<LogRecord> {
-  for (const file of files) {
-    for await (const line of fileLines(file)) {
-      if (!line) continue;
-      let record: LogRecord;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const { file } of opened) {
       try {
-        record = fromNdjson(line);
+        file.close();
       } catch {
-        continue;
+        // already closed
       }
-      if (typeof record.seq !== "number" || Number.isNaN(record.ts)) continue;
-      if (matchesQuery(record, query)) yield record;
+    }
+  };
+  const mayMatch = prefilter(query.services);
+  async function* read(): AsyncGenerator<LogRecord[]> {
+    try {
+      const ring = tail === undefined ? undefined : new LastN(tail);
+      for (const one of opened) {
+        if (query.since !== undefined) {
+          const last = await lastTime(one);
+          if (last !== undefined && last < query.since) continue;
+        }
+        for await (const batch of lines(one.file, one.size)) {
+          if (closed) return;
+          const out: LogRecord[] = [];
+          for (const line of batch) {
+            if (!line || !mayMatch(line)) continue;
+            let record: LogRecord;
+            try {
+              record = fromNdjson(line);
+            } catch {
+              continue;
+            }
+            if (!matchesQuery(record, query)) continue;
+            if (ring) ring.push(record);
+            else out.push(record);
+          }
+          if (out.length > 0) yield out;
+        }
+      }
+      if (ring) yield* ring.drain(1000);
+    } finally {
+      close();
     }
   }
+  const iterator = read();
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    close() {
+      close();
+      iterator.return(undefined).catch(() => {});
+    },
+  };
 }
 
-/** The last `n` records of a stream, oldest first, holding no more than `n` at a time. */
-export async function lastRecords(
-  records: AsyncIterable<LogRecord>,
-  n: number,
-): Promise<LogRecord[]> {
-  if (n <= 0) return [];
-  const ring: LogRecord[] = new Array(n);
-  let count = 0;
-  for await (const record of records) ring[count++ % n] = record;
-  if (count <= n) return ring.slice(0, count);
-  const start = count % n;
-  return [...ring.slice(start), ...ring.slice(0, start)];
+/** `records` as batches of at most `size`. */
+export function inBatches(records: readonly LogRecord[], size = 1000): RecordBatches {
+  async function* batches(): AsyncGenerator<LogRecord[]> {
+    for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size);
+  }
+  const iterator = batches();
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    close: () => void iterator.return(undefined).catch(() => {}),
+  };
 }
