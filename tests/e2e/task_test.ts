@@ -9,10 +9,15 @@ import { tempDir } from "../../src/testing/recorder.ts";
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 
 async function task(cwd: string, ...args: string[]) {
+  // As from a shell: a deno task around the tests (deno task test) would hand down its own
+  // INIT_CWD, which deno task keeps, as npm does.
+  const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
+  delete env.INIT_CWD;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "--config", CONFIG, "orch", ...args],
     cwd,
-    env: { NO_COLOR: "1" },
+    env,
+    clearEnv: true,
     stdout: "piped",
     stderr: "piped",
   }).output();
