@@ -54,14 +54,22 @@ export async function withClient(
   }
 }
 
-/** An abort signal that Ctrl-C fires, for commands that follow a stream; dispose to let go. */
-export function interruptible(): { signal: AbortSignal } & Disposable {
+/**
+ * An abort signal that Ctrl-C fires, or stdout going away (`orch logs -f | head`), for commands
+ * that follow a stream; dispose to let go.
+ */
+export function interruptible(io?: CliIO): { signal: AbortSignal } & Disposable {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);
+  io?.outputGone?.addEventListener("abort", onSignal, { once: true });
+  if (io?.outputGone?.aborted) stop.abort();
   return {
     signal: stop.signal,
-    [Symbol.dispose]: () => Deno.removeSignalListener("SIGINT", onSignal),
+    [Symbol.dispose]: () => {
+      Deno.removeSignalListener("SIGINT", onSignal);
+      io?.outputGone?.removeEventListener("abort", onSignal);
+    },
   };
 }
 
@@ -170,7 +178,7 @@ export function eventsCommand(
       ((text: string) => text);
     const printer = new LinePrinter(services.map((s) => s.name), style, { clean });
     const multi = (name: string) => (services.find((s) => s.name === name)?.replicas ?? 1) > 1;
-    using interrupt = interruptible();
+    using interrupt = interruptible(io);
     const opened = () => io.err(`following events of ${client.where} (Ctrl-C to stop)\n`);
     for await (const event of client.events(interrupt.signal, opened)) {
       if (options.json) {

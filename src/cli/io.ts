@@ -13,22 +13,29 @@ export interface CliIO {
   readonly isTerminal: boolean;
   readonly cwd: string;
   readonly env: (name: string) => string | undefined;
+  /** Aborted once stdout is gone (its reader left): a command that follows a stream stops. */
+  readonly outputGone?: AbortSignal;
 }
 
 const encoder = new TextEncoder();
 
 /** The process's own stdout and stderr. A stream that is gone (EPIPE, EIO) is written no more. */
 export function processIO(): CliIO {
+  const outputGone = new AbortController();
   return {
-    out: writer(Deno.stdout),
+    out: writer(Deno.stdout, () => outputGone.abort()),
     err: writer(Deno.stderr),
     isTerminal: Deno.stdout.isTerminal(),
     cwd: Deno.cwd(),
     env: (name) => Deno.env.get(name),
+    outputGone: outputGone.signal,
   };
 }
 
-function writer(stream: { writeSync(p: Uint8Array): number }): (text: string) => void {
+function writer(
+  stream: { writeSync(p: Uint8Array): number },
+  onGone?: () => void,
+): (text: string) => void {
   let gone = false;
   return (text) => {
     if (gone) return;
@@ -39,6 +46,7 @@ function writer(stream: { writeSync(p: Uint8Array): number }): (text: string) =>
       } catch (error) {
         if (!isStreamGone(error)) throw error;
         gone = true;
+        onGone?.();
         return;
       }
     }

@@ -56,7 +56,7 @@ export async function logsCommand(
     const all = await client.services();
     const print = printerFor(io, options, all.map((s) => s.name));
     const replicas = new Map(all.map((s) => [s.name, s.replicas]));
-    using interrupt = interruptible();
+    using interrupt = interruptible(io);
     for await (const line of client.lines(`/v1/logs?${params}`, interrupt.signal)) {
       if (!line) continue;
       const record = fromNdjson(line);

@@ -107,3 +107,27 @@ Deno.test("a closed stdout under orch up --no-tui stops the stack in order, with
   assert(records.some((r) => r.msg === "t-term"), "the service was stopped gracefully");
   assert(!await exists(`${dir.path}/.orch/orch.json`), "no run file is left");
 });
+
+Deno.test("orch logs -f ends when its reader leaves (orch logs -f | head)", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(
+    `${dir.path}/stack.yaml`,
+    `services:\n  t: { command: "while true; do echo tick; sleep 0.05; done" }\n`,
+  );
+  assertEquals((await runOrch(dir.path, ["up", "-d", "--wait"])).code, 0);
+  try {
+    const out = await new Deno.Command("sh", {
+      // orch's stderr to a file: were it to outlive sh, it would hold this test's pipe open.
+      args: ["-c", `'${Deno.execPath()}' run -A '${MAIN}' logs -f 2>err.txt | head -3`],
+      cwd: dir.path,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    assertEquals(out.code, 0, "orch logs -f kept going after head left");
+    assertEquals(new TextDecoder().decode(out.stdout), "t   | tick\n".repeat(3));
+  } finally {
+    await runOrch(dir.path, ["down"]);
+  }
+});
