@@ -262,3 +262,18 @@ services:
     "the program's exit status comes through",
   );
 });
+
+Deno.test("waitAfter on a oneshot holds its dependents that long after it completed", async () => {
+  await using t = await testStack(`
+services:
+  migrate: { kind: oneshot, command: "true", waitAfter: 600ms }
+  api: { kind: daemon, command: exec sleep 30, dependsOn: [migrate] }
+`);
+  t.engine.start();
+  await t.events.reached("api", "ready");
+  const at = (service: string, state: string) =>
+    t.events.events.find((e) => e.type === "state" && e.service === service && e.state === state)!
+      .ts;
+  const gap = at("api", "starting") - at("migrate", "completed");
+  assert(gap >= 600, `api started ${gap}ms after migrate completed`);
+});
