@@ -208,8 +208,9 @@ export class Engine {
 
   /**
    * Restarts a service's instances. Replicas of a rolling service restart in batches of
-   * `maxUnavailable` (at least one), each batch ready before the next; the promise resolves when
-   * the last batch is ready, or rejects with what went wrong.
+   * `maxUnavailable` (at least one), each batch ready before the next; others all at once. The
+   * promise resolves once the old processes are gone and the new ones are ready (a oneshot:
+   * completed), or rejects with what went wrong.
    */
   async restart(name: string): Promise<void> {
     if (this.#shuttingDown) throw new ConflictError("the stack is shutting down");
@@ -220,10 +221,12 @@ export class Engine {
     for (let i = 0; i < list.length; i += batch) {
       const group = list.slice(i, i + batch);
       for (const instance of group) this.#dispatch(instance, { type: "restart" });
-      if (rolling) {
-        const error = await this.#awaitReady(group);
-        if (error) throw new ConflictError(`restart of ${name} stopped: ${error}`);
-      }
+      // A oneshot may run as long as it needs; the rest get their stop timeout on top.
+      const budget = group.every((g) => g.service.kind === "oneshot")
+        ? Infinity
+        : Math.max(...group.map((g) => readyBudgetMs(g.service) + g.service.stop.timeoutMs));
+      const error = await this.#awaitReady(group, budget);
+      if (error) throw new ConflictError(`restart of ${name} failed: ${error}`);
     }
   }
 
@@ -566,8 +569,10 @@ export class Engine {
    * Resolves with undefined once every instance is ready (a oneshot: completed), or with what went
    * wrong: one failed, crashed, or was not ready within its probes' budget.
    */
-  #awaitReady(instances: readonly Instance[]): Promise<string | undefined> {
-    const budget = Math.max(...instances.map((i) => readyBudgetMs(i.service)));
+  #awaitReady(
+    instances: readonly Instance[],
+    budget = Math.max(...instances.map((i) => readyBudgetMs(i.service))),
+  ): Promise<string | undefined> {
     return new Promise((resolve) => {
       let cancelTimer = () => {};
       let unsubscribe = () => {};
@@ -590,6 +595,7 @@ export class Engine {
       };
       if (check()) return;
       unsubscribe = this.#onChange(() => void check());
+      if (budget === Infinity) return;
       cancelTimer = this.#deps.clock.setTimer(budget, () => {
         const late = instances.find((i) => i.model.state !== "ready")!;
         const why = late.health?.describe() || late.model.message || late.model.state;

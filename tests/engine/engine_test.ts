@@ -277,3 +277,43 @@ services:
   const gap = at("api", "starting") - at("migrate", "completed");
   assert(gap >= 600, `api started ${gap}ms after migrate completed`);
 });
+
+for (
+  const [label, extra] of [["one instance", ""], [
+    "recreate",
+    "replicas: 2, update: { strategy: recreate }, ",
+  ]]
+) {
+  Deno.test(`restart returns once the new instance is ready, not while the old one stops (${label})`, async () => {
+    await using t = await testStack(`
+services:
+  app:
+    { ${extra}command: "trap 'sleep 0.4; exit 0' TERM; echo up; while :; do sleep 0.05; done", health: { log: { pattern: "up" } } }
+`);
+    t.engine.start();
+    const all = () => t.engine.status().filter((s) => s.service === "app");
+    await t.events.until(() => all().every((s) => s.state === "ready"), "app ready");
+    const before = all().map((s) => s.pid);
+    await t.engine.restart("app");
+    const after = all();
+    assertEquals(after.map((s) => s.state), before.map(() => "ready"));
+    assert(after.every((s, i) => s.pid !== before[i]), "each instance has a new process");
+  });
+}
+
+Deno.test("restart rejects, saying why, when the new instance fails", async () => {
+  const dir = await Deno.makeTempDir();
+  await using t = await testStack(`
+services:
+  app:
+    command: "test -e ${dir}/broken && exit 3; echo up; exec sleep 30"
+    health: { log: { pattern: "up" } }
+    restartPolicy: { policy: on-failure, maxRetries: 0 }
+`);
+  t.engine.start();
+  await t.events.reached("app", "ready");
+  await Deno.writeTextFile(`${dir}/broken`, "");
+  const error = await t.engine.restart("app").then(() => undefined, (e: Error) => e);
+  await Deno.remove(dir, { recursive: true });
+  assertMatch(error?.message ?? "no error", /^restart of app failed: app failed: exit code 3$/);
+});
