@@ -23,6 +23,8 @@ import { checkDependency, type DependencyCheck } from "./dependencies.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
+import { type HookRun, Hooks } from "./hooks.ts";
+import { narrateStop, type StoppingView } from "./shutdown.ts";
 import type { Clock, CommandRunner, Handle, Prober, ProbeTarget, Runtime } from "./ports.ts";
 import {
   initialModel,
@@ -86,11 +88,6 @@ const ACTIVE: ReadonlySet<InstanceState> = new Set([
   "backoff",
 ]);
 
-/** A shutdown level that takes longer than this says what it waits for, */
-const NARRATE_AFTER_MS = 1_000;
-/** and says it again this often. */
-const NARRATE_EVERY_MS = 2_000;
-
 /** Runs one stack. */
 export class Engine {
   #stack: Stack;
@@ -106,6 +103,7 @@ export class Engine {
   #started = false;
 
   readonly #changes: Changes<Instance>;
+  readonly #hooks: Hooks;
   readonly #stopped = Promise.withResolvers<void>();
 
   constructor(stack: Stack, deps: EngineDeps) {
@@ -133,6 +131,7 @@ export class Engine {
     });
     this.#deps = deps;
     this.#random = deps.random ?? Math.random;
+    this.#hooks = new Hooks(deps);
     for (const service of Object.values(stack.services)) {
       const list: Instance[] = [];
       if (service.enabled) {
@@ -324,7 +323,9 @@ export class Engine {
           instance.cancelBackoff = undefined;
           break;
         case "postScript":
-          if (svc.postScript) void this.#runHook(instance, "postScript", svc.postScript);
+          if (svc.postScript) {
+            this.#hooks.startPost(instance.key, this.#hook(instance, "postScript", svc.postScript));
+          }
           break;
         default: {
           const never: never = effect;
@@ -363,33 +364,20 @@ export class Engine {
     return { ...env, ...vars };
   }
 
-  async #runHook(
+  #hook(
     instance: Instance,
     which: "preScript" | "postScript",
     hook: NonNullable<Service["preScript"]>,
-  ): Promise<string | undefined> {
-    const result = await this.#deps.runner.run(
-      this.#expandCommand(hook.command, this.#vars(instance)),
-      {
-        cwd: instance.service.workdir,
-        env: this.#env(instance),
-        timeoutMs: hook.timeoutMs,
-      },
-    );
-    const ok = result.code === 0 && !result.timedOut && !result.error;
-    for (const line of result.output.split("\n").filter(Boolean)) {
-      this.#deps.logs.note(
-        instance.service.name,
-        instance.replica,
-        `${which}: ${line}`,
-        ok ? "info" : "error",
-      );
-    }
-    if (ok) return undefined;
-    return result.error ??
-      (result.timedOut
-        ? `timeout after ${formatDuration(hook.timeoutMs)}`
-        : `exit code ${result.code}`);
+  ): HookRun {
+    return {
+      service: instance.service.name,
+      replica: instance.replica,
+      which,
+      command: this.#expandCommand(hook.command, this.#vars(instance)),
+      cwd: instance.service.workdir,
+      env: this.#env(instance),
+      timeoutMs: hook.timeoutMs,
+    };
   }
 
   async #spawn(instance: Instance): Promise<void> {
@@ -397,7 +385,8 @@ export class Engine {
     const runtime = this.#deps.runtimes[svc.runtime];
     try {
       if (!runtime) throw new Error(`the ${svc.runtime} runtime is not available`);
-      const hookError = svc.preScript && await this.#runHook(instance, "preScript", svc.preScript);
+      const hookError = svc.preScript &&
+        await this.#hooks.run(this.#hook(instance, "preScript", svc.preScript));
       if (hookError) throw new Error(`preScript failed: ${hookError}`);
       const vars = this.#vars(instance);
       const service: Service = {
@@ -772,12 +761,19 @@ export class Engine {
       const instances = level.flatMap((name) => this.#byService.get(name) ?? []);
       for (const instance of instances) this.#dispatch(instance, { type: "down" });
       const alive = instances.filter((i) => i.handle || isAlive(i.model.state));
-      const stopWatch = options.onWait && alive.length > 0
-        ? this.#narrateStop(alive, options.onWait, deadline)
+      const stopWatch = options.onWait && instances.length > 0
+        ? narrateStop(() => instances.map((i) => this.#stoppingView(i)), {
+          clock,
+          say: options.onWait,
+          deadline,
+        })
         : undefined;
       await Promise.all(alive.map((i) => this.#settled(i)));
+      // Their post scripts end (or time out, or are killed at the deadline) before the next level.
+      await this.#hooks.settled(instances.map((i) => i.key));
       stopWatch?.();
     }
+    await this.#hooks.settled();
     cancelKill();
     this.#cancelReevalTimer?.();
     this.#deps.emit({
@@ -790,38 +786,14 @@ export class Engine {
     this.#stopped.resolve();
   }
 
-  /**
-   * Says what a shutdown level waits for and when it escalates, then again every few seconds with
-   * the time left, until the level is done (call the returned function).
-   */
-  #narrateStop(alive: Instance[], say: (what: string) => void, deadline: number): () => void {
-    const clock = this.#deps.clock;
-    const began = clock.now();
-    const escalation = (now: number) => {
-      const pending = alive.filter((i) => i.handle || isAlive(i.model.state));
-      const killAt = Math.min(
-        deadline,
-        began + Math.max(...pending.map((i) => i.service.stop.timeoutMs)),
-      );
-      const signals = [...new Set(pending.map((i) => i.service.stop.signal))].join("/");
-      const names = pending.map((i) => this.#idOf(i)).join(", ");
-      const left = killAt - now;
-      const by = killAt === deadline ? "the shutdown timeout" : "its stop timeout";
-      return left > 0
-        ? `${names} (${signals} sent; SIGKILL in ${
-          formatDuration(Math.ceil(left / 1000) * 1000)
-        }, ${by})`
-        : `${names} (SIGKILL sent)`;
+  #stoppingView(i: Instance): StoppingView {
+    return {
+      id: this.#idOf(i),
+      alive: i.handle !== undefined || isAlive(i.model.state),
+      postScript: this.#hooks.running(i.key),
+      signal: i.service.stop.signal,
+      stopTimeoutMs: i.service.stop.timeoutMs,
     };
-    let cancel = () => {};
-    let first = true;
-    const tick = () => {
-      say(`${first ? "" : "still "}waiting for ${escalation(clock.now())}`);
-      first = false;
-      cancel = clock.setTimer(NARRATE_EVERY_MS, tick);
-    };
-    cancel = clock.setTimer(NARRATE_AFTER_MS, tick);
-    return () => cancel();
   }
 
   #settled(instance: Instance): Promise<void> {
@@ -851,6 +823,7 @@ export class Engine {
   /** Kills every instance at once (a second Ctrl-C, or the shutdown timeout). */
   kill(): void {
     this.#killing = true;
+    this.#hooks.killAll();
     for (const instance of this.#instances.values()) {
       this.#dispatch(instance, { type: "down" });
       instance.handle?.kill();

@@ -317,3 +317,40 @@ services:
   await Deno.remove(dir, { recursive: true });
   assertMatch(error?.message ?? "no error", /^restart of app failed: app failed: exit code 3$/);
 });
+
+Deno.test("shutdown waits for post scripts, level by level, before it ends", async () => {
+  await using t = await testStack(`
+services:
+  db:
+    command: exec sleep 30
+    postScript: "sleep 0.3; echo db >> order"
+  api:
+    command: exec sleep 30
+    dependsOn: [db]
+    postScript: "sleep 0.3; echo api >> order"
+`);
+  t.engine.start();
+  await t.events.reached("api", "ready");
+  await t.engine.shutdown();
+  const order = await Deno.readTextFile(`${t.dir}/order`).catch(() => "");
+  assertEquals(order, "api\ndb\n", "the dependent's post script ran first, and both ended");
+});
+
+Deno.test("a post script is killed at the shutdown timeout", async () => {
+  await using t = await testStack(`
+stack: { shutdownTimeout: 800ms }
+services:
+  app:
+    command: exec sleep 30
+    postScript: { command: "echo begun; exec sleep 30", timeout: 1m }
+`);
+  t.engine.start();
+  await t.events.reached("app", "ready");
+  const began = performance.now();
+  const said: string[] = [];
+  await t.engine.shutdown({ onWait: (what) => said.push(what) });
+  const took = performance.now() - began;
+  assert(took >= 700 && took < 5_000, `the shutdown took ${took}ms`);
+  const notes = t.logs.recent({ services: ["app"] }).map((r) => r.msg);
+  assert(notes.includes("postScript failed: killed"), notes.join("\n"));
+});
