@@ -378,6 +378,7 @@ function buildHealth(
     timeoutMs,
     successThreshold: h.successThreshold ?? defaults.successThreshold ?? BUILTIN.successThreshold,
     failureThreshold: h.failureThreshold ?? defaults.failureThreshold ?? BUILTIN.failureThreshold,
+    onFailure: h.onFailure ?? defaults.onFailure ?? "restart",
   };
 }
 

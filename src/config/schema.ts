@@ -123,8 +123,11 @@ const timing = {
   failureThreshold: positiveInt.optional(),
 };
 
+/** What a probe failing after ready does: restart the instance (liveness) or only unready it. */
+const onFailure = z.enum(["restart", "unready"]);
+
 /** Probe timing, allowed under `defaults.health`. */
-export const healthDefaultsSchema = z.strictObject(timing);
+export const healthDefaultsSchema = z.strictObject({ ...timing, onFailure: onFailure.optional() });
 
 const healthSchema = z.strictObject({
   http: z.strictObject({
@@ -140,6 +143,7 @@ const healthSchema = z.strictObject({
     sources: z.array(z.enum(["stdout", "stderr"])).min(1).optional(),
   }).optional(),
   expression: z.string().optional(),
+  onFailure: onFailure.optional(),
   ...timing,
 });
 

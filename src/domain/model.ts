@@ -85,6 +85,11 @@ export interface Health {
   readonly timeoutMs: number;
   readonly successThreshold: number;
   readonly failureThreshold: number;
+  /**
+   * What failing probes do after the instance was ready: `restart` it (liveness; under restart
+   * policy `never` it only becomes unready), or make it `unready` until they pass again.
+   */
+  readonly onFailure: "restart" | "unready";
 }
 
 /** Exponential backoff between restarts. */

@@ -56,8 +56,11 @@ interface Instance {
   /** Unique while the instance exists: `name#replica`. */
   readonly key: string;
   model: InstanceModel;
-  /** It has been ready before: becoming ready again is a restart that dependents may follow. */
-  wasReady: boolean;
+  /**
+   * When the run that was last ready started: a new run becoming ready is a restart that
+   * dependents may follow; the same run ready again after being unready is not.
+   */
+  readyRun: number | undefined;
   probes: Record<string, ProbeSnapshot>;
   handle: Handle | undefined;
   health: HealthMonitor | undefined;
@@ -153,7 +156,7 @@ export class Engine {
       replica,
       key,
       model: initialModel(this.#deps.clock.now()),
-      wasReady: false,
+      readyRun: undefined,
       probes: {},
       handle: undefined,
       health: undefined,
@@ -275,12 +278,15 @@ export class Engine {
       restart: svc.restart,
       successCodes: svc.successCodes,
       random: this.#random,
+      onFailure: svc.health?.onFailure,
     });
     instance.model = model;
     if (model.state === "waiting" && before.state !== "waiting") instance.waitingSince = now;
     if (model.state === "ready" && before.state !== "ready") {
-      if (instance.wasReady) this.#restartFollowers(svc.name);
-      instance.wasReady = true;
+      if (instance.readyRun !== undefined && instance.readyRun !== model.startedAt) {
+        this.#restartFollowers(svc.name);
+      }
+      instance.readyRun = model.startedAt;
     }
     if (model.state !== before.state) {
       this.#deps.emit({

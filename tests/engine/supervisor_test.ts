@@ -170,6 +170,22 @@ Deno.test("failing liveness after ready restarts the service with backoff", () =
   assertEquals(exited.model.state, "backoff");
 });
 
+Deno.test("readiness only: failing probes after ready unready the instance, passing ones ready it", () => {
+  const ctx = { hasProbes: true, onFailure: "unready" as const };
+  const ready = run([{ type: "up" }, { type: "depsMet" }, { type: "spawned" }, {
+    type: "healthy",
+    detail: "ok",
+  }], ctx).model;
+  const unready = run([{ type: "unhealthy", reason: "probe cmd: exit code 1" }], ctx, ready);
+  assertEquals(
+    [unready.model.state, unready.model.message, unready.model.readyAt, unready.effects],
+    ["running", "unready: probe cmd: exit code 1", undefined, []],
+    "no stop, and the probes keep running",
+  );
+  const again = run([{ type: "healthy", detail: "probe cmd: exit code 0" }], ctx, unready.model);
+  assertEquals([again.model.state, again.model.restarts], ["ready", 0]);
+});
+
 Deno.test("a dependency timeout fails the waiting instance with the reason", () => {
   const { model } = run([{ type: "up" }, {
     type: "depsTimedOut",

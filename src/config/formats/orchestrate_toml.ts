@@ -45,7 +45,10 @@ export function translateOrchestrateToml(data: OrchestrateToml): Translation {
       kind: task.kind ?? (task.ready_cmd !== undefined ? "service" : "oneshot"),
       command: task.cmd,
       ...(task.depends_on !== undefined ? { dependsOn: task.depends_on } : {}),
-      ...(task.ready_cmd !== undefined ? { health: { cmd: { command: task.ready_cmd } } } : {}),
+      // A readiness check: failing after ready makes the task unready, it does not restart it.
+      ...(task.ready_cmd !== undefined
+        ? { health: { cmd: { command: task.ready_cmd }, onFailure: "unready" } }
+        : {}),
       ...(task.workdir !== undefined ? { workdir: task.workdir } : {}),
       ...(task.env !== undefined ? { env: task.env } : {}),
     };
