@@ -74,7 +74,7 @@ export async function upCommand(
   const services = Object.keys(stack.services);
   const printer = new LinePrinter(services, tui ? makeStyle(false) : style, { json: options.json });
   // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
-  let toPane: ((text: string, service?: string) => void) | undefined;
+  let toPane: ((text: string, service?: string, replica?: number) => void) | undefined;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
@@ -112,7 +112,13 @@ export async function upCommand(
       bus.publish(event);
       if (toPane) {
         const text = printer.describe(event, multi);
-        if (text) toPane(text, "service" in event ? event.service : undefined);
+        if (text) {
+          toPane(
+            text,
+            "service" in event ? event.service : undefined,
+            "replica" in event ? event.replica : undefined,
+          );
+        }
         return;
       }
       const line = printer.event(event, multi);
@@ -133,7 +139,8 @@ export async function upCommand(
     }
   }
   if (tui) {
-    toPane = (text, service) => logs.note(service ?? "orch", 0, text);
+    // A note about one instance is recorded under its replica (one about the service: 0).
+    toPane = (text, service, replica) => logs.note(service ?? "orch", replica ?? 0, text);
   }
 
   let stoppedBySignal = false;
