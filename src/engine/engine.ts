@@ -24,6 +24,7 @@ import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
 import { type HookRun, Hooks } from "./hooks.ts";
+import { RESTART_HELD, RestartLimiter } from "./limiter.ts";
 import { narrateStop, type StoppingView } from "./shutdown.ts";
 import type { Clock, CommandRunner, Handle, Prober, ProbeTarget, Runtime } from "./ports.ts";
 import {
@@ -107,6 +108,7 @@ export class Engine {
 
   readonly #changes: Changes<Instance>;
   readonly #hooks: Hooks;
+  readonly #restarts: RestartLimiter;
   readonly #stopped = Promise.withResolvers<void>();
 
   constructor(stack: Stack, deps: EngineDeps) {
@@ -135,6 +137,7 @@ export class Engine {
     this.#deps = deps;
     this.#random = deps.random ?? Math.random;
     this.#hooks = new Hooks(deps);
+    this.#restarts = new RestartLimiter(deps.clock);
     for (const service of Object.values(stack.services)) {
       const list: Instance[] = [];
       if (service.enabled) {
@@ -319,10 +322,11 @@ export class Engine {
           instance.health = undefined;
           break;
         case "armBackoff":
-          instance.cancelBackoff = this.#deps.clock.setTimer(effect.ms, () => {
+          // After the backoff, the restart waits its turn under the stack's restart cap.
+          instance.cancelBackoff = this.#restarts.after(effect.ms, () => {
             instance.cancelBackoff = undefined;
             this.#dispatch(instance, { type: "backoffElapsed" });
-          });
+          }, () => this.#deps.logs.note(svc.name, instance.replica, RESTART_HELD));
           break;
         case "cancelBackoff":
           instance.cancelBackoff?.();
@@ -780,6 +784,7 @@ export class Engine {
       stopWatch?.();
     }
     await this.#hooks.settled();
+    this.#restarts.close();
     cancelKill();
     this.#cancelReevalTimer?.();
     this.#deps.emit({

@@ -55,6 +55,16 @@ Deno.test("backoff grows by the factor, is capped, and jitter spreads it", () =>
   assertEquals(backoffDelay(j, 10, () => 0.9999999), 30_000, "never above max");
 });
 
+Deno.test("the first restart is drawn over its whole range, from min to min * factor", () => {
+  const b = { minMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 };
+  assertEquals(backoffDelay(b, 0, () => 0), 500);
+  assertEquals(backoffDelay(b, 0, () => 0.5), 750);
+  assertEquals(backoffDelay(b, 0, () => 0.9999999), 1000);
+  assertEquals(backoffDelay({ ...b, jitter: 0 }, 0, () => 0.9), 500, "no jitter, no spread");
+  assertEquals(backoffDelay({ ...b, factor: 1 }, 0, () => 0), 400, "a flat backoff: ±jitter");
+  assertEquals(backoffDelay({ ...b, maxMs: 600 }, 0, () => 0.9999999), 600, "never above max");
+});
+
 Deno.test("a service without probes is ready once spawned", () => {
   const { model, effects } = run([{ type: "up" }, { type: "depsMet" }, { type: "spawned" }]);
   assertEquals(model.state, "ready");
