@@ -6,7 +6,7 @@
  * @module
  */
 import type { FieldPath } from "./source.ts";
-import { DEFERRED_VARIABLES } from "../domain/deferred.ts";
+import { DEFERRED_VARIABLES, isReplicaArithmetic } from "../domain/deferred.ts";
 
 /** A variable that could not be substituted, at a field path. */
 export interface InterpolationIssue {
@@ -28,6 +28,7 @@ export function interpolateString(
     (whole, dollar, name, colon, op, arg, bad) => {
       if (dollar) return "$$";
       if (name !== undefined && DEFERRED_VARIABLES.has(name)) return whole;
+      if (bad !== undefined && isReplicaArithmetic(bad.slice(1, -1))) return whole;
       if (bad !== undefined) {
         errors.push(`bad variable reference "${whole}"`);
         return whole;

@@ -9,7 +9,8 @@
  */
 import { z } from "zod";
 import { parseDuration } from "../domain/duration.ts";
-import type { Command, PortMapping } from "../domain/model.ts";
+import type { Command, PortSpec, PortValue } from "../domain/model.ts";
+import { isReplicaArithmetic } from "../domain/deferred.ts";
 
 const describe = (value: unknown): string =>
   value === null
@@ -80,23 +81,45 @@ const regex = z.string().transform((value, ctx): string => {
   }
 });
 
-/** Parses `"8080"`, `"8080:80"`, `"127.0.0.1:8080:80"`, `"53:53/udp"` or a number. */
-export function parsePort(value: string | number): PortMapping | string {
+/**
+ * Parses `"8080"`, `"8080:80"`, `"127.0.0.1:8080:80"`, `"53:53/udp"`, a number, or any of those with
+ * `${ORCH_REPLICA}` templates (and arithmetic on it, `${ORCH_REPLICA + 8081}`) on the port sides,
+ * kept as text to be resolved per replica.
+ */
+export function parsePort(value: string | number): PortSpec | string {
   const text = String(value).trim();
-  const match = /^(?:(?:(\[[^\]]+\]|[^:]+):)?(\d+)?:)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
+  const templates: string[] = [];
+  const masked = text.replace(/\$\{[^{}]*\}/g, (template) => {
+    templates.push(template);
+    return `#${templates.length - 1}#`;
+  });
+  const side = "((?:\\d|#\\d+#)+)";
+  const match = new RegExp(
+    `^(?:(?:(\\[[^\\]#]+\\]|[^:#]+):)?${side}?:)?${side}(?:/(tcp|udp))?$`,
+  ).exec(masked);
   if (!match) return `expected a port like "8080", "8080:80" or "127.0.0.1:8080:80", got "${text}"`;
-  const [, hostIp, hostPort, containerPort, protocol] = match;
-  const ports = [hostPort, containerPort].filter(Boolean).map(Number);
-  if (ports.some((p) => p < 1 || p > 65535)) return `port out of range (1-65535) in "${text}"`;
+  for (const template of templates) {
+    const inner = template.slice(2, -1);
+    if (inner !== "ORCH_REPLICA" && !isReplicaArithmetic(inner)) {
+      return `only \${ORCH_REPLICA} and arithmetic on it (\${ORCH_REPLICA + 8081}) give a port, not "${template}"`;
+    }
+  }
+  const [, hostIp, hostSide, containerSide, protocol] = match;
+  const restore = (side: string): PortValue =>
+    side.includes("#") ? side.replace(/#(\d+)#/g, (_, i) => templates[Number(i)]) : Number(side);
+  const hostPort = hostSide === undefined ? undefined : restore(hostSide);
+  const containerPort = restore(containerSide);
+  const numbers = [hostPort, containerPort].filter((p) => typeof p === "number");
+  if (numbers.some((p) => p < 1 || p > 65535)) return `port out of range (1-65535) in "${text}"`;
   return {
     hostIp: hostIp?.replace(/^\[|\]$/g, ""),
-    hostPort: hostPort === undefined ? undefined : Number(hostPort),
-    containerPort: Number(containerPort),
+    hostPort,
+    containerPort,
     protocol: (protocol ?? "tcp") as "tcp" | "udp",
   };
 }
 
-const port = z.unknown().transform((value, ctx): PortMapping => {
+const port = z.unknown().transform((value, ctx): PortSpec => {
   if (typeof value === "string" || typeof value === "number") {
     const parsed = parsePort(value);
     if (typeof parsed !== "string") return parsed;

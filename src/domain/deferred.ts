@@ -14,6 +14,16 @@ export const DEFERRED_VARIABLES: ReadonlySet<string> = new Set([
   "ORCH_STACK",
 ]);
 
+const ARITHMETIC = /^\s*(?:ORCH_REPLICA|\d{1,9})(?:\s*[-+*]\s*(?:ORCH_REPLICA|\d{1,9}))*\s*$/;
+
+/**
+ * Whether the text between `${` and `}` is arithmetic on the replica index, like
+ * `ORCH_REPLICA + 8081`: integers and ORCH_REPLICA joined by `+`, `-` and `*`.
+ */
+export function isReplicaArithmetic(inner: string): boolean {
+  return inner.length <= 200 && /\bORCH_REPLICA\b/.test(inner) && ARITHMETIC.test(inner);
+}
+
 /**
  * Expands the per-instance variables (`${ORCH_REPLICA}` and the like) and turns `$$` into `$`.
  * Runs when an instance starts.

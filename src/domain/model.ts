@@ -124,11 +124,30 @@ export interface StopPolicy {
   readonly timeoutMs: number;
 }
 
-/** A published port, `[hostIp:]hostPort:containerPort[/proto]`. */
+/** A published port of one instance, `[hostIp:]hostPort:containerPort[/proto]`, as numbers. */
 export interface PortMapping {
   readonly hostIp: string | undefined;
   readonly hostPort: number | undefined;
   readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+}
+
+/**
+ * A port number as configured: a number, or a template that uses `${ORCH_REPLICA}` (and arithmetic
+ * on it, `${ORCH_REPLICA + 8081}`) and gives a number per replica.
+ */
+export type PortValue = number | string;
+
+/**
+ * A port as configured, resolved per replica into a {@link PortMapping}. For `runtime: process`,
+ * `hostPort:containerPort` means orch listens on the host port and forwards to the process on
+ * 127.0.0.1:containerPort (when they differ, or when replicas share one host port); a single port,
+ * or equal sides, says where the process listens itself.
+ */
+export interface PortSpec {
+  readonly hostIp: string | undefined;
+  readonly hostPort: PortValue | undefined;
+  readonly containerPort: PortValue;
   readonly protocol: "tcp" | "udp";
 }
 
@@ -149,7 +168,8 @@ export interface Service {
   readonly env: Readonly<Record<string, string>>;
   /** Files named by `envFromFile`, absolute; read when an instance starts. */
   readonly envFiles: readonly string[];
-  readonly ports: readonly PortMapping[];
+  /** As configured, with per-replica templates. */
+  readonly ports: readonly PortSpec[];
   readonly volumes: readonly string[];
   readonly network: string | undefined;
   readonly dependsOn: readonly Dependency[];

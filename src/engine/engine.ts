@@ -7,7 +7,7 @@
 import { expandDeferred } from "../domain/deferred.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { topologicalLevels } from "../domain/graph.ts";
-import type { Command, Dependency, ProbeAlias, Service, Stack } from "../domain/model.ts";
+import type { Dependency, Service, Stack } from "../domain/model.ts";
 import {
   type EngineEvent,
   type InstanceState,
@@ -23,10 +23,12 @@ import { checkDependency, type DependencyCheck } from "./dependencies.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
+import { expandCommand, probeTargets } from "./probe_targets.ts";
+import { Mesh, publishedPorts } from "./mesh.ts";
 import { type HookRun, Hooks } from "./hooks.ts";
 import { RESTART_HELD, RestartLimiter } from "./limiter.ts";
 import { narrateStop, type StoppingView } from "./shutdown.ts";
-import type { Clock, CommandRunner, Handle, Prober, ProbeTarget, Runtime } from "./ports.ts";
+import type { Clock, CommandRunner, Handle, Prober, Router, Runtime } from "./ports.ts";
 import {
   initialModel,
   type InstanceModel,
@@ -47,6 +49,8 @@ export interface EngineDeps {
   readonly baseEnv?: Readonly<Record<string, string>>;
   /** Reads an env file (`envFromFile`) into variables. */
   readonly readEnvFile?: (path: string) => Record<string, string>;
+  /** The routing mesh: listens on published ports that orch routes (none without it). */
+  readonly router?: Router;
 }
 
 /** One instance as the engine tracks it. */
@@ -109,6 +113,7 @@ export class Engine {
   readonly #changes: Changes<Instance>;
   readonly #hooks: Hooks;
   readonly #restarts: RestartLimiter;
+  readonly #mesh: Mesh;
   readonly #stopped = Promise.withResolvers<void>();
 
   constructor(stack: Stack, deps: EngineDeps) {
@@ -138,6 +143,7 @@ export class Engine {
     this.#random = deps.random ?? Math.random;
     this.#hooks = new Hooks(deps);
     this.#restarts = new RestartLimiter(deps.clock);
+    this.#mesh = new Mesh(deps.router, (name, msg) => deps.logs.note(name, 0, msg, "error"));
     for (const service of Object.values(stack.services)) {
       const list: Instance[] = [];
       if (service.enabled) {
@@ -182,8 +188,24 @@ export class Engine {
   start(): void {
     this.#started = true;
     this.#deps.emit({ type: "stack", ts: this.#deps.clock.now(), phase: "starting", message: "" });
+    for (const name of this.#byService.keys()) this.#route(name);
     for (const instance of this.#instances.values()) this.#dispatch(instance, { type: "up" });
     this.#scheduleReevaluate();
+  }
+
+  /** Tells the mesh a service's routes and which of its instances are ready. */
+  #route(name: string): void {
+    this.#mesh.update(
+      name,
+      this.#stack.services[name],
+      (this.#byService.get(name) ?? []).map((i) => ({
+        service: i.service,
+        replica: i.replica,
+        id: this.#idOf(i),
+        ready: i.model.state === "ready",
+        endpoints: i.handle?.endpoints,
+      })),
+    );
   }
 
   /** Snapshot of every instance, in declaration order; `usage` reads resource use too. */
@@ -292,6 +314,8 @@ export class Engine {
       instance.readyRun = model.startedAt;
     }
     if (model.state !== before.state) {
+      // Before the effects: a stopping replica gets no new connection from the mesh.
+      if (model.state === "ready" || before.state === "ready") this.#route(svc.name);
       this.#deps.emit({
         type: "state",
         ts: now,
@@ -356,12 +380,6 @@ export class Engine {
     };
   }
 
-  #expandCommand(command: Command, vars: Record<string, string>): Command {
-    return "exec" in command
-      ? { exec: command.exec.map((a) => expandDeferred(a, vars)) }
-      : { shell: expandDeferred(command.shell, vars) };
-  }
-
   #env(instance: Instance): Record<string, string> {
     const vars = this.#vars(instance);
     // A process inherits orch's environment; a container gets only what the service declares.
@@ -383,7 +401,7 @@ export class Engine {
       service: instance.service.name,
       replica: instance.replica,
       which,
-      command: this.#expandCommand(hook.command, this.#vars(instance)),
+      command: expandCommand(hook.command, this.#vars(instance)),
       cwd: instance.service.workdir,
       env: this.#env(instance),
       timeoutMs: hook.timeoutMs,
@@ -401,7 +419,7 @@ export class Engine {
       const vars = this.#vars(instance);
       const service: Service = {
         ...svc,
-        command: svc.command ? this.#expandCommand(svc.command, vars) : undefined,
+        command: svc.command ? expandCommand(svc.command, vars) : undefined,
       };
       const handle = await runtime.start({
         service,
@@ -409,6 +427,7 @@ export class Engine {
         instance: this.#idOf(instance),
         stack: this.stack.name,
         env: this.#env(instance),
+        ports: publishedPorts(svc, instance.replica),
       }, {
         onNote: (line) => this.#deps.logs.note(svc.name, instance.replica, line),
       });
@@ -453,32 +472,13 @@ export class Engine {
   #startProbes(instance: Instance): void {
     const health = instance.service.health;
     if (!health) return;
-    const vars = this.#vars(instance);
-    const targets: Partial<Record<ProbeAlias, ProbeTarget>> = {};
-    if (health.http) {
-      targets.http = {
-        kind: "http",
-        probe: { ...health.http, url: expandDeferred(health.http.url, vars) },
-      };
-    }
-    if (health.tcp) {
-      targets.tcp = { kind: "tcp", probe: { address: expandDeferred(health.tcp.address, vars) } };
-    }
-    if (health.cmd) {
-      const handle = instance.handle;
-      const inside = health.cmd.inContainer && handle?.exec
-        ? {
-          runner: { run: (command: Command, o: { timeoutMs: number }) => handle.exec!(command, o) },
-        }
-        : {};
-      targets.cmd = {
-        kind: "cmd",
-        probe: { ...health.cmd, command: this.#expandCommand(health.cmd.command, vars) },
-        cwd: instance.service.workdir,
-        env: this.#env(instance),
-        ...inside,
-      };
-    }
+    const targets = probeTargets(health, {
+      service: instance.service,
+      replica: instance.replica,
+      handle: instance.handle,
+      vars: this.#vars(instance),
+      env: this.#env(instance),
+    });
     const monitor: HealthMonitor = new HealthMonitor(health, targets, {
       prober: this.#deps.prober,
       clock: this.#deps.clock,
@@ -561,6 +561,7 @@ export class Engine {
       const at = list.indexOf(instance);
       if (at >= 0) list.splice(at, 1);
     }
+    this.#route(instance.service.name);
     this.#scheduleReevaluate();
   }
 
@@ -785,6 +786,7 @@ export class Engine {
     }
     await this.#hooks.settled();
     this.#restarts.close();
+    await this.#mesh.close();
     cancelKill();
     this.#cancelReevalTimer?.();
     this.#deps.emit({

@@ -10,7 +10,7 @@ import { argvOf, type Command, type Service } from "../../domain/model.ts";
 import { configHash } from "../../domain/plan.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
-import type { CommandResult, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import type { CommandResult, Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
 import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
 
 /** Labels orch puts on its containers. */
@@ -57,7 +57,7 @@ export async function containerConfig(
   if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of svc.ports) {
+  for (const p of spec.ports) {
     const key = `${p.containerPort}/${p.protocol}`;
     exposed[key] = {};
     (bindings[key] ??= []).push({
@@ -142,11 +142,11 @@ export class DockerRuntime implements Runtime {
       try {
         const attached = await client.attach(id);
         await client.call("POST", `/containers/${id}/start`);
-        const info = await client.json<{ State: { Pid: number } }>("GET", `/containers/${id}/json`);
+        const info = await client.json<ContainerInfo>("GET", `/containers/${id}/json`);
         return new ContainerHandle(
           client,
           id,
-          info.State.Pid || undefined,
+          { pid: info.State.Pid || undefined, endpoints: endpointsOf(info) },
           attached,
           svc.tty,
           () => this.#live.delete(id),
@@ -193,8 +193,36 @@ export class DockerRuntime implements Runtime {
   }
 }
 
+/** What orch reads of `GET /containers/{id}/json`. */
+interface ContainerInfo {
+  readonly State: { readonly Pid: number };
+  readonly NetworkSettings?: {
+    readonly Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+  };
+}
+
+/** The host ports a started container's ports were published on (ephemeral ones included). */
+export function endpointsOf(info: ContainerInfo): Endpoint[] {
+  const endpoints: Endpoint[] = [];
+  for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
+    const [port, protocol] = key.split("/");
+    for (const b of bindings ?? []) {
+      const hostPort = Number(b.HostPort);
+      if (!Number.isInteger(hostPort) || hostPort <= 0) continue;
+      endpoints.push({
+        containerPort: Number(port),
+        protocol: protocol === "udp" ? "udp" : "tcp",
+        hostIp: b.HostIp,
+        hostPort,
+      });
+    }
+  }
+  return endpoints;
+}
+
 class ContainerHandle implements Handle {
   readonly pid: number | undefined;
+  readonly endpoints: readonly Endpoint[];
   readonly id: string;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
@@ -209,14 +237,15 @@ class ContainerHandle implements Handle {
   constructor(
     client: DockerClient,
     id: string,
-    pid: number | undefined,
+    started: { pid: number | undefined; endpoints: readonly Endpoint[] },
     attached: Attached,
     tty: boolean,
     release: () => void,
   ) {
     this.#client = client;
     this.id = id;
-    this.pid = pid;
+    this.pid = started.pid;
+    this.endpoints = started.endpoints;
     this.#attached = attached;
     if (tty) {
       this.stdout = attached.readable;
