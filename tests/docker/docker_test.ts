@@ -381,3 +381,19 @@ dockerTest(
     assert(answers["replica 0 v2"] > 0 && answers["replica 1 v2"] > 0, JSON.stringify(answers));
   },
 );
+
+dockerTest(
+  "scaling a container with a published port from 1 to 2 puts both behind it",
+  async () => {
+    const port = freePort();
+    await using t = await testStack(meshStack(port, "v1").replace("replicas: 2", "replicas: 1"));
+    t.engine.start();
+    await ready(t, "api", 1);
+    assertEquals(await getOnce(port), "replica 0 v1", "one container publishes the port itself");
+    await t.engine.scale("api", 2);
+    await ready(t, "api", 2);
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(await getOnce(port));
+    assertEquals([...seen].sort(), ["replica 0 v1", "replica 1 v1"]);
+  },
+);
