@@ -23,8 +23,9 @@ import { checkDependency, type DependencyCheck } from "./dependencies.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
+import { awaitReady } from "./await_ready.ts";
 import { expandCommand, probeTargets } from "./probe_targets.ts";
-import { Mesh, publishedPorts } from "./mesh.ts";
+import { Mesh, publishedPorts, ROUTE_DRAIN_MS } from "./mesh.ts";
 import { type HookRun, Hooks } from "./hooks.ts";
 import { RESTART_HELD, RestartLimiter } from "./limiter.ts";
 import { narrateStop, type StoppingView } from "./shutdown.ts";
@@ -114,6 +115,7 @@ export class Engine {
   readonly #hooks: Hooks;
   readonly #restarts: RestartLimiter;
   readonly #mesh: Mesh;
+  readonly #drains = new Set<() => void>();
   readonly #stopped = Promise.withResolvers<void>();
 
   constructor(stack: Stack, deps: EngineDeps) {
@@ -336,7 +338,9 @@ export class Engine {
           this.#spawn(instance);
           break;
         case "stop":
-          this.#stop(instance);
+          if (before.state === "ready" && this.#mesh.routed(svc.name)) {
+            this.#drainThenStop(instance);
+          } else this.#stop(instance);
           break;
         case "startProbes":
           this.#startProbes(instance);
@@ -459,6 +463,18 @@ export class Engine {
     }
   }
 
+  /**
+   * A replica leaving a routed port gets no new connection from now on and its stop signal a moment
+   * later, so that connections already handed to it are accepted before it stops accepting.
+   */
+  #drainThenStop(instance: Instance): void {
+    const cancel = this.#deps.clock.setTimer(ROUTE_DRAIN_MS, () => {
+      this.#drains.delete(cancel);
+      this.#stop(instance);
+    });
+    this.#drains.add(cancel);
+  }
+
   #stop(instance: Instance): void {
     const handle = instance.handle;
     if (!handle) return;
@@ -565,42 +581,19 @@ export class Engine {
     this.#scheduleReevaluate();
   }
 
-  /**
-   * Resolves with undefined once every instance is ready (a oneshot: completed), or with what went
-   * wrong: one failed, crashed, or was not ready within its probes' budget.
-   */
+  /** Resolves once every instance is ready (or completed), or with what went wrong. */
   #awaitReady(
     instances: readonly Instance[],
     budget = Math.max(...instances.map((i) => readyBudgetMs(i.service))),
   ): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      let cancelTimer = () => {};
-      let unsubscribe = () => {};
-      const finish = (result: string | undefined) => {
-        cancelTimer();
-        unsubscribe();
-        resolve(result);
-      };
-      const check = () => {
-        for (const i of instances) {
-          const m = i.model;
-          if (m.state === "failed" || m.state === "backoff" || m.state === "stopped") {
-            return finish(`${this.#idOf(i)} ${m.state}: ${m.message}`), true;
-          }
-        }
-        if (instances.every((i) => i.model.state === "ready" || i.model.state === "completed")) {
-          return finish(undefined), true;
-        }
-        return false;
-      };
-      if (check()) return;
-      unsubscribe = this.#onChange(() => void check());
-      if (budget === Infinity) return;
-      cancelTimer = this.#deps.clock.setTimer(budget, () => {
-        const late = instances.find((i) => i.model.state !== "ready")!;
-        const why = late.health?.describe() || late.model.message || late.model.state;
-        finish(`${this.#idOf(late)} not ready after ${formatDuration(budget)} (${why})`);
-      });
+    const views = instances.map((i) => ({
+      model: () => i.model,
+      id: () => this.#idOf(i),
+      health: () => i.health?.describe() ?? "",
+    }));
+    return awaitReady(views, budget, {
+      clock: this.#deps.clock,
+      onChange: (l) => this.#onChange(l),
     });
   }
 
@@ -837,6 +830,8 @@ export class Engine {
   kill(): void {
     this.#killing = true;
     this.#hooks.killAll();
+    for (const cancel of this.#drains) cancel();
+    this.#drains.clear();
     for (const instance of this.#instances.values()) {
       this.#dispatch(instance, { type: "down" });
       instance.handle?.kill();

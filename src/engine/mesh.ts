@@ -19,6 +19,12 @@ import type { PortMapping, Service } from "../domain/model.ts";
 import type { Backend, Endpoint, RouteAddress, Router } from "./ports.ts";
 import { isFixedPort, replicaPorts } from "./replica_ports.ts";
 
+/**
+ * How long a replica that leaves a routed port (it stops being ready: a stop, a restart, a rolling
+ * update) keeps running before its stop signal: connections handed to it just before are accepted.
+ */
+export const ROUTE_DRAIN_MS = 500;
+
 /** One port of one replica, and whether orch routes it. */
 export interface ReplicaPort {
   readonly mapping: PortMapping;
@@ -181,6 +187,11 @@ export class Mesh {
     }
     if (now.size > 0) this.#owned.set(name, now);
     else this.#owned.delete(name);
+  }
+
+  /** Whether orch listens on a port of the service now. */
+  routed(name: string): boolean {
+    return this.#owned.has(name);
   }
 
   /** Stops every route. */
