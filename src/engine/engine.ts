@@ -25,7 +25,7 @@ import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
 import { awaitReady } from "./await_ready.ts";
 import { expandCommand, probeTargets } from "./probe_targets.ts";
-import { Mesh, publishedPorts, ROUTE_DRAIN_MS } from "./mesh.ts";
+import { Mesh, ROUTE_DRAIN_MS } from "./mesh.ts";
 import { type HookRun, Hooks } from "./hooks.ts";
 import { RESTART_HELD, RestartLimiter } from "./limiter.ts";
 import { narrateStop, type StoppingView } from "./shutdown.ts";
@@ -431,7 +431,7 @@ export class Engine {
         instance: this.#idOf(instance),
         stack: this.stack.name,
         env: this.#env(instance),
-        ports: publishedPorts(svc, instance.replica),
+        ports: this.#mesh.publish(svc, instance.replica),
       }, {
         onNote: (line) => this.#deps.logs.note(svc.name, instance.replica, line),
       });

@@ -189,6 +189,11 @@ export class Mesh {
     else this.#owned.delete(name);
   }
 
+  /** The ports a runtime publishes for a replica ({@link publishedPorts}; as written without a router). */
+  publish(service: Service, replica: number): PortMapping[] {
+    return this.#router ? publishedPorts(service, replica) : replicaPorts(service, replica);
+  }
+
   /** Whether orch listens on a port of the service now. */
   routed(name: string): boolean {
     return this.#owned.has(name);
