@@ -63,7 +63,11 @@ Deno.test("the published port keeps answering during a rolling apply", async () 
   await t.events.until(() => (client.answers.get("replica 1 v2") ?? 0) > 5, "v2 answering");
   await client.stop();
   assertEquals(result.failed, {});
-  assertEquals(client.failures, [], `${client.failures.length} failed requests: ${client.failures}`);
+  assertEquals(
+    client.failures,
+    [],
+    `${client.failures.length} failed requests: ${client.failures}`,
+  );
   const answers = Object.fromEntries(client.answers);
   assert(answers["replica 0 v2"] > 0 && answers["replica 1 v2"] > 0, JSON.stringify(answers));
 });
