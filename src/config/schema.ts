@@ -9,17 +9,10 @@
  */
 import { z } from "zod";
 import { parseDuration } from "../domain/duration.ts";
-import type { Command, PortSpec, PortValue } from "../domain/model.ts";
-import { isReplicaArithmetic } from "../domain/deferred.ts";
-
-const describe = (value: unknown): string =>
-  value === null
-    ? "null"
-    : Array.isArray(value)
-    ? "a list"
-    : typeof value === "object"
-    ? "a table"
-    : `${typeof value} ${JSON.stringify(value)}`;
+import type { Command, PortSpec } from "../domain/model.ts";
+import { clip, quote } from "../domain/quote.ts";
+import { parsePort } from "./ports.ts";
+import { describe, table } from "./table.ts";
 
 /** A duration: `"500ms"`, `"2s"`, `"1m30s"`, or a number of seconds. Output: milliseconds. */
 export const duration = z.unknown().transform((value, ctx): number => {
@@ -73,51 +66,18 @@ const regex = z.string().transform((value, ctx): string => {
     new RegExp(value);
     return value;
   } catch (error) {
+    // The engine's message repeats the whole pattern: say where it is wrong, quote a little of it.
+    const why = (error as Error).message.replace(
+      /^Invalid regular expression: \/.*\/[a-z]*: /s,
+      "",
+    );
     ctx.addIssue({
       code: "custom",
-      message: `invalid regular expression: ${(error as Error).message}`,
+      message: `invalid regular expression ${quote(value, 60)}: ${clip(why, 100)}`,
     });
     return z.NEVER;
   }
 });
-
-/**
- * Parses `"8080"`, `"8080:80"`, `"127.0.0.1:8080:80"`, `"53:53/udp"`, a number, or any of those with
- * `${ORCH_REPLICA}` templates (and arithmetic on it, `${ORCH_REPLICA + 8081}`) on the port sides,
- * kept as text to be resolved per replica.
- */
-export function parsePort(value: string | number): PortSpec | string {
-  const text = String(value).trim();
-  const templates: string[] = [];
-  const masked = text.replace(/\$\{[^{}]*\}/g, (template) => {
-    templates.push(template);
-    return `#${templates.length - 1}#`;
-  });
-  const side = "((?:\\d|#\\d+#)+)";
-  const match = new RegExp(
-    `^(?:(?:(\\[[^\\]#]+\\]|[^:#]+):)?${side}?:)?${side}(?:/(tcp|udp))?$`,
-  ).exec(masked);
-  if (!match) return `expected a port like "8080", "8080:80" or "127.0.0.1:8080:80", got "${text}"`;
-  for (const template of templates) {
-    const inner = template.slice(2, -1);
-    if (inner !== "ORCH_REPLICA" && !isReplicaArithmetic(inner)) {
-      return `only \${ORCH_REPLICA} and arithmetic on it (\${ORCH_REPLICA + 8081}) give a port, not "${template}"`;
-    }
-  }
-  const [, hostIp, hostSide, containerSide, protocol] = match;
-  const restore = (side: string): PortValue =>
-    side.includes("#") ? side.replace(/#(\d+)#/g, (_, i) => templates[Number(i)]) : Number(side);
-  const hostPort = hostSide === undefined ? undefined : restore(hostSide);
-  const containerPort = restore(containerSide);
-  const numbers = [hostPort, containerPort].filter((p) => typeof p === "number");
-  if (numbers.some((p) => p < 1 || p > 65535)) return `port out of range (1-65535) in "${text}"`;
-  return {
-    hostIp: hostIp?.replace(/^\[|\]$/g, ""),
-    hostPort,
-    containerPort,
-    protocol: (protocol ?? "tcp") as "tcp" | "udp",
-  };
-}
 
 const port = z.unknown().transform((value, ctx): PortSpec => {
   if (typeof value === "string" || typeof value === "number") {
@@ -156,7 +116,7 @@ const healthSchema = z.strictObject({
   http: z.strictObject({
     url: z.string(),
     method: z.string().optional(),
-    headers: z.record(z.string(), scalarString).optional(),
+    headers: table(scalarString).optional(),
     expectStatus: statusList.optional(),
   }).optional(),
   tcp: z.strictObject({ address: z.string() }).optional(),
@@ -170,20 +130,23 @@ const healthSchema = z.strictObject({
   ...timing,
 });
 
-const RESTART_ALIASES: Record<string, string> = {
-  no: "never",
-  false: "never",
-  "on_failure": "on-failure",
-  "unless-stopped": "always",
-  true: "always",
-};
+const RESTART_ALIASES = new Map([
+  ["no", "never"],
+  ["false", "never"],
+  ["on_failure", "on-failure"],
+  ["unless-stopped", "always"],
+  ["true", "always"],
+]);
 
 const restartPolicySchema = z.preprocess(
   (value) => {
     if (typeof value === "string" || typeof value === "boolean") value = { policy: value };
     if (value && typeof value === "object" && "policy" in value) {
-      const policy = String((value as { policy: unknown }).policy);
-      return { ...value, policy: RESTART_ALIASES[policy] ?? policy };
+      const policy = (value as { policy: unknown }).policy;
+      const alias = typeof policy === "string" || typeof policy === "boolean"
+        ? RESTART_ALIASES.get(String(policy))
+        : undefined;
+      return { ...value, policy: alias ?? policy };
     }
     return value;
   },
@@ -242,7 +205,7 @@ export const serviceSchema = z.strictObject({
   command: command.optional(),
   args: z.array(scalarString).optional(),
   workdir: z.string().optional(),
-  env: z.record(z.string(), scalarString).optional(),
+  env: table(scalarString).optional(),
   envFromFile: stringList.optional(),
   ports: z.array(port).optional(),
   volumes: z.array(z.string()).optional(),
@@ -267,7 +230,7 @@ export const serviceSchema = z.strictObject({
   postScript: hookSchema.optional(),
   logFile: z.string().optional(),
   tty: z.boolean().optional(),
-  labels: z.record(z.string(), scalarString).optional(),
+  labels: table(scalarString).optional(),
   description: z.string().optional(),
 });
 
@@ -277,7 +240,7 @@ export const stackFileSchema = z.strictObject({
     if (String(value) !== "0.1") {
       ctx.addIssue({
         code: "custom",
-        message: `unsupported version ${JSON.stringify(value)} (this orch reads version 0.1)`,
+        message: `unsupported version ${quote(String(value), 20)} (this orch reads version 0.1)`,
       });
     }
     return String(value);
@@ -291,7 +254,7 @@ export const stackFileSchema = z.strictObject({
     kind: z.enum(["oneshot", "service", "daemon"]).optional(),
     runtime: z.enum(["process", "docker"]).optional(),
     workdir: z.string().optional(),
-    env: z.record(z.string(), scalarString).optional(),
+    env: table(scalarString).optional(),
     user: scalarString.optional(),
     restartPolicy: restartPolicySchema.optional(),
     health: healthDefaultsSchema.optional(),
@@ -300,7 +263,7 @@ export const stackFileSchema = z.strictObject({
     hookTimeout: duration.optional(),
     waitAfter: duration.optional(),
   }).optional(),
-  services: z.record(z.string(), z.preprocess((value) => value ?? {}, serviceSchema)).optional(),
+  services: table(z.preprocess((value) => value ?? {}, serviceSchema)).optional(),
 });
 
 /** A stack file after parsing: durations in ms, commands and ports parsed. */

@@ -139,10 +139,10 @@ export interface PortMapping {
 export type PortValue = number | string;
 
 /**
- * A port as configured, resolved per replica into a {@link PortMapping}. For `runtime: process`,
- * `hostPort:containerPort` means orch listens on the host port and forwards to the process on
- * 127.0.0.1:containerPort (when they differ, or when replicas share one host port); a single port,
- * or equal sides, says where the process listens itself.
+ * A port as configured; `resolvePorts` (domain/deferred.ts) turns it into a {@link PortMapping} per
+ * replica. For `runtime: process`, `hostPort:containerPort` means orch listens on the host port and
+ * forwards to the process on 127.0.0.1:containerPort (when they differ, or when replicas share one
+ * host port); a single port, or equal sides, says where the process listens itself.
  */
 export interface PortSpec {
   readonly hostIp: string | undefined;
@@ -168,7 +168,7 @@ export interface Service {
   readonly env: Readonly<Record<string, string>>;
   /** Files named by `envFromFile`, absolute; read when an instance starts. */
   readonly envFiles: readonly string[];
-  /** As configured, with per-replica templates. */
+  /** As configured, with per-replica templates; see `resolvePorts` in domain/deferred.ts. */
   readonly ports: readonly PortSpec[];
   readonly volumes: readonly string[];
   readonly network: string | undefined;
@@ -201,7 +201,7 @@ export interface Stack {
   readonly workdir: string;
   /** The files it was loaded from, in override order. */
   readonly files: readonly string[];
-  /** Services in declaration order. */
+  /** Services in declaration order, in a null-prototype table (any name is a plain key). */
   readonly services: Readonly<Record<string, Service>>;
   /** The bound on stopping the whole stack. */
   readonly shutdownTimeoutMs: number;

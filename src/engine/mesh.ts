@@ -17,7 +17,7 @@
  */
 import type { PortMapping, Service } from "../domain/model.ts";
 import type { Backend, Endpoint, RouteAddress, Router } from "./ports.ts";
-import { isFixedPort, replicaPorts } from "./replica_ports.ts";
+import { isFixedPort, resolvePorts } from "../domain/deferred.ts";
 
 /**
  * How long a replica that leaves a routed port (it stops being ready: a stop, a restart, a rolling
@@ -43,7 +43,7 @@ function processLike(service: Service): boolean {
  * @throws {OrchError} when a template gives no valid port for this replica.
  */
 export function replicaRoutes(service: Service, replica: number): ReplicaPort[] {
-  const mappings = replicaPorts(service, replica);
+  const mappings = resolvePorts(service, replica);
   return mappings.map((mapping, i) => {
     const spec = service.ports[i];
     const many = service.replicas > 1 || (!processLike(service) && service.update.maxSurge > 0);
@@ -191,7 +191,7 @@ export class Mesh {
 
   /** The ports a runtime publishes for a replica ({@link publishedPorts}; as written without a router). */
   publish(service: Service, replica: number): PortMapping[] {
-    return this.#router ? publishedPorts(service, replica) : replicaPorts(service, replica);
+    return this.#router ? publishedPorts(service, replica) : resolvePorts(service, replica);
   }
 
   /** Whether orch listens on a port of the service now. */

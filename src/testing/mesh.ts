@@ -33,6 +33,29 @@ server.serve_forever()
 server.server_close()
 `;
 
+/**
+ * The first of `count` consecutive ports that were all free a moment ago, below Linux's ephemeral
+ * range (32768 and up): replicas that restart while a client opens thousands of connections must
+ * not find their port taken as the local port of one of them.
+ */
+export function freeStaticPorts(count: number): number {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    const held: Deno.Listener[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        held.push(Deno.listen({ hostname: "127.0.0.1", port: base + i }));
+      }
+      return base;
+    } catch {
+      // one of them is taken: try another range
+    } finally {
+      for (const l of held) l.close();
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports from 20000 to 32000 on 127.0.0.1`);
+}
+
 /** One request on a new connection: the body, or the error. */
 export async function getOnce(port: number, timeoutMs = 10_000): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });

@@ -5,8 +5,8 @@ import { assert, assertEquals } from "../assert.ts";
 import { loadStack } from "../../src/config/load.ts";
 import type { Stack } from "../../src/domain/model.ts";
 import { type TestStack, testStack } from "../../src/testing/engine.ts";
-import { freePort, freePortPrefix } from "../../src/testing/net.ts";
-import { getOnce, hammer, REPLICA_SERVER } from "../../src/testing/mesh.ts";
+import { freePort } from "../../src/testing/net.ts";
+import { freeStaticPorts, getOnce, hammer, REPLICA_SERVER } from "../../src/testing/mesh.ts";
 import { directAddress, publishedPorts, replicaRoutes } from "../../src/engine/mesh.ts";
 
 function meshStack(port: number, base: number, version: string, extra = ""): string {
@@ -31,7 +31,7 @@ interface Meshed extends TestStack {
 
 async function meshed(version = "v1", extra = ""): Promise<Meshed> {
   const port = freePort();
-  const base = Number(`${freePortPrefix()}0`);
+  const base = freeStaticPorts(4);
   const t = await testStack(meshStack(port, base, version, extra));
   await Deno.writeTextFile(`${t.dir}/server.py`, REPLICA_SERVER);
   const reload = async (v: string) => {
@@ -130,7 +130,7 @@ Deno.test("a process whose host side differs is forwarded; templates resolve per
   await Deno.writeTextFile(
     `${dir}/stack.yaml`,
     `services:\n  one: { command: x, ports: ["8080:9090"] }\n` +
-      `  many: { command: x, replicas: 3, ports: ["127.0.0.1:7000:\${ORCH_REPLICA + 7001}", "53/udp"] }\n`,
+      `  many: { command: x, replicas: 3, ports: ["127.0.0.1:7000:\${ORCH_REPLICA + 7001}", "\${ORCH_REPLICA + 5300}/udp"] }\n`,
   );
   const { stack } = await loadStack([`${dir}/stack.yaml`]);
   await Deno.remove(dir, { recursive: true });
@@ -142,7 +142,7 @@ Deno.test("a process whose host side differs is forwarded; templates resolve per
   });
   assertEquals(replicaRoutes(many, 2).map((p) => [p.mapping.containerPort, p.route?.port]), [
     [7003, 7000],
-    [53, undefined],
+    [5302, undefined],
   ]);
   assertEquals(publishedPorts(many, 2)[0].hostPort, 7000, "a process publishes nothing itself");
 });

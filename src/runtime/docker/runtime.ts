@@ -57,6 +57,7 @@ export async function containerConfig(
   if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  // Resolved for this replica by the engine; a port orch routes comes without a host port.
   for (const p of spec.ports) {
     const key = `${p.containerPort}/${p.protocol}`;
     exposed[key] = {};
