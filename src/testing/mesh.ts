@@ -79,8 +79,12 @@ export async function getOnce(port: number, timeoutMs = 10_000): Promise<string>
   }
 }
 
-/** A client sending requests one after another until stopped; counts answers and failures. */
-export function hammer(port: number): {
+/**
+ * A client sending requests one after another until stopped, a few milliseconds apart (a few hundred
+ * a second: enough to catch a gap, few enough not to fill the machine's ephemeral ports, which the
+ * tests running beside it need); counts answers and failures.
+ */
+export function hammer(port: number, options: { pauseMs?: number } = {}): {
   readonly answers: Map<string, number>;
   readonly failures: string[];
   stop(): Promise<void>;
@@ -96,6 +100,8 @@ export function hammer(port: number): {
       } catch (error) {
         failures.push((error as Error).message);
       }
+      // Pacing the load, not waiting for anything.
+      await new Promise((r) => setTimeout(r, options.pauseMs ?? 3));
     }
   })();
   return {
