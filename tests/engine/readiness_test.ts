@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { testStack, testStackFromFiles } from "../../src/testing/engine.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
+import { loadStack } from "../../src/config/load.ts";
 
 Deno.test("onFailure: unready leaves the process alone and dependents see it; the default restarts", async () => {
   await using t = await testStack(`
@@ -79,4 +80,14 @@ Deno.test("ready_cmd of orchestrate.toml is readiness only: unready without a re
   await Deno.writeTextFile(`${dir.path}/ready.flag`, "");
   await t.events.until(() => web().state === "ready", "web ready again", 20_000);
   assertEquals([web().pid, web().restarts], [pid, 0]);
+});
+
+Deno.test("ready_cmd of the [[services]] format is readiness only too", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(
+    `${dir.path}/services.toml`,
+    `[[services]]\nname = "app"\ncommand = "sleep 60"\nready_cmd = "true"\n`,
+  );
+  const { stack } = await loadStack([`${dir.path}/services.toml`]);
+  assertEquals(stack.services.app.health?.onFailure, "unready");
 });
