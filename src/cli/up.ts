@@ -29,10 +29,11 @@ import {
 import { colorEnabled, makeStyle } from "./style.ts";
 import { localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
-export interface UpOptions {
+export interface UpOptions extends InteropLoadOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
@@ -60,7 +61,8 @@ export async function upCommand(
 ): Promise<number> {
   if (options.detach) return await upDetached(io, files, options);
   const startedAt = Date.now();
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
+  const loadOptions = loadOptionsOf(options);
+  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptions });
   const { stack } = loaded;
   const project = dirOf(loaded.files[0]);
   const dir = stateDir(project);
@@ -76,6 +78,7 @@ export async function upCommand(
   // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
   let toPane: ((text: string, service?: string, replica?: number) => void) | undefined;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
+  printWarnings(io, loaded.warnings, style.yellow("warning"));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
@@ -156,6 +159,7 @@ export async function upCommand(
     files: loaded.files,
     startedAt,
     env: io.env,
+    loadOptions,
     shutdown: (timeoutMs) => {
       stoppedBySignal = true;
       stop(
