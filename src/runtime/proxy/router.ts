@@ -126,6 +126,9 @@ class Route {
       upstream = await this.#connect();
       if (!upstream) return;
       this.#conns.add(upstream.conn);
+      // Bytes are passed on as they come: no Nagle delay on either leg.
+      client.setNoDelay(true);
+      upstream.conn.setNoDelay(true);
       await pipeBoth(client, upstream.conn);
     } finally {
       close(client);
