@@ -56,7 +56,7 @@ export interface Controller {
   start(service: string): void;
   /** Resolves once the service's instances have stopped. */
   stop(service: string): Promise<void>;
-  /** Resolves once the restart is done (for rolling replicas: every batch ready). */
+  /** Resolves once the restart is done: the old processes gone, the new ones ready (or completed). */
   restart(service: string): Promise<void>;
   scale(service: string, replicas: number): Promise<void>;
   /** Writes a line to the service's stdin; returns how many instances got it. */

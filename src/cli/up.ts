@@ -31,10 +31,11 @@ import {
 import { colorEnabled, makeStyle } from "./style.ts";
 import { finalReport, localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
-export interface UpOptions {
+export interface UpOptions extends InteropLoadOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
@@ -66,7 +67,8 @@ export async function upCommand(
   requirePermission("run");
   if (options.detach) return await upDetached(io, files, options);
   const startedAt = Date.now();
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
+  const loadOptions = loadOptionsOf(options);
+  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptions });
   const { stack } = loaded;
   const project = dirOf(loaded.files[0]);
   const dir = stateDir(project);
@@ -88,9 +90,10 @@ export async function upCommand(
   });
   // With the TUI, orch's own notes and events go to the log pane (and the persisted log); so they
   // do when the terminal is gone, for nobody would read them on it.
-  let toPane: ((text: string, service?: string) => void) | undefined;
+  let toPane: ((text: string, service?: string, replica?: number) => void) | undefined;
   let terminalGone = false;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
+  printWarnings(io, loaded.warnings, style.yellow("warning"));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
@@ -127,7 +130,13 @@ export async function upCommand(
       bus.publish(event);
       if (toPane) {
         const text = printer.describe(event, multi);
-        if (text) toPane(text, "service" in event ? event.service : undefined);
+        if (text) {
+          toPane(
+            text,
+            "service" in event ? event.service : undefined,
+            "replica" in event ? event.replica : undefined,
+          );
+        }
         return;
       }
       const line = printer.event(event, multi);
@@ -147,7 +156,9 @@ export async function upCommand(
       say(`docker: ${(error as Error).message}`);
     }
   }
-  const toLog = (text: string, service?: string) => logs.note(service ?? "orch", 0, text);
+  // A note about one instance is recorded under its replica (one about the service: 0).
+  const toLog = (text: string, service?: string, replica?: number) =>
+    logs.note(service ?? "orch", replica ?? 0, text);
   if (tui) toPane = toLog;
 
   let stoppedBySignal = false;
@@ -163,6 +174,7 @@ export async function upCommand(
     files: loaded.files,
     startedAt,
     env: io.env,
+    loadOptions,
     shutdown: (timeoutMs) => {
       stoppedBySignal = true;
       stop(
@@ -209,6 +221,8 @@ export async function upCommand(
 
   // Closes a TUI that holds the final table on screen.
   const closeTui = new AbortController();
+  // Set when the stack ended by itself: the TUI then holds the final table until a key.
+  let byItself: string | undefined;
   const hangup = (why: string) => {
     stoppedBySignal = true;
     terminalGone = true;
@@ -222,7 +236,8 @@ export async function upCommand(
   const onSignal = (signal: Deno.Signal) => {
     // A lost terminal may send several: SIGHUP stops in order and never kills at once.
     if (signal === "SIGHUP") return hangup("SIGHUP");
-    closeTui.abort();
+    // The TUI shows the shutdown and closes with it; one holding the final table closes now.
+    if (byItself !== undefined) closeTui.abort();
     // A terminal's Ctrl-C reaches the whole foreground group, and wrappers such as `deno task`
     // forward it as well: copies within a moment of the first are the same keypress.
     if (signals === 1 && performance.now() - firstSignalAt < SAME_SIGNAL_MS) return;
@@ -247,7 +262,6 @@ export async function upCommand(
     if (tui) {
       // Nothing left to run (a stack of oneshots): stop what is blocked; the final table stays
       // on screen until a key is pressed.
-      let byItself: string | undefined;
       void settled.then((outcome) => {
         if (engine.stopping) return;
         byItself = `${outcome.code === 0 ? "✓" : "✗"} ${outcome.summary}`;

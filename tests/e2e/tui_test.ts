@@ -110,6 +110,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "orch's notes about a replica, written to the log pane, are recorded under that replica",
+  ignore: !hasTmux,
+  async fn() {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `services:\n  api: { command: "exec sleep 60", replicas: 2 }\n`,
+    );
+    await using term = await terminal(dir.path, up);
+    await term.waitFor("the table", (t) => /[›\s]api\s+ready\s+true\s+2\/2/.test(t));
+    const { pid } = JSON.parse(await Deno.readTextFile(`${dir.path}/.orch/orch.json`));
+    Deno.kill(pid, "SIGTERM");
+    await term.waitFor("orch to exit", (t) => t.includes("EXITED 0"));
+    const records = (await Deno.readTextFile(`${dir.path}/.orch/logs/orch.ndjson`)).trim()
+      .split("\n").map((l) => JSON.parse(l)).filter((r) => /^api\.\d /.test(r.msg));
+    const about = (replica: number) =>
+      records.filter((r) => r.msg.startsWith(`api.${replica} `)).map((r) => [r.service, r.replica]);
+    assert(about(1).length >= 2, JSON.stringify(records));
+    assertEquals(new Set(about(1).map(String)), new Set(["api,1"]));
+    assertEquals(new Set(about(0).map(String)), new Set(["api,0"]));
+  },
+});
+
+Deno.test({
   name: "a stack of oneshots keeps its final table until a key, then prints it and the failure",
   ignore: !hasTmux,
   async fn() {
