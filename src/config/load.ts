@@ -33,6 +33,8 @@ export interface LoadOptions {
   /** Variables for interpolation; `.env` beside the first file fills in what this lacks. */
   readonly env?: (name: string) => string | undefined;
   readonly readTextFile?: (path: string) => Promise<string>;
+  /** A stack with no services is valid (it has flows). */
+  readonly allowNoServices?: boolean;
 }
 
 /** A loaded stack and the files it came from. */
@@ -116,7 +118,11 @@ export async function loadStack(
   const { data, zodIssues } = salvage(merged);
   issues.push(...toConfigIssues(zodIssues, merged, stackFileSchema, locate));
   const reported = issues.map((i) => i.path);
-  const normalized = normalizeStack(data, { baseDir, files: paths });
+  const normalized = normalizeStack(data, {
+    baseDir,
+    files: paths,
+    allowNoServices: options.allowNoServices,
+  });
   for (const issue of normalized.issues) {
     const target = locate.at(issue.path);
     if (reported.some((p) => p !== "" && target.path.startsWith(p))) continue;
@@ -261,11 +267,19 @@ async function loadOne(
   return { file, stackFile, locate: source.locate, translate };
 }
 
-/** Drops `x-` extension keys at the top level and in each service (for YAML anchors). */
+/** Top-level sections read by the flows loader (`src/config/flows/`), not by this one. */
+export const FLOW_SECTIONS: ReadonlySet<string> = new Set(["flows", "pools", "scheduler"]);
+
+/**
+ * Drops `x-` extension keys at the top level and in each service (for YAML anchors), and the
+ * sections of flows.
+ */
 function stripExtensions(data: object): object {
   const strip = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith("x-")));
-  const top = strip(data as Record<string, unknown>);
+  const top = Object.fromEntries(
+    Object.entries(strip(data as Record<string, unknown>)).filter(([k]) => !FLOW_SECTIONS.has(k)),
+  );
   const services = top.services;
   if (services && typeof services === "object" && !Array.isArray(services)) {
     top.services = Object.fromEntries(

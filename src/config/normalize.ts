@@ -42,6 +42,8 @@ export interface NormalizeContext {
   readonly baseDir: string;
   /** All files, in override order. */
   readonly files: readonly string[];
+  /** No services is not an error (the stack has flows). */
+  readonly allowNoServices?: boolean;
 }
 
 /** Built-in defaults, documented in the README's config reference. */
@@ -116,7 +118,7 @@ export function normalizeStack(
     report(["stack", "name"], `"${name}" is not a valid name (use letters, digits, "-" and "_")`);
   }
   const entries = Object.entries(file.services ?? {});
-  if (entries.length === 0) report(["services"], "no services defined");
+  if (entries.length === 0 && !ctx.allowNoServices) report(["services"], "no services defined");
   const kinds = new Map<string, Kind>(
     entries.map(([n, s]) => [n, s.kind ?? defaults.kind ?? "service"]),
   );
