@@ -317,6 +317,8 @@ export interface TaskRunRecord {
   readonly retryAt: number | undefined;
   /** The file that holds this attempt's output lines (NDJSON). */
   readonly logPath: string | undefined;
+  /** Attempts of this task that a clean stop of orch ended; the retry budget does not count them. */
+  readonly freeAttempts: number;
 }
 
 // ---- events --------------------------------------------------------------------------------
