@@ -102,7 +102,8 @@ export function restoreRun(
   for (const [name, row] of latest) {
     if (!tasks.has(name)) continue;
     tasks.set(name, {
-      state: row.state,
+      // An attempt marked interrupted whose next row was never written is taken up again.
+      state: row.state === "interrupted" ? "running" : row.state,
       attempt: row.attempt,
       free: row.freeAttempts,
       ...(row.startedAt !== undefined ? { startedAt: row.startedAt } : {}),

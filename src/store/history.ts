@@ -87,6 +87,8 @@ export interface HistoryStore {
   updateRun(id: number, patch: RunPatch): void;
   /** Writes one task attempt's row (inserted, or replaced by run, task and attempt). */
   putTask(row: TaskRunRecord): void;
+  /** The run of `flow` recorded with idempotency key `key`. */
+  runByKey(flow: string, key: string): RunRecord | undefined;
   /** Runs not ended: queued, running or interrupted, oldest first. */
   activeRuns(): RunRecord[];
   /** The most recent run of `flow` that ended (succeeded, failed or cancelled). */

@@ -244,6 +244,11 @@ export class SqliteHistory implements HistoryStore {
     );
   }
 
+  runByKey(flow: string, key: string): RunRecord | undefined {
+    const row = this.#get("SELECT * FROM runs WHERE flow = ? AND idempotency_key = ?", flow, key);
+    return row ? toRun(row) : undefined;
+  }
+
   activeRuns(): RunRecord[] {
     return this.#all(
       `SELECT * FROM runs WHERE status IN ('queued', 'running', 'interrupted') ORDER BY id`,

@@ -1,21 +1,24 @@
 /**
- * Flows for tests: a project loaded from YAML text held in memory (no files), and waiting for
- * flow events under a deadline.
+ * Flows for tests: projects from YAML text, a scheduler on real processes and a real SQLite file,
+ * and waiting for flow events under a deadline.
  *
  * @module
  */
 import { loadProject, type Project } from "../config/flows/load.ts";
-import type { Flow } from "../domain/flow.ts";
+import type { Flow, FlowEvent, FlowSet } from "../domain/flow.ts";
+import { assembleFlows } from "../cli/flows.ts";
+import type { Clock } from "../engine/ports.ts";
+import { LogHub } from "../log/hub.ts";
+import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import type { Scheduler } from "../schedule/scheduler.ts";
+import type { ServiceView } from "../schedule/ports.ts";
+import type { SqliteHistory } from "../store/sqlite.ts";
 
-/** Loads a project from stack-file text, as if it were `/virtual/stack.yaml`. */
-export function projectFrom(text: string, dir = "/virtual"): Promise<Project> {
-  return loadProject([`${dir}/stack.yaml`], {
-    env: () => undefined,
-    readTextFile: (path) =>
-      path === `${dir}/stack.yaml`
-        ? Promise.resolve(text)
-        : Promise.reject(new Deno.errors.NotFound(path)),
-  });
+/** Loads a project from stack-file text written to `stack.yaml` in a new temporary directory. */
+export async function projectFrom(text: string): Promise<Project> {
+  const dir = await Deno.makeTempDir({ prefix: "orch-project-" });
+  await Deno.writeTextFile(`${dir}/stack.yaml`, text);
+  return await loadProject([`${dir}/stack.yaml`], { env: () => undefined });
 }
 
 /** The one flow of a stack-file text with `flows:` holding one flow. */
@@ -24,4 +27,101 @@ export async function flowFrom(text: string): Promise<Flow> {
   const flows = Object.values(project.flows.flows);
   if (flows.length !== 1) throw new Error(`expected one flow, got ${flows.length}`);
   return flows[0];
+}
+
+/** Records flow events and waits for conditions on them under a deadline. */
+export class FlowRecorder {
+  readonly events: FlowEvent[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  /** The sink to pass as the scheduler's `emit`. */
+  readonly emit = (event: FlowEvent): void => {
+    this.events.push(event);
+    for (const waiter of [...this.#waiters]) waiter();
+  };
+
+  /** Re-checks pending waits (for conditions on log lines). */
+  poke(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  /** Run events of one run, their statuses in order. */
+  runStatuses(run: number): string[] {
+    return this.events.flatMap((e) => (e.type === "run" && e.run === run ? [e.status] : []));
+  }
+
+  /** Resolves when `condition` holds, rejects after `timeoutMs` naming `what`. */
+  until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`));
+      }, timeoutMs);
+      const check = () => {
+        if (!condition()) return;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve();
+      };
+      this.#waiters.add(check);
+    });
+  }
+}
+
+/** A scheduler on real processes and a real SQLite file in a temporary directory. */
+export interface TestFlows extends AsyncDisposable {
+  readonly scheduler: Scheduler;
+  readonly store: SqliteHistory;
+  readonly events: FlowRecorder;
+  readonly logs: LogHub;
+  readonly dir: string;
+  readonly db: string;
+}
+
+/** What a test may set. */
+export interface TestFlowsOptions {
+  readonly clock?: Clock;
+  readonly maxExecutors?: number;
+  readonly services?: ServiceView;
+  /** The database file (default: a new one in the directory). */
+  readonly db?: string;
+  readonly dir?: string;
+}
+
+/** Builds a scheduler for `flows` (not started). */
+export async function testFlows(flows: FlowSet, options: TestFlowsOptions = {}): Promise<TestFlows> {
+  const dir = options.dir ?? await Deno.makeTempDir({ prefix: "orch-flows-" });
+  const runtime = new ProcessRuntime({ project: dir });
+  const logs = new LogHub();
+  const events = new FlowRecorder();
+  logs.onRecord(() => events.poke());
+  const db = options.db ?? `${dir}/.orch/history.db`;
+  const parts = assembleFlows(flows, {
+    stateDir: `${dir}/.orch`,
+    stack: "test",
+    logs,
+    runtimes: { process: runtime },
+    emit: events.emit,
+    db,
+    maxExecutors: options.maxExecutors,
+    clock: options.clock,
+    services: options.services,
+    baseEnv: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TESTDIR: dir },
+  });
+  return {
+    scheduler: parts.scheduler,
+    store: parts.store,
+    events,
+    logs,
+    dir,
+    db,
+    async [Symbol.asyncDispose]() {
+      await parts.scheduler.stop();
+      parts.close();
+      await runtime.close();
+      logs.close();
+      if (!options.dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
 }

@@ -198,7 +198,8 @@ export function normalizeFlow(
       successCodes: task.successCodes ?? [0],
     };
   }
-  checkGraph(taskNames, upstream, (name) => dagPathOf(file, name), report);
+  const graphOk = checkGraph(taskNames, upstream, (name) => dagPathOf(file, name), report);
+  if (graphOk) checkReferences(tasks, file.config ?? {}, report);
 
   const schedules: Schedule[] = [];
   (file.schedule ?? []).forEach((text, i) => {
@@ -252,13 +253,66 @@ function dagPathOf(file: FlowFile, name: string): FieldPath {
   return file.tasks[name]?.dependsOn?.length ? ["tasks", name, "dependsOn", 0] : ["tasks", name];
 }
 
+const REFERENCE = /\$\{(config|tasks)\.([^}]*)\}/g;
+
+/** `${config.KEY}` names a key of `config`; `${tasks.T.KEY}` names a task upstream of this one. */
+function checkReferences(
+  tasks: Readonly<Record<string, FlowTask>>,
+  config: Readonly<Record<string, string>>,
+  report: (path: FieldPath, message: string, hint?: string) => void,
+): void {
+  const ancestors = (name: string): Set<string> => {
+    const out = new Set<string>();
+    const queue = [name];
+    while (queue.length > 0) {
+      for (const edge of tasks[queue.pop()!]?.upstream ?? []) {
+        if (!out.has(edge.task)) {
+          out.add(edge.task);
+          queue.push(edge.task);
+        }
+      }
+    }
+    return out;
+  };
+  for (const task of Object.values(tasks)) {
+    const texts: [FieldPath, string][] = [
+      ...("exec" in task.command
+        ? task.command.exec.map((w): [FieldPath, string] => [["tasks", task.name, "command"], w])
+        : [[["tasks", task.name, "command"], task.command.shell] as [FieldPath, string]]),
+      ...Object.entries(task.env).map((
+        [k, v],
+      ): [FieldPath, string] => [["tasks", task.name, "env", k], v]),
+    ];
+    let above: Set<string> | undefined;
+    for (const [path, text] of texts) {
+      for (const [, kind, ref] of text.matchAll(REFERENCE)) {
+        if (kind === "config" && !Object.hasOwn(config, ref)) {
+          report(path, `unknown config key "${ref}"`, didYouMean(ref, Object.keys(config)));
+        } else if (kind === "tasks") {
+          const dot = ref.lastIndexOf(".");
+          const from = dot < 0 ? ref : ref.slice(0, dot);
+          above ??= ancestors(task.name);
+          if (dot < 0) report(path, `"\${tasks.${ref}}" needs a key: \${tasks.TASK.KEY}`);
+          else if (!above.has(from)) {
+            report(
+              path,
+              `"${from}" is not upstream of "${task.name}": its outputs are not there when it runs`,
+              didYouMean(from, [...above]),
+            );
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Cycles named whole, then tasks that no root reaches (they hang below a cycle). */
 function checkGraph(
   names: readonly string[],
   upstream: ReadonlyMap<string, readonly TaskEdge[]>,
   pathOf: (name: string) => FieldPath,
   report: (path: FieldPath, message: string, hint?: string) => void,
-): void {
+): boolean {
   const edges = new Map([...upstream].map(([n, list]) => [n, list.map((e) => e.task)]));
   const cycles = findCycles(names, edges);
   for (const cycle of cycles) {
@@ -279,11 +333,14 @@ function checkGraph(
     }
   }
   const onCycle = new Set(cycles.flat());
+  let ok = cycles.length === 0;
   for (const name of names) {
     if (reached.has(name) || onCycle.has(name)) continue;
+    ok = false;
     report(
       pathOf(name),
       `task ${JSON.stringify(name)} is unreachable from any root task (it runs only after a cycle)`,
     );
   }
+  return ok;
 }

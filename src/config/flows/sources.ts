@@ -91,8 +91,8 @@ export async function readSource(
 const FLOW_REFERENCE = /\$\{(?:config|payload|tasks)\.[^}]*\}/g;
 
 /**
- * Interpolates `${VAR}` in every string of a flow's data, leaving the references the run expands
- * (`${config.KEY}`, `${payload.KEY}`, `${tasks.TASK.KEY}`).
+ * Interpolates `${VAR}` in every string of a flow's data (`$$` is a `$`), leaving the references
+ * the run expands (`${config.KEY}`, `${payload.KEY}`, `${tasks.TASK.KEY}`).
  */
 export function interpolateFlow(
   data: unknown,
@@ -113,7 +113,7 @@ export function interpolateFlow(
     if (!text.includes("$")) return text;
     const result = interpolateString(text, lookup);
     for (const message of result.errors) issues.push({ path, message });
-    return result.value;
+    return result.value.replaceAll("$$", "$");
   };
   const walk = (value: unknown, path: FieldPath): unknown => {
     if (typeof value === "string") return value.includes("$") ? one(value, path) : value;
