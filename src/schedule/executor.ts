@@ -165,8 +165,12 @@ export async function runAttempt(
         error: `timed out after ${formatDuration(task.timeoutMs!)}`,
       };
     }
-    if (stopReason !== undefined) return { ok: false, exit, outputs, error: `stopped: ${stopReason}` };
-    return success ? { ok: true, exit, outputs } : { ok: false, exit, outputs, error: describeExit(exit) };
+    if (stopReason !== undefined) {
+      return { ok: false, exit, outputs, error: `stopped: ${stopReason}` };
+    }
+    return success
+      ? { ok: true, exit, outputs }
+      : { ok: false, exit, outputs, error: describeExit(exit) };
   } catch (error) {
     return { ok: false, error: `cannot run: ${(error as Error).message}` };
   } finally {

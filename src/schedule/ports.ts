@@ -100,7 +100,10 @@ export interface ServiceView {
 /** Per-attempt files: the payload a task reads and the outputs file it writes. */
 export interface Workspace {
   /** Makes the attempt's directory with `payload.json` and an empty `outputs` file. */
-  prepare(ref: TaskRef, payload: unknown): Promise<{ dir: string; payload: string; outputs: string }>;
+  prepare(
+    ref: TaskRef,
+    payload: unknown,
+  ): Promise<{ dir: string; payload: string; outputs: string }>;
   /** Reads the outputs file (empty when it is missing) and removes the directory. */
   finish(dir: string, outputs: string): Promise<string>;
 }

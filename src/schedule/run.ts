@@ -5,13 +5,7 @@
  *
  * @module
  */
-import type {
-  Flow,
-  FlowEvent,
-  RunRecord,
-  TaskRunRecord,
-  TaskState,
-} from "../domain/flow.ts";
+import type { Flow, FlowEvent, RunRecord, TaskRunRecord, TaskState } from "../domain/flow.ts";
 import { isTaskSettled } from "../domain/flow.ts";
 import {
   advance,
@@ -199,7 +193,9 @@ export class ActiveRun {
     this.#running.set(task, controller);
     this.step({ type: "started", task });
     const outputs = new Map<string, Readonly<Record<string, string>>>();
-    for (const [name, s] of this.#dag.tasks) if (isTaskSettled(s.state)) outputs.set(name, s.outputs);
+    for (const [name, s] of this.#dag.tasks) {
+      if (isTaskSettled(s.state)) outputs.set(name, s.outputs);
+    }
     const deps = this.#host.deps;
     const attempt = runAttempt({
       flow: this.flow,

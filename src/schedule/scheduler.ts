@@ -7,13 +7,7 @@
  * @module
  */
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
-import type {
-  Flow,
-  FlowSet,
-  RunRecord,
-  RunStatus,
-  TriggerKind,
-} from "../domain/flow.ts";
+import type { Flow, FlowSet, RunRecord, RunStatus, TriggerKind } from "../domain/flow.ts";
 import { isRunEnded } from "../domain/flow.ts";
 import { admit } from "./admission.ts";
 import { FlowTimes, MAX_CATCH_UP } from "./cron.ts";
@@ -142,9 +136,8 @@ export class Scheduler {
       });
       for (const flow of Object.keys(this.#flows.flows)) this.#drain(flow);
     }
-    this.deps.services && (this.#unsubscribe = this.deps.services.subscribe((c) =>
-      this.#onService(c)
-    ));
+    this.deps.services &&
+      (this.#unsubscribe = this.deps.services.subscribe((c) => this.#onService(c)));
     if (options.schedules !== false) {
       this.#catchUp();
       this.#arm();
@@ -211,8 +204,11 @@ export class Scheduler {
     if (!result.created) return result;
     this.#emitRun(result.run, undefined);
     if (decision.action === "replace") {
-      this.#queue(flow.name).unshift(result.run);
-      this.#active.get(decision.victim)?.cancel(`replaced by run ${result.run.id}`);
+      // The newest replaces what waits as well as the oldest running run.
+      const reason = `replaced by run ${result.run.id}`;
+      for (const queued of [...this.#queue(flow.name)]) this.cancel(queued.id, reason);
+      this.#queue(flow.name).push(result.run);
+      this.#active.get(decision.victim)?.cancel(reason);
     } else {
       this.#queue(flow.name).push(result.run);
     }
@@ -287,7 +283,11 @@ export class Scheduler {
       const flow = this.#flows.flows[name];
       const { lastTick } = store.flowMark(name);
       if (lastTick !== undefined && flow.catchUp.mode !== "none" && !this.isPaused(name)) {
-        let missed = times.between(lastTick, now, flow.catchUp.mode === "latest" ? 1 : MAX_CATCH_UP);
+        let missed = times.between(
+          lastTick,
+          now,
+          flow.catchUp.mode === "latest" ? 1 : MAX_CATCH_UP,
+        );
         const window = flow.catchUp.windowMs;
         if (window !== undefined) missed = missed.filter((m) => m.at >= now - window);
         for (const m of missed) {
@@ -577,5 +577,4 @@ export class Scheduler {
     })();
     return this.#stopping;
   }
-
 }

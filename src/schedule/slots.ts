@@ -47,7 +47,9 @@ export function allocate(candidates: readonly Candidate[], capacity: Capacity): 
   const perRun = new Map<number, number>();
   const size = (pool: string) => Object.hasOwn(capacity.pools, pool) ? capacity.pools[pool] : 0;
   for (const c of candidates) {
-    const service = c.needs.map((n) => [n, capacity.service(n)] as const).find(([, s]) => !s?.ready);
+    const service = c.needs.map((n) => [n, capacity.service(n)] as const).find(([, s]) =>
+      !s?.ready
+    );
     if (service) {
       const [name, state] = service;
       waiting.set(c.key, `service ${name} to be ready (${state ? state.state : "not running"})`);
@@ -76,7 +78,9 @@ export function allocate(candidates: readonly Candidate[], capacity: Capacity): 
     }
     busy++;
     perRun.set(c.run, running + 1);
-    for (const [pool, n] of Object.entries(c.slots)) poolUse.set(pool, (poolUse.get(pool) ?? 0) + n);
+    for (const [pool, n] of Object.entries(c.slots)) {
+      poolUse.set(pool, (poolUse.get(pool) ?? 0) + n);
+    }
     start.push(c);
   }
   return { start, waiting };

@@ -87,10 +87,15 @@ export interface TestFlowsOptions {
   /** The database file (default: a new one in the directory). */
   readonly db?: string;
   readonly dir?: string;
+  /** Also called with every flow event. */
+  readonly onEvent?: (event: FlowEvent) => void;
 }
 
 /** Builds a scheduler for `flows` (not started). */
-export async function testFlows(flows: FlowSet, options: TestFlowsOptions = {}): Promise<TestFlows> {
+export async function testFlows(
+  flows: FlowSet,
+  options: TestFlowsOptions = {},
+): Promise<TestFlows> {
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: "orch-flows-" });
   const runtime = new ProcessRuntime({ project: dir });
   const logs = new LogHub();
@@ -102,7 +107,10 @@ export async function testFlows(flows: FlowSet, options: TestFlowsOptions = {}):
     stack: "test",
     logs,
     runtimes: { process: runtime },
-    emit: events.emit,
+    emit: (event) => {
+      events.emit(event);
+      options.onEvent?.(event);
+    },
     db,
     maxExecutors: options.maxExecutors,
     clock: options.clock,

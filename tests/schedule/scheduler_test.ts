@@ -12,7 +12,9 @@ const seeds = new URL("../../examples/seeds/", import.meta.url).pathname;
 
 function latest(rows: TaskRunRecord[]): Record<string, TaskRunRecord> {
   const out: Record<string, TaskRunRecord> = {};
-  for (const row of rows) if (!out[row.task] || out[row.task].attempt < row.attempt) out[row.task] = row;
+  for (const row of rows) {
+    if (!out[row.task] || out[row.task].attempt < row.attempt) out[row.task] = row;
+  }
   return out;
 }
 
@@ -23,7 +25,10 @@ Deno.test("Conducktor's seed flow runs from its file, each branch in turn", asyn
   await Deno.writeTextFile(`${dir}/myflow.yaml`, seed);
   await Deno.writeTextFile(
     `${dir}/failing.yaml`,
-    seed.replace("name: my-flow", "name: my-flow-failing").replace("echo world", "echo world; exit 1"),
+    seed.replace("name: my-flow", "name: my-flow-failing").replace(
+      "echo world",
+      "echo world; exit 1",
+    ),
   );
   const project = await loadProject([dir], { env: () => undefined });
   await using t = await testFlows(project.flows, { dir });
@@ -157,7 +162,9 @@ flows:
   lines.sort((a, b) => (BigInt(a[2]) < BigInt(b[2]) ? -1 : 1));
   // x and y never overlap: one ends before the other starts.
   assertEquals(lines.map((l) => l[0]), ["start", "end", "start", "end"]);
-  const reasons = t.events.events.flatMap((e) => e.type === "task" && e.waitingFor ? [e.waitingFor] : []);
+  const reasons = t.events.events.flatMap((e) =>
+    e.type === "task" && e.waitingFor ? [e.waitingFor] : []
+  );
   assert(reasons.some((r) => /^pool db \(1 of 1 in use, needs 1\)$/.test(r)), reasons.join("; "));
   assert(reasons.some((r) => /^run concurrency \(2 of 2 running\)$/.test(r)), reasons.join("; "));
 });

@@ -27,14 +27,30 @@ Deno.test("a run is recorded with its tasks' first rows; rows are replaced per a
   const db = new SqliteHistory(path);
   const { run, created } = db.createRun(newRun());
   assert(created);
-  assertEquals([run.flow, run.status, run.payload, run.interruptions], ["f", "running", { id: 7 }, 0]);
+  assertEquals([run.flow, run.status, run.payload, run.interruptions], [
+    "f",
+    "running",
+    { id: 7 },
+    0,
+  ]);
   assertEquals(db.tasks(run.id).map((t) => [t.task, t.attempt, t.state]), [
     ["a", 1, "pending"],
     ["b", 1, "pending"],
   ]);
   const row = db.taskRun(run.id, "a")!;
-  db.putTask({ ...row, state: "retrying", exit: { code: 75, signal: null }, error: "exit code 75" });
-  db.putTask({ ...row, attempt: 2, state: "succeeded", outputs: { rows: "42" }, logPath: "/x.log" });
+  db.putTask({
+    ...row,
+    state: "retrying",
+    exit: { code: 75, signal: null },
+    error: "exit code 75",
+  });
+  db.putTask({
+    ...row,
+    attempt: 2,
+    state: "succeeded",
+    outputs: { rows: "42" },
+    logPath: "/x.log",
+  });
   assertEquals(db.taskRun(run.id, "a")!.outputs, { rows: "42" });
   assertEquals(db.taskRun(run.id, "a", 1)!.exit, { code: 75, signal: null });
   db.updateRun(run.id, {
@@ -82,7 +98,11 @@ Deno.test("runs come newest first, by flow, status and time, a page at a time", 
   const last = db.runs({ flow: "even", limit: 5, before: page2.next });
   assertEquals([last.runs.length, last.next], [3, undefined]);
   assertEquals(db.runs({ status: ["skipped"] }).runs.length, 5);
-  assertEquals(db.runs({ since: 1020, until: 1023 }).runs.map((r) => r.queuedAt), [1022, 1021, 1020]);
+  assertEquals(db.runs({ since: 1020, until: 1023 }).runs.map((r) => r.queuedAt), [
+    1022,
+    1021,
+    1020,
+  ]);
   assertEquals(db.activeRuns().length, 20);
   assertEquals(
     db.counts().find((c) => c.flow === "odd" && c.status === "skipped")?.count,
