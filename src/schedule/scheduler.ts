@@ -8,14 +8,11 @@
  */
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import type { Flow, FlowSet, RunRecord, RunStatus, TriggerKind } from "../domain/flow.ts";
-import { isRunEnded } from "../domain/flow.ts";
 import { admit } from "./admission.ts";
-import { FlowTimes, MAX_CATCH_UP } from "./cron.ts";
-import { newRun, type RunOutcome } from "./dag.ts";
+import { RunPool } from "./pool.ts";
 import type { SchedulerDeps, ServiceChange } from "./ports.ts";
 import { recoverRuns } from "./recovery.ts";
-import { ActiveRun, type RunHost } from "./run.ts";
-import { allocate, type Candidate } from "./slots.ts";
+import { ScheduleTimer } from "./timer.ts";
 
 /** What a trigger did: the run it made (or found, for a repeated idempotency key). */
 export interface TriggerResult {
@@ -65,49 +62,30 @@ export interface StartOptions {
 export class Scheduler {
   readonly deps: SchedulerDeps;
   readonly #flows: FlowSet;
-  readonly #maxExecutors: number;
-  readonly #active = new Map<number, ActiveRun>();
-  readonly #queues = new Map<string, RunRecord[]>();
-  readonly #times = new Map<string, FlowTimes>();
-  readonly #next = new Map<string, { at: number; expr: string } | undefined>();
-  readonly #attempts = new Set<Promise<void>>();
-  readonly #waiters = new Map<number, ((run: RunRecord) => void)[]>();
-  readonly #idleWaiters: (() => void)[] = [];
+  readonly #pool: RunPool;
+  readonly #timer: ScheduleTimer;
   readonly #paused = new Set<string>();
-  #busy = 0;
-  readonly #poolUse = new Map<string, number>();
   #allPaused = false;
-  #cancelTimer: (() => void) | undefined;
   #unsubscribe: (() => void) | undefined;
-  #dispatchQueued = false;
-  #closing = false;
   #stopping: Promise<void> | undefined;
-  readonly #host: RunHost;
 
   constructor(flows: FlowSet, deps: SchedulerDeps) {
     this.#flows = flows;
     this.deps = deps;
-    this.#host = {
-      deps,
-      ended: (run, outcome) => this.#ended(run, outcome),
-      changed: () => this.#scheduleDispatch(),
-      released: (run, task) => {
-        this.#busy--;
-        for (const [pool, n] of Object.entries(run.flow.tasks[task].slots)) {
-          this.#poolUse.set(pool, (this.#poolUse.get(pool) ?? 0) - n);
-        }
-      },
-      track: (attempt) => {
-        this.#attempts.add(attempt);
-        void attempt.finally(() => this.#attempts.delete(attempt));
-      },
-    };
-    this.#maxExecutors = deps.maxExecutors ?? flows.maxExecutors ??
-      (navigator.hardwareConcurrency || 1);
-    for (const flow of Object.values(flows.flows)) {
-      const times = new FlowTimes(flow);
-      if (times.scheduled) this.#times.set(flow.name, times);
-    }
+    this.#pool = new RunPool(flows, deps, {
+      emitRun: (record, previous) => this.#emitRun(record, previous),
+      ended: (record) => this.#chain(record),
+    });
+    this.#timer = new ScheduleTimer(Object.values(flows.flows), {
+      clock: deps.clock,
+      store: deps.store,
+      isPaused: (flow) => this.isPaused(flow),
+      fire: (flow, kind, expr, at) =>
+        void this.#trigger(flow, kind, expr, {
+          payload: { scheduledFor: new Date(at).toISOString() },
+          scheduledFor: at,
+        }),
+    });
   }
 
   /** The flows. */
@@ -129,20 +107,18 @@ export class Scheduler {
       if (store.flowMark(flow).paused) this.#paused.add(flow);
     }
     if (options.recover !== false) {
-      recoverRuns(this.#host, this.#flows, {
-        activate: (run) => this.#active.set(run.id, run),
-        enqueue: (record) => this.#queue(record.flow).push(record),
+      recoverRuns(this.#pool.host, this.#flows, {
+        activate: (run) => this.#pool.activate(run),
+        enqueue: (record) => this.#pool.queue(record.flow).push(record),
         emitRun: (record, previous) => this.#emitRun(record, previous),
       });
-      for (const flow of Object.keys(this.#flows.flows)) this.#drain(flow);
+      for (const flow of Object.keys(this.#flows.flows)) this.#pool.drain(flow);
     }
-    this.deps.services &&
-      (this.#unsubscribe = this.deps.services.subscribe((c) => this.#onService(c)));
-    if (options.schedules !== false) {
-      this.#catchUp();
-      this.#arm();
+    if (this.deps.services) {
+      this.#unsubscribe = this.deps.services.subscribe((c) => this.#onService(c));
     }
-    this.#scheduleDispatch();
+    if (options.schedules !== false) this.#timer.start();
+    this.#pool.scheduleDispatch();
   }
 
   // ---- triggers --------------------------------------------------------------------------
@@ -166,7 +142,9 @@ export class Scheduler {
     options: TriggerOptions & { scheduledFor?: number },
   ): TriggerResult {
     const { store, clock } = this.deps;
-    if (this.#closing) throw new ConflictError(`cannot start ${flow.name}: orch is stopping`);
+    if (this.#pool.closing) {
+      throw new ConflictError(`cannot start ${flow.name}: orch is stopping`);
+    }
     const now = clock.now();
     const key = options.idempotencyKey;
     if (key !== undefined) {
@@ -192,12 +170,12 @@ export class Scheduler {
       const unmet = this.#unmet(flow, now);
       if (unmet) return skip(unmet);
     }
-    const running = [...this.#active.values()].filter((r) => r.flow === flow).map((r) => r.id);
-    const decision = admit(flow, running, this.#queue(flow.name).length, kind);
+    const queue = this.#pool.queue(flow.name);
+    const decision = admit(flow, this.#pool.runningOf(flow), queue.length, kind);
     if (decision.action === "skip") return skip(decision.reason);
     if (decision.action === "start") {
       const result = store.createRun({ ...base, status: "running", startedAt: now });
-      if (result.created) this.#begin(flow, result.run, undefined);
+      if (result.created) this.#pool.begin(flow, result.run, undefined);
       return result;
     }
     const result = store.createRun({ ...base, status: "queued" });
@@ -206,11 +184,11 @@ export class Scheduler {
     if (decision.action === "replace") {
       // The newest replaces what waits as well as the oldest running run.
       const reason = `replaced by run ${result.run.id}`;
-      for (const queued of [...this.#queue(flow.name)]) this.cancel(queued.id, reason);
-      this.#queue(flow.name).push(result.run);
-      this.#active.get(decision.victim)?.cancel(reason);
+      for (const queued of [...queue]) this.#pool.cancel(queued.id, reason);
+      queue.push(result.run);
+      this.#pool.cancel(decision.victim, reason);
     } else {
-      this.#queue(flow.name).push(result.run);
+      queue.push(result.run);
     }
     return result;
   }
@@ -233,36 +211,8 @@ export class Scheduler {
     return undefined;
   }
 
-  #queue(flow: string): RunRecord[] {
-    let queue = this.#queues.get(flow);
-    if (!queue) this.#queues.set(flow, queue = []);
-    return queue;
-  }
-
-  #begin(flow: Flow, record: RunRecord, previous: RunStatus | undefined): void {
-    const run = new ActiveRun(this.#host, flow, record, newRun(flow));
-    this.#active.set(record.id, run);
-    this.#emitRun(record, previous);
-    run.step({ type: "begin" });
-  }
-
-  /** Starts queued runs of `flow` while it has room. */
-  #drain(flow: string): void {
-    const queue = this.#queue(flow);
-    const def = this.#flows.flows[flow];
-    if (!def) return;
-    while (queue.length > 0 && !this.#closing) {
-      const running = [...this.#active.values()].filter((r) => r.flow === def).length;
-      if (running >= def.maxActiveRuns) break;
-      const record = queue.shift()!;
-      const now = this.deps.clock.now();
-      this.deps.store.updateRun(record.id, { status: "running", startedAt: now });
-      this.#begin(def, { ...record, status: "running", startedAt: now }, record.status);
-    }
-  }
-
   #onService(change: ServiceChange): void {
-    if (this.#closing) return;
+    if (this.#pool.closing) return;
     for (const flow of Object.values(this.#flows.flows)) {
       if (!flow.onService.some((t) => t.service === change.service && t.state === change.state)) {
         continue;
@@ -271,161 +221,10 @@ export class Scheduler {
         payload: { ...change },
       });
     }
-    this.#scheduleDispatch();
+    this.#pool.scheduleDispatch();
   }
 
-  // ---- schedules -------------------------------------------------------------------------
-
-  #catchUp(): void {
-    const { store, clock } = this.deps;
-    const now = clock.now();
-    for (const [name, times] of this.#times) {
-      const flow = this.#flows.flows[name];
-      const { lastTick } = store.flowMark(name);
-      if (lastTick !== undefined && flow.catchUp.mode !== "none" && !this.isPaused(name)) {
-        let missed = times.between(
-          lastTick,
-          now,
-          flow.catchUp.mode === "latest" ? 1 : MAX_CATCH_UP,
-        );
-        const window = flow.catchUp.windowMs;
-        if (window !== undefined) missed = missed.filter((m) => m.at >= now - window);
-        for (const m of missed) {
-          this.#trigger(flow, "catchup", m.schedule.expr, {
-            payload: { scheduledFor: new Date(m.at).toISOString() },
-            scheduledFor: m.at,
-          });
-        }
-      }
-      store.setLastTick(name, now);
-    }
-  }
-
-  #arm(): void {
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    if (this.#closing) return;
-    const now = this.deps.clock.now();
-    let earliest: number | undefined;
-    for (const [name, times] of this.#times) {
-      if (!this.#next.has(name)) {
-        const next = times.next(now);
-        this.#next.set(name, next && { at: next.at, expr: next.schedule.expr });
-      }
-      const at = this.#next.get(name)?.at;
-      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
-    }
-    if (earliest !== undefined) {
-      this.#cancelTimer = this.deps.clock.setTimer(earliest - now, () => this.#tick());
-    }
-  }
-
-  #tick(): void {
-    const now = this.deps.clock.now();
-    for (const [name, times] of this.#times) {
-      let due = this.#next.get(name);
-      if (!due || due.at > now) continue;
-      // A timer that fired late runs the latest time due once, not every time it passed.
-      let following = times.next(due.at);
-      while (following && following.at <= now) {
-        due = { at: following.at, expr: following.schedule.expr };
-        following = times.next(due.at);
-      }
-      this.#next.set(name, following && { at: following.at, expr: following.schedule.expr });
-      this.deps.store.setLastTick(name, due.at);
-      if (this.isPaused(name)) continue;
-      this.#trigger(this.#flows.flows[name], "schedule", due.expr, {
-        payload: { scheduledFor: new Date(due.at).toISOString() },
-        scheduledFor: due.at,
-      });
-    }
-    this.#arm();
-  }
-
-  /** The next `count` schedule times of a flow. */
-  upcoming(flow: string, count: number): number[] {
-    this.#flow(flow);
-    return this.#times.get(flow)?.upcoming(this.deps.clock.now(), count) ?? [];
-  }
-
-  // ---- executors -------------------------------------------------------------------------
-
-  #scheduleDispatch(): void {
-    if (this.#dispatchQueued) return;
-    this.#dispatchQueued = true;
-    queueMicrotask(() => {
-      this.#dispatchQueued = false;
-      this.#dispatch();
-    });
-  }
-
-  #dispatch(): void {
-    if (this.#closing) return;
-    const candidates: Candidate[] = [];
-    const byKey = new Map<string, [ActiveRun, string]>();
-    for (const run of [...this.#active.values()].sort((a, b) => a.id - b.id)) {
-      for (const task of run.waiting()) {
-        const def = run.flow.tasks[task];
-        const key = `${run.id}#${task}`;
-        byKey.set(key, [run, task]);
-        candidates.push({ key, run: run.id, slots: def.slots, needs: def.needs });
-      }
-    }
-    if (candidates.length === 0) return;
-    const allocation = allocate(candidates, {
-      maxExecutors: this.#maxExecutors,
-      busy: this.#busy,
-      pools: this.#flows.pools,
-      poolUse: this.#poolUse,
-      running: (id) => this.#active.get(id)?.runningCount ?? 0,
-      runLimit: (id) => this.#active.get(id)?.flow.maxConcurrency ?? Infinity,
-      service: (name) => this.deps.services?.state(name),
-    });
-    for (const [key, reason] of allocation.waiting) {
-      const [run, task] = byKey.get(key)!;
-      run.setWaitingFor(task, reason);
-    }
-    for (const c of allocation.start) {
-      const [run, task] = byKey.get(c.key)!;
-      this.#busy++;
-      for (const [pool, n] of Object.entries(c.slots)) {
-        this.#poolUse.set(pool, (this.#poolUse.get(pool) ?? 0) + n);
-      }
-      run.start(task);
-    }
-  }
-
-  // ---- run ends --------------------------------------------------------------------------
-
-  #ended(run: ActiveRun, outcome: RunOutcome): void {
-    const { store, clock } = this.deps;
-    const now = clock.now();
-    const previous = run.record.status;
-    const record: RunRecord = {
-      ...run.record,
-      status: outcome.status,
-      endedAt: now,
-      reason: outcome.reason,
-      failures: outcome.failures,
-    };
-    run.record = record;
-    store.updateRun(run.id, {
-      status: record.status,
-      endedAt: now,
-      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
-      failures: outcome.failures,
-    });
-    this.#active.delete(run.id);
-    this.#emitRun(record, previous);
-    this.deps.logs.remove(store.prune(run.flow.name, run.flow.retention, now));
-    for (const resolve of this.#waiters.get(run.id) ?? []) resolve(record);
-    this.#waiters.delete(run.id);
-    if (!this.#closing) this.#chain(record);
-    this.#drain(run.flow.name);
-    this.#checkIdle();
-    this.#scheduleDispatch();
-  }
-
+  /** Flows chained on the flow of a run that ended. */
   #chain(record: RunRecord): void {
     const status = record.status;
     for (const flow of Object.values(this.#flows.flows)) {
@@ -460,53 +259,25 @@ export class Scheduler {
 
   // ---- control ---------------------------------------------------------------------------
 
+  /** The next `count` schedule times of a flow. */
+  upcoming(flow: string, count: number): number[] {
+    this.#flow(flow);
+    return this.#timer.upcoming(flow, count);
+  }
+
   /** Cancels a run: running tasks are stopped (group signal, then kill), the rest cancelled. */
   cancel(id: number, reason = "cancelled"): RunRecord {
-    const active = this.#active.get(id);
-    if (active) {
-      active.cancel(reason);
-      return active.record;
-    }
-    for (const queue of this.#queues.values()) {
-      const i = queue.findIndex((r) => r.id === id);
-      if (i < 0) continue;
-      const [record] = queue.splice(i, 1);
-      const now = this.deps.clock.now();
-      this.deps.store.updateRun(id, { status: "cancelled", endedAt: now, reason });
-      const ended = { ...record, status: "cancelled" as const, endedAt: now, reason };
-      this.#emitRun(ended, record.status);
-      this.#checkIdle();
-      return ended;
-    }
-    const stored = this.deps.store.run(id);
-    if (!stored) throw new NotFoundError(`no run ${id}`);
-    throw new ConflictError(`run ${id} has already ended (${stored.status})`);
+    return this.#pool.cancel(id, reason);
   }
 
   /** Resolves with the run once it has ended. */
   wait(id: number): Promise<RunRecord> {
-    const stored = this.deps.store.run(id);
-    if (!stored) return Promise.reject(new NotFoundError(`no run ${id}`));
-    if (isRunEnded(stored.status)) return Promise.resolve(stored);
-    return new Promise((resolve) => {
-      const list = this.#waiters.get(id) ?? [];
-      list.push(resolve);
-      this.#waiters.set(id, list);
-    });
+    return this.#pool.wait(id);
   }
 
   /** Resolves when no run is running or queued. */
   idle(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#idleWaiters.push(resolve);
-      this.#checkIdle();
-    });
-  }
-
-  #checkIdle(): void {
-    if (this.#active.size > 0) return;
-    for (const queue of this.#queues.values()) if (queue.length > 0) return;
-    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    return this.#pool.idle();
   }
 
   /** Whether a flow (or, without one, the whole scheduler) is paused. */
@@ -537,21 +308,20 @@ export class Scheduler {
 
   /** The scheduler's state: executors, runs, and each flow. */
   status(): SchedulerStatus {
-    const queued = [...this.#queues.values()].reduce((n, q) => n + q.length, 0);
     return {
       paused: this.#allPaused,
-      executors: { busy: this.#busy, max: this.#maxExecutors },
-      running: this.#active.size,
-      queued,
+      executors: { busy: this.#pool.busy, max: this.#pool.maxExecutors },
+      running: this.#pool.runningCount,
+      queued: this.#pool.queuedCount,
       flows: Object.values(this.#flows.flows).map((flow) => ({
         name: flow.name,
         schedules: flow.schedules.map((s) => s.expr),
         timezone: flow.timezone,
         events: flow.events,
-        nextFire: this.#next.get(flow.name)?.at,
+        nextFire: this.#timer.nextFire(flow.name),
         paused: this.isPaused(flow.name),
-        running: [...this.#active.values()].filter((r) => r.flow === flow).map((r) => r.id),
-        queued: this.#queue(flow.name).length,
+        running: this.#pool.runningOf(flow),
+        queued: this.#pool.queue(flow.name).length,
       })),
     };
   }
@@ -561,20 +331,9 @@ export class Scheduler {
    * marked interrupted, to be taken up by the next start (a clean stop uses no attempt).
    */
   stop(): Promise<void> {
-    this.#closing = true;
-    this.#stopping ??= (async () => {
-      this.#cancelTimer?.();
-      this.#unsubscribe?.();
-      for (const run of this.#active.values()) {
-        run.interrupt(false, "orch is stopping");
-        const interruptions = run.record.interruptions + 1;
-        this.deps.store.updateRun(run.id, { status: "interrupted", interruptions });
-        const previous = run.record.status;
-        run.record = { ...run.record, status: "interrupted", interruptions };
-        this.#emitRun(run.record, previous);
-      }
-      while (this.#attempts.size > 0) await Promise.allSettled([...this.#attempts]);
-    })();
+    this.#timer.stop();
+    this.#unsubscribe?.();
+    this.#stopping ??= this.#pool.stop();
     return this.#stopping;
   }
 }

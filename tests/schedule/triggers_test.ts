@@ -52,7 +52,7 @@ flows:
   }
 });
 
-async function stateOf(runs: readonly RunRecord[]) {
+function stateOf(runs: readonly RunRecord[]) {
   return runs.map((r) => [r.trigger.kind, r.status, iso(r.scheduledFor)]).toReversed();
 }
 
@@ -83,12 +83,12 @@ flows:
   await using t = await testFlows(project.flows, { clock, dir });
   t.scheduler.start();
   await t.scheduler.idle();
-  assertEquals(await stateOf(t.store.runs({ flow: "none" }).runs), []);
-  assertEquals(await stateOf(t.store.runs({ flow: "latest" }).runs), [
+  assertEquals(stateOf(t.store.runs({ flow: "none" }).runs), []);
+  assertEquals(stateOf(t.store.runs({ flow: "latest" }).runs), [
     ["catchup", "succeeded", "2025-01-01T00:30:00.000Z"],
   ]);
   // Only 00:20, 00:25 and 00:30 are within 12 minutes of 00:32; they ran one after another.
-  assertEquals(await stateOf(t.store.runs({ flow: "all" }).runs), [
+  assertEquals(stateOf(t.store.runs({ flow: "all" }).runs), [
     ["catchup", "succeeded", "2025-01-01T00:20:00.000Z"],
     ["catchup", "succeeded", "2025-01-01T00:25:00.000Z"],
     ["catchup", "succeeded", "2025-01-01T00:30:00.000Z"],
