@@ -10,6 +10,7 @@ import { assembleFlows } from "../cli/flows.ts";
 import type { Clock } from "../engine/ports.ts";
 import { LogHub } from "../log/hub.ts";
 import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import { DockerRuntime } from "../runtime/docker/runtime.ts";
 import type { Scheduler } from "../schedule/scheduler.ts";
 import type { ServiceView } from "../schedule/ports.ts";
 import type { SqliteHistory } from "../store/sqlite.ts";
@@ -89,6 +90,8 @@ export interface TestFlowsOptions {
   readonly dir?: string;
   /** Also called with every flow event. */
   readonly onEvent?: (event: FlowEvent) => void;
+  /** Run `runtime: docker` tasks on the Docker engine. */
+  readonly docker?: boolean;
 }
 
 /** Builds a scheduler for `flows` (not started). */
@@ -98,6 +101,7 @@ export async function testFlows(
 ): Promise<TestFlows> {
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: "orch-flows-" });
   const runtime = new ProcessRuntime({ project: dir });
+  const docker = options.docker ? new DockerRuntime({ project: dir }) : undefined;
   const logs = new LogHub();
   const events = new FlowRecorder();
   logs.onRecord(() => events.poke());
@@ -106,7 +110,7 @@ export async function testFlows(
     stateDir: `${dir}/.orch`,
     stack: "test",
     logs,
-    runtimes: { process: runtime },
+    runtimes: { process: runtime, ...(docker ? { docker } : {}) },
     emit: (event) => {
       events.emit(event);
       options.onEvent?.(event);
@@ -128,6 +132,7 @@ export async function testFlows(
       await parts.scheduler.stop();
       parts.close();
       await runtime.close();
+      await docker?.close();
       logs.close();
       if (!options.dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },

@@ -276,3 +276,20 @@ Deno.test("checkSchedule reads 5 and 6 fields, nicknames and @every; says what i
   assertMatch((checkSchedule("@dayly") as { hint: string }).hint, /did you mean "@daily"/);
   assertMatch((checkSchedule("@every 10ms") as { message: string }).message, /shorter than 1s/);
 });
+
+Deno.test("references name config keys and upstream tasks", async () => {
+  const dir = await dirWith({
+    "stack.yaml": `flows:
+  f:
+    config: { table: t }
+    tasks:
+      a: { command: "echo \${config.tabl}" }
+      b: { command: "echo \${tasks.c.rows}", dependsOn: [a] }
+      c: { command: "true", env: { X: "\${tasks.a.rows}" } }
+`,
+  });
+  const issues = await issuesOf(dir, ["stack.yaml"]);
+  assertEquals(find(issues, /unknown config key "tabl"/).hint, 'did you mean "table"?');
+  assertEquals(find(issues, /"c" is not upstream of "b"/).path, "flows.f.tasks.b.command");
+  assertEquals(find(issues, /"a" is not upstream of "c"/).path, "flows.f.tasks.c.env.X");
+});

@@ -236,3 +236,22 @@ flows:
   assertEquals(t.store.runs({ flow: "alert" }).runs.map((r) => r.status), ["succeeded"]);
   assertEquals(t.store.runs({ flow: "deploy" }).runs.length, 1);
 });
+
+Deno.test("retention keeps a flow's newest runs and removes the others' logs", async () => {
+  const project = await projectFrom(`
+flows:
+  f:
+    retention: { count: 2 }
+    tasks: { t: { command: "echo run $ORCH_RUN_ID" } }
+`);
+  await using t = await testFlows(project.flows);
+  t.scheduler.start({ schedules: false });
+  const logs: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const run = await t.scheduler.wait(t.scheduler.trigger("f").run.id);
+    logs.push(t.store.taskRun(run.id, "t")!.logPath!);
+  }
+  assertEquals(t.store.runs({ flow: "f" }).runs.map((r) => r.id), [4, 3]);
+  const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+  assertEquals(await Promise.all(logs.map(exists)), [false, false, true, true]);
+});
