@@ -119,11 +119,30 @@ export interface StopPolicy {
   readonly timeoutMs: number;
 }
 
-/** A published port, `[hostIp:]hostPort:containerPort[/proto]`. */
+/** A published port of one instance, `[hostIp:]hostPort:containerPort[/proto]`, as numbers. */
 export interface PortMapping {
   readonly hostIp: string | undefined;
   readonly hostPort: number | undefined;
   readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+}
+
+/**
+ * A port number as configured: a number, or a template that uses `${ORCH_REPLICA}` (and arithmetic
+ * on it, `${ORCH_REPLICA + 8081}`) and gives a number per replica.
+ */
+export type PortValue = number | string;
+
+/**
+ * A port as configured; `resolvePorts` (domain/deferred.ts) turns it into a {@link PortMapping} per
+ * replica. For `runtime: process`, `hostPort:containerPort` means orch listens on the host port and
+ * forwards to the process on 127.0.0.1:containerPort (when they differ, or when replicas share one
+ * host port); a single port, or equal sides, says where the process listens itself.
+ */
+export interface PortSpec {
+  readonly hostIp: string | undefined;
+  readonly hostPort: PortValue | undefined;
+  readonly containerPort: PortValue;
   readonly protocol: "tcp" | "udp";
 }
 
@@ -144,7 +163,8 @@ export interface Service {
   readonly env: Readonly<Record<string, string>>;
   /** Files named by `envFromFile`, absolute; read when an instance starts. */
   readonly envFiles: readonly string[];
-  readonly ports: readonly PortMapping[];
+  /** As configured, with per-replica templates; see `resolvePorts` in domain/deferred.ts. */
+  readonly ports: readonly PortSpec[];
   readonly volumes: readonly string[];
   readonly network: string | undefined;
   readonly dependsOn: readonly Dependency[];
@@ -176,7 +196,7 @@ export interface Stack {
   readonly workdir: string;
   /** The files it was loaded from, in override order. */
   readonly files: readonly string[];
-  /** Services in declaration order. */
+  /** Services in declaration order, in a null-prototype table (any name is a plain key). */
   readonly services: Readonly<Record<string, Service>>;
   /** The bound on stopping the whole stack. */
   readonly shutdownTimeoutMs: number;

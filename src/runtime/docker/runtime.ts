@@ -8,6 +8,7 @@
  */
 import { argvOf, type Command, type Service } from "../../domain/model.ts";
 import { configHash } from "../../domain/plan.ts";
+import { resolvePorts } from "../../domain/deferred.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
 import type { CommandResult, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
@@ -57,7 +58,7 @@ export async function containerConfig(
   if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of svc.ports) {
+  for (const p of resolvePorts(svc, spec.replica)) {
     const key = `${p.containerPort}/${p.protocol}`;
     exposed[key] = {};
     (bindings[key] ??= []).push({
