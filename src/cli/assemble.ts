@@ -25,6 +25,8 @@ export interface AssembleOptions {
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly onDropped?: (consumer: string, count: number) => void;
+  /** Start the Docker runtime even when no service needs it (flow tasks do). */
+  readonly docker?: boolean;
 }
 
 /** An engine with its parts; `close` releases them once the engine has stopped. */
@@ -50,7 +52,7 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     project: options.project,
     groupFile: `${options.stateDir}/pgids`,
   });
-  const docker = Object.values(stack.services).some((s) => s.runtime === "docker")
+  const docker = options.docker || Object.values(stack.services).some((s) => s.runtime === "docker")
     ? new DockerRuntime({ project: options.project, dockerHost: options.baseEnv.DOCKER_HOST })
     : undefined;
   const engine = new Engine(stack, {

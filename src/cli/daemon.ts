@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { loadStack } from "../config/load.ts";
+import { loadProject } from "../config/flows/load.ts";
 import { parseDuration } from "../domain/duration.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import { type Client, connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
-import { answers, dirOf, findRunning, readRunFile, stateDir } from "./state.ts";
+import { answers, findRunning, readRunFile, stateDir } from "./state.ts";
 import type { UpOptions } from "./up.ts";
 
 /** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
@@ -36,8 +36,8 @@ export async function upDetached(
   if (waitMs === undefined) {
     throw new UsageError(`--timeout: "${options.timeout}" is not a duration`);
   }
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
-  const project = dirOf(loaded.files[0]);
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env });
+  const project = loaded.project;
   const running = await findRunning(project);
   if (running) {
     io.err(
@@ -53,7 +53,15 @@ export async function upDetached(
     "up",
     "--no-tui",
     "--daemon-child",
-    ...loaded.files.flatMap((f) => ["-f", f]),
+    // The files as given (a directory stays one), so that the child finds the same project.
+    ...(files.length > 0
+      ? files.map((f) => (f.startsWith("/") ? f : `${io.cwd}/${f}`))
+      : loaded.files)
+      .flatMap((f) => ["-f", f]),
+    ...(options.db
+      ? ["--db", options.db.startsWith("/") ? options.db : `${io.cwd}/${options.db}`]
+      : []),
+    ...(options.maxExecutors ? ["--max-executors", options.maxExecutors] : []),
     ...(options.listen ? ["--listen", options.listen] : []),
     ...(options.token ? ["--token", options.token] : []),
   ];

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { FlowEvent, FlowSet } from "../domain/flow.ts";
-import type { EngineEvent, InstanceState } from "../domain/state.ts";
+import { OrchError } from "../domain/errors.ts";
+import { describeFlowEvent, type FlowEvent, type FlowSet } from "../domain/flow.ts";
+import type { EngineEvent, InstanceState, InstanceStatus } from "../domain/state.ts";
 import { summarize } from "../domain/status.ts";
-import type { Engine } from "../engine/engine.ts";
 import { type Clock, type Runtime, systemClock } from "../engine/ports.ts";
 import { FlowLogs } from "../log/flow_logs.ts";
 import type { LogHub } from "../log/hub.ts";
@@ -16,19 +16,21 @@ import { TaskWorkspace } from "../runtime/process/workspace.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
 import type { ServiceChange, ServiceState, ServiceView } from "../schedule/ports.ts";
 import { SqliteHistory } from "../store/sqlite.ts";
+import { processStart } from "./state.ts";
 
 /** The stack's services as the scheduler sees them, fed with the engine's events. */
 export class EngineServices implements ServiceView {
-  readonly #engine: Engine;
+  readonly #status: () => readonly InstanceStatus[];
   readonly #listeners = new Set<(change: ServiceChange) => void>();
   readonly #last = new Map<string, InstanceState>();
 
-  constructor(engine: Engine) {
-    this.#engine = engine;
+  /** `status` reads the engine's instances (`engine.status()`). */
+  constructor(status: () => readonly InstanceStatus[]) {
+    this.#status = status;
   }
 
   state(service: string): ServiceState | undefined {
-    const instances = this.#engine.status().filter((i) => i.service === service);
+    const instances = this.#status().filter((i) => i.service === service);
     if (instances.length === 0) return undefined;
     const [summary] = summarize(instances);
     return {
@@ -76,6 +78,49 @@ export interface AssembledFlows {
   readonly scheduler: Scheduler;
   readonly store: SqliteHistory;
   close(): void;
+}
+
+/** Whether any task of the flows runs in a container. */
+export function usesDocker(flows: FlowSet): boolean {
+  return Object.values(flows.flows).some((f) =>
+    Object.values(f.tasks).some((t) => t.runtime === "docker")
+  );
+}
+
+/** The flow events worth a line in the merged stream: runs, and tasks that failed or retry. */
+export function flowEventText(event: FlowEvent): string | undefined {
+  if (event.type === "task" && event.state !== "failed" && event.state !== "retrying") {
+    return undefined;
+  }
+  return `${event.flow}: ${describeFlowEvent(event)}`;
+}
+
+/**
+ * Builds the scheduler and makes this process the owner of its history database.
+ *
+ * @throws {OrchError} when another live orch runs a scheduler on the same database.
+ */
+export function openFlows(flows: FlowSet, options: FlowsOptions): AssembledFlows {
+  const parts = assembleFlows(flows, options);
+  const me = { pid: Deno.pid, procStart: processStart(Deno.pid), since: Date.now() };
+  const other = parts.store.claim(
+    me,
+    (o) => o.procStart !== undefined && processStart(o.pid) === o.procStart,
+  );
+  if (other) {
+    parts.close();
+    throw new OrchError(
+      `the history database ${parts.store.path} is in use by another orch (pid ${other.pid}, ` +
+        `since ${new Date(other.since).toISOString()}); stop it, or give this one --db FILE`,
+    );
+  }
+  return {
+    ...parts,
+    close: () => {
+      parts.store.release(Deno.pid);
+      parts.close();
+    },
+  };
 }
 
 /** The history database a project uses. */

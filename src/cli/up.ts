@@ -5,19 +5,20 @@
  *
  * @module
  */
-import { loadStack } from "../config/load.ts";
+import { loadProject } from "../config/flows/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
+import { EngineServices, flowEventText, openFlows, usesDocker } from "./flows.ts";
+import { parseMaxExecutors } from "./jobs.ts";
 import { upDetached } from "./daemon.ts";
 import type { CliIO } from "./io.ts";
 import { AsyncWriter, LinePrinter } from "./printer.ts";
 import { EventBus, makeController, serveApi } from "./serve.ts";
 import {
   claim,
-  dirOf,
   loadTokens,
   processStart,
   removeRunFiles,
@@ -44,6 +45,10 @@ export interface UpOptions {
   /** Also serve the API on this TCP address, with tokens. */
   readonly listen?: string;
   readonly token?: string;
+  /** The flows' history database (default `.orch/history.db`). */
+  readonly db?: string;
+  /** Flow tasks running at once. */
+  readonly maxExecutors?: string;
   /** Internal: this process is the background orch started by `up -d`. */
   readonly daemonChild?: boolean;
 }
@@ -60,9 +65,11 @@ export async function upCommand(
 ): Promise<number> {
   if (options.detach) return await upDetached(io, files, options);
   const startedAt = Date.now();
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
+  const maxExecutors = parseMaxExecutors(options.maxExecutors);
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env });
   const { stack } = loaded;
-  const project = dirOf(loaded.files[0]);
+  const project = loaded.project;
+  const hasFlows = Object.keys(loaded.flows.flows).length > 0;
   const dir = stateDir(project);
   const style = makeStyle(
     options.color !== false && !options.json && !options.daemonChild && colorEnabled(),
@@ -71,7 +78,12 @@ export async function upCommand(
   const tui = options.tui !== false && !options.json && !options.daemonChild && io.isTerminal &&
     Deno.stdin.isTerminal();
 
-  const services = Object.keys(stack.services);
+  const services = [
+    ...Object.keys(stack.services),
+    ...Object.values(loaded.flows.flows).flatMap((f) =>
+      Object.keys(f.tasks).map((t) => `${f.name}/${t}`)
+    ),
+  ];
   const printer = new LinePrinter(services, tui ? makeStyle(false) : style, { json: options.json });
   // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
   let toPane: ((text: string, service?: string) => void) | undefined;
@@ -99,16 +111,20 @@ export async function upCommand(
 
   const multi = (name: string) => (stack.services[name]?.replicas ?? 1) > 1;
   const bus = new EventBus();
+  // The flows see the services through the engine's status and events.
+  const serviceView = hasFlows ? new EngineServices(() => engine.status()) : undefined;
   const parts = assemble(stack, {
     project,
     stateDir: dir,
     baseEnv: Deno.env.toObject(),
+    docker: usesDocker(loaded.flows),
     onDropped: (consumer, count) => {
       if (consumer === "terminal") {
         out.write(printer.event({ type: "dropped", ts: Date.now(), consumer, count }, multi));
       }
     },
     emit: (event) => {
+      serviceView?.observe(event);
       bus.publish(event);
       if (toPane) {
         const text = printer.describe(event, multi);
@@ -136,17 +152,60 @@ export async function upCommand(
     toPane = (text, service) => logs.note(service ?? "orch", 0, text);
   }
 
+  // The flows run beside the services, on the same log hub and runtimes.
+  let flows;
+  try {
+    flows = hasFlows
+      ? openFlows(loaded.flows, {
+        stateDir: dir,
+        stack: stack.name,
+        logs,
+        runtimes: { process: parts.runtime, ...(parts.docker ? { docker: parts.docker } : {}) },
+        emit: (event) => {
+          if (options.json) {
+            return out.write(
+              `${
+                JSON.stringify({
+                  event: event.type,
+                  ...event,
+                  ts: new Date(event.ts).toISOString(),
+                })
+              }\n`,
+            );
+          }
+          const text = flowEventText(event);
+          if (text) say(text);
+        },
+        db: options.db === undefined || options.db.startsWith("/")
+          ? options.db
+          : `${io.cwd}/${options.db}`,
+        maxExecutors,
+        services: serviceView,
+        baseEnv: Deno.env.toObject(),
+      })
+      : undefined;
+  } catch (error) {
+    removeRunFiles(project, baseRun);
+    await parts.close();
+    throw error;
+  }
+
   let stoppedBySignal = false;
+  let stopping = false;
   const stop = (why: string, timeoutMs?: number) => {
-    if (engine.stopping) return;
+    if (stopping || engine.stopping) return;
+    stopping = true;
     say(why);
-    void engine.shutdown({ onWait: say, timeoutMs });
+    // Flow tasks may need services: they stop first.
+    void (flows?.scheduler.stop() ?? Promise.resolve()).then(() =>
+      engine.shutdown({ onWait: say, timeoutMs })
+    );
   };
   const controller = makeController({
     engine,
     logs,
     project,
-    files: loaded.files,
+    files: loaded.stackFiles,
     startedAt,
     env: io.env,
     shutdown: (timeoutMs) => {
@@ -165,6 +224,7 @@ export async function upCommand(
     server = await serveApi(controller, { socket, listen: options.listen, tokens });
   } catch (error) {
     removeRunFiles(project, baseRun);
+    flows?.close();
     await parts.close();
     throw error;
   }
@@ -180,7 +240,11 @@ export async function upCommand(
     if (!subscription) return;
     for await (const batch of subscription.batches()) {
       let text = "";
-      for (const record of batch) text += printer.record(record, multi(record.service));
+      for (const r of batch) {
+        text += r.task && !options.json
+          ? printer.record({ ...r, service: `${r.service}/${r.task}` }, false)
+          : printer.record(r, multi(r.service));
+      }
       out.write(text);
     }
   })();
@@ -208,11 +272,20 @@ export async function upCommand(
 
   try {
     engine.start();
+    if (flows) {
+      flows.scheduler.start();
+      const { executors } = flows.scheduler.status();
+      say(
+        `flows: ${Object.keys(loaded.flows.flows).length} on ${executors.max} executor(s), ` +
+          `history in ${flows.store.path}`,
+      );
+    }
     const settled = engine.idle();
     if (tui) {
       // Nothing left to run (a stack of oneshots): stop, and the TUI closes with the stack.
+      // With flows, orch stays until it is stopped.
       void settled.then(() => {
-        if (!engine.stopping) void engine.shutdown({ onWait: say });
+        if (!engine.stopping && !flows) void engine.shutdown({ onWait: say });
       });
       const { stats } = await runTui(
         localSource(engine, logs, { startedAt, captureDir: `${dir}/logs` }),
@@ -234,7 +307,9 @@ export async function upCommand(
     // In the background, orch stays until `orch down` (or a required service fails); in the
     // foreground it also ends when nothing is left to run.
     const stopped = engine.stopped.then(() => undefined);
-    let outcome = options.daemonChild ? await stopped : await Promise.race([settled, stopped]);
+    let outcome = options.daemonChild || flows
+      ? await stopped
+      : await Promise.race([settled, stopped]);
     if (!engine.stopping) {
       // The outcome seen when the stack settled names what failed or stayed blocked; the
       // shutdown that follows stops the blocked ones and must not hide them.
@@ -248,6 +323,8 @@ export async function upCommand(
     return stoppedBySignal && !engine.failure ? 0 : outcome.code;
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    await flows?.scheduler.stop();
+    flows?.close();
     bus.close();
     logs.flush();
     subscription?.close();

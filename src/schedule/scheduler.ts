@@ -56,6 +56,8 @@ export interface StartOptions {
   readonly schedules?: boolean;
   /** Take up runs a stopped or killed orch left (default true). */
   readonly recover?: boolean;
+  /** Start flows chained on others' runs and on services' states (default true). */
+  readonly follow?: boolean;
 }
 
 /** Runs the flows of a project. */
@@ -68,6 +70,7 @@ export class Scheduler {
   #allPaused = false;
   #unsubscribe: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
+  #follow = true;
 
   constructor(flows: FlowSet, deps: SchedulerDeps) {
     this.#flows = flows;
@@ -103,6 +106,7 @@ export class Scheduler {
   /** Recovers what an earlier orch left, catches up on missed schedules, and arms them. */
   start(options: StartOptions = {}): void {
     const { store } = this.deps;
+    this.#follow = options.follow !== false;
     for (const flow of Object.keys(this.#flows.flows)) {
       if (store.flowMark(flow).paused) this.#paused.add(flow);
     }
@@ -114,7 +118,7 @@ export class Scheduler {
       });
       for (const flow of Object.keys(this.#flows.flows)) this.#pool.drain(flow);
     }
-    if (this.deps.services) {
+    if (this.deps.services && this.#follow) {
       this.#unsubscribe = this.deps.services.subscribe((c) => this.#onService(c));
     }
     if (options.schedules !== false) this.#timer.start();
@@ -226,6 +230,7 @@ export class Scheduler {
 
   /** Flows chained on the flow of a run that ended. */
   #chain(record: RunRecord): void {
+    if (!this.#follow) return;
     const status = record.status;
     for (const flow of Object.values(this.#flows.flows)) {
       for (const chain of flow.after) {

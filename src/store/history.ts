@@ -70,6 +70,14 @@ export interface FlowMark {
   readonly paused: boolean;
 }
 
+/** The process that runs the scheduler on a database. */
+export interface Owner {
+  readonly pid: number;
+  /** The process's start time (as /proc says), so that a reused pid is not taken for it. */
+  readonly procStart: number | undefined;
+  readonly since: number;
+}
+
 /** Runs per flow and status, for metrics. */
 export interface RunCount {
   readonly flow: string;
@@ -111,6 +119,13 @@ export interface HistoryStore {
   /** One attempt of a task (the latest when `attempt` is absent). */
   taskRun(runId: number, task: string, attempt?: number): TaskRunRecord | undefined;
   counts(): RunCount[];
+  /**
+   * Makes `owner` the scheduler of this database, unless the recorded owner is another process
+   * that `alive` says still runs: then returns that owner and changes nothing.
+   */
+  claim(owner: Owner, alive: (other: Owner) => boolean): Owner | undefined;
+  /** Gives the database up, if `pid` owns it. */
+  release(pid: number): void;
   /** `PRAGMA integrity_check`: `["ok"]` when sound. */
   integrityCheck(): string[];
   close(): void;

@@ -26,6 +26,14 @@ CREATE TABLE flows (
   paused INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
+-- The orch that runs the scheduler on this database (one at a time).
+CREATE TABLE owner (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  pid INTEGER NOT NULL,
+  proc_start INTEGER,
+  since INTEGER NOT NULL
+) STRICT;
+
 CREATE TABLE runs (
   id INTEGER PRIMARY KEY,
   flow TEXT NOT NULL,

@@ -21,6 +21,7 @@ import type {
   FlowMark,
   HistoryStore,
   NewRun,
+  Owner,
   RunCount,
   RunPage,
   RunPatch,
@@ -397,6 +398,28 @@ export class SqliteHistory implements HistoryStore {
     return this.#all("SELECT flow, status, count(*) AS n FROM runs GROUP BY flow, status").map((
       r,
     ) => ({ flow: String(r.flow), status: r.status as RunStatus, count: Number(r.n) }));
+  }
+
+  claim(owner: Owner, alive: (other: Owner) => boolean): Owner | undefined {
+    return this.#transaction(() => {
+      const row = this.#get("SELECT pid, proc_start, since FROM owner WHERE id = 1");
+      if (row) {
+        const current = {
+          pid: Number(row.pid),
+          procStart: num(row.proc_start),
+          since: Number(row.since),
+        };
+        if (current.pid !== owner.pid && alive(current)) return current;
+      }
+      this.#stmt(
+        "INSERT OR REPLACE INTO owner (id, pid, proc_start, since) VALUES (1, ?, ?, ?)",
+      ).run(owner.pid, owner.procStart ?? null, owner.since);
+      return undefined;
+    });
+  }
+
+  release(pid: number): void {
+    this.#stmt("DELETE FROM owner WHERE id = 1 AND pid = ?").run(pid);
   }
 
   integrityCheck(): string[] {

@@ -29,7 +29,7 @@ flows:
 Deno.test("a task needing a service waits for it; a service failing starts a flow", async () => {
   const project = await projectFrom(STACK);
   await using stack = await testStack(STACK);
-  const services = new EngineServices(stack.engine);
+  const services = new EngineServices(() => stack.engine.status());
   let seen = 0;
   stack.events.watch(() => {
     for (; seen < stack.events.events.length; seen++) services.observe(stack.events.events[seen]);

@@ -163,3 +163,17 @@ Deno.test("a database from a newer orch is refused, naming both versions", async
   }
   assertMatch(message, /schema version 99; this orch reads up to 1/);
 });
+
+Deno.test("one scheduler owns a database; a dead owner's claim is taken over", async () => {
+  const db = new SqliteHistory(await tempDb());
+  const me = { pid: 100, procStart: 1, since: 0 };
+  assertEquals(db.claim(me, () => true), undefined);
+  const other = { pid: 200, procStart: 2, since: 5 };
+  assertEquals(db.claim(other, () => true), me);
+  assertEquals(db.claim(other, () => false), undefined);
+  db.release(100);
+  assertEquals(db.claim(me, () => true), other);
+  db.release(200);
+  assertEquals(db.claim(me, () => true), undefined);
+  db.close();
+});

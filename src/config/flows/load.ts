@@ -35,6 +35,8 @@ export interface Project {
   readonly flows: FlowSet;
   /** Every file read, directories expanded, in order. */
   readonly files: readonly string[];
+  /** The stack files among them (what the stack loader reads again on `apply`). */
+  readonly stackFiles: readonly string[];
   /** The project directory, where `.orch/` lives. */
   readonly project: string;
 }
@@ -202,6 +204,7 @@ export async function loadProject(
       db,
     }),
     files: paths,
+    stackFiles: stackSources.map((s) => s.file),
     project,
   };
 }

@@ -90,7 +90,7 @@ function normalizeSignal(signal: string): string {
 export function normalizeFlow(
   file: FlowFile,
   ctx: FlowContext,
-): { flow: Flow | undefined; issues: FlowIssue[] } {
+): { flow: Flow; issues: FlowIssue[] } {
   const issues: FlowIssue[] = [];
   const report = (path: FieldPath, message: string, hint?: string, offset?: number) =>
     issues.push({
@@ -220,7 +220,7 @@ export function normalizeFlow(
   }
   const overlap = file.overlap ?? "skip";
   const events = [...new Set([...(file.events ?? []), ...(file.eventTrigger ?? [])])];
-  if (issues.length > 0) return { flow: undefined, issues };
+  // Returned even with issues, so that the checks across flows still run on it.
   return {
     flow: {
       name: ctx.name,
