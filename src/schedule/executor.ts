@@ -32,6 +32,8 @@ export interface AttemptDeps {
   readonly runtimes: Partial<Record<Service["runtime"], Runtime>>;
   readonly clock: Clock;
   readonly workspace: Workspace;
+  /** The run's directory and payload file (made once per run). */
+  readonly files: () => Promise<{ readonly dir: string; readonly payload: string }>;
   readonly log: TaskLog;
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly stack: string;
@@ -91,8 +93,7 @@ export async function runAttempt(
   signal: AbortSignal,
 ): Promise<AttemptResult> {
   const { flow, task } = input;
-  const ref = { flow: flow.name, run: input.run, task: task.name, attempt: input.attempt };
-  let files: { dir: string; payload: string; outputs: string } | undefined;
+  let outputsFile: string | undefined;
   let handle: Handle | undefined;
   let timedOut = false;
   let stopReason: string | undefined;
@@ -109,7 +110,8 @@ export async function runAttempt(
     if (signal.aborted) return { ok: false, error: `not started: ${String(signal.reason)}` };
     const runtime = deps.runtimes[task.runtime];
     if (!runtime) return { ok: false, error: `the ${task.runtime} runtime is not available` };
-    files = await deps.workspace.prepare(ref, input.payload);
+    const files = await deps.files();
+    outputsFile = `${files.dir}/${encodeURIComponent(task.name)}.${input.attempt}.outputs`;
     const ctx = { config: flow.config, payload: input.payload, outputs: input.outputs };
     const expanded = expandCommand(task.command, ctx);
     const payloadJson = JSON.stringify(input.payload ?? {});
@@ -121,7 +123,7 @@ export async function runAttempt(
       ORCH_ATTEMPT: String(input.attempt),
       ORCH_TRIGGER: input.trigger.kind,
       ORCH_PAYLOAD_FILE: files.payload,
-      ORCH_OUTPUTS: files.outputs,
+      ORCH_OUTPUTS: outputsFile,
       ...(payloadJson.length <= PAYLOAD_ENV_LIMIT ? { ORCH_PAYLOAD: payloadJson } : {}),
     };
     const env: Record<string, string> = task.runtime === "process" ? { ...deps.baseEnv } : {};
@@ -154,8 +156,8 @@ export async function runAttempt(
     const exit: ExitStatus = await handle.exited;
     await Promise.all(pumps);
     cancelTimer?.();
-    const outputs = parseOutputs(await deps.workspace.finish(files.dir, files.outputs));
-    files = undefined;
+    const outputs = parseOutputs(await deps.workspace.outputs(outputsFile));
+    outputsFile = undefined;
     const success = exit.code !== null && task.successCodes.includes(exit.code);
     if (timedOut) {
       return {
@@ -176,7 +178,7 @@ export async function runAttempt(
   } finally {
     cancelTimer?.();
     signal.removeEventListener("abort", onAbort);
-    if (files) await deps.workspace.finish(files.dir, files.outputs).catch(() => "");
+    if (outputsFile) await deps.workspace.outputs(outputsFile).catch(() => "");
     await deps.log.close();
   }
 }

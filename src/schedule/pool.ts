@@ -240,6 +240,7 @@ export class RunPool {
     this.#active.delete(run.id);
     this.#events.emitRun(record, previous);
     this.deps.logs.remove(store.prune(run.flow.name, run.flow.retention, now));
+    this.host.track(this.deps.workspace.remove(run.id));
     this.#resolve(record);
     if (!this.#closing) this.#events.ended(record);
     this.drain(run.flow.name);

@@ -97,15 +97,14 @@ export interface ServiceView {
   subscribe(listener: (change: ServiceChange) => void): () => void;
 }
 
-/** Per-attempt files: the payload a task reads and the outputs file it writes. */
+/** A run's directory: the payload its tasks read and the outputs files they write. */
 export interface Workspace {
-  /** Makes the attempt's directory with `payload.json` and an empty `outputs` file. */
-  prepare(
-    ref: TaskRef,
-    payload: unknown,
-  ): Promise<{ dir: string; payload: string; outputs: string }>;
-  /** Reads the outputs file (empty when it is missing) and removes the directory. */
-  finish(dir: string, outputs: string): Promise<string>;
+  /** Makes the run's directory (again, after a restart) with its `payload.json`. */
+  open(run: number, payload: unknown): Promise<{ readonly dir: string; readonly payload: string }>;
+  /** Reads an attempt's outputs file (empty when the task wrote none), and removes it. */
+  outputs(path: string): Promise<string>;
+  /** Removes the run's directory once the run has ended. */
+  remove(run: number): Promise<void>;
 }
 
 /** Everything the scheduler uses. */

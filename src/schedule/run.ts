@@ -43,6 +43,7 @@ export class ActiveRun {
   readonly #timers = new Map<string, () => void>();
   readonly #waitingFor = new Map<string, string>();
   readonly #logPaths = new Map<string, string>();
+  #files: Promise<{ readonly dir: string; readonly payload: string }> | undefined;
   #ended = false;
 
   constructor(host: RunHost, flow: Flow, record: RunRecord, dag: DagRun) {
@@ -209,6 +210,7 @@ export class ActiveRun {
       runtimes: deps.runtimes,
       clock: deps.clock,
       workspace: deps.workspace,
+      files: () => this.#files ??= deps.workspace.open(this.id, this.record.payload),
       log,
       baseEnv: deps.baseEnv ?? {},
       stack: deps.stack,

@@ -1,23 +1,16 @@
 /**
- * Per-attempt directories for flow tasks, under the project's `.orch/flows/work/`: the JSON
- * payload the task reads (`ORCH_PAYLOAD_FILE`) and the outputs file it writes (`ORCH_OUTPUTS`,
- * `key=value` lines). A container task gets the directory bind-mounted at the same path.
+ * Run directories for flow tasks, under the project's `.orch/flows/work/`: the JSON payload every
+ * task of the run reads (`ORCH_PAYLOAD_FILE`) and the outputs files its attempts write
+ * (`ORCH_OUTPUTS`, `key=value` lines). A container task gets the directory bind-mounted at the same
+ * path. One directory per run, made once: an attempt costs a read and a remove of its outputs.
  *
  * @module
  */
 
-/** Which attempt a directory is for. */
-export interface AttemptRef {
-  readonly flow: string;
-  readonly run: number;
-  readonly task: string;
-  readonly attempt: number;
-}
-
 /** Bound on an outputs file read back. */
 const MAX_OUTPUTS_BYTES = 1 << 20;
 
-/** Makes and removes attempt directories under `root`. */
+/** Makes and removes run directories under `root`. */
 export class TaskWorkspace {
   readonly root: string;
 
@@ -25,27 +18,20 @@ export class TaskWorkspace {
     this.root = root;
   }
 
-  async prepare(
-    ref: AttemptRef,
-    payload: unknown,
-  ): Promise<{ dir: string; payload: string; outputs: string }> {
-    const name = `${ref.run}-${encodeURIComponent(ref.task)}-${ref.attempt}`;
-    const dir = `${this.root}/${name}`;
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    const payloadFile = `${dir}/payload.json`;
-    const outputs = `${dir}/outputs`;
-    await Deno.writeTextFile(payloadFile, JSON.stringify(payload ?? {}));
-    await Deno.writeTextFile(outputs, "");
-    // A task running as another user must be able to write its outputs.
-    await Deno.chmod(dir, 0o777).catch(() => {});
-    await Deno.chmod(outputs, 0o666).catch(() => {});
-    return { dir, payload: payloadFile, outputs };
+  async open(run: number, payload: unknown): Promise<{ dir: string; payload: string }> {
+    const dir = `${this.root}/${run}`;
+    await Deno.mkdir(dir, { recursive: true });
+    // A task running as another user must be able to write its outputs here.
+    await Deno.chmod(dir, 0o1777).catch(() => {});
+    const file = `${dir}/payload.json`;
+    await Deno.writeTextFile(file, JSON.stringify(payload ?? {}), { mode: 0o644 });
+    return { dir, payload: file };
   }
 
-  async finish(dir: string, outputs: string): Promise<string> {
+  async outputs(path: string): Promise<string> {
     let text = "";
     try {
-      using file = await Deno.open(outputs);
+      using file = await Deno.open(path);
       const buffer = new Uint8Array(MAX_OUTPUTS_BYTES);
       let length = 0;
       for (;;) {
@@ -56,9 +42,13 @@ export class TaskWorkspace {
       }
       text = new TextDecoder().decode(buffer.subarray(0, length));
     } catch {
-      // no outputs file: nothing handed on
+      return ""; // the task wrote no outputs
     }
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await Deno.remove(path).catch(() => {});
     return text;
+  }
+
+  async remove(run: number): Promise<void> {
+    await Deno.remove(`${this.root}/${run}`, { recursive: true }).catch(() => {});
   }
 }
