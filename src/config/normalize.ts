@@ -53,7 +53,8 @@ export const STOP_SIGNALS = [
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const NAME_RULE = `use up to 64 letters, digits, "-" and "_"`;
 
-function resolvePath(base: string, path: string): string {
+/** Resolves `path` against `base`: absolute, `~` and relative paths, `.` and `..` folded. */
+export function resolvePath(base: string, path: string): string {
   if (path.startsWith("/")) return normalizeSlashes(path);
   if (path === "~" || path.startsWith("~/")) {
     const home = Deno.env.get("HOME") ?? "/";

@@ -292,6 +292,27 @@ export interface RunRecord {
   readonly interruptions: number;
 }
 
+/** A run to record: what the scheduler knows when a trigger is admitted. */
+export interface NewRun {
+  readonly flow: string;
+  readonly status: "queued" | "running" | "skipped";
+  readonly trigger: RunTrigger;
+  readonly payload: unknown;
+  readonly idempotencyKey?: string;
+  readonly scheduledFor?: number;
+  readonly queuedAt: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly reason?: string;
+  /** Its tasks, recorded as pending first attempts. */
+  readonly tasks: readonly string[];
+}
+
+/** The fields of a run that change as it goes. */
+export type RunPatch = Partial<
+  Pick<RunRecord, "status" | "startedAt" | "endedAt" | "reason" | "failures" | "interruptions">
+>;
+
 /** The exit of a task attempt's process. */
 export interface TaskExit {
   readonly code: number | null;

@@ -5,7 +5,14 @@
  *
  * @module
  */
-import type { FlowEvent, RunRecord, TaskRunRecord } from "../domain/flow.ts";
+import type {
+  FlowEvent,
+  NewRun,
+  Retention,
+  RunPatch,
+  RunRecord,
+  TaskRunRecord,
+} from "../domain/flow.ts";
 import type { Level } from "../domain/log.ts";
 import type { RuntimeKind } from "../domain/model.ts";
 import type { InstanceState } from "../domain/state.ts";
@@ -13,25 +20,8 @@ import type { Clock, Runtime } from "../engine/ports.ts";
 
 /** The part of the history the scheduler writes and reads (`HistoryStore` in `src/store/`). */
 export interface RunStore {
-  createRun(run: {
-    readonly flow: string;
-    readonly status: "queued" | "running" | "skipped";
-    readonly trigger: RunRecord["trigger"];
-    readonly payload: unknown;
-    readonly idempotencyKey?: string;
-    readonly scheduledFor?: number;
-    readonly queuedAt: number;
-    readonly startedAt?: number;
-    readonly endedAt?: number;
-    readonly reason?: string;
-    readonly tasks: readonly string[];
-  }): { run: RunRecord; created: boolean };
-  updateRun(
-    id: number,
-    patch: Partial<
-      Pick<RunRecord, "status" | "startedAt" | "endedAt" | "reason" | "failures" | "interruptions">
-    >,
-  ): void;
+  createRun(run: NewRun): { run: RunRecord; created: boolean };
+  updateRun(id: number, patch: RunPatch): void;
   putTask(row: TaskRunRecord): void;
   activeRuns(): RunRecord[];
   run(id: number): RunRecord | undefined;
@@ -42,11 +32,7 @@ export interface RunStore {
   flowMark(flow: string): { readonly lastTick: number | undefined; readonly paused: boolean };
   setLastTick(flow: string, tick: number): void;
   setPaused(flow: string, paused: boolean): void;
-  prune(
-    flow: string,
-    retention: { readonly days: number | undefined; readonly count: number | undefined },
-    now: number,
-  ): string[];
+  prune(flow: string, retention: Retention, now: number): string[];
 }
 
 /** Which task attempt a log belongs to. */

@@ -8,13 +8,15 @@
  * @module
  */
 import type {
+  NewRun,
   Retention,
+  RunPatch,
   RunRecord,
   RunStatus,
-  RunTrigger,
-  TaskFailure,
   TaskRunRecord,
 } from "../domain/flow.ts";
+
+export type { NewRun, RunPatch };
 
 /** Which runs to list, newest first. */
 export interface RunQuery {
@@ -36,32 +38,6 @@ export interface RunPage {
   readonly runs: readonly RunRecord[];
   readonly next: number | undefined;
 }
-
-/** A run to record. */
-export interface NewRun {
-  readonly flow: string;
-  readonly status: "queued" | "running" | "skipped";
-  readonly trigger: RunTrigger;
-  readonly payload: unknown;
-  readonly idempotencyKey?: string;
-  readonly scheduledFor?: number;
-  readonly queuedAt: number;
-  readonly startedAt?: number;
-  readonly endedAt?: number;
-  readonly reason?: string;
-  /** Its tasks, recorded as pending first attempts. */
-  readonly tasks: readonly string[];
-}
-
-/** The fields of a run that change as it goes. */
-export type RunPatch = Partial<{
-  status: RunStatus;
-  startedAt: number;
-  endedAt: number;
-  reason: string;
-  failures: readonly TaskFailure[];
-  interruptions: number;
-}>;
 
 /** What the history keeps per flow besides its runs. */
 export interface FlowMark {

@@ -5,7 +5,8 @@
  * @module
  */
 import { loadProject, type Project } from "../config/flows/load.ts";
-import type { Flow, FlowEvent, FlowSet } from "../domain/flow.ts";
+import type { Flow, FlowEvent, FlowSet, TaskRunRecord } from "../domain/flow.ts";
+import { Recorder } from "./recorder.ts";
 import { assembleFlows } from "../cli/flows.ts";
 import type { Clock } from "../engine/ports.ts";
 import { LogHub } from "../log/hub.ts";
@@ -31,43 +32,20 @@ export async function flowFrom(text: string): Promise<Flow> {
 }
 
 /** Records flow events and waits for conditions on them under a deadline. */
-export class FlowRecorder {
-  readonly events: FlowEvent[] = [];
-  readonly #waiters = new Set<() => void>();
-
-  /** The sink to pass as the scheduler's `emit`. */
-  readonly emit = (event: FlowEvent): void => {
-    this.events.push(event);
-    for (const waiter of [...this.#waiters]) waiter();
-  };
-
-  /** Re-checks pending waits (for conditions on log lines). */
-  poke(): void {
-    for (const waiter of [...this.#waiters]) waiter();
-  }
-
+export class FlowRecorder extends Recorder<FlowEvent> {
   /** Run events of one run, their statuses in order. */
   runStatuses(run: number): string[] {
     return this.events.flatMap((e) => (e.type === "run" && e.run === run ? [e.status] : []));
   }
+}
 
-  /** Resolves when `condition` holds, rejects after `timeoutMs` naming `what`. */
-  until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
-        reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`));
-      }, timeoutMs);
-      const check = () => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve();
-      };
-      this.#waiters.add(check);
-    });
+/** The latest attempt of each task, by task, from a run's rows. */
+export function latestAttempts(rows: readonly TaskRunRecord[]): Record<string, TaskRunRecord> {
+  const out: Record<string, TaskRunRecord> = {};
+  for (const row of rows) {
+    if (!out[row.task] || out[row.task].attempt < row.attempt) out[row.task] = row;
   }
+  return out;
 }
 
 /** A scheduler on real processes and a real SQLite file in a temporary directory. */

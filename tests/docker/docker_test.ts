@@ -11,39 +11,19 @@ import { type TestStack, testStack, testStackFromFiles } from "../../src/testing
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { runOrch } from "../../src/testing/cli.ts";
 import { freePort } from "../../src/testing/net.ts";
+import {
+  dockerProblem,
+  dockerTest as dockerTestWhen,
+  TEST_IMAGE,
+} from "../../src/testing/docker.ts";
 
-const IMAGE = "local/busybox:latest";
+const IMAGE = TEST_IMAGE;
 const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
-
-async function engineState(): Promise<string | undefined> {
-  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
-  try {
-    await client.negotiate();
-    if (!await client.hasImage(IMAGE)) {
-      return `the image ${IMAGE} is missing (run ../shared/docker/docker-setup.sh)`;
-    }
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    client.close();
-  }
-}
-
-const problem = await engineState();
+const problem = await dockerProblem();
 if (problem && !required) console.error(`tests/docker: SKIPPED: ${problem}`);
 
 function dockerTest(name: string, fn: () => Promise<void>) {
-  Deno.test({
-    name: `docker: ${name}`,
-    ignore: problem !== undefined && !required,
-    async fn() {
-      if (problem) {
-        throw new Error(`a Docker engine is required (ORCH_DOCKER_TESTS=require): ${problem}`);
-      }
-      await fn();
-    },
-  });
+  dockerTestWhen(problem, name, fn);
 }
 
 async function containersOf(

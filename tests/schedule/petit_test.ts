@@ -4,9 +4,8 @@
  */
 import { assertEquals } from "../assert.ts";
 import { loadProject } from "../../src/config/flows/load.ts";
-import { testFlows } from "../../src/testing/flows.ts";
+import { latestAttempts, testFlows } from "../../src/testing/flows.ts";
 import { FakeClock } from "../../src/testing/clock.ts";
-import type { TaskRunRecord } from "../../src/domain/flow.ts";
 
 const STAMP = (name: string) =>
   `echo "start ${name} $(date +%s%N)" >> "$TESTDIR/stamps"; sleep 0.1; ` +
@@ -70,14 +69,6 @@ tasks:
 `,
 };
 
-function latest(rows: TaskRunRecord[]): Record<string, TaskRunRecord> {
-  const out: Record<string, TaskRunRecord> = {};
-  for (const row of rows) {
-    if (!out[row.task] || out[row.task].attempt < row.attempt) out[row.task] = row;
-  }
-  return out;
-}
-
 Deno.test("a Petit job directory runs with conditions, retries and slots", async () => {
   const dir = await Deno.makeTempDir({ prefix: "orch-petit-" });
   await Deno.mkdir(`${dir}/jobs`);
@@ -92,7 +83,7 @@ Deno.test("a Petit job directory runs with conditions, retries and slots", async
   const { run } = t.scheduler.trigger("etl");
   const ended = await t.scheduler.wait(run.id);
   assertEquals(ended.status, "succeeded");
-  const tasks = latest(t.store.tasks(run.id));
+  const tasks = latestAttempts(t.store.tasks(run.id));
   assertEquals(
     Object.fromEntries(Object.entries(tasks).map(([n, r]) => [n, [r.state, r.attempt]])),
     {

@@ -4,19 +4,10 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { loadProject } from "../../src/config/flows/load.ts";
-import { projectFrom, testFlows } from "../../src/testing/flows.ts";
+import { latestAttempts, projectFrom, testFlows } from "../../src/testing/flows.ts";
 import { processAlive } from "../../src/testing/recorder.ts";
-import type { TaskRunRecord } from "../../src/domain/flow.ts";
 
 const seeds = new URL("../../examples/seeds/", import.meta.url).pathname;
-
-function latest(rows: TaskRunRecord[]): Record<string, TaskRunRecord> {
-  const out: Record<string, TaskRunRecord> = {};
-  for (const row of rows) {
-    if (!out[row.task] || out[row.task].attempt < row.attempt) out[row.task] = row;
-  }
-  return out;
-}
 
 Deno.test("Conducktor's seed flow runs from its file, each branch in turn", async () => {
   const dir = await Deno.makeTempDir({ prefix: "orch-conducktor-" });
@@ -36,7 +27,7 @@ Deno.test("Conducktor's seed flow runs from its file, each branch in turn", asyn
 
   const ok = await t.scheduler.wait(t.scheduler.trigger("my-flow").run.id);
   assertEquals(ok.status, "succeeded");
-  const okTasks = latest(t.store.tasks(ok.id));
+  const okTasks = latestAttempts(t.store.tasks(ok.id));
   assertEquals(
     ["First task", "Second task", "Third task", "Fourth task"].map((n) => okTasks[n].state),
     ["succeeded", "succeeded", "succeeded", "skipped"],
@@ -45,7 +36,7 @@ Deno.test("Conducktor's seed flow runs from its file, each branch in turn", asyn
   assertEquals(lines, ["First task: hello", "Second task: world", "Third task: hello world"]);
 
   const failing = await t.scheduler.wait(t.scheduler.trigger("my-flow-failing").run.id);
-  const failTasks = latest(t.store.tasks(failing.id));
+  const failTasks = latestAttempts(t.store.tasks(failing.id));
   assertEquals(
     ["First task", "Second task", "Third task", "Fourth task"].map((n) => failTasks[n].state),
     ["succeeded", "failed", "skipped", "succeeded"],
@@ -83,7 +74,7 @@ flows:
   const run = await t.scheduler.wait(t.scheduler.trigger("f", { payload }).run.id);
   assertEquals(run.status, "succeeded");
   assertEquals(run.payload, payload);
-  const tasks = latest(t.store.tasks(run.id));
+  const tasks = latestAttempts(t.store.tasks(run.id));
   assertEquals(tasks.produce.outputs, { rows: "42", who: JSON.stringify(payload) });
   const out = (task: string) => t.logs.recent({ run: run.id, task }).map((r) => r.msg);
   assertEquals(out("consume"), [`hello ada; rm -rf / 42 ${JSON.stringify(payload)}`]);
@@ -206,7 +197,7 @@ flows:
   t.scheduler.cancel(run.id, "cancelled in a test");
   const ended = await t.scheduler.wait(run.id);
   assertEquals([ended.status, ended.reason], ["cancelled", "cancelled in a test"]);
-  const tasks = latest(t.store.tasks(run.id));
+  const tasks = latestAttempts(t.store.tasks(run.id));
   assertEquals([tasks.long.state, tasks.after.state], ["cancelled", "cancelled"]);
   assertEquals(tasks.long.exit?.signal, "SIGTERM");
 });

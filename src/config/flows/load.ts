@@ -13,11 +13,11 @@ import { parseDotenv } from "../dotenv.ts";
 import { toConfigIssues } from "../issues.ts";
 import { findDefaultFile, FLOW_SECTIONS, type LoadOptions, loadStack } from "../load.ts";
 import { mergeDeep } from "../merge.ts";
-import { BUILTIN } from "../normalize.ts";
+import { BUILTIN, nameFromDirectory, resolvePath } from "../normalize.ts";
 import type { FieldPath, Locator } from "../source.ts";
 import { checkAcross } from "./checks.ts";
 import { translateConducktor } from "./conducktor.ts";
-import { normalizeFlow, resolvePath } from "./normalize.ts";
+import { normalizeFlow } from "./normalize.ts";
 import { petitGlobalSchema, petitJobSchema, translatePetitJob } from "./petit.ts";
 import { flowSchema, flowSectionSchema } from "./schema.ts";
 import {
@@ -338,7 +338,7 @@ async function lookupFor(
 /** The stack of a project given only flow files: no services. */
 function emptyStack(project: string, files: readonly string[]): Stack {
   return Object.freeze({
-    name: basename(project).replace(/[^A-Za-z0-9_-]/g, "-") || "flows",
+    name: nameFromDirectory(project),
     workdir: project,
     files: Object.freeze([...files]),
     services: Object.freeze({}),

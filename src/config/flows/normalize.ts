@@ -18,6 +18,7 @@ import type {
 import type { Command } from "../../domain/model.ts";
 import { findCycles } from "../../domain/graph.ts";
 import { didYouMean } from "../../domain/suggest.ts";
+import { resolvePath } from "../normalize.ts";
 import type { FieldPath } from "../source.ts";
 import { checkSchedule, checkTimezone } from "./cron.ts";
 import { parseDag } from "./dag.ts";
@@ -55,22 +56,6 @@ export const FLOW_DEFAULTS = {
 
 const FLOW_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const TASK_NAME = /^[^.{}/\\\p{Cc}]+$/u;
-
-/** Resolves `path` against `base` (absolute, `~`, `.` and `..` handled). */
-export function resolvePath(base: string, path: string): string {
-  const full = path.startsWith("/")
-    ? path
-    : path === "~" || path.startsWith("~/")
-    ? `${Deno.env.get("HOME") ?? "/"}/${path.slice(1)}`
-    : `${base}/${path}`;
-  const out: string[] = [];
-  for (const part of full.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return "/" + out.join("/");
-}
 
 function buildCommand(task: FlowTaskFile, report: (m: string) => void): Command {
   if (!task.args) return task.command;
