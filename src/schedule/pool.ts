@@ -8,7 +8,7 @@
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import type { Flow, FlowSet, RunRecord, RunStatus } from "../domain/flow.ts";
 import { isRunEnded } from "../domain/flow.ts";
-import { newRun, type RunOutcome } from "./dag.ts";
+import { newRun, restoreRun, type RunOutcome } from "./dag.ts";
 import type { SchedulerDeps } from "./ports.ts";
 import { ActiveRun, type RunHost } from "./run.ts";
 import { allocate, type Candidate } from "./slots.ts";
@@ -99,7 +99,11 @@ export class RunPool {
 
   /** Starts a run now. */
   begin(flow: Flow, record: RunRecord, previous: RunStatus | undefined): void {
-    const run = new ActiveRun(this.host, flow, record, newRun(flow));
+    // A retry's rows hold the tasks it keeps from the run it retries.
+    const dag = record.trigger.kind === "retry"
+      ? restoreRun(flow, this.deps.store.tasks(record.id))
+      : newRun(flow);
+    const run = new ActiveRun(this.host, flow, record, dag);
     this.#active.set(record.id, run);
     this.#events.emitRun(record, previous);
     run.step({ type: "begin" });

@@ -8,11 +8,14 @@
  */
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import type { Flow, FlowSet, RunRecord, RunStatus, TriggerKind } from "../domain/flow.ts";
+import { isRunEnded } from "../domain/flow.ts";
+import { didYouMean } from "../domain/suggest.ts";
 import { admit } from "./admission.ts";
 import { RunPool } from "./pool.ts";
 import type { SchedulerDeps, ServiceChange } from "./ports.ts";
 import { recoverRuns } from "./recovery.ts";
 import { ScheduleTimer } from "./timer.ts";
+import { keptByRetry } from "./retry.ts";
 
 /** What a trigger did: the run it made (or found, for a repeated idempotency key). */
 export interface TriggerResult {
@@ -132,6 +135,37 @@ export class Scheduler {
     return this.#trigger(this.#flow(flow), "manual", "", options);
   }
 
+  /**
+   * Runs an ended run again from task `from`: that task and what follows it (with `only`, that
+   * task alone) run again, every other task keeps how it ended (outputs included). A new run
+   * (trigger `retry`) with the same payload, subject to the overlap policy.
+   */
+  retry(id: number, options: { from: string; only?: boolean }): TriggerResult {
+    const old = this.deps.store.run(id);
+    if (!old) throw new NotFoundError(`no run ${id}`);
+    if (!isRunEnded(old.status) || old.status === "skipped") {
+      throw new ConflictError(
+        `run ${id} is ${old.status}: only a run that ran and ended is retried`,
+      );
+    }
+    const flow = this.#flow(old.flow);
+    if (!Object.hasOwn(flow.tasks, options.from)) {
+      const hint = didYouMean(options.from, Object.keys(flow.tasks));
+      throw new NotFoundError(
+        `flow ${flow.name} has no task ${JSON.stringify(options.from)}${hint ? ` (${hint})` : ""}`,
+      );
+    }
+    const kept = keptByRetry(flow, this.deps.store.tasks(id), options.from, options.only);
+    return this.#trigger(flow, "retry", `run ${id} from ${options.from}`, {
+      payload: old.payload,
+      prepare: (run) => {
+        for (const row of kept) {
+          this.deps.store.putTask({ ...row, runId: run.id, attempt: 1, freeAttempts: 0 });
+        }
+      },
+    });
+  }
+
   /** Publishes an event: every flow listening to `event` is triggered; returns their runs. */
   publish(event: string, options: TriggerOptions = {}): TriggerResult[] {
     return Object.values(this.#flows.flows)
@@ -143,7 +177,11 @@ export class Scheduler {
     flow: Flow,
     kind: TriggerKind,
     detail: string,
-    options: TriggerOptions & { scheduledFor?: number },
+    options: TriggerOptions & {
+      scheduledFor?: number;
+      /** Called with a new run (not a skipped one) before it starts. */
+      prepare?: (run: RunRecord) => void;
+    },
   ): TriggerResult {
     const { store, clock } = this.deps;
     if (this.#pool.closing) {
@@ -179,11 +217,14 @@ export class Scheduler {
     if (decision.action === "skip") return skip(decision.reason);
     if (decision.action === "start") {
       const result = store.createRun({ ...base, status: "running", startedAt: now });
-      if (result.created) this.#pool.begin(flow, result.run, undefined);
+      if (!result.created) return result;
+      options.prepare?.(result.run);
+      this.#pool.begin(flow, result.run, undefined);
       return result;
     }
     const result = store.createRun({ ...base, status: "queued" });
     if (!result.created) return result;
+    options.prepare?.(result.run);
     this.#emitRun(result.run, undefined);
     if (decision.action === "replace") {
       // The newest replaces what waits as well as the oldest running run.

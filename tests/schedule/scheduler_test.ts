@@ -246,3 +246,42 @@ flows:
   const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
   assertEquals(await Promise.all(logs.map(exists)), [false, false, true, true]);
 });
+
+Deno.test("retry from a task runs it and what follows again; the rest keep how they ended", async () => {
+  const project = await projectFrom(`
+flows:
+  f:
+    tasks:
+      a: { command: 'echo "n=$ORCH_RUN_ID" >> "$ORCH_OUTPUTS"' }
+      b: { command: '[ -e "$TESTDIR/fixed" ]', dependsOn: [a] }
+      c: { command: 'echo "c saw \${tasks.a.n}"', dependsOn: [b] }
+      side: { command: "true" }
+`);
+  await using t = await testFlows(project.flows);
+  t.scheduler.start({ schedules: false });
+  const first = await t.scheduler.wait(t.scheduler.trigger("f").run.id);
+  assertEquals([first.status, first.reason], ["failed", "b failed: exit code 1"]);
+  await Deno.writeTextFile(`${t.dir}/fixed`, "");
+  const { run } = t.scheduler.retry(first.id, { from: "b" });
+  assertEquals(run.trigger, { kind: "retry", detail: `run ${first.id} from b` });
+  const again = await t.scheduler.wait(run.id);
+  assertEquals(again.status, "succeeded");
+  const tasks = latestAttempts(t.store.tasks(again.id));
+  // a kept its outputs from the first run and did not run again.
+  assertEquals(tasks.a.outputs, { n: String(first.id) });
+  assertEquals(t.logs.recent({ run: again.id }).map((r) => `${r.task}: ${r.msg}`), [
+    `c: c saw ${first.id}`,
+  ]);
+  // Only that task: c keeps its skipped state.
+  const only = await t.scheduler.wait(
+    t.scheduler.retry(first.id, { from: "b", only: true }).run.id,
+  );
+  assertEquals(latestAttempts(t.store.tasks(only.id)).c.state, "skipped");
+  let message = "";
+  try {
+    t.scheduler.retry(first.id, { from: "bb" });
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertMatch(message, /flow f has no task "bb" \(did you mean "b"\?\)/);
+});
