@@ -285,3 +285,30 @@ flows:
   }
   assertMatch(message, /flow f has no task "bb" \(did you mean "b"\?\)/);
 });
+
+Deno.test({
+  name: "a task runs as another user and can still write its outputs",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    const project = await projectFrom(`
+flows:
+  f:
+    tasks:
+      as-nobody:
+        command: 'echo "uid=$(id -u)" >> "$ORCH_OUTPUTS"; cat "$ORCH_PAYLOAD_FILE"'
+        user: "nobody:nogroup"
+        workdir: /tmp
+`);
+    await using t = await testFlows(project.flows);
+    // A temporary directory is private to root; a project's directory is usually not.
+    await Deno.chmod(t.dir, 0o755);
+    t.scheduler.start({ schedules: false });
+    const run = await t.scheduler.wait(t.scheduler.trigger("f", { payload: { x: 1 } }).run.id);
+    assertEquals(run.status, "succeeded", run.reason);
+    const uid = new TextDecoder().decode(
+      (await new Deno.Command("id", { args: ["-u", "nobody"], stdout: "piped" }).output()).stdout,
+    ).trim();
+    assertEquals(t.store.taskRun(run.id, "as-nobody")!.outputs, { uid });
+    assertEquals(t.logs.recent({ run: run.id }).map((r) => r.msg), ['{"x":1}']);
+  },
+});

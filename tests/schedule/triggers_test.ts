@@ -169,3 +169,36 @@ Deno.test("overlap allow runs up to maxActiveRuns at once, then queues", async (
     ["queued", "running", "succeeded"],
   ]);
 });
+
+Deno.test("a paused flow lets schedule times pass, records events as skipped, stays paused", async () => {
+  const project = await projectFrom(`
+flows:
+  f:
+    schedule: "@every 1s"
+    events: [go]
+    tasks: { t: { command: "true" } }
+`);
+  const dir = await Deno.makeTempDir({ prefix: "orch-pause-" });
+  const clock = new FakeClock(1_700_000_000_000);
+  {
+    await using t = await testFlows(project.flows, { clock, dir });
+    t.scheduler.start();
+    t.scheduler.pause("f");
+    clock.advance(3000);
+    t.scheduler.publish("go");
+    assertEquals(stateOf(t.store.runs({ flow: "f" }).runs).map((r) => r.slice(0, 2)), [
+      ["event", "skipped"],
+    ]);
+    assertEquals(t.store.runs({ flow: "f" }).runs[0].reason, "the flow is paused");
+    // A manual run is not held back.
+    assertEquals((await t.scheduler.wait(t.scheduler.trigger("f").run.id)).status, "succeeded");
+  }
+  await using t = await testFlows(project.flows, { clock, dir });
+  t.scheduler.start();
+  assertEquals(t.scheduler.status().flows[0].paused, true);
+  t.scheduler.resume("f");
+  clock.advance(1000);
+  await t.scheduler.idle();
+  assertEquals(t.store.runs({ flow: "f" }).runs[0].trigger.kind, "schedule");
+  await Deno.remove(dir, { recursive: true });
+});
