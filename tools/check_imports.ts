@@ -13,6 +13,7 @@ const ALLOWED: Record<string, string[]> = {
   schedule: ["domain", "engine", "schedule"],
   store: ["domain", "store"],
   api: ["domain", "api"],
+  export: ["domain", "export"],
   tui: ["domain", "tui"],
   cli: [
     "domain",
@@ -25,6 +26,7 @@ const ALLOWED: Record<string, string[]> = {
     "store",
     "api",
     "tui",
+    "export",
     "cli",
   ],
   testing: [

@@ -53,7 +53,11 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     groupFile: `${options.stateDir}/pgids`,
   });
   const docker = options.docker || Object.values(stack.services).some((s) => s.runtime === "docker")
-    ? new DockerRuntime({ project: options.project, dockerHost: options.baseEnv.DOCKER_HOST })
+    ? new DockerRuntime({
+      project: options.project,
+      dockerHost: options.baseEnv.DOCKER_HOST,
+      networks: stack.networks,
+    })
     : undefined;
   const engine = new Engine(stack, {
     runtimes: { process: runtime, ...(docker ? { docker } : {}) },

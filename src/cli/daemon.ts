@@ -13,6 +13,7 @@ import { type Client, connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { answers, findRunning, readRunFile, stateDir } from "./state.ts";
 import type { UpOptions } from "./up.ts";
+import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
 
 /** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
 export function selfCommand(): string[] {
@@ -36,7 +37,8 @@ export async function upDetached(
   if (waitMs === undefined) {
     throw new UsageError(`--timeout: "${options.timeout}" is not a duration`);
   }
-  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env });
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
+  printWarnings(io, loaded.warnings);
   const project = loaded.project;
   const running = await findRunning(project);
   if (running) {
@@ -62,6 +64,8 @@ export async function upDetached(
       ? ["--db", options.db.startsWith("/") ? options.db : `${io.cwd}/${options.db}`]
       : []),
     ...(options.maxExecutors ? ["--max-executors", options.maxExecutors] : []),
+    ...(options.profile ?? []).flatMap((p) => ["--profile", p]),
+    ...(options.formation ? ["--formation", options.formation] : []),
     ...(options.listen ? ["--listen", options.listen] : []),
     ...(options.token ? ["--token", options.token] : []),
   ];

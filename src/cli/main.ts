@@ -5,7 +5,7 @@
  * @module
  */
 import { Command, CommanderError, Option } from "commander";
-import { ConfigError, OrchError } from "../domain/errors.ts";
+import { ConfigError, OrchError, UsageError } from "../domain/errors.ts";
 import { VERSION } from "../version.ts";
 import {
   applyCommand,
@@ -24,6 +24,8 @@ import type { CliIO } from "./io.ts";
 // commands that talk to a running orch start fast.
 const configCommands = () => import("./config_commands.ts");
 const up = () => import("./up.ts");
+const interop = () => import("./interop_commands.ts");
+const swarm = () => import("./swarm_commands.ts");
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -48,6 +50,9 @@ const COMMANDS = new Set([
   "graph",
   "init",
   "run",
+  "convert",
+  "export",
+  "deploy",
   "help",
 ]);
 
@@ -62,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   const args = [...argv];
   const first = args.findIndex((a) => !a.startsWith("-"));
   const bareFile = first >= 0 && !COMMANDS.has(args[first]) &&
-    /\.(ya?ml|toml)$/i.test(args[first]) &&
+    (/\.(ya?ml|toml)$/i.test(args[first]) || /(^|\/)Procfile(\.[^/]*)?$/.test(args[first])) &&
     (first === 0 || !["-f", "--file"].includes(args[first - 1]));
   if (bareFile) args.splice(first, 1, "up", "-f", args[first]);
   else if (args.length === 0) args.push("up");
@@ -82,6 +87,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--host <url>", "talk to the orch listening there (or ORCH_HOST)")
     .option("--token <token>", "bearer token for --host (or ORCH_TOKEN)")
     .option("--sample-toml", "print a sample orchestrate.toml")
+    .option("--profile <name>", "Compose: enable this profile (repeatable)", collect, [])
+    .option("-m, --formation <counts>", "Procfile: instances per process type, e.g. web=2,worker=1")
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showSuggestionAfterError(true)
@@ -93,13 +100,20 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     });
 
   const files = (cmd: Command): string[] => cmd.optsWithGlobals().file ?? [];
+  const interopOf = (cmd: Command) => {
+    const g = cmd.optsWithGlobals();
+    return { profile: g.profile, formation: g.formation };
+  };
 
   program.command("validate")
     .description("check the stack file; machine checks (commands, users, files) are warnings")
     .option("--strict", "fail on machine checks too")
     .option("-q, --quiet", "print nothing when valid")
     .action(async (opts, cmd) => {
-      code = await (await configCommands()).validateCommand(io, files(cmd), opts);
+      code = await (await configCommands()).validateCommand(io, files(cmd), {
+        ...opts,
+        ...interopOf(cmd),
+      });
     });
 
   program.command("config")
@@ -107,7 +121,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .addOption(new Option("--json", "as JSON").conflicts("yaml"))
     .option("--yaml", "as YAML (the default)")
     .action(async (opts, cmd) => {
-      code = await (await configCommands()).configCommand(io, files(cmd), opts);
+      code = await (await configCommands()).configCommand(io, files(cmd), {
+        ...opts,
+        ...interopOf(cmd),
+      });
     });
 
   program.command("graph")
@@ -148,6 +165,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .action(async (opts, cmd) => {
       code = await (await up()).upCommand(io, files(cmd), {
         ...opts,
+        ...interopOf(cmd),
         token: cmd.optsWithGlobals().token,
       });
     });
@@ -173,7 +191,17 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .description("the status table: SERVICE STATE READY REPL RESTARTS AGE MESSAGE")
     .option("--json", "status of every instance as JSON")
     .option("-w, --wide", "with CPU and memory")
+    .option("--swarm", "the stack deployed on a swarm (--host: the manager's Docker engine)")
     .action(async (opts, cmd) => {
+      if (opts.swarm) {
+        const g = cmd.optsWithGlobals();
+        code = await (await swarm()).swarmStatusCommand(io, files(cmd), {
+          ...interopOf(cmd),
+          host: g.host,
+          json: opts.json,
+        });
+        return;
+      }
       code = await statusCommand(io, { ...client(cmd), ...opts });
     });
 
@@ -250,8 +278,59 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   program.command("down")
     .description("stop the running stack in reverse dependency order, and its orch")
     .option("--timeout <duration>", "kill what is left after this long")
+    .option("--swarm", "remove the stack from a swarm (--host: the manager's Docker engine)")
     .action(async (opts, cmd) => {
+      if (opts.swarm) {
+        const g = cmd.optsWithGlobals();
+        code = await (await swarm()).swarmDownCommand(io, files(cmd), {
+          ...interopOf(cmd),
+          host: g.host,
+        });
+        return;
+      }
       code = await downCommand(io, { ...client(cmd), ...opts });
+    });
+
+  program.command("convert")
+    .description("write a Compose, process-compose or Procfile file as an orch stack file")
+    .argument("<file>", "the file to convert")
+    .option("-o, --output <file>", "where to write (default orch.yaml beside it; - for stdout)")
+    .option("--force", "overwrite an existing file")
+    .action(async (file, opts, cmd) => {
+      code = await (await interop()).convertCommand(io, file, { ...opts, ...interopOf(cmd) });
+    });
+
+  program.command("export")
+    .description(
+      "write the stack for another engine: compose (docker compose, docker stack deploy) or k8s",
+    )
+    .argument("<target>", "compose or k8s")
+    .option(
+      "-o, --output <path>",
+      "a file, or for k8s a directory (one file per object); default stdout",
+    )
+    .option("--swarm", "compose: for docker stack deploy (depends_on as a list, which it ignores)")
+    .action(async (target, opts, cmd) => {
+      code = await (await interop()).exportCommand(io, target, files(cmd), {
+        ...opts,
+        ...interopOf(cmd),
+      });
+    });
+
+  program.command("deploy")
+    .description("deploy the stack's containers to a Docker Swarm, in dependency order")
+    .option("--swarm", "deploy to the swarm of --host (a manager's Docker engine) or DOCKER_HOST")
+    .option("--timeout <duration>", "how long each service may take to run and be healthy", "5m")
+    .option("--publish-mode <mode>", "ingress (the routing mesh) or host", "ingress")
+    .action(async (opts, cmd) => {
+      if (!opts.swarm) throw new UsageError("orch deploy needs a target: --swarm");
+      const g = cmd.optsWithGlobals();
+      code = await (await swarm()).deployCommand(io, files(cmd), {
+        ...interopOf(cmd),
+        host: g.host,
+        timeout: opts.timeout,
+        publishMode: opts.publishMode,
+      });
     });
 
   try {

@@ -20,6 +20,8 @@ export interface ControllerDeps {
   readonly logs: LogHub;
   readonly project: string;
   readonly files: readonly string[];
+  /** Compose profiles and Procfile counts `up` was given, for reloads (`apply`). */
+  readonly loadOptions?: { profiles?: readonly string[]; formation?: Record<string, number> };
   readonly startedAt: number;
   readonly env: (name: string) => string | undefined;
   /** Starts the ordered shutdown (with the caller's narration). */
@@ -50,7 +52,11 @@ export function makeController(deps: ControllerDeps, bus: EventBus): Controller 
   let files = deps.files;
   const load = async (given?: readonly string[]) => {
     const chosen = given && given.length > 0 ? given : files;
-    const loaded = await loadStack(chosen, { cwd: deps.project, env: deps.env });
+    const loaded = await loadStack(chosen, {
+      cwd: deps.project,
+      env: deps.env,
+      ...deps.loadOptions,
+    });
     return loaded;
   };
   return {

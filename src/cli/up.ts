@@ -30,10 +30,11 @@ import {
 import { colorEnabled, makeStyle } from "./style.ts";
 import { localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
-export interface UpOptions {
+export interface UpOptions extends InteropLoadOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
@@ -66,7 +67,8 @@ export async function upCommand(
   if (options.detach) return await upDetached(io, files, options);
   const startedAt = Date.now();
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
-  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env });
+  const loadOptions = loadOptionsOf(options);
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptions });
   const { stack } = loaded;
   const project = loaded.project;
   const hasFlows = Object.keys(loaded.flows.flows).length > 0;
@@ -88,6 +90,7 @@ export async function upCommand(
   // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
   let toPane: ((text: string, service?: string) => void) | undefined;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
+  printWarnings(io, loaded.warnings, style.yellow("warning"));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
@@ -208,6 +211,7 @@ export async function upCommand(
     files: loaded.stackFiles,
     startedAt,
     env: io.env,
+    loadOptions,
     shutdown: (timeoutMs) => {
       stoppedBySignal = true;
       stop(

@@ -8,6 +8,7 @@ import { ConfigError, type ConfigIssue } from "../domain/errors.ts";
 import type { Stack } from "../domain/model.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { detectFormat } from "./formats/mod.ts";
+import { COMPOSE_OVERRIDES, FOREIGN_DEFAULT_FILES, loadForeign } from "./formats/loader.ts";
 import { interpolateTree } from "./interpolate.ts";
 import { toConfigIssues } from "./issues.ts";
 import { type FileResult, mergeDeep, mergedLocator } from "./merge.ts";
@@ -26,6 +27,7 @@ export const DEFAULT_FILES = [
   "stack.yml",
   "orchestrate.toml",
   "services.toml",
+  ...FOREIGN_DEFAULT_FILES,
 ] as const;
 
 /** How the loader reaches the outside world; tests pass their own. */
@@ -35,6 +37,10 @@ export interface LoadOptions {
   /** Variables for interpolation; `.env` beside the first file fills in what this lacks. */
   readonly env?: (name: string) => string | undefined;
   readonly readTextFile?: (path: string) => Promise<string>;
+  /** Compose profiles to enable (`--profile`). */
+  readonly profiles?: readonly string[];
+  /** Procfile instance counts (`-m web=2,worker=1`). */
+  readonly formation?: Readonly<Record<string, number>>;
   /** A stack with no services is valid (it has flows). */
   readonly allowNoServices?: boolean;
 }
@@ -43,6 +49,8 @@ export interface LoadOptions {
 export interface Loaded {
   readonly stack: Stack;
   readonly files: readonly string[];
+  /** What could not be mapped from a foreign format, located in the user's file. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 function absolute(cwd: string, path: string): string {
@@ -76,6 +84,20 @@ export async function findDefaultFile(cwd: string): Promise<string> {
   }], "no configuration");
 }
 
+/** A default Compose file comes with its override file beside it, as `docker compose` loads it. */
+async function withComposeOverride(file: string): Promise<string[]> {
+  const override = COMPOSE_OVERRIDES[file.slice(file.lastIndexOf("/") + 1)];
+  if (!override) return [file];
+  try {
+    if ((await Deno.stat(`${dirname(file)}/${override}`)).isFile) {
+      return [file, `${dirname(file)}/${override}`];
+    }
+  } catch {
+    // none
+  }
+  return [file];
+}
+
 /**
  * Loads and validates a stack from one or more files; later files override earlier ones.
  *
@@ -90,7 +112,7 @@ export async function loadStack(
   const read = options.readTextFile ?? Deno.readTextFile;
   const paths = files.length > 0
     ? files.map((f) => absolute(cwd, f))
-    : [await findDefaultFile(cwd)];
+    : await withComposeOverride(await findDefaultFile(cwd));
   const baseDir = dirname(paths[0]);
   const envLookup = options.env ?? ((name: string) => Deno.env.get(name));
   const issues: ConfigIssue[] = [];
@@ -98,6 +120,7 @@ export async function loadStack(
   const lookup = (name: string) => envLookup(name) ?? dotenv[name];
 
   const results: FileResult[] = [];
+  const warnings: ConfigIssue[] = [];
   // Paths dropped by salvage in each file, in that file's own terms.
   const dropped = new Map<string, DropIndex>();
   // A value with a bad variable reference is reported for that; what the schema says of the value
@@ -105,8 +128,18 @@ export async function loadStack(
   const interpolation = new Set<ConfigIssue>();
   const fail = () => new ConfigError(withoutRepeats(issues, interpolation));
   let unreadable = false;
-  for (const file of paths) {
-    const result = await loadOne(file, read, lookup, { issues, dropped, interpolation });
+  for (let i = 0; i < paths.length; i++) {
+    // Compose, process-compose and Procfile files have loaders of their own (formats/loader.ts).
+    const foreign = await loadForeign(paths, i, { ...options, read, env: envLookup });
+    if (foreign) {
+      issues.push(...foreign.issues);
+      warnings.push(...foreign.warnings);
+      results.push(...foreign.results);
+      if (foreign.results.length === 0) unreadable = true;
+      i += foreign.consumed - 1;
+      continue;
+    }
+    const result = await loadOne(paths[i], read, lookup, { issues, dropped, interpolation });
     if (result) results.push(result);
     else unreadable = true;
   }
@@ -138,7 +171,7 @@ export async function loadStack(
     issues.push({ ...target, message: issue.message, ...(issue.hint ? { hint: issue.hint } : {}) });
   }
   if (issues.length > 0 || !normalized.stack) throw fail();
-  return { stack: normalized.stack, files: paths };
+  return { stack: normalized.stack, files: paths, warnings };
 }
 
 async function readDotenv(

@@ -11,6 +11,7 @@ import { findCycles } from "../domain/graph.ts";
 import { quote } from "../domain/quote.ts";
 import type { FieldPath } from "./source.ts";
 import type { ServiceFile, StackFile } from "./schema.ts";
+import { normalizeNetworks, serviceInterop } from "./normalize_interop.ts";
 import { buildCommand, buildHealth, buildRestart, BUILTIN } from "./service_parts.ts";
 import { checkPorts } from "./ports.ts";
 import { nullTable } from "./table.ts";
@@ -107,6 +108,7 @@ export function normalizeStack(
   );
   const enabled = new Map(entries.map(([n, s]) => [n, s.enabled ?? true]));
   const names = entries.map(([n]) => n);
+  const networks = normalizeNetworks(file, name);
 
   const services = nullTable<Service>();
   let suggested = 0;
@@ -230,7 +232,7 @@ export function normalizeStack(
       env: Object.assign(nullTable<string>(), defaults.env, svc.env),
       envFiles: (svc.envFromFile ?? []).map((f) => resolvePath(stackDir, f)),
       ports: svc.ports ?? [],
-      volumes: svc.volumes ?? [],
+      ...serviceInterop(svc, { name: svcName, runtime, stackDir, networks, at, report }),
       network: svc.network,
       dependsOn,
       health,
@@ -275,6 +277,7 @@ export function normalizeStack(
       files: [...ctx.files],
       services,
       shutdownTimeoutMs,
+      ...(networks ? { networks } : {}),
     }),
     issues,
   };

@@ -13,6 +13,7 @@ import type { Command, PortSpec } from "../domain/model.ts";
 import { clip, quote } from "../domain/quote.ts";
 import { parsePort } from "./ports.ts";
 import { describe, table } from "./table.ts";
+import { entrypointSchema, serviceNetworksSchema, stackNetworksSchema } from "./schema_interop.ts";
 
 /** A duration: `"500ms"`, `"2s"`, `"1m30s"`, or a number of seconds. Output: milliseconds. */
 export const duration = z.unknown().transform((value, ctx): number => {
@@ -199,6 +200,7 @@ export const serviceSchema = z.strictObject({
   runtime: z.enum(["process", "docker"]).optional(),
   image: z.string().optional(),
   command: command.optional(),
+  entrypoint: entrypointSchema.optional(),
   args: z.array(scalarString).optional(),
   workdir: z.string().optional(),
   env: table(scalarString).optional(),
@@ -206,6 +208,7 @@ export const serviceSchema = z.strictObject({
   ports: z.array(port).optional(),
   volumes: z.array(z.string()).optional(),
   network: z.string().optional(),
+  networks: serviceNetworksSchema.optional(),
   dependsOn: dependsOnSchema.optional(),
   health: healthSchema.optional(),
   update: z.strictObject({
@@ -260,6 +263,7 @@ export const stackFileSchema = z.strictObject({
     waitAfter: duration.optional(),
   }).optional(),
   services: table(z.preprocess((value) => value ?? {}, serviceSchema)).optional(),
+  networks: stackNetworksSchema.optional(),
 });
 
 /** A stack file after parsing: durations in ms, commands and ports parsed. */

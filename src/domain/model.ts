@@ -152,6 +152,24 @@ export interface Hook {
   readonly timeoutMs: number;
 }
 
+/** A Docker network a container joins, under its stack key, reachable by these names too. */
+export interface NetworkAttachment {
+  /** The key in the stack's `networks`. */
+  readonly network: string;
+  /** Names other containers on the network resolve to this one (the service name always). */
+  readonly aliases: readonly string[];
+}
+
+/** A Docker network of the stack: created by orch (labelled with the project) unless external. */
+export interface NetworkSpec {
+  /** The Docker network's name. */
+  readonly name: string;
+  readonly driver: string | undefined;
+  readonly external: boolean;
+  readonly internal: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /** One service of the stack, fully defaulted. */
 export interface Service {
   readonly name: string;
@@ -159,6 +177,8 @@ export interface Service {
   readonly runtime: RuntimeKind;
   readonly image: string | undefined;
   readonly command: Command | undefined;
+  /** Containers: replaces the image's entrypoint (`[]` resets it); absent keeps it. */
+  readonly entrypoint?: readonly string[];
   readonly workdir: string;
   readonly env: Readonly<Record<string, string>>;
   /** Files named by `envFromFile`, absolute; read when an instance starts. */
@@ -167,6 +187,8 @@ export interface Service {
   readonly ports: readonly PortSpec[];
   readonly volumes: readonly string[];
   readonly network: string | undefined;
+  /** Containers: the stack networks it joins; absent or empty leaves it on the engine's default. */
+  readonly networks?: readonly NetworkAttachment[];
   readonly dependsOn: readonly Dependency[];
   readonly health: Health | undefined;
   readonly update: UpdatePolicy;
@@ -200,4 +222,6 @@ export interface Stack {
   readonly services: Readonly<Record<string, Service>>;
   /** The bound on stopping the whole stack. */
   readonly shutdownTimeoutMs: number;
+  /** Docker networks by stack key; absent when the stack declares none. */
+  readonly networks?: Readonly<Record<string, NetworkSpec>>;
 }

@@ -11,19 +11,39 @@ import { type TestStack, testStack, testStackFromFiles } from "../../src/testing
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { runOrch } from "../../src/testing/cli.ts";
 import { freePort } from "../../src/testing/net.ts";
-import {
-  dockerProblem,
-  dockerTest as dockerTestWhen,
-  TEST_IMAGE,
-} from "../../src/testing/docker.ts";
 
-const IMAGE = TEST_IMAGE;
+const IMAGE = "local/busybox:latest";
 const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
-const problem = await dockerProblem();
+
+async function engineState(): Promise<string | undefined> {
+  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
+  try {
+    await client.negotiate();
+    if (!await client.hasImage(IMAGE)) {
+      return `the image ${IMAGE} is missing (run ../shared/docker/docker-setup.sh)`;
+    }
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    client.close();
+  }
+}
+
+const problem = await engineState();
 if (problem && !required) console.error(`tests/docker: SKIPPED: ${problem}`);
 
 function dockerTest(name: string, fn: () => Promise<void>) {
-  dockerTestWhen(problem, name, fn);
+  Deno.test({
+    name: `docker: ${name}`,
+    ignore: problem !== undefined && !required,
+    async fn() {
+      if (problem) {
+        throw new Error(`a Docker engine is required (ORCH_DOCKER_TESTS=require): ${problem}`);
+      }
+      await fn();
+    },
+  });
 }
 
 async function containersOf(

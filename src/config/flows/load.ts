@@ -39,6 +39,8 @@ export interface Project {
   readonly stackFiles: readonly string[];
   /** The project directory, where `.orch/` lives. */
   readonly project: string;
+  /** What could not be mapped from a foreign stack format (the stack loader's warnings). */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 /** One flow to normalize, and how to point at what it says. */
@@ -98,13 +100,16 @@ export async function loadProject(
     sources.some((s) => s.kind !== "stack" && s.kind !== "petit-global");
 
   let stack: Stack | undefined;
+  let warnings: readonly ConfigIssue[] = [];
   if (stackSources.length > 0) {
     try {
-      stack = (await loadStack(stackSources.map((s) => s.file), {
+      const loaded = await loadStack(stackSources.map((s) => s.file), {
         ...options,
         cwd,
         allowNoServices: hasFlows,
-      })).stack;
+      });
+      stack = loaded.stack;
+      warnings = loaded.warnings;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       issues.push(...error.issues);
@@ -206,6 +211,7 @@ export async function loadProject(
     files: paths,
     stackFiles: stackSources.map((s) => s.file),
     project,
+    warnings,
   };
 }
 

@@ -6,13 +6,15 @@
  *
  * @module
  */
-import { argvOf, type Command, type Service } from "../../domain/model.ts";
+import { argvOf, type Command, type NetworkSpec, type Service } from "../../domain/model.ts";
+import { expandDeferred } from "../../domain/deferred.ts";
 import { configHash } from "../../domain/plan.ts";
 import { resolvePorts } from "../../domain/deferred.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
 import type { CommandResult, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
 import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
+import { NetworkManager } from "./networks.ts";
 
 /** Labels orch puts on its containers. */
 export const LABEL = {
@@ -31,6 +33,8 @@ export interface DockerRuntimeOptions {
   readonly project: string;
   /** DOCKER_HOST, if set. */
   readonly dockerHost?: string;
+  /** The stack's networks, created as containers need them. */
+  readonly networks?: Readonly<Record<string, NetworkSpec>>;
 }
 
 function slug(text: string): string {
@@ -53,6 +57,8 @@ function resolveBind(volume: string, base: string): string {
 export async function containerConfig(
   spec: InstanceSpec,
   project: string,
+  /** Docker names of the service's networks, in its order. */
+  networks: readonly string[] = [],
 ): Promise<Record<string, unknown>> {
   const svc: Service = spec.service;
   if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
@@ -77,6 +83,13 @@ export async function containerConfig(
   return {
     Image: svc.image,
     ...(svc.command ? { Cmd: argvOf(svc.command) } : {}),
+    ...(svc.entrypoint
+      ? {
+        Entrypoint: svc.entrypoint.length === 0
+          ? [""]
+          : svc.entrypoint.map((a) => expandDeferred(a, spec.env)),
+      }
+      : {}),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(svc.workdir !== project ? { WorkingDir: svc.workdir } : {}),
     ...(svc.user ? { User: svc.group ? `${svc.user}:${svc.group}` : svc.user } : {}),
@@ -93,8 +106,16 @@ export async function containerConfig(
       PortBindings: bindings,
       Binds: svc.volumes.map((v) => resolveBind(v, project)),
       ...(svc.network ? { NetworkMode: svc.network } : {}),
+      ...(networks.length > 0 ? { NetworkMode: networks[0] } : {}),
       AutoRemove: false,
     },
+    ...(networks.length > 0
+      ? {
+        NetworkingConfig: {
+          EndpointsConfig: { [networks[0]]: { Aliases: [...(svc.networks?.[0]?.aliases ?? [])] } },
+        },
+      }
+      : {}),
   };
 }
 
@@ -103,10 +124,12 @@ export class DockerRuntime implements Runtime {
   readonly #client: DockerClient;
   readonly #project: string;
   readonly #live = new Set<string>();
+  readonly #networks: NetworkManager;
 
   constructor(options: DockerRuntimeOptions) {
     this.#project = options.project;
     this.#client = new DockerClient(endpointFrom(options.dockerHost));
+    this.#networks = new NetworkManager(this.#client, options.project, options.networks);
   }
 
   /** The client, for tests and cleanup. */
@@ -134,13 +157,21 @@ export class DockerRuntime implements Runtime {
       const name = `${slug(spec.stack)}_${slug(svc.name)}_${spec.replica}_${
         crypto.randomUUID().slice(0, 6)
       }`;
-      const body = await containerConfig(spec, this.#project);
+      const attachments = svc.networks ?? [];
+      const names: string[] = [];
+      for (const a of attachments) names.push(await this.#networks.ensure(a.network));
+      const body = await containerConfig(spec, this.#project, names);
       const { Id: id } = await client.json<{ Id: string }>("POST", "/containers/create", {
         query: { name },
         body,
       });
       this.#live.add(id);
       try {
+        for (let i = 1; i < names.length; i++) {
+          await client.call("POST", `/networks/${encodeURIComponent(names[i])}/connect`, {
+            body: { Container: id, EndpointConfig: { Aliases: [...attachments[i].aliases] } },
+          });
+        }
         const attached = await client.attach(id);
         await client.call("POST", `/containers/${id}/start`);
         const info = await client.json<{ State: { Pid: number } }>("GET", `/containers/${id}/json`);
@@ -185,12 +216,18 @@ export class DockerRuntime implements Runtime {
         .catch(() => {});
       removed.push(c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12));
     }
+    if (this.#live.size === 0) {
+      for (const name of await this.#networks.removeLeftovers().catch(() => [])) {
+        removed.push(`network ${name}`);
+      }
+    }
     return removed;
   }
 
-  close(): Promise<void> {
+  /** Removes the networks this runtime created, then lets go of the engine. */
+  async close(): Promise<void> {
+    await this.#networks.removeCreated().catch(() => []);
     this.#client.close();
-    return Promise.resolve();
   }
 }
 
