@@ -13,6 +13,7 @@ import { type Client, connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { answers, findRunning, readRunFile, stateDir } from "./state.ts";
 import type { UpOptions } from "./up.ts";
+import { dbPath } from "./flows.ts";
 import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
 
 /** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
@@ -60,9 +61,7 @@ export async function upDetached(
       ? files.map((f) => (f.startsWith("/") ? f : `${io.cwd}/${f}`))
       : loaded.files)
       .flatMap((f) => ["-f", f]),
-    ...(options.db
-      ? ["--db", options.db.startsWith("/") ? options.db : `${io.cwd}/${options.db}`]
-      : []),
+    ...(options.db ? ["--db", dbPath(options.db, io.cwd)!] : []),
     ...(options.maxExecutors ? ["--max-executors", options.maxExecutors] : []),
     ...(options.profile ?? []).flatMap((p) => ["--profile", p]),
     ...(options.formation ? ["--formation", options.formation] : []),

@@ -95,6 +95,18 @@ export function flowEventText(event: FlowEvent): string | undefined {
   return `${event.flow}: ${describeFlowEvent(event)}`;
 }
 
+/** A flow event as an NDJSON line, as `--json` prints engine events. */
+export function flowEventJson(event: FlowEvent): string {
+  return `${
+    JSON.stringify({ event: event.type, ...event, ts: new Date(event.ts).toISOString() })
+  }\n`;
+}
+
+/** `--db` as given, made absolute against `cwd`. */
+export function dbPath(db: string | undefined, cwd: string): string | undefined {
+  return db === undefined || db.startsWith("/") ? db : `${cwd.replace(/\/$/, "")}/${db}`;
+}
+
 /**
  * Builds the scheduler and makes this process the owner of its history database.
  *

@@ -13,7 +13,7 @@ import { didYouMean } from "../domain/suggest.ts";
 import { LogHub } from "../log/hub.ts";
 import { DockerRuntime } from "../runtime/docker/runtime.ts";
 import { ProcessRuntime } from "../runtime/process/runtime.ts";
-import { flowEventText, openFlows, usesDocker } from "./flows.ts";
+import { dbPath, flowEventJson, flowEventText, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { AsyncWriter, LinePrinter } from "./printer.ts";
 import { stateDir } from "./state.ts";
@@ -84,22 +84,11 @@ async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Sign
     ? new DockerRuntime({ project: project.project })
     : undefined;
   const onEvent = (event: FlowEvent) => {
-    if (options.json) {
-      out.write(
-        `${
-          JSON.stringify({ event: event.type, ...event, ts: new Date(event.ts).toISOString() })
-        }\n`,
-      );
-    } else {
-      const text = flowEventText(event);
-      if (text) say(text);
-    }
+    const text = options.json ? undefined : flowEventText(event);
+    if (options.json) out.write(flowEventJson(event));
+    else if (text) say(text);
   };
-  const db = options.db === undefined
-    ? undefined
-    : options.db.startsWith("/")
-    ? options.db
-    : `${io.cwd}/${options.db}`;
+  const db = dbPath(options.db, io.cwd);
   const subscription = logs.subscribe("terminal", { capacity: 20_000 });
   const printing = (async () => {
     for await (const batch of subscription.batches()) {

@@ -11,7 +11,14 @@ import { formatDuration } from "../domain/duration.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
-import { EngineServices, flowEventText, openFlows, usesDocker } from "./flows.ts";
+import {
+  dbPath,
+  EngineServices,
+  flowEventJson,
+  flowEventText,
+  openFlows,
+  usesDocker,
+} from "./flows.ts";
 import { parseMaxExecutors } from "./jobs.ts";
 import { upDetached } from "./daemon.ts";
 import type { CliIO } from "./io.ts";
@@ -165,23 +172,11 @@ export async function upCommand(
         logs,
         runtimes: { process: parts.runtime, ...(parts.docker ? { docker: parts.docker } : {}) },
         emit: (event) => {
-          if (options.json) {
-            return out.write(
-              `${
-                JSON.stringify({
-                  event: event.type,
-                  ...event,
-                  ts: new Date(event.ts).toISOString(),
-                })
-              }\n`,
-            );
-          }
-          const text = flowEventText(event);
-          if (text) say(text);
+          const text = options.json ? undefined : flowEventText(event);
+          if (options.json) out.write(flowEventJson(event));
+          else if (text) say(text);
         },
-        db: options.db === undefined || options.db.startsWith("/")
-          ? options.db
-          : `${io.cwd}/${options.db}`,
+        db: dbPath(options.db, io.cwd),
         maxExecutors,
         services: serviceView,
         baseEnv: Deno.env.toObject(),
