@@ -8,15 +8,8 @@
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { OrchError } from "../domain/errors.ts";
-import type {
-  Retention,
-  RunRecord,
-  RunStatus,
-  TaskFailure,
-  TaskRunRecord,
-  TaskState,
-  TriggerKind,
-} from "../domain/flow.ts";
+import type { Retention, RunRecord, RunStatus, TaskRunRecord } from "../domain/flow.ts";
+import { num, type Row, toRun, toTask } from "./rows.ts";
 import type {
   FlowMark,
   HistoryStore,
@@ -29,62 +22,8 @@ import type {
 } from "./history.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
 
-type Row = Record<string, SQLInputValue>;
-
 const ENDED: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "skipped"];
 const PRUNE_BATCH = 500;
-
-function json<T>(text: unknown, fallback: T): T {
-  if (typeof text !== "string") return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-const num = (v: SQLInputValue): number | undefined => (v === null ? undefined : Number(v));
-const str = (v: SQLInputValue): string | undefined => (v === null ? undefined : String(v));
-
-function toRun(row: Row): RunRecord {
-  return {
-    id: Number(row.id),
-    flow: String(row.flow),
-    status: row.status as RunStatus,
-    trigger: { kind: row.trigger_kind as TriggerKind, detail: String(row.trigger_detail) },
-    payload: json(row.payload, {}),
-    idempotencyKey: str(row.idempotency_key),
-    scheduledFor: num(row.scheduled_for),
-    queuedAt: Number(row.queued_at),
-    startedAt: num(row.started_at),
-    endedAt: num(row.ended_at),
-    reason: str(row.reason),
-    failures: json<TaskFailure[]>(row.failures, []),
-    interruptions: Number(row.interruptions),
-  };
-}
-
-function toTask(row: Row): TaskRunRecord {
-  const code = num(row.exit_code);
-  const signal = str(row.exit_signal);
-  return {
-    runId: Number(row.run_id),
-    task: String(row.task),
-    attempt: Number(row.attempt),
-    state: row.state as TaskState,
-    startedAt: num(row.started_at),
-    endedAt: num(row.ended_at),
-    exit: code !== undefined || signal !== undefined
-      ? { code: code ?? null, signal: signal ?? null }
-      : undefined,
-    error: str(row.error),
-    outputs: json(row.outputs, {}),
-    waitingFor: str(row.waiting_for),
-    retryAt: num(row.retry_at),
-    logPath: str(row.log_path),
-    freeAttempts: Number(row.free_attempts),
-  };
-}
 
 /** Options of {@link SqliteHistory}. */
 export interface SqliteHistoryOptions {
