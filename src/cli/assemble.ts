@@ -27,6 +27,8 @@ export interface AssembleOptions {
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly onDropped?: (consumer: string, count: number) => void;
+  /** Start the Docker runtime even when no service needs it (flow tasks do). */
+  readonly docker?: boolean;
 }
 
 /** An engine with its parts; `close` releases them once the engine has stopped. */
@@ -52,7 +54,7 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     project: options.project,
     groupFile: `${options.stateDir}/pgids`,
   });
-  const docker = Object.values(stack.services).some((s) => s.runtime === "docker")
+  const docker = options.docker || Object.values(stack.services).some((s) => s.runtime === "docker")
     ? new DockerRuntime({
       project: options.project,
       dockerHost: options.baseEnv.DOCKER_HOST,

@@ -7,6 +7,7 @@ import { stringify as toYaml } from "yaml";
 import type { Stack } from "../domain/model.ts";
 import { formatHealthExpr } from "../domain/expression.ts";
 import { loadStack } from "../config/load.ts";
+import { loadProject } from "../config/flows/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
 import { UsageError } from "../domain/errors.ts";
@@ -29,7 +30,12 @@ export async function validateCommand(
   files: readonly string[],
   options: { strict?: boolean; quiet?: boolean } & InteropLoadOptions,
 ): Promise<number> {
-  const { stack, files: used, warnings } = await load(io, files, options);
+  // Flows are checked too (flow files, job files, a stack's flows: section).
+  const { stack, files: used, warnings, flows } = await loadProject(files, {
+    cwd: io.cwd,
+    env: io.env,
+    ...loadOptionsOf(options),
+  });
   const style = styleFor(io);
   printWarnings(io, warnings, style.yellow("warning"));
   const findings = await preflight(stack);
@@ -43,10 +49,12 @@ export async function validateCommand(
   if (options.strict && findings.length > 0) return 2;
   if (!options.quiet) {
     const count = Object.keys(stack.services).length;
+    const flowCount = Object.keys(flows.flows).length;
+    const withFlows = flowCount > 0 ? `, ${flowCount} flow${flowCount === 1 ? "" : "s"}` : "";
     io.out(
       `${style.green("valid")}: ${used.join(", ")} (stack ${stack.name}, ${count} service${
         count === 1 ? "" : "s"
-      })\n`,
+      }${withFlows})\n`,
     );
   }
   return 0;

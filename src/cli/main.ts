@@ -143,6 +143,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--json", "print log records and events as NDJSON")
     .option("--no-color", "no colour in the log stream")
     .option("--raw", "services' output as is: escape sequences reach the terminal")
+    .option("--db <file>", "the flows' history database (default .orch/history.db)")
+    .option("--max-executors <n>", "flow tasks running at once (default: the number of cores)")
     .addOption(new Option("--daemon-child").hideHelp())
     .action(async (opts, cmd) => {
       code = await (await up()).upCommand(io, files(cmd), {
@@ -150,6 +152,18 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         ...interopOf(cmd),
         token: cmd.optsWithGlobals().token,
       });
+    });
+
+  program.command("run")
+    .description("run the scheduler over a directory of job files (Petit's `run --jobs`)")
+    .requiredOption("--jobs <dir>", "the directory of job files (Petit, Conducktor or orch flows)")
+    .option("--db <file>", "the history database (default .orch/history.db beside the directory)")
+    .option("--trigger <job>", "run this job once and exit with its status")
+    .option("--max-executors <n>", "tasks running at once (default: the number of cores)")
+    .option("--json", "print log records and events as NDJSON")
+    .option("--no-color", "no colour")
+    .action(async (opts) => {
+      code = await (await import("./jobs.ts")).runJobsCommand(io, opts);
     });
 
   const client = (cmd: Command) => {

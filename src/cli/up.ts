@@ -5,13 +5,22 @@
  *
  * @module
  */
-import { loadStack } from "../config/load.ts";
+import { loadProject } from "../config/flows/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { OrchError } from "../domain/errors.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
+import {
+  dbPath,
+  EngineServices,
+  flowEventJson,
+  flowEventText,
+  openFlows,
+  usesDocker,
+} from "./flows.ts";
+import { parseMaxExecutors } from "./jobs.ts";
 import { upDetached } from "./daemon.ts";
 import { requirePermission } from "./exit.ts";
 import type { CliIO } from "./io.ts";
@@ -19,7 +28,6 @@ import { AsyncWriter, LinePrinter, terminalCleaner } from "./printer.ts";
 import { EventBus, makeController, serveApi } from "./serve.ts";
 import {
   claim,
-  dirOf,
   loadTokens,
   processStart,
   removeRunFiles,
@@ -49,6 +57,10 @@ export interface UpOptions extends InteropLoadOptions {
   /** Also serve the API on this TCP address, with tokens. */
   readonly listen?: string;
   readonly token?: string;
+  /** The flows' history database (default `.orch/history.db`). */
+  readonly db?: string;
+  /** Flow tasks running at once. */
+  readonly maxExecutors?: string;
   /** Internal: this process is the background orch started by `up -d`. */
   readonly daemonChild?: boolean;
 }
@@ -67,10 +79,12 @@ export async function upCommand(
   requirePermission("run");
   if (options.detach) return await upDetached(io, files, options);
   const startedAt = Date.now();
+  const maxExecutors = parseMaxExecutors(options.maxExecutors);
   const loadOptions = loadOptionsOf(options);
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptions });
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptions });
   const { stack } = loaded;
-  const project = dirOf(loaded.files[0]);
+  const project = loaded.project;
+  const hasFlows = Object.keys(loaded.flows.flows).length > 0;
   const dir = stateDir(project);
   const style = makeStyle(
     options.color !== false && !options.json && !options.daemonChild && colorEnabled(),
@@ -83,7 +97,12 @@ export async function upCommand(
   const tui = options.tui !== false && !options.json && !options.daemonChild && io.isTerminal &&
     Deno.stdin.isTerminal();
 
-  const services = Object.keys(stack.services);
+  const services = [
+    ...Object.keys(stack.services),
+    ...Object.values(loaded.flows.flows).flatMap((f) =>
+      Object.keys(f.tasks).map((t) => `${f.name}/${t}`)
+    ),
+  ];
   const printer = new LinePrinter(services, tui ? makeStyle(false) : style, {
     json: options.json,
     clean: terminalCleaner({ terminal: io.isTerminal, raw: options.raw, colors: style.enabled }),
@@ -117,16 +136,20 @@ export async function upCommand(
 
   const multi = (name: string) => (stack.services[name]?.replicas ?? 1) > 1;
   const bus = new EventBus();
+  // The flows see the services through the engine's status and events.
+  const serviceView = hasFlows ? new EngineServices(() => engine.status()) : undefined;
   const parts = assemble(stack, {
     project,
     stateDir: dir,
     baseEnv: Deno.env.toObject(),
+    docker: usesDocker(loaded.flows),
     onDropped: (consumer, count) => {
       if (consumer === "terminal") {
         out.write(printer.event({ type: "dropped", ts: Date.now(), consumer, count }, multi));
       }
     },
     emit: (event) => {
+      serviceView?.observe(event);
       bus.publish(event);
       if (toPane) {
         const text = printer.describe(event, multi);
@@ -161,17 +184,48 @@ export async function upCommand(
     logs.note(service ?? "orch", replica ?? 0, text);
   if (tui) toPane = toLog;
 
+  // The flows run beside the services, on the same log hub and runtimes.
+  let flows;
+  try {
+    flows = hasFlows
+      ? openFlows(loaded.flows, {
+        stateDir: dir,
+        stack: stack.name,
+        logs,
+        runtimes: { process: parts.runtime, ...(parts.docker ? { docker: parts.docker } : {}) },
+        emit: (event) => {
+          const text = options.json ? undefined : flowEventText(event);
+          if (options.json) out.write(flowEventJson(event));
+          else if (text) say(text);
+        },
+        db: dbPath(options.db, io.cwd),
+        maxExecutors,
+        services: serviceView,
+        baseEnv: Deno.env.toObject(),
+      })
+      : undefined;
+  } catch (error) {
+    removeRunFiles(project, baseRun);
+    await parts.close();
+    throw error;
+  }
+
   let stoppedBySignal = false;
+  let stopping = false;
   const stop = (why: string, timeoutMs?: number) => {
-    if (engine.stopping) return;
+    if (stopping || engine.stopping) return;
+    stopping = true;
     say(why);
-    void engine.shutdown({ onWait: say, timeoutMs });
+    // Flow tasks may need services: they stop first.
+    void (flows?.scheduler.stop() ?? Promise.resolve()).then(() =>
+      engine.shutdown({ onWait: say, timeoutMs })
+    );
   };
   const controller = makeController({
     engine,
     logs,
     project,
-    files: loaded.files,
+    files: loaded.stackFiles,
     startedAt,
     env: io.env,
     loadOptions,
@@ -191,6 +245,7 @@ export async function upCommand(
     server = await serveApi(controller, { socket, listen: options.listen, tokens });
   } catch (error) {
     removeRunFiles(project, baseRun);
+    flows?.close();
     await parts.close();
     if (error instanceof Deno.errors.AddrInUse && options.listen) {
       const where = options.listen.startsWith(":") ? `127.0.0.1${options.listen}` : options.listen;
@@ -214,7 +269,11 @@ export async function upCommand(
     if (!subscription) return;
     for await (const batch of subscription.batches()) {
       let text = "";
-      for (const record of batch) text += printer.record(record, multi(record.service));
+      for (const r of batch) {
+        text += r.task && !options.json
+          ? printer.record({ ...r, service: `${r.service}/${r.task}` }, false)
+          : printer.record(r, multi(r.service));
+      }
       out.write(text);
     }
   })();
@@ -258,12 +317,20 @@ export async function upCommand(
 
   try {
     engine.start();
+    if (flows) {
+      flows.scheduler.start();
+      const { executors } = flows.scheduler.status();
+      say(
+        `flows: ${Object.keys(loaded.flows.flows).length} on ${executors.max} executor(s), ` +
+          `history in ${flows.store.path}`,
+      );
+    }
     const settled = engine.idle();
     if (tui) {
       // Nothing left to run (a stack of oneshots): stop what is blocked; the final table stays
-      // on screen until a key is pressed.
+      // on screen until a key is pressed. With flows, orch stays until it is stopped.
       void settled.then((outcome) => {
-        if (engine.stopping) return;
+        if (engine.stopping || flows) return;
         byItself = `${outcome.code === 0 ? "✓" : "✗"} ${outcome.summary}`;
         void engine.shutdown({ onWait: say });
       });
@@ -294,7 +361,9 @@ export async function upCommand(
     // In the background, orch stays until `orch down` (or a required service fails); in the
     // foreground it also ends when nothing is left to run.
     const stopped = engine.stopped.then(() => undefined);
-    let outcome = options.daemonChild ? await stopped : await Promise.race([settled, stopped]);
+    let outcome = options.daemonChild || flows
+      ? await stopped
+      : await Promise.race([settled, stopped]);
     if (!engine.stopping) {
       // The outcome seen when the stack settled names what failed or stayed blocked; the
       // shutdown that follows stops the blocked ones and must not hide them.
@@ -308,6 +377,8 @@ export async function upCommand(
     return stoppedBySignal && !engine.failure ? 0 : outcome.code;
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    await flows?.scheduler.stop();
+    flows?.close();
     bus.close();
     logs.flush();
     subscription?.close();
