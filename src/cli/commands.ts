@@ -13,7 +13,7 @@ import { type Client, connect, findProject, type StatusBody } from "./client.ts"
 import type { CliIO } from "./io.ts";
 import { LinePrinter } from "./printer.ts";
 import { dirOf, findRunning, readRunFile } from "./state.ts";
-import { DockerRuntime } from "../runtime/docker/runtime.ts";
+import { cleanUpAfterCrash } from "./cleanup.ts";
 import { colorEnabled, makeStyle, type Style } from "./style.ts";
 
 /** Options every client command takes. */
@@ -359,15 +359,9 @@ export async function downCommand(
   const host = options.host ?? io.env("ORCH_HOST");
   const project = projectOf(io, options);
   if (!host && !await findRunning(project)) {
-    // No orch runs here; still remove containers a crashed one may have left.
-    const docker = new DockerRuntime({ project, dockerHost: io.env("DOCKER_HOST") });
-    const removed = await docker.removeLeftovers().catch(() => []);
-    await docker.close();
-    if (removed.length > 0) {
-      io.out(
-        `removed ${removed.length} container(s) left by an earlier orch: ${removed.join(", ")}\n`,
-      );
-    } else io.out(`nothing is running for ${project}\n`);
+    // No orch runs here; still kill what a crashed one may have left: processes, containers.
+    const said = await cleanUpAfterCrash(project, io.env("DOCKER_HOST"));
+    io.out(said.length > 0 ? said.join("") : `nothing is running for ${project}\n`);
     return 0;
   }
   return await withClient(io, options, async (client) => {

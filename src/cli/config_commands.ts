@@ -8,6 +8,9 @@ import type { Stack } from "../domain/model.ts";
 import { formatHealthExpr } from "../domain/expression.ts";
 import { loadStack } from "../config/load.ts";
 import { preflight } from "../config/preflight.ts";
+import { parseContainment } from "../runtime/process/cgroup_detect.ts";
+import { limitFindings } from "../runtime/process/limits.ts";
+import { dirOf } from "./state.ts";
 import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { CliIO } from "./io.ts";
@@ -30,7 +33,10 @@ export async function validateCommand(
 ): Promise<number> {
   const { stack, files: used } = await load(io, files);
   const style = styleFor(io);
-  const findings = await preflight(stack);
+  const findings = [
+    ...await preflight(stack),
+    ...await limitFindings(stack, dirOf(used[0]), parseContainment(io.env("ORCH_CONTAINMENT"))),
+  ];
   for (const f of findings) {
     io.err(
       `${

@@ -23,6 +23,7 @@ import { checkDependency, type DependencyCheck } from "./dependencies.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
+import { type StdinState, writeBounded } from "./stdin.ts";
 import type { Clock, CommandRunner, Handle, Prober, ProbeTarget, Runtime } from "./ports.ts";
 import {
   initialModel,
@@ -62,6 +63,8 @@ interface Instance {
   cancelBackoff: (() => void) | undefined;
   waitingSince: number;
   pumps: Promise<void>[];
+  /** What was sent to its stdin and not yet taken. */
+  readonly stdin: StdinState;
 }
 
 export type { ApplyResult, InstanceStatus };
@@ -85,6 +88,9 @@ const ACTIVE: ReadonlySet<InstanceState> = new Set([
   "stopping",
   "backoff",
 ]);
+
+/** After an exit, output already written is read to its end within this long (then cancelled). */
+const DRAIN_GRACE_MS = 2_000;
 
 /** A shutdown level that takes longer than this says what it waits for, */
 const NARRATE_AFTER_MS = 1_000;
@@ -161,6 +167,7 @@ export class Engine {
       cancelBackoff: undefined,
       waitingSince: 0,
       pumps: [],
+      stdin: { pending: 0 },
     };
     this.#instances.set(key, instance);
     return instance;
@@ -248,7 +255,9 @@ export class Engine {
     const alive = this.#instancesOf(name).filter((i) => i.handle && isAlive(i.model.state));
     if (alive.length === 0) throw new ConflictError(`"${name}" is not running`);
     const data = new TextEncoder().encode(text.endsWith("\n") ? text : `${text}\n`);
-    await Promise.all(alive.map((i) => i.handle!.write(data)));
+    await Promise.all(
+      alive.map((i) => writeBounded(i.handle!, data, i.stdin, this.#idOf(i), this.#deps.clock)),
+    );
     return alive.length;
   }
 
@@ -411,15 +420,20 @@ export class Engine {
         onNote: (line) => this.#deps.logs.note(svc.name, instance.replica, line),
       });
       instance.handle = handle;
+      const drained = new AbortController();
       const pump = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>
         readLines(stream, (line) => {
           this.#deps.logs.line(svc.name, instance.replica, name, line);
           instance.health?.logLine(name, line);
-        });
+        }, { signal: drained.signal });
       instance.pumps = [pump(handle.stdout, "stdout"), pump(handle.stderr, "stderr")];
       this.#dispatch(instance, { type: "spawned" });
+      // The exit is the main process's (and, for a process, all it started is gone by then); the
+      // pipes may still be held by something out of reach: what was written is read, then no more.
       const exit = await handle.exited;
+      const cancelDrain = this.#deps.clock.setTimer(DRAIN_GRACE_MS, () => drained.abort());
       await Promise.all(instance.pumps);
+      cancelDrain();
       const uptimeMs = this.#deps.clock.now() -
         (instance.model.startedAt ?? this.#deps.clock.now());
       this.#deps.emit({

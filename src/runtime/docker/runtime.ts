@@ -11,6 +11,7 @@ import { configHash } from "../../domain/plan.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
 import type { CommandResult, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import type { Guard } from "../guard.ts";
 import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
 
 /** Labels orch puts on its containers. */
@@ -30,6 +31,8 @@ export interface DockerRuntimeOptions {
   readonly project: string;
   /** DOCKER_HOST, if set. */
   readonly dockerHost?: string;
+  /** Removes the containers if orch dies (shared with the process runtime). */
+  readonly guard?: Guard;
 }
 
 function slug(text: string): string {
@@ -92,8 +95,20 @@ export async function containerConfig(
       PortBindings: bindings,
       Binds: svc.volumes.map((v) => resolveBind(v, project)),
       ...(svc.network ? { NetworkMode: svc.network } : {}),
+      ...limitsOf(svc),
       AutoRemove: false,
     },
+  };
+}
+
+/** `resources` as HostConfig fields: memory without swap beyond it, CPUs, processes. */
+function limitsOf(svc: Service): Record<string, number> {
+  const r = svc.resources;
+  if (!r) return {};
+  return {
+    ...(r.memoryBytes !== undefined ? { Memory: r.memoryBytes, MemorySwap: r.memoryBytes } : {}),
+    ...(r.cpus !== undefined ? { NanoCpus: Math.round(r.cpus * 1e9) } : {}),
+    ...(r.pids !== undefined ? { PidsLimit: r.pids } : {}),
   };
 }
 
@@ -102,10 +117,18 @@ export class DockerRuntime implements Runtime {
   readonly #client: DockerClient;
   readonly #project: string;
   readonly #live = new Set<string>();
+  readonly #guard: Guard | undefined;
 
   constructor(options: DockerRuntimeOptions) {
     this.#project = options.project;
-    this.#client = new DockerClient(endpointFrom(options.dockerHost));
+    const endpoint = endpointFrom(options.dockerHost);
+    this.#client = new DockerClient(endpoint);
+    this.#guard = options.guard;
+    this.#guard?.setDocker(
+      endpoint.kind === "unix"
+        ? { unix: endpoint.path }
+        : { tcp: `${endpoint.host}:${endpoint.port}` },
+    );
   }
 
   /** The client, for tests and cleanup. */
@@ -139,6 +162,11 @@ export class DockerRuntime implements Runtime {
         body,
       });
       this.#live.add(id);
+      const key = this.#guard?.add({ container: id });
+      const release = () => {
+        this.#live.delete(id);
+        if (key !== undefined) this.#guard?.remove(key);
+      };
       try {
         const attached = await client.attach(id);
         await client.call("POST", `/containers/${id}/start`);
@@ -149,13 +177,13 @@ export class DockerRuntime implements Runtime {
           info.State.Pid || undefined,
           attached,
           svc.tty,
-          () => this.#live.delete(id),
+          release,
         );
       } catch (error) {
         await client.call("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(
           () => {},
         );
-        this.#live.delete(id);
+        release();
         throw error;
       }
     } catch (error) {
@@ -235,6 +263,11 @@ class ContainerHandle implements Handle {
         );
         const signal = StatusCode > 128 && StatusCode < 160 ? SIGNALS[StatusCode - 128] : undefined;
         exit = signal ? { code: null, signal } : { code: StatusCode, signal: null };
+        const info = await client.json<{ State?: { OOMKilled?: boolean } }>(
+          "GET",
+          `/containers/${id}/json`,
+        ).catch(() => undefined);
+        if (info?.State?.OOMKilled) exit = { ...exit, oomKilled: true };
       } catch {
         exit = { code: null, signal: "SIGKILL" };
       }
