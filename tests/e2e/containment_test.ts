@@ -187,3 +187,28 @@ Deno.test({
     assert(!exists, `${unit} is removed`);
   },
 });
+
+Deno.test("a limit that cannot be applied is a preflight warning naming the service and why", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(
+    `${dir.path}/stack.yaml`,
+    `services:\n  api:\n    kind: oneshot\n    command: "true"\n` +
+      `    resources: { memory: 64m, pids: 20 }\n`,
+  );
+  const env = { ORCH_CONTAINMENT: "marker" };
+  for (const args of [["validate"], ["up", "--no-tui"]]) {
+    const run = await runOrch(dir.path, args, env);
+    assertEquals(run.code, 0, run.stdout + run.stderr);
+    assertMatch(
+      run.stderr,
+      /warning: api\.resources\.memory: not applied on this machine: containment is set to marker \(ORCH_CONTAINMENT\)\n/,
+    );
+    assertMatch(run.stderr, /warning: api\.resources\.pids: not applied on this machine: /);
+  }
+  const bad = await runOrch(dir.path, ["validate"], { ORCH_CONTAINMENT: "cgroups" });
+  assertEquals(bad.code, 2);
+  assertMatch(
+    bad.stderr,
+    /ORCH_CONTAINMENT: "cgroups" is not one of auto, cgroup2, cgroup1, marker/,
+  );
+});

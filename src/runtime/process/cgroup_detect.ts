@@ -241,47 +241,52 @@ export async function detectCgroups(
     sources.cgroups ?? readText("/proc/self/cgroup"),
   );
   const problems: string[] = [];
-  const usable = new Map<Mount, Hierarchy>();
-  const prepare = async (mount: Mount): Promise<Hierarchy | undefined> => {
-    if (usable.has(mount)) return usable.get(mount);
+  const tried = new Map<Mount, Hierarchy | string>();
+  /** Makes the project's directory in a hierarchy and checks a process can be moved there. */
+  const prepare = async (mount: Mount): Promise<Hierarchy | string> => {
+    const known = tried.get(mount);
+    if (known) return known;
     const label = mount.version === 2 ? "cgroup v2" : `cgroup v1 ${mount.controllers.join(",")}`;
-    if (!mount.writable) {
-      problems.push(`${label}: ${mount.mountPoint} is mounted read-only`);
-      return undefined;
-    }
     const parent = `${mount.own}/orch`;
     const base = `${parent}/${projectHash}`;
-    const problem = mkdirs(base) ?? await canJoin([base], run);
+    const problem = !mount.writable
+      ? `${mount.mountPoint} is mounted read-only`
+      : !existsFile(`${mount.own}/cgroup.procs`)
+      ? `${mount.own} is not a cgroup`
+      : mkdirs(base) ?? await canJoin([base], run) ??
+        (mount.version === 2 && !existsFile(`${base}/cgroup.kill`)
+          ? "no cgroup.kill (Linux 5.14 or later)"
+          : undefined);
+    let result: Hierarchy | string;
     if (problem) {
-      problems.push(`${label}: ${problem}`);
-      return undefined;
+      result = `${label}: ${problem}`;
+      problems.push(result);
+      for (const dir of [base, parent]) removeEmpty(dir);
+    } else {
+      const controllers = mount.version === 2
+        ? enableV2([parent, base])
+        : new Set(mount.controllers);
+      result = { version: mount.version, controllers, parent, base };
     }
-    const controllers = mount.version === 2 ? enableV2([parent, base]) : new Set(mount.controllers);
-    const hierarchy = { version: mount.version, controllers, parent, base };
-    usable.set(mount, hierarchy);
-    return hierarchy;
+    tried.set(mount, result);
+    return result;
   };
+  const usable = (h: Hierarchy | string | undefined) => typeof h === "string" ? undefined : h;
   const v2 = mounts.find((m) => m.version === 2);
   const v1 = (controller: string) =>
     mounts.find((m) => m.version === 1 && m.controllers.includes(controller));
   let track: Hierarchy | undefined;
   let mode: ContainmentMode = "marker";
-  if ((choice === "auto" || choice === "cgroup2") && v2) {
-    if (!existsFile(`${v2.own}/cgroup.procs`)) {
-      problems.push(`cgroup v2: ${v2.own} is not a cgroup`);
-    } else {
-      track = await prepare(v2);
-      if (track && !existsFile(`${track.base}/cgroup.kill`)) {
-        problems.push("cgroup v2: no cgroup.kill (Linux 5.14 or later)");
-        track = undefined;
-      }
+  if (choice === "auto" || choice === "cgroup2") {
+    if (v2) {
+      track = usable(await prepare(v2));
       if (track) mode = "cgroup2";
-    }
-  } else if (choice === "cgroup2") problems.push("cgroup v2: not mounted");
+    } else problems.push("cgroup v2: not mounted");
+  }
   if (!track && (choice === "auto" || choice === "cgroup1")) {
     const freezer = v1("freezer") ?? v1("pids");
     if (freezer) {
-      track = await prepare(freezer);
+      track = usable(await prepare(freezer));
       if (track) mode = "cgroup1";
     } else problems.push("cgroup v1: neither freezer nor pids is mounted");
   }
@@ -292,27 +297,31 @@ export async function detectCgroups(
       limits[limit] = choice === "marker"
         ? "containment is set to marker (ORCH_CONTAINMENT)"
         : `orch cannot create cgroups here (${problems.join("; ") || "none mounted"})`;
-      continue;
-    }
-    if (track.controllers.has(controller)) {
+    } else if (track.controllers.has(controller)) {
       limits[limit] = track;
-      continue;
+    } else {
+      const mount = v1(controller);
+      limits[limit] = mount
+        ? await prepare(mount)
+        : `the ${controller} controller is neither delegated to orch on cgroup v2 nor mounted as v1`;
     }
-    const mount = v1(controller);
-    const hierarchy = mount && await prepare(mount);
-    limits[limit] = hierarchy ??
-      (mount
-        ? problems.at(-1) ?? `cgroup v1 ${controller} is not usable`
-        : `the ${controller} controller is neither delegated to orch on cgroup v2 nor mounted as v1`);
   }
   const cpuacctMount = track && !existsFile(`${track.base}/cpu.stat`) ? v1("cpuacct") : undefined;
-  const cpuacct = cpuacctMount && await prepare(cpuacctMount);
+  const cpuacct = cpuacctMount ? usable(await prepare(cpuacctMount)) : undefined;
   const summary = track
     ? `${mode === "cgroup2" ? "cgroup v2" : "cgroup v1"} under ${track.base}`
     : `process groups and the ORCH_UNIT marker (no cgroups: ${
       problems.join("; ") || "none mounted"
     })`;
-  return { mode, summary, track, limits, cpuacct: cpuacct || undefined };
+  return { mode, summary, track, limits, cpuacct };
+}
+
+function removeEmpty(dir: string): void {
+  try {
+    Deno.removeSync(dir);
+  } catch {
+    // not there, or in use
+  }
 }
 
 function existsFile(path: string): boolean {
