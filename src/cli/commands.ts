@@ -12,8 +12,8 @@ import { UsageError } from "../domain/errors.ts";
 import { type Client, connect, findProject, type StatusBody } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter } from "./printer.ts";
-import { dirOf, findRunning, readRunFile } from "./state.ts";
-import { cleanUpAfterCrash } from "./cleanup.ts";
+import { dirOf, findRunning, processStart, readRunFile } from "./state.ts";
+import { cleanUpAfterCrash, ended } from "./cleanup.ts";
 import { colorEnabled, makeStyle, type Style } from "./style.ts";
 
 /** Options every client command takes. */
@@ -384,11 +384,13 @@ export async function downCommand(
       }
     })();
     await Promise.race([opened.promise, following]);
+    const started = host ? undefined : processStart(status.pid);
     await client.json("POST", "/v1/shutdown", options.timeout ? { timeout: options.timeout } : {});
     await following;
-    // Wait for the process itself to be gone.
+    // Wait for the process itself to be gone (its run file goes just before it exits).
     const deadline = Date.now() + 10_000;
-    while (!host && readRunFile(project)?.pid === status.pid && Date.now() < deadline) {
+    const gone = () => readRunFile(project)?.pid !== status.pid && ended(status.pid, started);
+    while (!host && !gone() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     io.out(`${status.stack} is down\n`);
