@@ -7,7 +7,8 @@
  * the kernel closes the pipe; the helper reads end-of-file and then, in one go: removes the
  * containers (`DELETE /containers/ID?force=1` through `curl` on the Engine socket), kills every
  * cgroup (`cgroup.kill`, or freeze / SIGKILL / thaw until empty on v1), every process group, and
- * every process whose environment carries this run's `ORCH_UNIT` marker, and removes the cgroups.
+ * every process whose environment carries this run's `ORCH_UNIT` marker, and removes the cgroups
+ * (and the project's cgroup directories, once empty).
  *
  * Why sh and curl rather than a watchdog written in TypeScript: the helper costs about 1 MiB while
  * orch lives (a second Deno would cost 30 to 40 MiB) and needs nothing orch has not already checked
@@ -22,12 +23,13 @@
 
 const HELPER = `trap '' INT TERM HUP QUIT PIPE
 set -f
-keys=" "; run=""; dsock=""; dtcp=""
+keys=" "; run=""; dsock=""; dtcp=""; rd=""
 while IFS= read -r l; do
   case "$l" in
     "= run "*) run=\${l#= run } ;;
     "= docker unix "*) dsock=\${l#= docker unix } ;;
     "= docker tcp "*) dtcp=\${l#= docker tcp } ;;
+    "= rmdir "*) rd="$rd \${l#= rmdir }" ;;
     +*)
       k=\${l%% *}; k=\${k#+}
       case "$k" in ""|*[!0-9]*) continue ;; esac
@@ -87,6 +89,7 @@ for d in $cg; do
     n=$((n+1))
   done
 done
+for d in $rd; do rmdir "$d" 2>/dev/null; done
 wait
 `;
 
@@ -125,6 +128,7 @@ export class Guard {
   readonly #onNote: (text: string) => void;
   readonly #entries = new Map<number, GuardEntry>();
   #docker: GuardDocker | undefined;
+  readonly #rmdirs = new Set<string>();
   #nextKey = 1;
   #child: Deno.ChildProcess | undefined;
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
@@ -181,6 +185,7 @@ export class Guard {
     this.#writer = child.stdin.getWriter();
     // Everything guarded so far goes to the new helper first.
     let text = `= run ${this.#run}\n${this.#dockerLine()}`;
+    for (const d of this.#rmdirs) text += `= rmdir ${d}\n`;
     for (const [key, entry] of this.#entries) text += entryLine(key, entry);
     this.#buffer = text + this.#buffer;
     this.#schedule();
@@ -243,6 +248,13 @@ export class Guard {
     if (!/^[^\s]+$/.test("unix" in docker ? docker.unix : docker.tcp)) return;
     this.#docker = docker;
     this.#send(this.#dockerLine());
+  }
+
+  /** Directories to remove at the end when empty (the project's cgroup directories). */
+  removeAtEnd(dirs: readonly string[]): void {
+    const valid = dirs.filter((d) => /^\/[^\s]*$/.test(d));
+    for (const d of valid) this.#rmdirs.add(d);
+    this.#send(valid.map((d) => `= rmdir ${d}\n`).join(""));
   }
 
   /** Guards a unit; returns its key. */

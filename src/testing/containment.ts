@@ -5,6 +5,7 @@
  * @module
  */
 import { MARKER, scanMarks } from "../runtime/process/markers.ts";
+import { parseMounts } from "../runtime/process/cgroup_detect.ts";
 import { processAlive } from "./recorder.ts";
 
 /**
@@ -62,6 +63,21 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms: ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The cgroup directories of the project with this hash that exist (in this process's hierarchies). */
+export function projectCgroupDirs(hash: string): string[] {
+  const mounts = parseMounts(
+    Deno.readTextFileSync("/proc/self/mountinfo"),
+    Deno.readTextFileSync("/proc/self/cgroup"),
+  );
+  return mounts.map((m) => `${m.own}/orch/${hash}`).filter((d) => {
+    try {
+      return Deno.statSync(d).isDirectory;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Why the cgroup tests cannot run here (not root, no cgroup mounts), or undefined. */

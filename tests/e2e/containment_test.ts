@@ -13,6 +13,7 @@ import {
   escapeesCommand,
   eventually,
   markedWith,
+  projectCgroupDirs,
   yamlCommand,
 } from "../../src/testing/containment.ts";
 import { shortHash } from "../../src/domain/plan.ts";
@@ -114,6 +115,7 @@ for (const mode of MODES) {
       assert(Date.now() - started < 15_000, `down took ${Date.now() - started} ms`);
       await noneLeft(s);
       assert(!processAlive(s.orch));
+      assertEquals(projectCgroupDirs(await shortHash(s.path)), [], "no cgroup is left");
     },
   });
 
@@ -122,8 +124,15 @@ for (const mode of MODES) {
     ignore,
     async fn() {
       await using s = await escapeeStack(mode);
+      const hash = await shortHash(s.path);
+      if (mode !== "marker") assert(projectCgroupDirs(hash).length > 0, "the project has cgroups");
       Deno.kill(s.orch, "SIGKILL");
       await noneLeft(s);
+      // The guard removes the cgroups too, the project's directories with them.
+      await eventually(
+        () => projectCgroupDirs(hash).length === 0,
+        () => `cgroups removed: ${projectCgroupDirs(hash).join(", ")}`,
+      );
     },
   });
 }

@@ -157,6 +157,8 @@ export function createUnit(
 
 /** A cgroup directory and every cgroup below it (services may make their own), deepest first. */
 function tree(dir: string): string[] {
+  // v2 says whether there is anything below; one read instead of listing the directory.
+  if (field(read(`${dir}/cgroup.stat`), "nr_descendants") === 0) return [dir];
   const out: string[] = [];
   const walk = (d: string) => {
     try {
@@ -279,6 +281,13 @@ export async function killUnit(unit: CgroupUnit, withinMs = 5_000): Promise<bool
 }
 
 function removeDir(dir: string): boolean {
+  try {
+    Deno.removeSync(dir);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+    // not empty: cgroups of its own below it
+  }
   let ok = true;
   for (const d of tree(dir)) {
     try {

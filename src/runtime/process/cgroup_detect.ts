@@ -73,6 +73,15 @@ export const CONTROLLER: Readonly<Record<Limit, string>> = {
   pids: "pids",
 };
 
+/** The directories of `setup` (project directory, then the shared `orch/`), for removal. */
+export function setupDirs(setup: CgroupSetup): string[] {
+  const dirs: string[] = [];
+  for (const h of new Set([setup.track, setup.cpuacct, ...Object.values(setup.limits)])) {
+    if (h && typeof h !== "string") dirs.push(h.base, h.parent);
+  }
+  return dirs;
+}
+
 /** What containment this run has. */
 export interface CgroupSetup {
   readonly mode: ContainmentMode;
@@ -190,45 +199,51 @@ function enableV2(dirs: readonly string[]): Set<string> {
   return new Set(WANTED.filter((c) => enabled.has(c)));
 }
 
-/** Moves a real process into a probe cgroup of each hierarchy; the error when that fails. */
-async function canJoin(bases: readonly string[], run: string): Promise<string | undefined> {
-  const probes = bases.map((b) => `${b}/probe@${run}`);
-  for (const dir of probes) {
-    const problem = mkdirs(dir);
-    if (problem) return problem;
+/**
+ * Moves one real process into a probe cgroup of each base, in one spawn; per base, the error when
+ * that failed.
+ */
+async function canJoin(bases: readonly string[], run: string): Promise<Map<string, string>> {
+  const problems = new Map<string, string>();
+  const probes = new Map<string, string>();
+  for (const base of bases) {
+    const problem = mkdirs(`${base}/probe@${run}`);
+    if (problem) problems.set(base, problem);
+    else probes.set(`${base}/probe@${run}`, base);
   }
+  if (probes.size === 0) return problems;
   try {
     const out = await new Deno.Command("sh", {
-      args: ["-c", 'for d; do echo $$ >"$d/cgroup.procs" || exit 1; done', "sh", ...probes],
+      args: [
+        "-c",
+        'exec 2>&1; for d; do if echo $$ >"$d/cgroup.procs"; then echo "ok $d"; fi; done',
+        "sh",
+        ...probes.keys(),
+      ],
       stdin: "null",
-      stdout: "null",
-      stderr: "piped",
+      stdout: "piped",
+      stderr: "null",
       clearEnv: true,
       env: { PATH: "/usr/bin:/bin" },
     }).output();
-    if (!out.success) {
-      const text = new TextDecoder().decode(out.stderr).trim().split("\n")[0] ?? "";
-      return `cannot move a process into ${probes[0]}: ${
-        text.replace(/^sh: \d+: /, "") || `exit ${out.code}`
-      }`;
+    const lines = new TextDecoder().decode(out.stdout).split("\n");
+    for (const [probe, base] of probes) {
+      if (lines.includes(`ok ${probe}`)) continue;
+      const said = lines.find((l) => l.includes(`${probe}/`))?.replace(/^sh: \d+: /, "");
+      problems.set(base, `cannot move a process into ${probe}: ${said ?? "refused"}`);
     }
-    return undefined;
   } catch (error) {
-    return `cannot run sh: ${why(error)}`;
+    for (const base of probes.values()) problems.set(base, `cannot run sh: ${why(error)}`);
   } finally {
-    for (const dir of probes) {
-      try {
-        Deno.removeSync(dir);
-      } catch {
-        // the probe process may linger a moment; an empty leftover is removed with the project
-      }
-    }
+    for (const probe of probes.keys()) removeEmpty(probe);
   }
+  return problems;
 }
 
 /**
  * Decides the containment of this run for `project` (its short hash), trying what `choice` allows:
- * `auto` takes cgroup v2 with `cgroup.kill`, else v1 `freezer` (or `pids`), else markers.
+ * `auto` takes cgroup v2 with `cgroup.kill`, else v1 `freezer` (or `pids`), else markers. The
+ * hierarchies for limits are prepared too (one probe process for all of them).
  */
 export async function detectCgroups(
   projectHash: string,
@@ -242,74 +257,106 @@ export async function detectCgroups(
   );
   const problems: string[] = [];
   const tried = new Map<Mount, Hierarchy | string>();
-  /** Makes the project's directory in a hierarchy and checks a process can be moved there. */
-  const prepare = async (mount: Mount): Promise<Hierarchy | string> => {
-    const known = tried.get(mount);
-    if (known) return known;
-    const label = mount.version === 2 ? "cgroup v2" : `cgroup v1 ${mount.controllers.join(",")}`;
-    const parent = `${mount.own}/orch`;
-    const base = `${parent}/${projectHash}`;
-    const problem = !mount.writable
-      ? `${mount.mountPoint} is mounted read-only`
-      : !existsFile(`${mount.own}/cgroup.procs`)
-      ? `${mount.own} is not a cgroup`
-      : mkdirs(base) ?? await canJoin([base], run) ??
-        (mount.version === 2 && !existsFile(`${base}/cgroup.kill`)
+  const label = (m: Mount) =>
+    m.version === 2 ? "cgroup v2" : `cgroup v1 ${m.controllers.join(",")}`;
+  /** Makes the project's directory in each hierarchy and checks a process can be moved there. */
+  const prepare = async (list: readonly (Mount | undefined)[]): Promise<void> => {
+    const fresh = [...new Set(list)].filter((m): m is Mount => m !== undefined && !tried.has(m));
+    const ready: Mount[] = [];
+    for (const m of fresh) {
+      const base = `${m.own}/orch/${projectHash}`;
+      const problem = !m.writable
+        ? `${m.mountPoint} is mounted read-only`
+        : !existsFile(`${m.own}/cgroup.procs`)
+        ? `${m.own} is not a cgroup`
+        : mkdirs(base);
+      if (problem) fail(m, problem);
+      else ready.push(m);
+    }
+    const joined = await canJoin(ready.map((m) => `${m.own}/orch/${projectHash}`), run);
+    for (const m of ready) {
+      const parent = `${m.own}/orch`;
+      const base = `${parent}/${projectHash}`;
+      const problem = joined.get(base) ??
+        (m.version === 2 && !existsFile(`${base}/cgroup.kill`)
           ? "no cgroup.kill (Linux 5.14 or later)"
           : undefined);
-    let result: Hierarchy | string;
-    if (problem) {
-      result = `${label}: ${problem}`;
-      problems.push(result);
-      for (const dir of [base, parent]) removeEmpty(dir);
-    } else {
-      const controllers = mount.version === 2
-        ? enableV2([parent, base])
-        : new Set(mount.controllers);
-      result = { version: mount.version, controllers, parent, base };
+      if (problem) fail(m, problem);
+      else {
+        const controllers = m.version === 2 ? enableV2([parent, base]) : new Set(m.controllers);
+        tried.set(m, { version: m.version, controllers, parent, base });
+      }
     }
-    tried.set(mount, result);
-    return result;
   };
-  const usable = (h: Hierarchy | string | undefined) => typeof h === "string" ? undefined : h;
+  const fail = (m: Mount, problem: string) => {
+    const text = `${label(m)}: ${problem}`;
+    problems.push(text);
+    tried.set(m, text);
+    for (const dir of [`${m.own}/orch/${projectHash}`, `${m.own}/orch`]) removeEmpty(dir);
+  };
+  const got = (m: Mount | undefined) => {
+    const h = m && tried.get(m);
+    return typeof h === "string" ? undefined : h;
+  };
   const v2 = mounts.find((m) => m.version === 2);
   const v1 = (controller: string) =>
     mounts.find((m) => m.version === 1 && m.controllers.includes(controller));
-  let track: Hierarchy | undefined;
-  let mode: ContainmentMode = "marker";
-  if (choice === "auto" || choice === "cgroup2") {
-    if (v2) {
-      track = usable(await prepare(v2));
-      if (track) mode = "cgroup2";
-    } else problems.push("cgroup v2: not mounted");
+  const tracker1 = v1("freezer") ?? v1("pids");
+  const useV2 = (choice === "auto" || choice === "cgroup2") && v2 !== undefined;
+  const useV1 = choice === "auto" || choice === "cgroup1";
+  // What v2 hands down to orch's cgroup: the limits it cannot give come from v1, if mounted.
+  const delegated = useV2 ? words(readText(`${v2!.own}/cgroup.subtree_control`)) : new Set();
+  const limitMounts = (["memory", "cpus", "pids"] as const)
+    .filter((l) => !delegated.has(CONTROLLER[l])).map((l) => v1(CONTROLLER[l]));
+  if (choice !== "marker") {
+    await prepare([
+      useV2 ? v2 : useV1 ? tracker1 : undefined,
+      ...limitMounts,
+      !useV2 && useV1 ? v1("cpuacct") : undefined,
+    ]);
   }
-  if (!track && (choice === "auto" || choice === "cgroup1")) {
-    const freezer = v1("freezer") ?? v1("pids");
-    if (freezer) {
-      track = usable(await prepare(freezer));
+  let track = useV2 ? got(v2) : undefined;
+  let mode: ContainmentMode = track ? "cgroup2" : "marker";
+  if (!useV2 && (choice === "auto" || choice === "cgroup2")) {
+    problems.push("cgroup v2: not mounted");
+  }
+  if (!track && useV1) {
+    if (tracker1) {
+      await prepare([tracker1, v1("cpuacct")]);
+      track = got(tracker1);
       if (track) mode = "cgroup1";
     } else problems.push("cgroup v1: neither freezer nor pids is mounted");
   }
   const limits = {} as Record<Limit, Hierarchy | string>;
   for (const limit of ["memory", "cpus", "pids"] as const) {
     const controller = CONTROLLER[limit];
+    const mount = v1(controller);
     if (!track) {
       limits[limit] = choice === "marker"
         ? "containment is set to marker (ORCH_CONTAINMENT)"
         : `orch cannot create cgroups here (${problems.join("; ") || "none mounted"})`;
     } else if (track.controllers.has(controller)) {
       limits[limit] = track;
+    } else if (mount) {
+      if (!tried.has(mount)) await prepare([mount]);
+      limits[limit] = tried.get(mount)!;
     } else {
-      const mount = v1(controller);
-      limits[limit] = mount
-        ? await prepare(mount)
-        : `the ${controller} controller is neither delegated to orch on cgroup v2 nor mounted as v1`;
+      limits[limit] =
+        `the ${controller} controller is neither delegated to orch on cgroup v2 nor mounted as v1`;
     }
   }
-  const cpuacctMount = track && !existsFile(`${track.base}/cpu.stat`) ? v1("cpuacct") : undefined;
-  const cpuacct = cpuacctMount ? usable(await prepare(cpuacctMount)) : undefined;
+  const cpuacct = track && !existsFile(`${track.base}/cpu.stat`) ? got(v1("cpuacct")) : undefined;
+  // Hierarchies prepared but not used (v1 ones when v2 turned out to have the controller).
+  const used = new Set([track, cpuacct, ...Object.values(limits)]);
+  for (const h of tried.values()) {
+    if (typeof h !== "string" && !used.has(h)) {
+      for (const d of [h.base, h.parent]) removeEmpty(d);
+    }
+  }
   const summary = track
     ? `${mode === "cgroup2" ? "cgroup v2" : "cgroup v1"} under ${track.base}`
+    : choice === "marker"
+    ? "process groups and the ORCH_UNIT marker (ORCH_CONTAINMENT=marker)"
     : `process groups and the ORCH_UNIT marker (no cgroups: ${
       problems.join("; ") || "none mounted"
     })`;

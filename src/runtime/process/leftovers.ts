@@ -135,12 +135,17 @@ export async function killLeftovers(stateDir: string, project: string): Promise<
   return [...killed];
 }
 
-/** Keeps `pgids` and `cgroups` listing what is live, rewritten (atomically) at most once per tick. */
+/**
+ * Keeps `pgids` and `cgroups` listing what is live, rewritten (atomically) a moment after a change,
+ * so that a fan-out of starts costs one write. The guard is what acts on a crash; these files are
+ * for when even it could not (and the project's marker and cgroup directories cover the moment).
+ */
 export class UnitRecord {
   readonly #dir: string;
   readonly #groups = new Set<number>();
   readonly #cgroups = new Set<string>();
-  #scheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #dirty = { groups: false, cgroups: false };
 
   /** Records under `stateDir` (`.orch/`). */
   constructor(stateDir: string) {
@@ -151,31 +156,37 @@ export class UnitRecord {
   add(pgid: number, cgroups: readonly string[] = []): void {
     this.#groups.add(pgid);
     for (const dir of cgroups) this.#cgroups.add(dir);
-    this.#schedule();
+    this.#schedule(cgroups.length > 0);
   }
 
   /** Forgets a group and cgroups that are gone. */
   remove(pgid: number, cgroups: readonly string[] = []): void {
     this.#groups.delete(pgid);
     for (const dir of cgroups) this.#cgroups.delete(dir);
-    this.#schedule();
+    this.#schedule(cgroups.length > 0);
   }
 
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      this.flush();
-    });
+  #schedule(cgroups: boolean): void {
+    this.#dirty.groups = true;
+    if (cgroups) this.#dirty.cgroups = true;
+    if (this.#timer !== undefined) return;
+    const timer = setTimeout(() => this.flush(), RECORD_DELAY_MS);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
   }
 
-  /** Writes the files now. */
+  /** Writes what changed now. */
   flush(): void {
-    write(`${this.#dir}/pgids`, [...this.#groups]);
-    write(`${this.#dir}/cgroups`, [...this.#cgroups]);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#dirty.groups) write(`${this.#dir}/pgids`, [...this.#groups]);
+    if (this.#dirty.cgroups) write(`${this.#dir}/cgroups`, [...this.#cgroups]);
+    this.#dirty = { groups: false, cgroups: false };
   }
 }
+
+/** How long after a change the record is written. */
+const RECORD_DELAY_MS = 25;
 
 function write(file: string, lines: readonly (string | number)[]): void {
   try {

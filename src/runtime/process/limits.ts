@@ -6,7 +6,7 @@
  */
 import type { Stack } from "../../domain/model.ts";
 import { shortHash } from "../../domain/plan.ts";
-import { type ContainmentChoice, detectCgroups, type Limit } from "./cgroup_detect.ts";
+import { type ContainmentChoice, detectCgroups, type Limit, setupDirs } from "./cgroup_detect.ts";
 import { newRunId } from "./runtime.ts";
 
 /** A limit that cannot be applied, by service and field. */
@@ -34,14 +34,11 @@ export async function limitFindings(
   if (limited.length === 0) return [];
   const setup = await detectCgroups(await shortHash(project), newRunId(), choice);
   // Detection made the project's directories; they are made again when the stack starts.
-  for (const h of new Set([setup.track, setup.cpuacct, ...Object.values(setup.limits)])) {
-    if (!h || typeof h === "string") continue;
-    for (const dir of [h.base, h.parent]) {
-      try {
-        Deno.removeSync(dir);
-      } catch {
-        // in use
-      }
+  for (const dir of setupDirs(setup)) {
+    try {
+      Deno.removeSync(dir);
+    } catch {
+      // in use
     }
   }
   const findings: LimitFinding[] = [];

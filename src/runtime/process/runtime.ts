@@ -16,7 +16,12 @@ import type {
 } from "../../engine/ports.ts";
 import { Guard } from "../guard.ts";
 import { type CgroupUnit, createUnit, removeUnit } from "./cgroup.ts";
-import { type CgroupSetup, type ContainmentChoice, detectCgroups } from "./cgroup_detect.ts";
+import {
+  type CgroupSetup,
+  type ContainmentChoice,
+  detectCgroups,
+  setupDirs,
+} from "./cgroup_detect.ts";
 import { ProcessHandle } from "./handle.ts";
 import { UnitRecord } from "./leftovers.ts";
 import { MARKER, UNIT_MARKER } from "./markers.ts";
@@ -69,13 +74,17 @@ export class ProcessRuntime implements Runtime, CommandRunner {
     this.#record = options.stateDir ? new UnitRecord(options.stateDir) : undefined;
     this.#ownGuard = !options.guard;
     this.#guard = options.guard ?? new Guard({ run: newRunId(), onNote: this.#onNote });
+    // Found out now, while the rest of orch starts, rather than at the first spawn.
+    this.containment().catch(() => {});
   }
 
-  /** What containment this run has (decided at the first start). */
+  /** What containment this run has (decided once, from the first use). */
   containment(): Promise<CgroupSetup> {
-    this.#setup ??= shortHash(this.#project).then((hash) =>
-      detectCgroups(hash, this.#guard.run, this.#choice)
-    );
+    this.#setup ??= shortHash(this.#project).then(async (hash) => {
+      const setup = await detectCgroups(hash, this.#guard.run, this.#choice);
+      if (setup.track) this.#guard.removeAtEnd(setupDirs(setup));
+      return setup;
+    });
     return this.#setup;
   }
 
@@ -226,16 +235,11 @@ export class ProcessRuntime implements Runtime, CommandRunner {
     this.#record?.flush();
     if (this.#ownGuard) await this.#guard.close();
     const setup = await this.#setup;
-    if (!setup) return;
-    const hierarchies = new Set([setup.track, setup.cpuacct, ...Object.values(setup.limits)]);
-    for (const h of hierarchies) {
-      if (!h || typeof h === "string") continue;
-      for (const dir of [h.base, h.parent]) {
-        try {
-          Deno.removeSync(dir);
-        } catch {
-          // still in use (another project, or a unit that would not die)
-        }
+    for (const dir of setup ? setupDirs(setup) : []) {
+      try {
+        Deno.removeSync(dir);
+      } catch {
+        // still in use (another project, or a unit that would not die)
       }
     }
   }
