@@ -10,6 +10,9 @@ import { preflight } from "../config/preflight.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { OrchError } from "../domain/errors.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
+import { limitFindings } from "../runtime/process/limits.ts";
+import { parseContainment } from "../runtime/process/cgroup_detect.ts";
+import { Guard } from "../runtime/guard.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
 import {
@@ -113,8 +116,22 @@ export async function upCommand(
   let terminalGone = false;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
   printWarnings(io, loaded.warnings, style.yellow("warning"));
-  for (const finding of await preflight(stack)) {
+  const containment = parseContainment(io.env("ORCH_CONTAINMENT"));
+  const findings = [
+    ...await preflight(stack),
+    ...await limitFindings(stack, project, containment),
+  ];
+  for (const finding of findings) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
+  }
+  if (
+    Object.values(stack.services).some((s) => s.enabled && s.runtime === "docker") &&
+    !Guard.canRemoveContainers()
+  ) {
+    io.err(
+      `${style.yellow("warning")}: curl is not on PATH: if orch is killed, its containers are ` +
+        "removed only by the next orch up or orch down\n",
+    );
   }
 
   const socket = await socketPathFor(project, io.env);
@@ -129,7 +146,7 @@ export async function upCommand(
   };
   await claim(project, baseRun);
   await Deno.mkdir(`${dir}/logs`, { recursive: true });
-  const leftovers = killLeftovers(`${dir}/pgids`, project);
+  const leftovers = await killLeftovers(dir, project);
   if (leftovers.length > 0) {
     say(`killed ${leftovers.length} process(es) left by an earlier orch that did not stop cleanly`);
   }
@@ -143,6 +160,7 @@ export async function upCommand(
     stateDir: dir,
     baseEnv: Deno.env.toObject(),
     docker: usesDocker(loaded.flows),
+    containment,
     onDropped: (consumer, count) => {
       if (consumer === "terminal") {
         out.write(printer.event({ type: "dropped", ts: Date.now(), consumer, count }, multi));
