@@ -29,7 +29,7 @@ function orchStack(dir: string, script: string, kind: string): string {
   return `${dir}/stack.yaml`;
 }
 
-const INITS: Init[] = [
+const INITS: Init[] = ([
   {
     name: "orch",
     argv: (dir, script) => [
@@ -45,7 +45,7 @@ const INITS: Init[] = [
   },
   { name: "tini", argv: (_dir, script) => ["tini", "--", "sh", "-c", script] },
   { name: "dumb-init", argv: (_dir, script) => ["dumb-init", "sh", "-c", script] },
-].filter((i) => i.name === "orch" || has(i.name));
+] as Init[]).filter((i) => i.name === "orch" || has(i.name));
 
 interface Ran {
   code: number;

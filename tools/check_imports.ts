@@ -29,7 +29,18 @@ const ALLOWED: Record<string, string[]> = {
     "export",
     "cli",
   ],
-  testing: ["domain", "config", "engine", "log", "probe", "runtime", "cli", "testing"],
+  testing: [
+    "domain",
+    "config",
+    "engine",
+    "log",
+    "probe",
+    "runtime",
+    "schedule",
+    "store",
+    "cli",
+    "testing",
+  ],
 };
 
 const root = new URL("../src/", import.meta.url).pathname;

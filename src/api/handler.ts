@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseDuration } from "../domain/duration.ts";
+import { parseDuration, parseTimeAgo } from "../domain/duration.ts";
 import {
   ConfigError,
   ConflictError,
@@ -108,11 +108,8 @@ async function body(request: Request): Promise<Record<string, unknown>> {
 
 /** Parses `since`: a duration back from now (`10m`), an ISO time, or ms since the epoch. */
 export function parseSince(value: string, now: number): number {
-  const ago = parseDuration(value);
-  if (ago !== undefined && !/^\d{10,}$/.test(value)) return now - ago;
-  if (/^\d+$/.test(value)) return Number(value);
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) {
+  const at = parseTimeAgo(value, now);
+  if (at === undefined) {
     throw new UsageError(`since: "${value}" is neither a duration (10m) nor a time (ISO 8601)`);
   }
   return at;

@@ -5,14 +5,15 @@
  *
  * @module
  */
-import { loadStack } from "../config/load.ts";
+import { loadProject } from "../config/flows/load.ts";
 import { parseDuration } from "../domain/duration.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import { type Client, connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
-import { answers, dirOf, findRunning, readRunFile, stateDir } from "./state.ts";
+import { answers, findRunning, readRunFile, stateDir } from "./state.ts";
 import type { UpOptions } from "./up.ts";
+import { dbPath } from "./flows.ts";
 import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
 
 /** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
@@ -37,9 +38,9 @@ export async function upDetached(
   if (waitMs === undefined) {
     throw new UsageError(`--timeout: "${options.timeout}" is not a duration`);
   }
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
   printWarnings(io, loaded.warnings);
-  const project = dirOf(loaded.files[0]);
+  const project = loaded.project;
   const running = await findRunning(project);
   if (running) {
     io.err(
@@ -55,7 +56,13 @@ export async function upDetached(
     "up",
     "--no-tui",
     "--daemon-child",
-    ...loaded.files.flatMap((f) => ["-f", f]),
+    // The files as given (a directory stays one), so that the child finds the same project.
+    ...(files.length > 0
+      ? files.map((f) => (f.startsWith("/") ? f : `${io.cwd}/${f}`))
+      : loaded.files)
+      .flatMap((f) => ["-f", f]),
+    ...(options.db ? ["--db", dbPath(options.db, io.cwd)!] : []),
+    ...(options.maxExecutors ? ["--max-executors", options.maxExecutors] : []),
     ...(options.profile ?? []).flatMap((p) => ["--profile", p]),
     ...(options.formation ? ["--formation", options.formation] : []),
     ...(options.listen ? ["--listen", options.listen] : []),

@@ -4,20 +4,22 @@
  *
  * @module
  */
-import { Command, CommanderError, Option } from "commander";
-import { ConfigError, OrchError, UsageError } from "../domain/errors.ts";
+import { Command, Option } from "commander";
+import { UsageError } from "../domain/errors.ts";
+import { didYouMean } from "../domain/suggest.ts";
 import { VERSION } from "../version.ts";
 import {
   applyCommand,
   downCommand,
   eventsCommand,
   listCommand,
-  logsCommand,
   scaleCommand,
   sendCommand,
   serviceCommand,
   statusCommand,
 } from "./commands.ts";
+import { logsCommand } from "./logs.ts";
+import { reportError } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 
 // The config loader (zod, yaml, smol-toml) loads only for commands that read config, so that the
@@ -29,32 +31,26 @@ const swarm = () => import("./swarm_commands.ts");
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-const COMMANDS = new Set([
-  "up",
-  "down",
-  "status",
-  "ps",
-  "list",
-  "logs",
-  "events",
-  "start",
-  "stop",
-  "restart",
-  "scale",
-  "send",
-  "apply",
-  "attach",
-  "tui",
-  "validate",
-  "config",
-  "graph",
-  "init",
-  "install",
-  "convert",
-  "export",
-  "deploy",
-  "help",
-]);
+/**
+ * The index of the command word: the first argument that is neither an option nor the value of
+ * one of the global options that take a value (`taking`).
+ */
+function commandIndex(args: readonly string[], taking: ReadonlySet<string>): number {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") return -1;
+    if (taking.has(args[i])) i++;
+    else if (!args[i].startsWith("-")) return i;
+  }
+  return -1;
+}
+
+/** A usage error for a word that is no command, with the nearest command if one is close. */
+function unknownCommand(word: string, commands: Iterable<string>): UsageError {
+  const hint = didYouMean(word, commands);
+  return new UsageError(
+    `unknown command "${word}" (${hint ?? "orch --help lists the commands"})`,
+  );
+}
 
 /**
  * Runs one command line and returns its exit status.
@@ -63,19 +59,6 @@ const COMMANDS = new Set([
  * @param io Where output goes.
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  // `orch my_config.toml` runs that file; a bare `orch` runs the default file.
-  const args = [...argv];
-  const first = args.findIndex((a) => !a.startsWith("-"));
-  const bareFile = first >= 0 && !COMMANDS.has(args[first]) &&
-    (/\.(ya?ml|toml)$/i.test(args[first]) || /(^|\/)Procfile(\.[^/]*)?$/.test(args[first])) &&
-    (first === 0 || !["-f", "--file"].includes(args[first - 1]));
-  if (bareFile) args.splice(first, 1, "up", "-f", args[first]);
-  else if (args.length === 0) args.push("up");
-  // `orch logs -f` follows, as in every other tool; the stack file is then `--file`.
-  if (first >= 0 && args[first] === "logs") {
-    for (let i = first + 1; i < args.length; i++) if (args[i] === "-f") args[i] = "--follow";
-  }
-
   let code = 0;
   const program = new Command("orch")
     .description(
@@ -166,6 +149,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       collect,
       [],
     )
+    .option("--raw", "services' output as is: escape sequences reach the terminal")
+    .option("--db <file>", "the flows' history database (default .orch/history.db)")
+    .option("--max-executors <n>", "flow tasks running at once (default: the number of cores)")
     .addOption(new Option("--daemon-child").hideHelp())
     .action(async (opts, cmd) => {
       code = await (await up()).upCommand(io, files(cmd), {
@@ -181,6 +167,18 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--force", "replace an orch or entrypoint there that orch did not make")
     .action(async (opts) => {
       code = (await import("./install.ts")).installCommand(io, opts);
+    });
+
+  program.command("run")
+    .description("run the scheduler over a directory of job files (Petit's `run --jobs`)")
+    .requiredOption("--jobs <dir>", "the directory of job files (Petit, Conducktor or orch flows)")
+    .option("--db <file>", "the history database (default .orch/history.db beside the directory)")
+    .option("--trigger <job>", "run this job once and exit with its status")
+    .option("--max-executors <n>", "tasks running at once (default: the number of cores)")
+    .option("--json", "print log records and events as NDJSON")
+    .option("--no-color", "no colour")
+    .action(async (opts) => {
+      code = await (await import("./jobs.ts")).runJobsCommand(io, opts);
     });
 
   const client = (cmd: Command) => {
@@ -221,6 +219,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("-n, --tail <n>", "only the last n lines")
     .option("--level <level>", "only lines at this level or above")
     .option("--json", "as NDJSON records")
+    .option("--raw", "lines as the services wrote them: escape sequences reach the terminal")
     .action(async (services, opts, cmd) => {
       code = await logsCommand(io, services, { ...client(cmd), ...opts, file: client(cmd).file });
     });
@@ -334,25 +333,30 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       });
     });
 
+  // `orch my_config.toml` runs that file; a bare `orch` runs the default file; any other word
+  // that is no command is an unknown command.
+  const args = [...argv];
+  const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  const taking = new Set(
+    program.options.filter((o) => o.required || o.optional)
+      .flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)),
+  );
+  const first = commandIndex(args, taking);
+  if (first >= 0 && !commands.has(args[first]) && args[first] !== "help") {
+    const word = args[first];
+    const bareFile = /\.(ya?ml|toml)$/i.test(word) || /(^|\/)Procfile(\.[^/]*)?$/.test(word);
+    if (!bareFile) return reportError(io.err, unknownCommand(word, commands));
+    args.splice(first, 1, "up", "-f", word);
+  } else if (args.length === 0) args.push("up");
+  // `orch logs -f` follows, as in every other tool; the stack file is then `--file`.
+  if (first >= 0 && args[first] === "logs") {
+    for (let i = first + 1; i < args.length; i++) if (args[i] === "-f") args[i] = "--follow";
+  }
+
   try {
     await program.parseAsync(args, { from: "user" });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
-          error.code === "commander.help"
-        ? 0
-        : 2;
-    }
-    if (error instanceof ConfigError) {
-      io.err(`orch: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof OrchError) {
-      io.err(`orch: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.err(`orch: internal error: ${(error as Error)?.stack ?? error}\n`);
-    return 70;
+    return reportError(io.err, error);
   }
 }

@@ -68,6 +68,7 @@ export function makeController(deps: ControllerDeps, bus: EventBus): Controller 
       phase: engine.stopping ? "stopping" : "running",
       project: deps.project,
       files,
+      ...(logs.persistence() ? { logs: logs.persistence() } : {}),
     }),
     status: (options) => engine.status(options),
     services: () =>

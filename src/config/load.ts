@@ -41,6 +41,8 @@ export interface LoadOptions {
   readonly profiles?: readonly string[];
   /** Procfile instance counts (`-m web=2,worker=1`). */
   readonly formation?: Readonly<Record<string, number>>;
+  /** A stack with no services is valid (it has flows). */
+  readonly allowNoServices?: boolean;
 }
 
 /** A loaded stack and the files it came from. */
@@ -155,7 +157,11 @@ export async function loadStack(
   );
   issues.push(...toConfigIssues(salvaged.issues, merged, stackFileSchema, locate));
   if (salvaged.data === undefined) throw fail();
-  const normalized = normalizeStack(salvaged.data, { baseDir, files: paths });
+  const normalized = normalizeStack(salvaged.data, {
+    baseDir,
+    files: paths,
+    allowNoServices: options.allowNoServices,
+  });
   const mergedDrops = new DropIndex(salvaged.dropped);
   for (const issue of normalized.issues) {
     const missing = issue.missing ?? false;
@@ -295,11 +301,17 @@ async function loadOne(
   };
 }
 
-/** Drops `x-` extension keys at the top level and in each service (for YAML anchors). */
+/** Top-level sections read by the flows loader (`src/config/flows/`), not by this one. */
+export const FLOW_SECTIONS: ReadonlySet<string> = new Set(["flows", "pools", "scheduler"]);
+
+/**
+ * Drops `x-` extension keys at the top level and in each service (for YAML anchors), and the
+ * sections of flows.
+ */
 function stripExtensions(data: Record<string, unknown>): Record<string, unknown> {
   const strip = (o: Record<string, unknown>) =>
     nullTable(Object.entries(o).filter(([k]) => !k.startsWith("x-")));
-  const top = strip(data);
+  const top = nullTable(Object.entries(strip(data)).filter(([k]) => !FLOW_SECTIONS.has(k)));
   if (isTable(top.services)) {
     top.services = nullTable(
       Object.entries(top.services).map(([k, v]) => [k, isTable(v) ? strip(v) : v]),

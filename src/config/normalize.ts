@@ -33,6 +33,8 @@ export interface NormalizeContext {
   readonly baseDir: string;
   /** All files, in override order. */
   readonly files: readonly string[];
+  /** No services is not an error (the stack has flows). */
+  readonly allowNoServices?: boolean;
 }
 
 /** Signals a service may be stopped with. */
@@ -52,7 +54,8 @@ export const STOP_SIGNALS = [
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const NAME_RULE = `use up to 64 letters, digits, "-" and "_"`;
 
-function resolvePath(base: string, path: string): string {
+/** Resolves `path` against `base`: absolute, `~` and relative paths, `.` and `..` folded. */
+export function resolvePath(base: string, path: string): string {
   if (path.startsWith("/")) return normalizeSlashes(path);
   if (path === "~" || path.startsWith("~/")) {
     const home = Deno.env.get("HOME") ?? "/";
@@ -97,7 +100,9 @@ export function normalizeStack(
     report(["stack", "name"], `${quote(name)} is not a valid name`, NAME_RULE);
   }
   const entries = Object.entries(file.services ?? {});
-  if (entries.length === 0) report(["services"], "no services defined", undefined, true);
+  if (entries.length === 0 && !ctx.allowNoServices) {
+    report(["services"], "no services defined", undefined, true);
+  }
   const kinds = new Map<string, Kind>(
     entries.map(([n, s]) => [n, s.kind ?? defaults.kind ?? "service"]),
   );
@@ -246,6 +251,7 @@ export function normalizeStack(
       logFile: svc.logFile === undefined ? undefined : resolvePath(stackDir, svc.logFile),
       tty: svc.tty ?? false,
       labels: svc.labels ?? nullTable(),
+      resources: svc.resources,
     };
   }
 

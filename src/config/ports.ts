@@ -7,8 +7,9 @@
  *   side itself. When the host side differs, orch listens there and forwards to 127.0.0.1:container.
  *   When replicas > 1 share one fixed host port, orch listens on it once and spreads connections over
  *   the ready replicas, so each replica's container side must differ (vary with ORCH_REPLICA).
- * - containers: Docker publishes the host side; when replicas > 1 share one fixed host port, orch
- *   listens on it and each replica's container port is published on its own ephemeral host port.
+ * - containers: Docker publishes the host side; when replicas > 1 share one fixed host port (or one
+ *   replica may surge, `update.maxSurge` > 0), orch listens on it and each replica's container port
+ *   is published on its own ephemeral host port (src/engine/mesh.ts decides this at run time).
  *
  * @module
  */

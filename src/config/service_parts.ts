@@ -133,6 +133,7 @@ export function buildHealth(
     timeoutMs,
     successThreshold: h.successThreshold ?? defaults.successThreshold ?? BUILTIN.successThreshold,
     failureThreshold: h.failureThreshold ?? defaults.failureThreshold ?? BUILTIN.failureThreshold,
+    onFailure: h.onFailure ?? defaults.onFailure ?? "restart",
   };
 }
 

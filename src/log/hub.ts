@@ -15,7 +15,12 @@ import {
   toNdjson,
 } from "../domain/log.ts";
 import { Broadcast, type Subscription } from "./channel.ts";
-import { RotatingFile, type RotatingFileOptions } from "./file_sink.ts";
+import {
+  type FileFailureListener,
+  type FileHealth,
+  RotatingFile,
+  type RotatingFileOptions,
+} from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
 
 /** Options of the hub. */
@@ -83,8 +88,41 @@ export class LogHub {
     this.#ndjsonPath = options.ndjsonPath;
     this.#keep = options.rotation?.keep ?? 4;
     this.#ndjson = options.ndjsonPath
-      ? new RotatingFile(options.ndjsonPath, options.rotation ?? { maxBytes: 64 << 20, keep: 4 })
+      ? new RotatingFile(
+        options.ndjsonPath,
+        options.rotation ?? { maxBytes: 64 << 20, keep: 4 },
+        this.#failureNotes(options.ndjsonPath),
+      )
       : undefined;
+  }
+
+  /** Notes, in the log itself, when writing a file starts failing and when it resumes. */
+  #failureNotes(path: string): FileFailureListener {
+    return {
+      failing: (error) =>
+        this.note(
+          "orch",
+          0,
+          `writing the log to ${path} is failing (${error.message}): records are being lost ` +
+            `until it succeeds again; the services keep running`,
+          "error",
+        ),
+      resumed: (lost) =>
+        this.note(
+          "orch",
+          0,
+          `writing the log to ${path} resumed: ${lost} record(s) were lost while it failed`,
+          "warn",
+        ),
+    };
+  }
+
+  /**
+   * Whether the persisted NDJSON log is being written, and how many records it lost (for status
+   * and metrics); undefined when the hub persists nothing.
+   */
+  persistence(): FileHealth | undefined {
+    return this.#ndjson?.health;
   }
 
   /** The last sequence number given out. */
@@ -95,7 +133,10 @@ export class LogHub {
   /** Also writes `service`'s lines, as plain text, to `path`. */
   addPlainFile(service: string, path: string): void {
     if (!this.#files.has(service)) {
-      this.#files.set(service, new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }));
+      this.#files.set(
+        service,
+        new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }, this.#failureNotes(path)),
+      );
     }
   }
 

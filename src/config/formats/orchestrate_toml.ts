@@ -69,7 +69,10 @@ export function translateAdditions(entry: {
     ...(entry.workdir !== undefined ? { workdir: entry.workdir } : {}),
     ...(entry.user !== undefined ? { user: entry.user } : {}),
     ...(entry.tty !== undefined ? { tty: entry.tty } : {}),
-    ...(entry.ready_cmd !== undefined ? { health: { cmd: { command: entry.ready_cmd } } } : {}),
+    // A readiness check: failing after ready makes the task unready, it does not restart it.
+    ...(entry.ready_cmd !== undefined
+      ? { health: { cmd: { command: entry.ready_cmd }, onFailure: "unready" } }
+      : {}),
   };
 }
 

@@ -9,10 +9,10 @@
 import { argvOf, type Command, type NetworkSpec, type Service } from "../../domain/model.ts";
 import { expandDeferred } from "../../domain/deferred.ts";
 import { configHash } from "../../domain/plan.ts";
-import { resolvePorts } from "../../domain/deferred.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
-import type { CommandResult, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import type { CommandResult, Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import type { Guard } from "../guard.ts";
 import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
 import { NetworkManager } from "./networks.ts";
 
@@ -35,6 +35,8 @@ export interface DockerRuntimeOptions {
   readonly dockerHost?: string;
   /** The stack's networks, created as containers need them. */
   readonly networks?: Readonly<Record<string, NetworkSpec>>;
+  /** Removes the containers if orch dies (shared with the process runtime). */
+  readonly guard?: Guard;
 }
 
 function slug(text: string): string {
@@ -64,7 +66,8 @@ export async function containerConfig(
   if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of resolvePorts(svc, spec.replica)) {
+  // Resolved for this replica by the engine; a port orch routes comes without a host port.
+  for (const p of spec.ports) {
     const key = `${p.containerPort}/${p.protocol}`;
     exposed[key] = {};
     (bindings[key] ??= []).push({
@@ -107,6 +110,7 @@ export async function containerConfig(
       Binds: svc.volumes.map((v) => resolveBind(v, project)),
       ...(svc.network ? { NetworkMode: svc.network } : {}),
       ...(networks.length > 0 ? { NetworkMode: networks[0] } : {}),
+      ...limitsOf(svc),
       AutoRemove: false,
     },
     ...(networks.length > 0
@@ -119,17 +123,36 @@ export async function containerConfig(
   };
 }
 
+/** `resources` as HostConfig fields: memory without swap beyond it, CPUs, processes. */
+function limitsOf(svc: Service): Record<string, number> {
+  const r = svc.resources;
+  if (!r) return {};
+  return {
+    ...(r.memoryBytes !== undefined ? { Memory: r.memoryBytes, MemorySwap: r.memoryBytes } : {}),
+    ...(r.cpus !== undefined ? { NanoCpus: Math.round(r.cpus * 1e9) } : {}),
+    ...(r.pids !== undefined ? { PidsLimit: r.pids } : {}),
+  };
+}
+
 /** Starts instances as containers. */
 export class DockerRuntime implements Runtime {
   readonly #client: DockerClient;
   readonly #project: string;
   readonly #live = new Set<string>();
   readonly #networks: NetworkManager;
+  readonly #guard: Guard | undefined;
 
   constructor(options: DockerRuntimeOptions) {
     this.#project = options.project;
-    this.#client = new DockerClient(endpointFrom(options.dockerHost));
+    const endpoint = endpointFrom(options.dockerHost);
+    this.#client = new DockerClient(endpoint);
     this.#networks = new NetworkManager(this.#client, options.project, options.networks);
+    this.#guard = options.guard;
+    this.#guard?.setDocker(
+      endpoint.kind === "unix"
+        ? { unix: endpoint.path }
+        : { tcp: `${endpoint.host}:${endpoint.port}` },
+    );
   }
 
   /** The client, for tests and cleanup. */
@@ -166,6 +189,11 @@ export class DockerRuntime implements Runtime {
         body,
       });
       this.#live.add(id);
+      const key = this.#guard?.add({ container: id });
+      const release = () => {
+        this.#live.delete(id);
+        if (key !== undefined) this.#guard?.remove(key);
+      };
       try {
         for (let i = 1; i < names.length; i++) {
           await client.call("POST", `/networks/${encodeURIComponent(names[i])}/connect`, {
@@ -174,20 +202,20 @@ export class DockerRuntime implements Runtime {
         }
         const attached = await client.attach(id);
         await client.call("POST", `/containers/${id}/start`);
-        const info = await client.json<{ State: { Pid: number } }>("GET", `/containers/${id}/json`);
+        const info = await client.json<ContainerInfo>("GET", `/containers/${id}/json`);
         return new ContainerHandle(
           client,
           id,
-          info.State.Pid || undefined,
+          { pid: info.State.Pid || undefined, endpoints: endpointsOf(info) },
           attached,
           svc.tty,
-          () => this.#live.delete(id),
+          release,
         );
       } catch (error) {
         await client.call("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(
           () => {},
         );
-        this.#live.delete(id);
+        release();
         throw error;
       }
     } catch (error) {
@@ -231,8 +259,36 @@ export class DockerRuntime implements Runtime {
   }
 }
 
+/** What orch reads of `GET /containers/{id}/json`. */
+interface ContainerInfo {
+  readonly State: { readonly Pid: number };
+  readonly NetworkSettings?: {
+    readonly Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+  };
+}
+
+/** The host ports a started container's ports were published on (ephemeral ones included). */
+export function endpointsOf(info: ContainerInfo): Endpoint[] {
+  const endpoints: Endpoint[] = [];
+  for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
+    const [port, protocol] = key.split("/");
+    for (const b of bindings ?? []) {
+      const hostPort = Number(b.HostPort);
+      if (!Number.isInteger(hostPort) || hostPort <= 0) continue;
+      endpoints.push({
+        containerPort: Number(port),
+        protocol: protocol === "udp" ? "udp" : "tcp",
+        hostIp: b.HostIp,
+        hostPort,
+      });
+    }
+  }
+  return endpoints;
+}
+
 class ContainerHandle implements Handle {
   readonly pid: number | undefined;
+  readonly endpoints: readonly Endpoint[];
   readonly id: string;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
@@ -247,14 +303,15 @@ class ContainerHandle implements Handle {
   constructor(
     client: DockerClient,
     id: string,
-    pid: number | undefined,
+    started: { pid: number | undefined; endpoints: readonly Endpoint[] },
     attached: Attached,
     tty: boolean,
     release: () => void,
   ) {
     this.#client = client;
     this.id = id;
-    this.pid = pid;
+    this.pid = started.pid;
+    this.endpoints = started.endpoints;
     this.#attached = attached;
     if (tty) {
       this.stdout = attached.readable;
@@ -273,6 +330,11 @@ class ContainerHandle implements Handle {
         );
         const signal = StatusCode > 128 && StatusCode < 160 ? SIGNALS[StatusCode - 128] : undefined;
         exit = signal ? { code: null, signal } : { code: StatusCode, signal: null };
+        const info = await client.json<{ State?: { OOMKilled?: boolean } }>(
+          "GET",
+          `/containers/${id}/json`,
+        ).catch(() => undefined);
+        if (info?.State?.OOMKilled) exit = { ...exit, oomKilled: true };
       } catch {
         exit = { code: null, signal: "SIGKILL" };
       }
