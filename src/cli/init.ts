@@ -16,7 +16,11 @@ import { UsageError } from "../domain/errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { openLibc } from "../runtime/process/libc.ts";
 import { Reaper } from "../runtime/process/reaper.ts";
-import { signalNumber } from "./exit_status.ts";
+import type { Stack } from "../domain/model.ts";
+import type { EngineEvent } from "../domain/state.ts";
+import { exitStatusOf, RequiredExit, signalNumber } from "./exit_status.ts";
+import { deferInitSignals, takeInitSignals } from "./init_signals.ts";
+import { requireAll, upNeeds } from "./permissions.ts";
 import { DEFAULT_INSTALL_DIR, install, onPath } from "./install.ts";
 
 /** A signal passed on to a service. */
@@ -169,4 +173,69 @@ export function startInit(ctx: InitContext, options: InitOptions = {}): InitHand
       libcClose?.();
     },
   };
+}
+
+/** The options of `orch up` that concern orch as an init. */
+export interface UpInitOptions {
+  /** Act as an init (reap orphans, subreaper) although not PID 1. */
+  readonly init?: boolean;
+  /** `SIGNAL:SERVICE` pairs: signals passed on to a service's instances. */
+  readonly forward?: readonly string[];
+}
+
+/**
+ * Everything `orch up` does as an init, in the order it needs it: made before the stack is loaded
+ * (signals from then on are kept), `prepare`d with the stack (checks `--forward` and the
+ * permissions), fed every engine event (`observe`), `start`ed before the engine, and asked for the
+ * exit status at the end.
+ */
+export class UpInit {
+  readonly #options: UpInitOptions;
+  #forwards: Forward[] = [];
+  #exits: RequiredExit | undefined;
+  #handle: InitHandle | undefined;
+  /** The signal that made `orch up` kill everything at once, if one did. */
+  killedBy: string | undefined;
+
+  constructor(options: UpInitOptions) {
+    this.#options = options;
+    deferInitSignals();
+  }
+
+  /** Checks the stack against the options and the permissions `up` needs. */
+  prepare(stack: Stack): void {
+    this.#forwards = parseForwards(this.#options.forward ?? [], Object.keys(stack.services));
+    this.#exits = new RequiredExit(stack.services);
+    requireAll("up", upNeeds());
+  }
+
+  /** Takes one engine event. */
+  observe(event: EngineEvent): void {
+    this.#exits?.observe(event);
+  }
+
+  /** Starts the init duties; call before the engine starts. */
+  start(ctx: InitContext): void {
+    this.#handle = startInit(ctx, { init: this.#options.init, forwards: this.#forwards });
+  }
+
+  /** Hands the signals kept since the start to `onSignal`, in order. */
+  replay(onSignal: (signal: Deno.Signal) => void): void {
+    for (const signal of takeInitSignals()) onSignal(signal);
+  }
+
+  /** orch's exit status for the run (see exit_status.ts). */
+  exitStatus(outcomeCode: number, stoppedOnRequest: boolean): number {
+    return exitStatusOf({
+      outcomeCode,
+      stoppedOnRequest,
+      killedBy: this.killedBy ?? this.#handle?.killedBy,
+      required: this.#exits?.requiredStatus(),
+    });
+  }
+
+  /** Undoes `start`. */
+  close(): void {
+    this.#handle?.close();
+  }
 }

@@ -40,17 +40,15 @@ import {
   updateRunFile,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
-import { exitStatusOf, RequiredExit } from "./exit_status.ts";
-import { parseForwards, startInit } from "./init.ts";
-import { deferInitSignals, takeInitSignals } from "./init_signals.ts";
-import { loadNeeds, requireAll, upNeeds } from "./permissions.ts";
+import { UpInit, type UpInitOptions } from "./init.ts";
+import { loadNeeds, requireAll } from "./permissions.ts";
 import { finalReport, localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
-export interface UpOptions extends InteropLoadOptions {
+export interface UpOptions extends InteropLoadOptions, UpInitOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
@@ -70,10 +68,6 @@ export interface UpOptions extends InteropLoadOptions {
   readonly maxExecutors?: string;
   /** Internal: this process is the background orch started by `up -d`. */
   readonly daemonChild?: boolean;
-  /** Act as an init (reap orphans, subreaper) although not PID 1. */
-  readonly init?: boolean;
-  /** `SIGNAL:SERVICE` pairs: signals passed on to a service's instances. */
-  readonly forward?: readonly string[];
 }
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -90,7 +84,7 @@ export async function upCommand(
   // Without it every service would fail to start, again and again.
   requirePermission("run");
   if (options.detach) return await upDetached(io, files, options);
-  deferInitSignals();
+  const init = new UpInit(options);
   const startedAt = Date.now();
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
   const loadOptions = loadOptionsOf(options);
@@ -98,8 +92,7 @@ export async function upCommand(
   const { stack } = loaded;
   const project = loaded.project;
   const hasFlows = Object.keys(loaded.flows.flows).length > 0;
-  const forwards = parseForwards(options.forward ?? [], Object.keys(stack.services));
-  const exits = new RequiredExit(stack.services);
+  init.prepare(stack);
   const dir = stateDir(project);
   const style = makeStyle(
     options.color !== false && !options.json && !options.daemonChild && colorEnabled(),
@@ -127,7 +120,6 @@ export async function upCommand(
   let toPane: ((text: string, service?: string, replica?: number) => void) | undefined;
   let terminalGone = false;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
-  requireAll("up", upNeeds());
   const socket = await socketPathFor(project, io.env);
   printWarnings(io, loaded.warnings, style.yellow("warning"));
   const containment = parseContainment(io.env("ORCH_CONTAINMENT"));
@@ -180,7 +172,7 @@ export async function upCommand(
       }
     },
     emit: (event) => {
-      exits.observe(event);
+      init.observe(event);
       serviceView?.observe(event);
       bus.publish(event);
       if (toPane) {
@@ -324,7 +316,6 @@ export async function upCommand(
   onOutputGone = hangup;
   let signals = 0;
   let firstSignalAt = 0;
-  let killedBy: string | undefined;
   const onSignal = (signal: Deno.Signal) => {
     // A lost terminal may send several: SIGHUP stops in order and never kills at once.
     if (signal === "SIGHUP") return hangup("SIGHUP");
@@ -339,7 +330,7 @@ export async function upCommand(
     if (signals === 1) stop(`${signal}: stopping (again to kill at once)`);
     else {
       say(`${signal}: killing every service now`);
-      killedBy = signal;
+      init.killedBy = signal;
       engine.kill();
     }
   };
@@ -348,7 +339,7 @@ export async function upCommand(
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;
   });
-  const init = startInit({ engine, say, env: io.env }, { init: options.init, forwards });
+  init.start({ engine, say, env: io.env });
 
   try {
     engine.start();
@@ -360,7 +351,7 @@ export async function upCommand(
           `history in ${flows.store.path}`,
       );
     }
-    for (const signal of takeInitSignals()) onSignal(signal);
+    init.replay(onSignal);
     const settled = engine.idle();
     if (tui) {
       // Nothing left to run (a stack of oneshots): stop what is blocked; the final table stays
@@ -410,12 +401,7 @@ export async function upCommand(
     if (!outcome || outcome.code === 0) outcome = after;
     if (outcome.code !== 0) say(style.red(outcome.summary));
     else if (!stoppedBySignal) say(style.green(outcome.summary));
-    return exitStatusOf({
-      outcomeCode: outcome.code,
-      stoppedOnRequest: stoppedBySignal,
-      killedBy: killedBy ?? init.killedBy,
-      required: exits.requiredStatus(),
-    });
+    return init.exitStatus(outcome.code, stoppedBySignal);
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
     init.close();

@@ -74,6 +74,8 @@ Deno.test("up runs with every permission, and without any one of them says so in
       ? new RegExp(`up needs --allow-read=${dir.path} \\(`)
       : ALL[i] === "--allow-env"
       ? /up needs --allow-env \(/
+      : ALL[i] === "--allow-run"
+      ? /--allow-run \(needed to start services\)/
       : /up needs -A \(every permission, none denied\) \(Deno 2 reads \/proc only/;
     assertOneLine(result.stderr, named);
     assertEquals(result.stdout, "", "nothing was started");
