@@ -17,8 +17,10 @@ export interface Need {
   /** What to ask Deno; without one, `missing` says whether it is granted. */
   readonly descriptor?: Deno.PermissionDescriptor;
   readonly missing?: boolean;
-  /** The flag that grants it, e.g. `--allow-read=/srv/app`. */
+  /** The flag that is missing, as the message names it: `--allow-read for /srv/app`. */
   readonly flag: string;
+  /** What to add: `--allow-read=/srv/app` (default: `flag`). */
+  readonly add?: string;
   readonly why: string;
 }
 
@@ -42,15 +44,18 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
 export function requireAll(command: string, needs: readonly Need[]): void {
   for (const need of needs) {
     if (need.descriptor ? granted(need.descriptor) : !need.missing) continue;
+    // Worded as main's describeError words a NotCapable error, so that both read the same.
     throw new PermissionError(
-      `${command} needs ${need.flag} (${need.why}); run it with that flag, or with -A`,
+      `orch was not given ${need.flag} (${command} needs it ${need.why}); run it with deno run ` +
+        `-A, or add ${need.add ?? need.flag}`,
     );
   }
 }
 
 const read = (path: string, why: string): Need => ({
   descriptor: { name: "read", path },
-  flag: `--allow-read=${path}`,
+  flag: `--allow-read for ${path}`,
+  add: `--allow-read=${path}`,
   why,
 });
 
@@ -81,12 +86,22 @@ function procReadable(): boolean {
   }
 }
 
-/** Reading /proc, which orch needs to watch processes, and Deno grants only with every flag. */
+const WHOLE = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
+
+/**
+ * Reading /proc, which orch needs to watch processes, and Deno grants only with every flag: the
+ * need names the first permission not granted whole.
+ */
 function procNeed(what: string): Need {
+  const missing = !procReadable();
+  const short = missing
+    ? WHOLE.find((name) => Deno.permissions.querySync({ name }).state !== "granted")
+    : undefined;
+  const flag = short ? `--allow-${short}` : "-A without any --deny-*";
   return {
-    missing: !procReadable(),
-    flag: "-A (every permission, none denied)",
-    why: `Deno 2 reads /proc only with every permission granted, and orch reads it ${what}`,
+    missing,
+    flag,
+    why: `${what}, and Deno 2 reads /proc only with every permission granted whole`,
   };
 }
 

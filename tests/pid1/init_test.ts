@@ -143,23 +143,34 @@ initTest(
       `services:\n  s: { command: "exec sleep 300" }\n`,
     );
     // The stack's .env is a FIFO: loading blocks on it until this test writes to it.
-    const fifo = await new Deno.Command("mkfifo", { args: [`${dir.path}/.env`] }).output();
-    assertEquals(fifo.code, 0);
+    const made = await new Deno.Command("mkfifo", { args: [`${dir.path}/.env`] }).output();
+    assertEquals(made.code, 0);
     await using run = new InitRun(dir.path, ["up", "--no-tui"]);
     await eventually(() => run.catches(15), "orch to catch SIGTERM while loading", 10_000);
     // Without the listeners main.ts installs first thing, Deno as PID 1 dies of this signal
     // (a segmentation fault, exit 139).
     await run.signal("SIGTERM");
-    const opening = Deno.open(`${dir.path}/.env`, { write: true });
-    const first = await Promise.race([opening, run.exited]);
-    if (!(first instanceof Deno.FsFile)) {
-      // orch is gone and will not open the FIFO's other end: open it to free our own open.
-      (await Deno.open(`${dir.path}/.env`, { read: true })).close();
-      (await opening).close();
-      throw new Error(`orch died of SIGTERM while loading (exit ${first.code}):\n${first.output}`);
+    // The loader may open .env more than once (the services' stack, the flows): feed every open
+    // until orch is gone, then free our last pending open by opening the other end ourselves.
+    const fifo = `${dir.path}/.env`;
+    let opens = 0;
+    for (;;) {
+      const opening = Deno.open(fifo, { write: true });
+      const next = await Promise.race([opening, run.exited]);
+      if (!(next instanceof Deno.FsFile)) {
+        (await Deno.open(fifo, { read: true })).close();
+        (await opening).close();
+        if (opens === 0) {
+          throw new Error(
+            `orch died of SIGTERM while loading (exit ${next.code}):\n${next.output}`,
+          );
+        }
+        break;
+      }
+      opens++;
+      await next.write(new TextEncoder().encode("A=1\n"));
+      next.close();
     }
-    await first.write(new TextEncoder().encode("A=1\n"));
-    first.close();
     const { code, output } = await run.exited;
     assertEquals(code, 0, output);
     assertMatch(output, /SIGTERM: stopping/);
