@@ -8,6 +8,7 @@
 import { loadStack } from "../config/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { formatDuration } from "../domain/duration.ts";
+import { serviceNamed } from "../domain/model.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
@@ -97,7 +98,7 @@ export async function upCommand(
     say(`killed ${leftovers.length} process(es) left by an earlier orch that did not stop cleanly`);
   }
 
-  const multi = (name: string) => (stack.services[name]?.replicas ?? 1) > 1;
+  const multi = (name: string) => (serviceNamed(stack, name)?.replicas ?? 1) > 1;
   const bus = new EventBus();
   const parts = assemble(stack, {
     project,

@@ -8,7 +8,7 @@
  */
 import { ConflictError, NotFoundError, UsageError } from "../domain/errors.ts";
 import { topologicalLevels } from "../domain/graph.ts";
-import type { Service, Stack } from "../domain/model.ts";
+import { type Service, serviceNamed, type Stack, withService } from "../domain/model.ts";
 import { type Plan, plan as computePlan } from "../domain/plan.ts";
 import type { EngineEvent, RolloutPhase } from "../domain/state.ts";
 
@@ -81,7 +81,7 @@ export class Changes<I> {
   /** Changes the number of replicas of a service. */
   async scale(name: string, replicas: number): Promise<void> {
     const pool = this.#pool;
-    const svc = pool.stack().services[name];
+    const svc = serviceNamed(pool.stack(), name);
     if (!svc) throw new NotFoundError(`no service named "${name}"`);
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
       throw new UsageError(`replicas must be a whole number from 0 to 1000, not ${replicas}`);
@@ -93,7 +93,7 @@ export class Changes<I> {
     try {
       const spec: Service = { ...svc, replicas };
       const stack = pool.stack();
-      pool.setStack({ ...stack, services: { ...stack.services, [name]: spec } });
+      pool.setStack({ ...stack, services: withService(stack.services, name, spec) });
       for (const i of pool.instancesOf(name)) pool.setSpec(i, { ...pool.specOf(i), replicas });
       if (svc.enabled) await this.#resize(spec, replicas);
     } finally {
@@ -114,7 +114,7 @@ export class Changes<I> {
     const pool = this.#pool;
     const plan = this.plan(next);
     this.#begin("an apply");
-    const failed: Record<string, string> = {};
+    const failed: Record<string, string> = Object.create(null);
     try {
       const current = pool.stack();
       pool.setStack(next);
@@ -149,7 +149,7 @@ export class Changes<I> {
             const stack = pool.stack();
             pool.setStack({
               ...stack,
-              services: { ...stack.services, [name]: current.services[name] },
+              services: withService(stack.services, name, current.services[name]),
             });
           }),
         );
