@@ -11,7 +11,8 @@ import { UsageError } from "../domain/errors.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import { type Client, connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
-import { answers, dirOf, findRunning, readRunFile, stateDir } from "./state.ts";
+import { warnIfExposed } from "./serve.ts";
+import { answers, dirOf, ensureStateDir, findRunning, loadTokens, readRunFile } from "./state.ts";
 import type { UpOptions } from "./up.ts";
 
 /** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
@@ -46,16 +47,23 @@ export async function upDetached(
     );
     return 1;
   }
-  const dir = stateDir(project);
-  await Deno.mkdir(`${dir}/logs`, { recursive: true });
+  const dir = await ensureStateDir(project);
   const logFile = `${dir}/orch.log`;
+  // The background orch's output holds what services print: for orch's user only.
+  await Deno.writeFile(logFile, new Uint8Array(), { append: true, mode: 0o600 });
+  await Deno.chmod(logFile, 0o600);
+  if (options.listen) {
+    warnIfExposed(io, options.listen);
+    // The tokens go to .orch/tokens.json (mode 0600), where the background orch reads them:
+    // a secret on its command line would be readable by every user of the machine (ps).
+    await loadTokens(project, options.token);
+  }
   const args = [
     "up",
     "--no-tui",
     "--daemon-child",
     ...loaded.files.flatMap((f) => ["-f", f]),
     ...(options.listen ? ["--listen", options.listen] : []),
-    ...(options.token ? ["--token", options.token] : []),
   ];
   // sh puts the output in the log file and detaches stdin; the child has its own session.
   const child = new Deno.Command("sh", {

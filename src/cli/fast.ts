@@ -6,8 +6,8 @@
  *
  * @module
  */
+import { applyCommand } from "./apply.ts";
 import {
-  applyCommand,
   downCommand,
   eventsCommand,
   listCommand,

@@ -7,8 +7,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { ConfigError, OrchError } from "../domain/errors.ts";
 import { VERSION } from "../version.ts";
+import { applyCommand } from "./apply.ts";
 import {
-  applyCommand,
   downCommand,
   eventsCommand,
   listCommand,

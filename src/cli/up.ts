@@ -15,7 +15,8 @@ import { assemble } from "./assemble.ts";
 import { upDetached } from "./daemon.ts";
 import type { CliIO } from "./io.ts";
 import { AsyncWriter, LinePrinter } from "./printer.ts";
-import { EventBus, makeController, serveApi } from "./serve.ts";
+import { raiseDescriptorLimit } from "./limits.ts";
+import { EventBus, makeController, serveApi, warnIfExposed } from "./serve.ts";
 import {
   claim,
   dirOf,
@@ -61,6 +62,7 @@ export async function upCommand(
 ): Promise<number> {
   if (options.detach) return await upDetached(io, files, options);
   const startedAt = Date.now();
+  const limit = raiseDescriptorLimit();
   const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
   const { stack } = loaded;
   const project = dirOf(loaded.files[0]);
@@ -80,6 +82,8 @@ export async function upCommand(
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
+  if (limit.note) io.err(`${style.yellow("warning")}: ${limit.note}\n`);
+  if (options.listen && !options.daemonChild) warnIfExposed(io, options.listen);
 
   const socket = await socketPathFor(project, io.env);
   const baseRun: RunFile = {
@@ -92,7 +96,6 @@ export async function upCommand(
     procStart: processStart(Deno.pid),
   };
   await claim(project, baseRun);
-  await Deno.mkdir(`${dir}/logs`, { recursive: true });
   const leftovers = killLeftovers(`${dir}/pgids`, project);
   if (leftovers.length > 0) {
     say(`killed ${leftovers.length} process(es) left by an earlier orch that did not stop cleanly`);
@@ -163,7 +166,12 @@ export async function upCommand(
   const tokens = options.listen ? await loadTokens(project, options.token) : undefined;
   let server;
   try {
-    server = await serveApi(controller, { socket, listen: options.listen, tokens });
+    server = await serveApi(controller, {
+      socket,
+      listen: options.listen,
+      tokens,
+      note: (message) => logs.note("orch", 0, message, "warn"),
+    });
   } catch (error) {
     removeRunFiles(project, baseRun);
     await parts.close();

@@ -36,8 +36,9 @@ export class RotatingFile {
     if (this.#file || this.#failed) return this.#file;
     try {
       const dir = this.path.slice(0, this.path.lastIndexOf("/"));
-      if (dir) Deno.mkdirSync(dir, { recursive: true });
-      this.#file = Deno.openSync(this.path, { append: true, create: true });
+      if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Logs hold whatever services print: readable by orch's user only.
+      this.#file = Deno.openSync(this.path, { append: true, create: true, mode: 0o600 });
       this.#size = this.#file.statSync().size;
     } catch {
       this.#failed = true;

@@ -7,7 +7,6 @@
  * @module
  */
 import {
-  fromNdjson,
   type Level,
   type LogQuery,
   type LogRecord,
@@ -17,6 +16,7 @@ import {
 import { Broadcast, type Subscription } from "./channel.ts";
 import { RotatingFile, type RotatingFileOptions } from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
+import { inBatches, readPersisted, type RecordBatches } from "./persisted.ts";
 
 /** Options of the hub. */
 export interface LogHubOptions {
@@ -75,6 +75,8 @@ export class LogHub {
   readonly #onDropped: ((consumer: string, count: number) => void) | undefined;
   readonly #lineListeners = new Set<(record: LogRecord) => void>();
   #seq = 0;
+  /** The time of this hub's first record: anything older is only in the files. */
+  #firstTs: number | undefined;
 
   constructor(options: LogHubOptions = {}) {
     this.#ringSize = options.ringSize ?? 5000;
@@ -127,6 +129,7 @@ export class LogHub {
   }
 
   #store(record: LogRecord): void {
+    this.#firstTs ??= record.ts;
     let ring = this.#rings.get(record.service);
     if (!ring) this.#rings.set(record.service, ring = new Ring(this.#ringSize));
     ring.push(record);
@@ -157,44 +160,28 @@ export class LogHub {
 
   /**
    * Records for a query, oldest first, at most `tail`: from memory when the rings still hold all
-   * that is asked for, else from the persisted NDJSON (rotated generations included).
+   * that is asked for, else from the persisted NDJSON (rotated generations included), read with
+   * bounded memory. What is kept is captured now: later records are not part of the answer.
    */
-  async query(filter: LogFilter = {}, tail?: number): Promise<LogRecord[]> {
+  query(filter: LogFilter = {}, tail?: number): RecordBatches {
     const kept = this.recent(filter, tail);
     const names = filter.services?.length ? filter.services : [...this.#rings.keys()];
     const evicted = names.some((n) => this.#rings.get(n)?.evicted);
+    // Records older than this hub are only in the files (an earlier run wrote them).
+    const older = filter.since !== undefined &&
+      (this.#firstTs === undefined || filter.since < this.#firstTs);
     const enough = tail !== undefined && kept.length >= tail;
     const reachesSince = filter.since !== undefined && kept.length > 0 &&
       kept[0].ts <= filter.since;
-    if (!evicted || enough || reachesSince || !this.#ndjsonPath) return kept;
+    if ((!evicted && !older) || enough || reachesSince || !this.#ndjsonPath) {
+      return inBatches(kept);
+    }
     this.flush();
     const files = Array.from(
       { length: this.#keep },
       (_, i) => `${this.#ndjsonPath}.${this.#keep - i}`,
-    )
-      .concat(this.#ndjsonPath);
-    const out: LogRecord[] = [];
-    for (const file of files) {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch {
-        continue;
-      }
-      for (const line of text.split("\n")) {
-        if (!line) continue;
-        let record: LogRecord;
-        try {
-          record = fromNdjson(line);
-        } catch {
-          continue;
-        }
-        if (!matchesQuery(record, filter)) continue;
-        out.push(record);
-        if (tail !== undefined && out.length > tail * 2 + 1000) out.splice(0, out.length - tail);
-      }
-    }
-    return tail === undefined ? out : out.slice(Math.max(0, out.length - tail));
+    ).concat(this.#ndjsonPath);
+    return readPersisted(files, filter, tail);
   }
 
   /** Follows new records through a bounded queue. */

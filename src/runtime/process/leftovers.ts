@@ -100,7 +100,7 @@ export class GroupRecord {
         return;
       }
       const tmp = `${this.#file}.tmp`;
-      Deno.writeTextFileSync(tmp, [...this.#groups].join("\n") + "\n");
+      Deno.writeTextFileSync(tmp, [...this.#groups].join("\n") + "\n", { mode: 0o600 });
       Deno.renameSync(tmp, this.#file);
     } catch {
       // the state directory is gone or unwritable: the group guard still covers us
