@@ -63,9 +63,15 @@ export async function confine(scope: ApplyScope, given: string, field: string): 
     );
   if (!inside(project, path)) throw refuse(`is outside the project directory ${project}`);
   if (!STACK_FILE.test(path)) throw refuse("is not a stack file (.yaml, .yml or .toml)");
+  // The file itself, or (when it does not exist) the nearest directory above it that does.
   const root = await real(project) ?? project;
-  const resolved = await real(path);
-  if (resolved !== undefined && !inside(root, resolved)) {
+  let probe = path;
+  let resolved = await real(probe);
+  while (resolved === undefined && probe.length > project.length) {
+    probe = probe.slice(0, probe.lastIndexOf("/"));
+    resolved = await real(probe);
+  }
+  if (resolved !== undefined && resolved !== root && !inside(root, resolved)) {
     throw refuse(`leads outside the project directory ${project} (through a symlink)`);
   }
   return path;
