@@ -53,8 +53,11 @@ export type StackSource =
   | { readonly files: readonly string[] }
   | Record<never, never>;
 
-/** Records in batches, oldest first; `close()` releases what the reading holds (open files). */
-export interface LogBatches extends AsyncIterable<readonly LogRecord[]> {
+/**
+ * Records in batches, oldest first, each as its NDJSON line (the form orch stores and the API
+ * returns); `close()` releases what the reading holds (open files).
+ */
+export interface LogBatches extends AsyncIterable<readonly string[]> {
   close(): void;
 }
 

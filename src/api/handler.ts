@@ -6,7 +6,7 @@
  * @module
  */
 import { NotFoundError, UsageError } from "../domain/errors.ts";
-import { toNdjson } from "../domain/log.ts";
+import { type LogRecord, toNdjson } from "../domain/log.ts";
 import { summarize } from "../domain/status.ts";
 import type { Controller } from "./controller.ts";
 import {
@@ -69,6 +69,10 @@ function accessOf(request: Request, tokens: Tokens | undefined): Access {
   return undefined;
 }
 
+async function* ndjsonLines(batches: AsyncIterable<readonly LogRecord[]>) {
+  for await (const batch of batches) yield batch.map(toNdjson);
+}
+
 const UNAUTHORIZED = JSON.stringify({
   error: { kind: "unauthorized", message: "a valid bearer token is required" },
 }) + "\n";
@@ -125,7 +129,7 @@ export function createHandler(
   const logs = (url: URL): Response => {
     const { query, tail } = logQuery(url, now());
     known(query.services ?? []);
-    const render = (r: Parameters<typeof toNdjson>[0]) => toNdjson(r) + "\n";
+    const render = (line: string) => line + "\n";
     const contentType = "application/x-ndjson";
     if (!yes(url, "follow", false)) {
       const past = controller.logs(query, tail);
@@ -134,7 +138,7 @@ export function createHandler(
     // Subscribe first, then capture what is kept, so that nothing falls between the two.
     const live = controller.followLogs(query);
     const past = controller.logs(query, tail);
-    return streamed(concat(past, live.batches()), () => {
+    return streamed(concat(past, ndjsonLines(live.batches())), () => {
       past.close();
       live.close();
     }, { render, contentType });

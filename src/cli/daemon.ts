@@ -15,6 +15,13 @@ import { warnIfExposed } from "./serve.ts";
 import { answers, dirOf, ensureStateDir, findRunning, loadTokens, readRunFile } from "./state.ts";
 import type { UpOptions } from "./up.ts";
 
+/**
+ * V8's young generation capped at 4 MiB a semi-space (16 by default): a log query that streams
+ * hundreds of megabytes then keeps orch near 100 MiB instead of 150, at no measurable cost to log
+ * throughput (measured: 4 x 250,000 lines in the same time within noise).
+ */
+export const V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
+
 /** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
 export function selfCommand(): string[] {
   const exe = Deno.execPath();
@@ -22,7 +29,7 @@ export function selfCommand(): string[] {
   if (base === "deno" || base === "deno.exe") {
     // The script orch was started from: main.ts, or the bundle in dist/.
     const main = new URL(Deno.mainModule);
-    return [exe, "run", "-A", main.protocol === "file:" ? main.pathname : main.href];
+    return [exe, "run", "-A", V8_FLAGS, main.protocol === "file:" ? main.pathname : main.href];
   }
   return [exe];
 }

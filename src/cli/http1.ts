@@ -304,6 +304,14 @@ export function responseHead(
   return encoder.encode(`${text}connection: close\r\n\r\n`);
 }
 
+/** The line before a chunk of `size` bytes. */
+export function chunkSize(size: number): Uint8Array {
+  return encoder.encode(`${size.toString(16)}\r\n`);
+}
+
+/** The end of a chunk. */
+export const CRLF: Uint8Array = new Uint8Array([13, 10]);
+
 /** One chunk of a chunked body (an empty one ends the body). */
 export function chunk(data: Uint8Array): Uint8Array {
   const size = encoder.encode(`${data.length.toString(16)}\r\n`);

@@ -13,6 +13,8 @@ import {
   bodyStream,
   ByteReader,
   chunk,
+  chunkSize,
+  CRLF,
   errorResponse,
   HttpError,
   readHead,
@@ -316,7 +318,14 @@ async function send(
         const { value, done } = await body.read();
         if (done) break;
         if (value.length === 0) continue;
-        await writeAll(conn, chunked ? chunk(value) : value, o.writeTimeoutMs);
+        if (!chunked) await writeAll(conn, value, o.writeTimeoutMs);
+        else if (value.length < 16 * 1024) await writeAll(conn, chunk(value), o.writeTimeoutMs);
+        else {
+          // A large chunk is not copied to be framed.
+          await writeAll(conn, chunkSize(value.length), o.writeTimeoutMs);
+          await writeAll(conn, value, o.writeTimeoutMs);
+          await writeAll(conn, CRLF, o.writeTimeoutMs);
+        }
       }
       if (chunked) await writeAll(conn, chunk(new Uint8Array(0)), o.writeTimeoutMs);
     } finally {

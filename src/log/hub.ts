@@ -16,7 +16,7 @@ import {
 import { Broadcast, type Subscription } from "./channel.ts";
 import { RotatingFile, type RotatingFileOptions } from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
-import { inBatches, readPersisted, type RecordBatches } from "./persisted.ts";
+import { type Batches, linesOf, parsed, readPersisted } from "./persisted.ts";
 
 /** Options of the hub. */
 export interface LogHubOptions {
@@ -159,11 +159,12 @@ export class LogHub {
   }
 
   /**
-   * Records for a query, oldest first, at most `tail`: from memory when the rings still hold all
-   * that is asked for, else from the persisted NDJSON (rotated generations included), read with
-   * bounded memory. What is kept is captured now: later records are not part of the answer.
+   * Records for a query, oldest first, at most `tail`, as NDJSON lines (the form they are stored
+   * in): from memory when the rings still hold all that is asked for, else from the persisted
+   * NDJSON (rotated generations included), read with bounded memory. What is kept is captured
+   * now: later records are not part of the answer.
    */
-  query(filter: LogFilter = {}, tail?: number): RecordBatches {
+  queryLines(filter: LogFilter = {}, tail?: number): Batches<string> {
     const kept = this.recent(filter, tail);
     const names = filter.services?.length ? filter.services : [...this.#rings.keys()];
     const evicted = names.some((n) => this.#rings.get(n)?.evicted);
@@ -173,15 +174,18 @@ export class LogHub {
     const enough = tail !== undefined && kept.length >= tail;
     const reachesSince = filter.since !== undefined && kept.length > 0 &&
       kept[0].ts <= filter.since;
-    if ((!evicted && !older) || enough || reachesSince || !this.#ndjsonPath) {
-      return inBatches(kept);
-    }
+    if ((!evicted && !older) || enough || reachesSince || !this.#ndjsonPath) return linesOf(kept);
     this.flush();
     const files = Array.from(
       { length: this.#keep },
       (_, i) => `${this.#ndjsonPath}.${this.#keep - i}`,
     ).concat(this.#ndjsonPath);
     return readPersisted(files, filter, tail);
+  }
+
+  /** {@link queryLines} as records. */
+  query(filter: LogFilter = {}, tail?: number): Batches<LogRecord> {
+    return parsed(this.queryLines(filter, tail));
   }
 
   /** Follows new records through a bounded queue. */

@@ -59,3 +59,27 @@ export async function gone(path: string, timeoutMs = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The resident memory of a process, in bytes (VmRSS of /proc/PID/status). */
+export function rssBytes(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kib = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  if (!kib) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(kib[1]) * 1024;
+}
+
+/** Samples `fn` every `ms` until the returned stop function is called; stop gives the maximum. */
+export function sampleMax(fn: () => number, ms = 50): () => number {
+  let max = fn();
+  const timer = setInterval(() => {
+    try {
+      max = Math.max(max, fn());
+    } catch {
+      // the process is gone; the caller checks that
+    }
+  }, ms);
+  return () => {
+    clearInterval(timer);
+    return max;
+  };
+}
