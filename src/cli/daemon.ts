@@ -97,8 +97,12 @@ export async function upDetached(
   let client: Client | undefined;
   while (!client) {
     if (exited) {
-      io.err(`orch: the background orch exited (${exited.code}) before it started:\n`);
-      io.err(await tail(logFile, 20));
+      const said = await tail(logFile, 20);
+      io.err(
+        `orch: the background orch exited (${exited.code}) before it started` +
+          (said ? ":\n" : `, and ${logFile} is empty (is the disk full?)\n`),
+      );
+      io.err(said);
       return exited.code || 1;
     }
     if (Date.now() > deadline) {
@@ -125,6 +129,7 @@ export async function upDetached(
 async function tail(file: string, lines: number): Promise<string> {
   try {
     const text = await Deno.readTextFile(file);
+    if (text.trim() === "") return "";
     return text.trimEnd().split("\n").slice(-lines).map((l) => `  ${l}\n`).join("");
   } catch {
     return "";

@@ -213,7 +213,9 @@ export async function writeAtomic(
     else await Deno.rename(tmp, path);
   } catch (error) {
     if (options.createNew && error instanceof Deno.errors.AlreadyExists) throw error;
-    throw new OrchError(`cannot write ${path}: ${(error as Error).message}`, { cause: error });
+    // Deno adds the call and the (temporary) path: the message names the real file instead.
+    const reason = (error as Error).message.replace(/: [a-z]+ '[^']*'$/, "");
+    throw new OrchError(`cannot write ${path}: ${reason}`, { cause: error });
   } finally {
     await Deno.remove(tmp).catch(() => {});
   }
