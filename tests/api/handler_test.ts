@@ -1,10 +1,15 @@
 /** The API handler called directly with Requests (no socket), on a real engine. */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { createHandler } from "../../src/api/handler.ts";
+import type { Controller } from "../../src/api/controller.ts";
 import { EventBus, makeController } from "../../src/cli/serve.ts";
 import { testStack } from "../../src/testing/engine.ts";
 
-async function api(yaml: string, tokens?: { admin: string; readOnly: string }) {
+async function api(
+  yaml: string,
+  tokens?: { admin: string; readOnly: string },
+  options: { wrap?: (c: Controller) => Controller; onInternalError?: (e: unknown) => void } = {},
+) {
   const t = await testStack(yaml);
   const bus = new EventBus();
   const controller = makeController({
@@ -21,7 +26,11 @@ async function api(yaml: string, tokens?: { admin: string; readOnly: string }) {
   const stopFeeding = t.events.watch(() => {
     for (; seen < t.events.events.length; seen++) bus.publish(t.events.events[seen]);
   });
-  const handler = createHandler(controller, { tokens, keepAliveMs: 60_000 });
+  const handler = createHandler(options.wrap?.(controller) ?? controller, {
+    tokens,
+    keepAliveMs: 60_000,
+    onInternalError: options.onInternalError,
+  });
   const call = (method: string, path: string, body?: unknown, token?: string) =>
     handler(
       new Request(`http://orch${path}`, {
@@ -224,42 +233,25 @@ Deno.test("bad input is a 400 in orch's words: malformed escapes, wrong types, u
 });
 
 Deno.test("a body over its route's limit is a 413; a bug is a generic 500, its message in orch's log", async () => {
-  const t = await testStack(STACK);
-  try {
-    const reported: unknown[] = [];
-    const controller = makeController({
-      engine: t.engine,
-      logs: t.logs,
-      project: t.dir,
-      files: [`${t.dir}/stack.yaml`],
-      startedAt: Date.now(),
-      env: (n) => Deno.env.get(n),
-      shutdown: () => {},
-    }, new EventBus());
-    const broken = {
+  const reported: unknown[] = [];
+  await using a = await api(STACK, undefined, {
+    wrap: (controller) => ({
       ...controller,
       status: () => {
         throw new TypeError("input.trim is not a function");
       },
-    };
-    const handler = createHandler(broken, { onInternalError: (e) => reported.push(e) });
-    const big = await handler(
-      new Request("http://orch/v1/services/echo/send", {
-        method: "POST",
-        body: JSON.stringify({ text: "x".repeat(2 << 20) }),
-      }),
-    );
-    assertEquals(big.status, 413);
-    assertMatch((await big.json()).error.message, /larger than 1048576 bytes/);
-    const bug = await handler(new Request("http://orch/v1/status"));
-    assertEquals(bug.status, 500);
-    const text = await bug.text();
-    assert(!text.includes("trim"), text);
-    assertMatch(JSON.parse(text).error.message, /internal error; orch's log has the details/);
-    assertMatch(String(reported[0]), /input\.trim is not a function/);
-  } finally {
-    await t[Symbol.asyncDispose]();
-  }
+    }),
+    onInternalError: (e) => reported.push(e),
+  });
+  const big = await a.call("POST", "/v1/services/echo/send", { text: "x".repeat(2 << 20) });
+  assertEquals(big.status, 413);
+  assertMatch((await big.json()).error.message, /larger than 1048576 bytes/);
+  const bug = await a.call("GET", "/v1/status");
+  assertEquals(bug.status, 500);
+  const text = await bug.text();
+  assert(!text.includes("trim"), text);
+  assertMatch(JSON.parse(text).error.message, /internal error; orch's log has the details/);
+  assertMatch(String(reported[0]), /input\.trim is not a function/);
 });
 
 Deno.test("apply through the API takes the stack's content, and files only inside the project", async () => {

@@ -11,6 +11,37 @@ import { processAlive } from "../../src/testing/recorder.ts";
 const STACK = `services:\n  a: { command: "exec sleep 600" }\n`;
 const encoder = new TextEncoder();
 
+/**
+ * What the peer sends until it closes the connection (a reset ends it too), or until `timeoutMs`,
+ * when the connection is closed and `timedOut` is set.
+ */
+async function readUntilClosed(conn: Deno.Conn, timeoutMs: number) {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, timeoutMs);
+  const buffer = new Uint8Array(8192);
+  let text = "";
+  try {
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+  } catch {
+    // reset by orch, or closed by the timer
+  } finally {
+    clearTimeout(timer);
+  }
+  try {
+    conn.close();
+  } catch {
+    // closed already
+  }
+  return { text, timedOut };
+}
+
 async function started() {
   const p = await project(STACK);
   const up = await orch(p.path, ["up", "-d", "--wait", "--listen", "127.0.0.1:0"]);
@@ -27,26 +58,9 @@ async function started() {
  */
 async function healthOnSocket(socket: string, ms = 5000): Promise<number> {
   const conn = await Deno.connect({ transport: "unix", path: socket });
-  const timer = setTimeout(() => conn.close(), ms);
-  let text = "";
-  try {
-    await conn.write(encoder.encode("GET /v1/health HTTP/1.1\r\nHost: orch\r\n\r\n"));
-    const buffer = new Uint8Array(8192);
-    for (;;) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      text += new TextDecoder().decode(buffer.subarray(0, n));
-    }
-  } catch (error) {
-    throw new Error(`no answer on ${socket} within ${ms}ms (${(error as Error).message})`);
-  } finally {
-    clearTimeout(timer);
-    try {
-      conn.close();
-    } catch {
-      // closed by the timer
-    }
-  }
+  await conn.write(encoder.encode("GET /v1/health HTTP/1.1\r\nHost: orch\r\n\r\n"));
+  const { text, timedOut } = await readUntilClosed(conn, ms);
+  if (timedOut) throw new Error(`no answer on ${socket} within ${ms}ms`);
   const status = /^HTTP\/1\.1 (\d{3}) /.exec(text);
   if (!status) throw new Error(`not an HTTP answer on ${socket}: ${text.slice(0, 200)}`);
   return Number(status[1]);
@@ -131,20 +145,7 @@ Deno.test("20,000 connections to the TCP listener: orch and its services live, t
 /** Sends a head and then up to `bytes` of body, reading the answer meanwhile. */
 async function hugePost(port: number, head: string, bytes: number, chunked: boolean) {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const answer = (async () => {
-    const buffer = new Uint8Array(8192);
-    let text = "";
-    try {
-      for (;;) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        text += new TextDecoder().decode(buffer.subarray(0, n));
-      }
-    } catch {
-      // reset once orch stops reading
-    }
-    return text;
-  })();
+  const answer = readUntilClosed(conn, 60_000);
   let sent = 0;
   try {
     await conn.write(encoder.encode(head));
@@ -159,13 +160,7 @@ async function hugePost(port: number, head: string, bytes: number, chunked: bool
   } catch {
     // orch closed the connection: what we wanted
   }
-  const text = await answer;
-  try {
-    conn.close();
-  } catch {
-    // closed
-  }
-  return { text, sent };
+  return { text: (await answer).text, sent };
 }
 
 Deno.test("a 300 MB POST is refused (413) without being read whole; orch's memory stays bounded", async () => {
@@ -206,25 +201,7 @@ Deno.test("a client that sends half a request head is dropped after the header t
   const slow = async (conn: Deno.Conn) => {
     await conn.write(encoder.encode("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: "));
     const begin = performance.now();
-    const buffer = new Uint8Array(4096);
-    let text = "";
-    const timer = setTimeout(() => conn.close(), 30_000);
-    try {
-      for (;;) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        text += new TextDecoder().decode(buffer.subarray(0, n));
-      }
-    } catch {
-      // closed by the timer: the test fails below
-    } finally {
-      clearTimeout(timer);
-    }
-    try {
-      conn.close();
-    } catch {
-      // closed
-    }
+    const { text } = await readUntilClosed(conn, 30_000);
     return { text, ms: performance.now() - begin };
   };
   const [tcp, unix] = await Promise.all([
