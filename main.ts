@@ -15,13 +15,9 @@ if (import.meta.main) {
   }
   const { processIO } = await import("./src/cli/io.ts");
   const { runFast } = await import("./src/cli/fast.ts");
+  const { reportError } = await import("./src/cli/exit.ts");
   const io = processIO();
-  const fast = await runFast(args, io).catch((error) => {
-    const { exitCode, message } = error as { exitCode?: number; message?: string };
-    if (exitCode === undefined) throw error;
-    io.err(`orch: ${message}\n`);
-    return exitCode;
-  });
+  const fast = await runFast(args, io).catch((error) => reportError(io.err, error));
   if (fast !== undefined) Deno.exit(fast);
   const { runCli } = await import("./src/cli/main.ts");
   Deno.exit(await runCli(args, io));

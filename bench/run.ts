@@ -17,6 +17,9 @@ const scenarios: [string, string[]][] = [
   ["probes.ts", quick ? ["--seconds", "10"] : ["--seconds", "30"]],
   ["tui_flood.ts", []],
   ["docker_compose.ts", quick ? ["--rounds", "1"] : ["--rounds", "3"]],
+  ["flows_dag.ts", quick ? ["--rounds", "1"] : ["--rounds", "3"]],
+  ["flows_lag.ts", ["--ticks", "60"]],
+  ["flows_history.ts", ["--runs", "100000"]],
 ];
 
 async function text(command: string, args: string[]): Promise<string> {

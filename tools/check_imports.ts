@@ -13,6 +13,7 @@ const ALLOWED: Record<string, string[]> = {
   schedule: ["domain", "engine", "schedule"],
   store: ["domain", "store"],
   api: ["domain", "api"],
+  export: ["domain", "export"],
   tui: ["domain", "tui"],
   cli: [
     "domain",
@@ -25,9 +26,21 @@ const ALLOWED: Record<string, string[]> = {
     "store",
     "api",
     "tui",
+    "export",
     "cli",
   ],
-  testing: ["domain", "config", "engine", "log", "probe", "runtime", "cli", "testing"],
+  testing: [
+    "domain",
+    "config",
+    "engine",
+    "log",
+    "probe",
+    "runtime",
+    "schedule",
+    "store",
+    "cli",
+    "testing",
+  ],
 };
 
 const root = new URL("../src/", import.meta.url).pathname;

@@ -20,6 +20,16 @@ export interface RunInfo {
   readonly project: string;
   /** The stack files the run was started with. */
   readonly files: readonly string[];
+  /** Whether the persisted log is being written, and how many records it lost. */
+  readonly logs?: LogPersistence;
+}
+
+/** The state of the persisted log (a full disk makes it fail; it resumes when it can). */
+export interface LogPersistence {
+  readonly path: string;
+  readonly failing: boolean;
+  readonly lostRecords: number;
+  readonly error?: string;
 }
 
 /** One service as `GET /v1/services` lists it. */
@@ -75,7 +85,7 @@ export interface Controller {
   start(service: string): void;
   /** Resolves once the service's instances have stopped. */
   stop(service: string): Promise<void>;
-  /** Resolves once the restart is done (for rolling replicas: every batch ready). */
+  /** Resolves once the restart is done: the old processes gone, the new ones ready (or completed). */
   restart(service: string): Promise<void>;
   scale(service: string, replicas: number): Promise<void>;
   /** Writes a line to the service's stdin; returns how many instances got it. */

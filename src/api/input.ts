@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseDuration } from "../domain/duration.ts";
+import { parseDuration, parseTimeAgo } from "../domain/duration.ts";
 import { OrchError, UsageError } from "../domain/errors.ts";
 import { type Level, LEVELS, type LogQuery } from "../domain/log.ts";
 import type { StackDocument, StackSource } from "./controller.ts";
@@ -229,11 +229,8 @@ export function applySource(body: Record<string, unknown>): StackSource {
 
 /** Parses `since`: a duration back from now (`10m`), an ISO time, or ms since the epoch. */
 export function parseSince(value: string, now: number): number {
-  const ago = parseDuration(value);
-  if (ago !== undefined && !/^\d{10,}$/.test(value)) return now - ago;
-  if (/^\d+$/.test(value)) return Number(value);
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) {
+  const at = parseTimeAgo(value, now);
+  if (at === undefined) {
     throw new UsageError(
       `since: "${value.slice(0, 80)}" is neither a duration (10m) nor a time (ISO 8601)`,
     );

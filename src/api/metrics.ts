@@ -36,6 +36,20 @@ export function renderMetrics(
     "Seconds since this orch started.",
     [[`stack="${label(info.stack)}"`, (now - info.startedAt) / 1000]],
   );
+  if (info.logs) {
+    family(
+      "orch_log_records_lost_total",
+      "counter",
+      "Log records that could not be written to the persisted log (a full disk).",
+      [[`stack="${label(info.stack)}"`, info.logs.lostRecords]],
+    );
+    family(
+      "orch_log_persistence_failing",
+      "gauge",
+      "1 while writing the persisted log fails.",
+      [[`stack="${label(info.stack)}"`, info.logs.failing ? 1 : 0]],
+    );
+  }
   family(
     "orch_service_state",
     "gauge",

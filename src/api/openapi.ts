@@ -98,7 +98,8 @@ export const OPENAPI = {
     "/v1/services/{name}/start": action("want the service up"),
     "/v1/services/{name}/stop": action("stop the service (its dependents are left as they are)"),
     "/v1/services/{name}/restart": action(
-      "restart; replicas of a rolling service in batches, each ready before the next",
+      "restart; answers once the new instances are ready (or completed), 409 naming what failed; " +
+        "replicas of a rolling service in batches, each ready before the next",
     ),
     "/v1/services/{name}/scale": action("set the number of replicas", {
       requestBody: jsonBody({ replicas: { type: "integer", minimum: 0 } }, ["replicas"]),

@@ -18,6 +18,8 @@ export interface ApplyScope {
   /** The files the run was started with (or last applied): trusted, as orch's user chose them. */
   readonly runFiles: readonly string[];
   readonly env: (name: string) => string | undefined;
+  /** Compose profiles and Procfile counts `up` was given. */
+  readonly loadOptions?: Pick<LoadOptions, "profiles" | "formation">;
 }
 
 const STACK_FILE = /\.(ya?ml|toml)$/i;
@@ -98,7 +100,7 @@ function confinedReader(
 
 /** Loads the stack `source` asks for, within `scope`. */
 export async function loadSource(scope: ApplyScope, source: StackSource): Promise<Loaded> {
-  const options = { cwd: scope.project, env: scope.env };
+  const options = { cwd: scope.project, env: scope.env, ...scope.loadOptions };
   if ("documents" in source) {
     const documents = new Map<string, string>();
     for (const doc of source.documents) {

@@ -1,6 +1,7 @@
 /**
  * Putting an engine together from its real parts: the process runtime (with its group guard and
- * group record), real probes and the log hub writing under the project's `.orch/`.
+ * group record), real probes, the TCP routing mesh and the log hub writing under the project's
+ * `.orch/`.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { LogHub } from "../log/hub.ts";
 import { createProber } from "../probe/mod.ts";
 import { ProcessRuntime } from "../runtime/process/runtime.ts";
 import { DockerRuntime } from "../runtime/docker/runtime.ts";
+import { TcpRouter } from "../runtime/proxy/router.ts";
 
 /** What to assemble with. */
 export interface AssembleOptions {
@@ -25,6 +27,8 @@ export interface AssembleOptions {
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly onDropped?: (consumer: string, count: number) => void;
+  /** Start the Docker runtime even when no service needs it (flow tasks do). */
+  readonly docker?: boolean;
 }
 
 /** An engine with its parts; `close` releases them once the engine has stopped. */
@@ -50,9 +54,14 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     project: options.project,
     groupFile: `${options.stateDir}/pgids`,
   });
-  const docker = Object.values(stack.services).some((s) => s.runtime === "docker")
-    ? new DockerRuntime({ project: options.project, dockerHost: options.baseEnv.DOCKER_HOST })
+  const docker = options.docker || Object.values(stack.services).some((s) => s.runtime === "docker")
+    ? new DockerRuntime({
+      project: options.project,
+      dockerHost: options.baseEnv.DOCKER_HOST,
+      networks: stack.networks,
+    })
     : undefined;
+  const router = new TcpRouter();
   const engine = new Engine(stack, {
     runtimes: { process: runtime, ...(docker ? { docker } : {}) },
     runner: runtime,
@@ -62,6 +71,7 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     logs,
     emit: options.emit,
     baseEnv: options.baseEnv,
+    router,
     readEnvFile: (path) => {
       try {
         return parseDotenv(Deno.readTextFileSync(path)).vars;
@@ -77,6 +87,7 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     docker,
     async close() {
       logs.flush();
+      await router.close();
       await runtime.close();
       await docker?.close();
       logs.close();

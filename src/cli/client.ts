@@ -164,12 +164,15 @@ export class Client {
   }
 }
 
-/** Finds the project directory: the nearest directory upward from `cwd` with `.orch/orch.json`. */
-export function findProject(cwd: string): string | undefined {
+/**
+ * Finds the project directory: the nearest directory upward from `cwd` whose `.orch/` holds
+ * `marker` (by default `orch.json`, the run file of a running orch).
+ */
+export function findProject(cwd: string, marker = "orch.json"): string | undefined {
   let dir = cwd.replace(/\/$/, "") || "/";
   for (;;) {
     try {
-      Deno.statSync(`${stateDir(dir)}/orch.json`);
+      Deno.statSync(`${stateDir(dir)}/${marker}`);
       return dir;
     } catch {
       // keep looking

@@ -1,16 +1,16 @@
 /**
- * The commands that talk to a running orch: status, list, logs, events, start, stop, restart,
+ * The commands that talk to a running orch: status, list, events, start, stop, restart,
  * scale, send, apply and down. They load no config library, so they start fast.
  *
  * @module
  */
-import { fromNdjson, LEVELS } from "../domain/log.ts";
+import { sanitize } from "../domain/escapes.ts";
 import { formatAge, formatBytes } from "../domain/status.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import { UsageError } from "../domain/errors.ts";
 import { type Client, connect, findProject, type StatusBody } from "./client.ts";
 import type { CliIO } from "./io.ts";
-import { LinePrinter } from "./printer.ts";
+import { LinePrinter, terminalCleaner } from "./printer.ts";
 import { dirOf, findRunning, readRunFile } from "./state.ts";
 import { DockerRuntime } from "../runtime/docker/runtime.ts";
 import { colorEnabled, makeStyle, type Style } from "./style.ts";
@@ -54,14 +54,22 @@ export async function withClient(
   }
 }
 
-/** An abort signal that Ctrl-C fires, for commands that follow a stream; dispose to let go. */
-function interruptible(): { signal: AbortSignal } & Disposable {
+/**
+ * An abort signal that Ctrl-C fires, or stdout going away (`orch logs -f | head`), for commands
+ * that follow a stream; dispose to let go.
+ */
+export function interruptible(io?: CliIO): { signal: AbortSignal } & Disposable {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);
+  io?.outputGone?.addEventListener("abort", onSignal, { once: true });
+  if (io?.outputGone?.aborted) stop.abort();
   return {
     signal: stop.signal,
-    [Symbol.dispose]: () => Deno.removeSignalListener("SIGINT", onSignal),
+    [Symbol.dispose]: () => {
+      Deno.removeSignalListener("SIGINT", onSignal);
+      io?.outputGone?.removeEventListener("abort", onSignal);
+    },
   };
 }
 
@@ -73,7 +81,11 @@ function stateColor(style: Style, state: string): (t: string) => string {
 }
 
 /** The status table. */
-export function statusTable(status: StatusBody, style: Style, wide = false): string {
+export function statusTable(
+  status: Pick<StatusBody, "now" | "services">,
+  style: Style,
+  wide = false,
+): string {
   const header = ["SERVICE", "STATE", "READY", "REPL", "RESTARTS", "AGE"];
   if (wide) header.push("CPU", "MEM");
   header.push("MESSAGE");
@@ -92,7 +104,8 @@ export function statusTable(status: StatusBody, style: Style, wide = false): str
         s.rssBytes !== undefined ? formatBytes(s.rssBytes) : "-",
       );
     }
-    row.push(s.message);
+    // A message may quote a service or a probe: no escape sequence reaches the table.
+    row.push(sanitize(s.message));
     return row;
   });
   const widths = header.map((h, i) =>
@@ -124,6 +137,14 @@ export function statusCommand(
       }, ` +
         `pid ${status.pid}\n`,
     );
+    const logs = status.logs;
+    if (logs?.failing) {
+      io.out(style.red(
+        `logs: writing ${logs.path} fails (${logs.error}); ${logs.lostRecords} record(s) lost\n`,
+      ));
+    } else if (logs?.lostRecords) {
+      io.out(style.yellow(`logs: ${logs.lostRecords} record(s) lost earlier; writing resumed\n`));
+    }
     io.out(statusTable(status, style, options.wide));
     return 0;
   });
@@ -145,47 +166,6 @@ export function listCommand(
   });
 }
 
-/** `orch logs`. */
-export function logsCommand(
-  io: CliIO,
-  services: readonly string[],
-  options: ClientOptions & {
-    follow?: boolean;
-    since?: string;
-    tail?: string;
-    json?: boolean;
-    level?: string;
-  },
-): Promise<number> {
-  if (options.level && !(LEVELS as readonly string[]).includes(options.level)) {
-    throw new UsageError(`--level: "${options.level}" is not one of ${LEVELS.join(", ")}`);
-  }
-  return withClient(io, options, async (client) => {
-    const params = new URLSearchParams();
-    for (const s of services) params.append("service", s);
-    if (options.since) params.set("since", options.since);
-    if (options.tail) params.set("tail", options.tail);
-    if (options.level) params.set("level", options.level);
-    if (options.follow) params.set("follow", "true");
-    const all = await client.services();
-    const printer = new LinePrinter(
-      all.map((s) => s.name),
-      makeStyle(!options.json && colorEnabled()),
-      {
-        json: options.json,
-      },
-    );
-    const replicas = new Map(all.map((s) => [s.name, s.replicas]));
-    using interrupt = interruptible();
-    for await (const line of client.lines(`/v1/logs?${params}`, interrupt.signal)) {
-      if (!line) continue;
-      const record = fromNdjson(line);
-      io.out(printer.record(record, (replicas.get(record.service) ?? 1) > 1));
-    }
-    return 0;
-  });
-}
-
 /** `orch events`. */
 export function eventsCommand(
   io: CliIO,
@@ -193,9 +173,12 @@ export function eventsCommand(
 ): Promise<number> {
   return withClient(io, options, async (client) => {
     const services = await client.services();
-    const printer = new LinePrinter(services.map((s) => s.name), makeStyle(colorEnabled()));
+    const style = makeStyle(colorEnabled());
+    const clean = terminalCleaner({ terminal: io.isTerminal, colors: style.enabled }) ??
+      ((text: string) => text);
+    const printer = new LinePrinter(services.map((s) => s.name), style, { clean });
     const multi = (name: string) => (services.find((s) => s.name === name)?.replicas ?? 1) > 1;
-    using interrupt = interruptible();
+    using interrupt = interruptible(io);
     const opened = () => io.err(`following events of ${client.where} (Ctrl-C to stop)\n`);
     for await (const event of client.events(interrupt.signal, opened)) {
       if (options.json) {
@@ -205,7 +188,7 @@ export function eventsCommand(
       const text = event.type === "probe"
         ? printer.note(
           `${multi(event.service) ? `${event.service}.${event.replica}` : event.service} ` +
-            `probe ${event.probe} ${event.outcome}: ${event.detail} (${event.latencyMs}ms)`,
+            `probe ${event.probe} ${event.outcome}: ${clean(event.detail)} (${event.latencyMs}ms)`,
         )
         : printer.event(event, multi);
       if (text) io.out(`${new Date(event.ts).toISOString().slice(11, 23)} ${text}`);

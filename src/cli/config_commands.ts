@@ -7,29 +7,37 @@ import { stringify as toYaml } from "yaml";
 import type { Stack } from "../domain/model.ts";
 import { formatHealthExpr } from "../domain/expression.ts";
 import { loadStack } from "../config/load.ts";
+import { loadProject } from "../config/flows/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { CliIO } from "./io.ts";
 import { graphDot, graphJson, graphMermaid, graphText } from "./graph.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
 
 function styleFor(io: CliIO) {
   return makeStyle(io.isTerminal && colorEnabled({ isTerminal: () => io.isTerminal }));
 }
 
-function load(io: CliIO, files: readonly string[]) {
-  return loadStack(files, { cwd: io.cwd, env: io.env });
+function load(io: CliIO, files: readonly string[], options: InteropLoadOptions = {}) {
+  return loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
 }
 
 /** `orch validate`: exit 0 when valid; preflight findings are warnings unless `strict`. */
 export async function validateCommand(
   io: CliIO,
   files: readonly string[],
-  options: { strict?: boolean; quiet?: boolean },
+  options: { strict?: boolean; quiet?: boolean } & InteropLoadOptions,
 ): Promise<number> {
-  const { stack, files: used } = await load(io, files);
+  // Flows are checked too (flow files, job files, a stack's flows: section).
+  const { stack, files: used, warnings, flows } = await loadProject(files, {
+    cwd: io.cwd,
+    env: io.env,
+    ...loadOptionsOf(options),
+  });
   const style = styleFor(io);
+  printWarnings(io, warnings, style.yellow("warning"));
   const findings = await preflight(stack);
   for (const f of findings) {
     io.err(
@@ -41,10 +49,12 @@ export async function validateCommand(
   if (options.strict && findings.length > 0) return 2;
   if (!options.quiet) {
     const count = Object.keys(stack.services).length;
+    const flowCount = Object.keys(flows.flows).length;
+    const withFlows = flowCount > 0 ? `, ${flowCount} flow${flowCount === 1 ? "" : "s"}` : "";
     io.out(
       `${style.green("valid")}: ${used.join(", ")} (stack ${stack.name}, ${count} service${
         count === 1 ? "" : "s"
-      })\n`,
+      }${withFlows})\n`,
     );
   }
   return 0;
@@ -63,9 +73,9 @@ export function printable(stack: Stack): unknown {
 export async function configCommand(
   io: CliIO,
   files: readonly string[],
-  options: { json?: boolean; yaml?: boolean },
+  options: { json?: boolean; yaml?: boolean } & InteropLoadOptions,
 ): Promise<number> {
-  const { stack } = await load(io, files);
+  const { stack } = await load(io, files, options);
   const data = printable(stack);
   io.out(options.json ? `${JSON.stringify(data, null, 2)}\n` : toYaml(data));
   return 0;

@@ -5,15 +5,17 @@
  *
  * @module
  */
-import { loadStack } from "../config/load.ts";
+import { loadProject } from "../config/flows/load.ts";
 import { parseDuration } from "../domain/duration.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import { type Client, connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { warnIfExposed } from "./serve.ts";
-import { answers, dirOf, ensureStateDir, findRunning, loadTokens, readRunFile } from "./state.ts";
+import { answers, ensureStateDir, findRunning, loadTokens, readRunFile } from "./state.ts";
 import type { UpOptions } from "./up.ts";
+import { dbPath } from "./flows.ts";
+import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
 
 /**
  * V8's young generation capped at 4 MiB a semi-space (16 by default): a log query that streams
@@ -44,8 +46,9 @@ export async function upDetached(
   if (waitMs === undefined) {
     throw new UsageError(`--timeout: "${options.timeout}" is not a duration`);
   }
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
-  const project = dirOf(loaded.files[0]);
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
+  printWarnings(io, loaded.warnings);
+  const project = loaded.project;
   const running = await findRunning(project);
   if (running) {
     io.err(
@@ -69,7 +72,15 @@ export async function upDetached(
     "up",
     "--no-tui",
     "--daemon-child",
-    ...loaded.files.flatMap((f) => ["-f", f]),
+    // The files as given (a directory stays one), so that the child finds the same project.
+    ...(files.length > 0
+      ? files.map((f) => (f.startsWith("/") ? f : `${io.cwd}/${f}`))
+      : loaded.files)
+      .flatMap((f) => ["-f", f]),
+    ...(options.db ? ["--db", dbPath(options.db, io.cwd)!] : []),
+    ...(options.maxExecutors ? ["--max-executors", options.maxExecutors] : []),
+    ...(options.profile ?? []).flatMap((p) => ["--profile", p]),
+    ...(options.formation ? ["--formation", options.formation] : []),
     ...(options.listen ? ["--listen", options.listen] : []),
   ];
   // sh puts the output in the log file and detaches stdin; the child has its own session.

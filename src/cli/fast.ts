@@ -11,12 +11,12 @@ import {
   downCommand,
   eventsCommand,
   listCommand,
-  logsCommand,
   scaleCommand,
   sendCommand,
   serviceCommand,
   statusCommand,
 } from "./commands.ts";
+import { logsCommand } from "./logs.ts";
 import type { CliIO } from "./io.ts";
 
 interface Spec {
@@ -73,6 +73,7 @@ const SPECS: Record<string, Spec> = {
       tail: ["n", true],
       level: [undefined, true],
       json: [undefined, false],
+      raw: [undefined, false],
     },
     run: (io, pos, o, g) =>
       logsCommand(io, pos, {
@@ -82,6 +83,7 @@ const SPECS: Record<string, Spec> = {
         tail: str(o.tail),
         level: str(o.level),
         json: !!o.json,
+        raw: !!o.raw,
       }),
   },
   events: {

@@ -4,51 +4,53 @@
  *
  * @module
  */
-import { Command, CommanderError, Option } from "commander";
-import { ConfigError, OrchError } from "../domain/errors.ts";
+import { Command, Option } from "commander";
+import { UsageError } from "../domain/errors.ts";
+import { didYouMean } from "../domain/suggest.ts";
 import { VERSION } from "../version.ts";
 import { applyCommand } from "./apply.ts";
 import {
   downCommand,
   eventsCommand,
   listCommand,
-  logsCommand,
   scaleCommand,
   sendCommand,
   serviceCommand,
   statusCommand,
 } from "./commands.ts";
+import { logsCommand } from "./logs.ts";
+import { reportError } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 
 // The config loader (zod, yaml, smol-toml) loads only for commands that read config, so that the
 // commands that talk to a running orch start fast.
 const configCommands = () => import("./config_commands.ts");
 const up = () => import("./up.ts");
+const interop = () => import("./interop_commands.ts");
+const swarm = () => import("./swarm_commands.ts");
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-const COMMANDS = new Set([
-  "up",
-  "down",
-  "status",
-  "ps",
-  "list",
-  "logs",
-  "events",
-  "start",
-  "stop",
-  "restart",
-  "scale",
-  "send",
-  "apply",
-  "attach",
-  "tui",
-  "validate",
-  "config",
-  "graph",
-  "init",
-  "help",
-]);
+/**
+ * The index of the command word: the first argument that is neither an option nor the value of
+ * one of the global options that take a value (`taking`).
+ */
+function commandIndex(args: readonly string[], taking: ReadonlySet<string>): number {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") return -1;
+    if (taking.has(args[i])) i++;
+    else if (!args[i].startsWith("-")) return i;
+  }
+  return -1;
+}
+
+/** A usage error for a word that is no command, with the nearest command if one is close. */
+function unknownCommand(word: string, commands: Iterable<string>): UsageError {
+  const hint = didYouMean(word, commands);
+  return new UsageError(
+    `unknown command "${word}" (${hint ?? "orch --help lists the commands"})`,
+  );
+}
 
 /**
  * Runs one command line and returns its exit status.
@@ -57,19 +59,6 @@ const COMMANDS = new Set([
  * @param io Where output goes.
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  // `orch my_config.toml` runs that file; a bare `orch` runs the default file.
-  const args = [...argv];
-  const first = args.findIndex((a) => !a.startsWith("-"));
-  const bareFile = first >= 0 && !COMMANDS.has(args[first]) &&
-    /\.(ya?ml|toml)$/i.test(args[first]) &&
-    (first === 0 || !["-f", "--file"].includes(args[first - 1]));
-  if (bareFile) args.splice(first, 1, "up", "-f", args[first]);
-  else if (args.length === 0) args.push("up");
-  // `orch logs -f` follows, as in every other tool; the stack file is then `--file`.
-  if (first >= 0 && args[first] === "logs") {
-    for (let i = first + 1; i < args.length; i++) if (args[i] === "-f") args[i] = "--follow";
-  }
-
   let code = 0;
   const program = new Command("orch")
     .description(
@@ -81,6 +70,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--host <url>", "talk to the orch listening there (or ORCH_HOST)")
     .option("--token <token>", "bearer token for --host (or ORCH_TOKEN)")
     .option("--sample-toml", "print a sample orchestrate.toml")
+    .option("--profile <name>", "Compose: enable this profile (repeatable)", collect, [])
+    .option("-m, --formation <counts>", "Procfile: instances per process type, e.g. web=2,worker=1")
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showSuggestionAfterError(true)
@@ -92,13 +83,20 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     });
 
   const files = (cmd: Command): string[] => cmd.optsWithGlobals().file ?? [];
+  const interopOf = (cmd: Command) => {
+    const g = cmd.optsWithGlobals();
+    return { profile: g.profile, formation: g.formation };
+  };
 
   program.command("validate")
     .description("check the stack file; machine checks (commands, users, files) are warnings")
     .option("--strict", "fail on machine checks too")
     .option("-q, --quiet", "print nothing when valid")
     .action(async (opts, cmd) => {
-      code = await (await configCommands()).validateCommand(io, files(cmd), opts);
+      code = await (await configCommands()).validateCommand(io, files(cmd), {
+        ...opts,
+        ...interopOf(cmd),
+      });
     });
 
   program.command("config")
@@ -106,7 +104,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .addOption(new Option("--json", "as JSON").conflicts("yaml"))
     .option("--yaml", "as YAML (the default)")
     .action(async (opts, cmd) => {
-      code = await (await configCommands()).configCommand(io, files(cmd), opts);
+      code = await (await configCommands()).configCommand(io, files(cmd), {
+        ...opts,
+        ...interopOf(cmd),
+      });
     });
 
   program.command("graph")
@@ -141,12 +142,28 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--no-tui", "print the merged log stream instead of the TUI")
     .option("--json", "print log records and events as NDJSON")
     .option("--no-color", "no colour in the log stream")
+    .option("--raw", "services' output as is: escape sequences reach the terminal")
+    .option("--db <file>", "the flows' history database (default .orch/history.db)")
+    .option("--max-executors <n>", "flow tasks running at once (default: the number of cores)")
     .addOption(new Option("--daemon-child").hideHelp())
     .action(async (opts, cmd) => {
       code = await (await up()).upCommand(io, files(cmd), {
         ...opts,
+        ...interopOf(cmd),
         token: cmd.optsWithGlobals().token,
       });
+    });
+
+  program.command("run")
+    .description("run the scheduler over a directory of job files (Petit's `run --jobs`)")
+    .requiredOption("--jobs <dir>", "the directory of job files (Petit, Conducktor or orch flows)")
+    .option("--db <file>", "the history database (default .orch/history.db beside the directory)")
+    .option("--trigger <job>", "run this job once and exit with its status")
+    .option("--max-executors <n>", "tasks running at once (default: the number of cores)")
+    .option("--json", "print log records and events as NDJSON")
+    .option("--no-color", "no colour")
+    .action(async (opts) => {
+      code = await (await import("./jobs.ts")).runJobsCommand(io, opts);
     });
 
   const client = (cmd: Command) => {
@@ -158,7 +175,17 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .description("the status table: SERVICE STATE READY REPL RESTARTS AGE MESSAGE")
     .option("--json", "status of every instance as JSON")
     .option("-w, --wide", "with CPU and memory")
+    .option("--swarm", "the stack deployed on a swarm (--host: the manager's Docker engine)")
     .action(async (opts, cmd) => {
+      if (opts.swarm) {
+        const g = cmd.optsWithGlobals();
+        code = await (await swarm()).swarmStatusCommand(io, files(cmd), {
+          ...interopOf(cmd),
+          host: g.host,
+          json: opts.json,
+        });
+        return;
+      }
       code = await statusCommand(io, { ...client(cmd), ...opts });
     });
 
@@ -177,6 +204,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("-n, --tail <n>", "only the last n lines")
     .option("--level <level>", "only lines at this level or above")
     .option("--json", "as NDJSON records")
+    .option("--raw", "lines as the services wrote them: escape sequences reach the terminal")
     .action(async (services, opts, cmd) => {
       code = await logsCommand(io, services, { ...client(cmd), ...opts, file: client(cmd).file });
     });
@@ -235,29 +263,85 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   program.command("down")
     .description("stop the running stack in reverse dependency order, and its orch")
     .option("--timeout <duration>", "kill what is left after this long")
+    .option("--swarm", "remove the stack from a swarm (--host: the manager's Docker engine)")
     .action(async (opts, cmd) => {
+      if (opts.swarm) {
+        const g = cmd.optsWithGlobals();
+        code = await (await swarm()).swarmDownCommand(io, files(cmd), {
+          ...interopOf(cmd),
+          host: g.host,
+        });
+        return;
+      }
       code = await downCommand(io, { ...client(cmd), ...opts });
     });
+
+  program.command("convert")
+    .description("write a Compose, process-compose or Procfile file as an orch stack file")
+    .argument("<file>", "the file to convert")
+    .option("-o, --output <file>", "where to write (default orch.yaml beside it; - for stdout)")
+    .option("--force", "overwrite an existing file")
+    .action(async (file, opts, cmd) => {
+      code = await (await interop()).convertCommand(io, file, { ...opts, ...interopOf(cmd) });
+    });
+
+  program.command("export")
+    .description(
+      "write the stack for another engine: compose (docker compose, docker stack deploy) or k8s",
+    )
+    .argument("<target>", "compose or k8s")
+    .option(
+      "-o, --output <path>",
+      "a file, or for k8s a directory (one file per object); default stdout",
+    )
+    .option("--swarm", "compose: for docker stack deploy (depends_on as a list, which it ignores)")
+    .action(async (target, opts, cmd) => {
+      code = await (await interop()).exportCommand(io, target, files(cmd), {
+        ...opts,
+        ...interopOf(cmd),
+      });
+    });
+
+  program.command("deploy")
+    .description("deploy the stack's containers to a Docker Swarm, in dependency order")
+    .option("--swarm", "deploy to the swarm of --host (a manager's Docker engine) or DOCKER_HOST")
+    .option("--timeout <duration>", "how long each service may take to run and be healthy", "5m")
+    .option("--publish-mode <mode>", "ingress (the routing mesh) or host", "ingress")
+    .action(async (opts, cmd) => {
+      if (!opts.swarm) throw new UsageError("orch deploy needs a target: --swarm");
+      const g = cmd.optsWithGlobals();
+      code = await (await swarm()).deployCommand(io, files(cmd), {
+        ...interopOf(cmd),
+        host: g.host,
+        timeout: opts.timeout,
+        publishMode: opts.publishMode,
+      });
+    });
+
+  // `orch my_config.toml` runs that file; a bare `orch` runs the default file; any other word
+  // that is no command is an unknown command.
+  const args = [...argv];
+  const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  const taking = new Set(
+    program.options.filter((o) => o.required || o.optional)
+      .flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)),
+  );
+  const first = commandIndex(args, taking);
+  if (first >= 0 && !commands.has(args[first]) && args[first] !== "help") {
+    const word = args[first];
+    const bareFile = /\.(ya?ml|toml)$/i.test(word) || /(^|\/)Procfile(\.[^/]*)?$/.test(word);
+    if (!bareFile) return reportError(io.err, unknownCommand(word, commands));
+    args.splice(first, 1, "up", "-f", word);
+  } else if (args.length === 0) args.push("up");
+  // `orch logs -f` follows, as in every other tool; the stack file is then `--file`.
+  if (first >= 0 && args[first] === "logs") {
+    for (let i = first + 1; i < args.length; i++) if (args[i] === "-f") args[i] = "--follow";
+  }
 
   try {
     await program.parseAsync(args, { from: "user" });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
-          error.code === "commander.help"
-        ? 0
-        : 2;
-    }
-    if (error instanceof ConfigError) {
-      io.err(`orch: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof OrchError) {
-      io.err(`orch: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.err(`orch: internal error: ${(error as Error)?.stack ?? error}\n`);
-    return 70;
+    return reportError(io.err, error);
   }
 }

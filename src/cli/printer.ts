@@ -5,20 +5,39 @@
  *
  * @module
  */
+import { hasSgr, sanitize } from "../domain/escapes.ts";
 import type { LogRecord } from "../domain/log.ts";
+import { isStreamGone } from "../domain/streams.ts";
 import { toNdjson } from "../domain/log.ts";
 import type { EngineEvent } from "../domain/state.ts";
 import type { Style } from "./style.ts";
 
 const encoder = new TextEncoder();
 
-/** A queue of text written to a stream by one async loop. */
+/**
+ * A queue of text written to a stream by one async loop. When the stream is gone (a closed
+ * terminal, a pipe whose reader left) `onGone` is called once and every later write is ignored;
+ * other failures (a full disk under `.orch/orch.log`) lose only what was being written.
+ */
 export class AsyncWriter {
   #chunks: string[] = [];
   #running: Promise<void> | undefined;
-  constructor(readonly stream: { write(p: Uint8Array): Promise<number> }) {}
+  #gone = false;
+  readonly #onGone: ((error: Error) => void) | undefined;
+  constructor(
+    readonly stream: { write(p: Uint8Array): Promise<number> },
+    options: { onGone?: (error: Error) => void } = {},
+  ) {
+    this.#onGone = options.onGone;
+  }
+
+  /** Whether the stream is gone. */
+  get gone(): boolean {
+    return this.#gone;
+  }
 
   write(text: string): void {
+    if (this.#gone) return;
     this.#chunks.push(text);
     this.#running ??= this.#loop();
   }
@@ -30,8 +49,12 @@ export class AsyncWriter {
       let offset = 0;
       try {
         while (offset < bytes.length) offset += await this.stream.write(bytes.subarray(offset));
-      } catch {
+      } catch (error) {
         this.#chunks = [];
+        if (isStreamGone(error)) {
+          this.#gone = true;
+          this.#onGone?.(error as Error);
+        }
         break;
       }
     }
@@ -44,16 +67,42 @@ export class AsyncWriter {
   }
 }
 
+/** How a {@link LinePrinter} prints. */
+export interface PrinterOptions {
+  /** NDJSON records instead of `service | line` (escapes are then JSON's, never raw). */
+  readonly json?: boolean;
+  /** Applied to text a service (or a probe) produced, e.g. {@link terminalCleaner}. */
+  readonly clean?: (text: string) => string;
+}
+
+/**
+ * The cleaner for text headed for a terminal: every escape sequence but colours (and those too
+ * without colour) is removed, and a line that leaves a colour set is reset at its end. Undefined
+ * (text as is) for a file or a pipe, and with `raw`.
+ */
+export function terminalCleaner(
+  options: { terminal: boolean; raw?: boolean; colors: boolean },
+): ((text: string) => string) | undefined {
+  if (!options.terminal || options.raw) return undefined;
+  const colors = options.colors;
+  return (text) => {
+    const safe = sanitize(text, { colors });
+    return colors && hasSgr(safe) ? `${safe}\x1b[0m` : safe;
+  };
+}
+
 /** Formats records and events as lines for a person. */
 export class LinePrinter {
   readonly #style: Style;
   readonly #width: number;
   readonly #colors = new Map<string, number>();
   readonly #json: boolean;
+  readonly #clean: ((text: string) => string) | undefined;
 
-  constructor(services: readonly string[], style: Style, options: { json?: boolean } = {}) {
+  constructor(services: readonly string[], style: Style, options: PrinterOptions = {}) {
     this.#style = style;
     this.#json = options.json ?? false;
+    this.#clean = options.json ? undefined : options.clean;
     this.#width = Math.max(4, ...services.map((s) => s.length + 2));
     services.forEach((s, i) => this.#colors.set(s, i));
   }
@@ -63,7 +112,10 @@ export class LinePrinter {
     const name = multi ? `${service}.${replica}` : service;
     let prefix = this.#prefixes.get(name);
     if (prefix === undefined) {
-      prefix = this.#style.pick(this.#colors.get(service) ?? 0, name.padEnd(this.#width)) +
+      prefix = this.#style.pick(
+        this.#colors.get(service) ?? 0,
+        name.padEnd(Math.max(this.#width, name.length + 1)),
+      ) +
         this.#style.dim("| ");
       this.#prefixes.set(name, prefix);
     }
@@ -80,7 +132,8 @@ export class LinePrinter {
   /** One log record as a line. */
   record(record: LogRecord, multi: boolean): string {
     if (this.#json) return `${toNdjson(record)}\n`;
-    const msg = record.stream === "orch" ? this.#style.yellow(record.msg) : record.msg;
+    const text = this.#clean ? this.#clean(record.msg) : record.msg;
+    const msg = record.stream === "orch" ? this.#style.yellow(text) : text;
     return `${this.#prefix(record.service, record.replica, multi)}${msg}\n`;
   }
 
@@ -111,9 +164,8 @@ export class LinePrinter {
           ? s.yellow
           : s.dim;
         if (event.state === "waiting" && event.message.startsWith("blocked")) return "";
-        const message = event.message && event.message !== event.state
-          ? ` ${s.dim(`(${event.message})`)}`
-          : "";
+        const text = this.#clean ? this.#clean(event.message) : event.message;
+        const message = text && text !== event.state ? ` ${s.dim(`(${text})`)}` : "";
         return `${who} ${colour(event.state)}${message}`;
       }
       case "exited":
@@ -125,14 +177,16 @@ export class LinePrinter {
           `output too fast: ${event.count} lines skipped on screen (all are in .orch/logs)`,
         );
       case "stack":
-        return event.message ? `${s.bold(`stack ${event.phase}: ${event.message}`)}` : "";
+        if (!event.message) return "";
+        return s.bold(`stack ${event.phase}: ${this.#clean?.(event.message) ?? event.message}`);
       case "rollout": {
         const colour = event.phase === "done"
           ? s.green
           : event.phase === "failed" || event.phase === "rolledBack"
           ? s.red
           : s.dim;
-        return `${event.service} ${colour(`rollout ${event.phase}`)}: ${event.message}`;
+        const text = this.#clean ? this.#clean(event.message) : event.message;
+        return `${event.service} ${colour(`rollout ${event.phase}`)}: ${text}`;
       }
     }
   }

@@ -23,6 +23,8 @@ export interface ControllerDeps {
   readonly logs: LogHub;
   readonly project: string;
   readonly files: readonly string[];
+  /** Compose profiles and Procfile counts `up` was given, for reloads (`apply`). */
+  readonly loadOptions?: { profiles?: readonly string[]; formation?: Record<string, number> };
   readonly startedAt: number;
   readonly env: (name: string) => string | undefined;
   /** Starts the ordered shutdown (with the caller's narration). */
@@ -52,7 +54,12 @@ export function makeController(deps: ControllerDeps, bus: EventBus): Controller 
   const { engine, logs } = deps;
   let files = deps.files;
   const load = (source: StackSource) =>
-    loadSource({ project: deps.project, runFiles: files, env: deps.env }, source);
+    loadSource({
+      project: deps.project,
+      runFiles: files,
+      env: deps.env,
+      loadOptions: deps.loadOptions,
+    }, source);
   return {
     info: (): RunInfo => ({
       stack: engine.stack.name,
@@ -62,6 +69,7 @@ export function makeController(deps: ControllerDeps, bus: EventBus): Controller 
       phase: engine.stopping ? "stopping" : "running",
       project: deps.project,
       files,
+      ...(logs.persistence() ? { logs: logs.persistence() } : {}),
     }),
     status: (options) => engine.status(options),
     services: () =>

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { sanitize } from "../domain/escapes.ts";
 import { fromNdjson, type LogRecord } from "../domain/log.ts";
 import { summarize } from "../domain/status.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -11,8 +12,10 @@ import type { LogHub } from "../log/hub.ts";
 import { runTui, type TuiSource } from "../tui/app.ts";
 import { openTerminal } from "../tui/terminal.ts";
 import type { Client } from "./client.ts";
-import { type ClientOptions, open } from "./commands.ts";
+import { type ClientOptions, open, statusTable } from "./commands.ts";
 import type { CliIO } from "./io.ts";
+import { LinePrinter, terminalCleaner } from "./printer.ts";
+import type { Style } from "./style.ts";
 
 const KEPT = 2_000;
 
@@ -83,6 +86,36 @@ export function localSource(
     },
     save: (lines) => writeCapture(info.captureDir, lines),
   };
+}
+
+/** Lines of a failed service shown after the TUI closes. */
+const LAST_LINES = 5;
+
+/**
+ * What `orch up` leaves on the normal screen when its TUI closes: the final status table, and
+ * the last lines of every service that failed.
+ */
+export function finalReport(
+  engine: Engine,
+  logs: LogHub,
+  style: Style,
+  services: readonly string[],
+): string {
+  const summaries = summarize(engine.status({ usage: false }));
+  let text = statusTable({ now: Date.now(), services: summaries }, style);
+  const printer = new LinePrinter(services, style, {
+    clean: terminalCleaner({ terminal: true, colors: style.enabled }),
+  });
+  for (const failed of summaries.filter((s) => s.state === "failed")) {
+    const output = logs.recent({ services: [failed.service] }, 200)
+      .filter((r) => r.stream !== "orch").slice(-LAST_LINES);
+    if (output.length === 0) continue;
+    text += `\n${style.red(`${failed.service} failed`)}${
+      failed.message ? ` (${sanitize(failed.message)})` : ""
+    }; its last lines:\n`;
+    for (const record of output) text += printer.record(record, failed.replicas > 1);
+  }
+  return text;
 }
 
 /** A running orch, through its API, as a TUI source. */

@@ -5,21 +5,31 @@
  *
  * @module
  */
-import { loadStack } from "../config/load.ts";
+import { loadProject } from "../config/flows/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { formatDuration } from "../domain/duration.ts";
+import { OrchError } from "../domain/errors.ts";
 import { serviceNamed } from "../domain/model.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
+import {
+  dbPath,
+  EngineServices,
+  flowEventJson,
+  flowEventText,
+  openFlows,
+  usesDocker,
+} from "./flows.ts";
+import { parseMaxExecutors } from "./jobs.ts";
 import { upDetached } from "./daemon.ts";
+import { requirePermission } from "./exit.ts";
 import type { CliIO } from "./io.ts";
-import { AsyncWriter, LinePrinter } from "./printer.ts";
+import { AsyncWriter, LinePrinter, terminalCleaner } from "./printer.ts";
 import { raiseDescriptorLimit } from "./limits.ts";
 import { EventBus, makeController, serveApi, warnIfExposed } from "./serve.ts";
 import {
   claim,
-  dirOf,
   loadTokens,
   processStart,
   removeRunFiles,
@@ -29,15 +39,18 @@ import {
   updateRunFile,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
-import { localSource } from "./tui.ts";
+import { finalReport, localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
-export interface UpOptions {
+export interface UpOptions extends InteropLoadOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
+  /** Print services' output as is, escape sequences included, even on a terminal. */
+  readonly raw?: boolean;
   /** Run in the background and return once started. */
   readonly detach?: boolean;
   /** With `detach`: return once everything is ready, or fail naming what is not. */
@@ -46,6 +59,10 @@ export interface UpOptions {
   /** Also serve the API on this TCP address, with tokens. */
   readonly listen?: string;
   readonly token?: string;
+  /** The flows' history database (default `.orch/history.db`). */
+  readonly db?: string;
+  /** Flow tasks running at once. */
+  readonly maxExecutors?: string;
   /** Internal: this process is the background orch started by `up -d`. */
   readonly daemonChild?: boolean;
 }
@@ -60,25 +77,45 @@ export async function upCommand(
   files: readonly string[],
   options: UpOptions,
 ): Promise<number> {
+  // Without it every service would fail to start, again and again.
+  requirePermission("run");
   if (options.detach) return await upDetached(io, files, options);
   const startedAt = Date.now();
   const limit = raiseDescriptorLimit();
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env });
+  const maxExecutors = parseMaxExecutors(options.maxExecutors);
+  const loadOptions = loadOptionsOf(options);
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptions });
   const { stack } = loaded;
-  const project = dirOf(loaded.files[0]);
+  const project = loaded.project;
+  const hasFlows = Object.keys(loaded.flows.flows).length > 0;
   const dir = stateDir(project);
   const style = makeStyle(
     options.color !== false && !options.json && !options.daemonChild && colorEnabled(),
   );
-  const out = new AsyncWriter(Deno.stdout);
+  // A terminal or pipe that goes away is a hangup: the stack stops in order, as on SIGHUP.
+  let onOutputGone = (_reason: string) => {};
+  const out = new AsyncWriter(Deno.stdout, {
+    onGone: (error) => onOutputGone(`stdout is gone (${error.message})`),
+  });
   const tui = options.tui !== false && !options.json && !options.daemonChild && io.isTerminal &&
     Deno.stdin.isTerminal();
 
-  const services = Object.keys(stack.services);
-  const printer = new LinePrinter(services, tui ? makeStyle(false) : style, { json: options.json });
-  // With the TUI, orch's own notes and events go to the log pane (and the persisted log).
-  let toPane: ((text: string, service?: string) => void) | undefined;
+  const services = [
+    ...Object.keys(stack.services),
+    ...Object.values(loaded.flows.flows).flatMap((f) =>
+      Object.keys(f.tasks).map((t) => `${f.name}/${t}`)
+    ),
+  ];
+  const printer = new LinePrinter(services, tui ? makeStyle(false) : style, {
+    json: options.json,
+    clean: terminalCleaner({ terminal: io.isTerminal, raw: options.raw, colors: style.enabled }),
+  });
+  // With the TUI, orch's own notes and events go to the log pane (and the persisted log); so they
+  // do when the terminal is gone, for nobody would read them on it.
+  let toPane: ((text: string, service?: string, replica?: number) => void) | undefined;
+  let terminalGone = false;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
+  printWarnings(io, loaded.warnings, style.yellow("warning"));
   for (const finding of await preflight(stack)) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }
@@ -103,20 +140,30 @@ export async function upCommand(
 
   const multi = (name: string) => (serviceNamed(stack, name)?.replicas ?? 1) > 1;
   const bus = new EventBus();
+  // The flows see the services through the engine's status and events.
+  const serviceView = hasFlows ? new EngineServices(() => engine.status()) : undefined;
   const parts = assemble(stack, {
     project,
     stateDir: dir,
     baseEnv: Deno.env.toObject(),
+    docker: usesDocker(loaded.flows),
     onDropped: (consumer, count) => {
       if (consumer === "terminal") {
         out.write(printer.event({ type: "dropped", ts: Date.now(), consumer, count }, multi));
       }
     },
     emit: (event) => {
+      serviceView?.observe(event);
       bus.publish(event);
       if (toPane) {
         const text = printer.describe(event, multi);
-        if (text) toPane(text, "service" in event ? event.service : undefined);
+        if (text) {
+          toPane(
+            text,
+            "service" in event ? event.service : undefined,
+            "replica" in event ? event.replica : undefined,
+          );
+        }
         return;
       }
       const line = printer.event(event, multi);
@@ -136,23 +183,56 @@ export async function upCommand(
       say(`docker: ${(error as Error).message}`);
     }
   }
-  if (tui) {
-    toPane = (text, service) => logs.note(service ?? "orch", 0, text);
+  // A note about one instance is recorded under its replica (one about the service: 0).
+  const toLog = (text: string, service?: string, replica?: number) =>
+    logs.note(service ?? "orch", replica ?? 0, text);
+  if (tui) toPane = toLog;
+
+  // The flows run beside the services, on the same log hub and runtimes.
+  let flows;
+  try {
+    flows = hasFlows
+      ? openFlows(loaded.flows, {
+        stateDir: dir,
+        stack: stack.name,
+        logs,
+        runtimes: { process: parts.runtime, ...(parts.docker ? { docker: parts.docker } : {}) },
+        emit: (event) => {
+          const text = options.json ? undefined : flowEventText(event);
+          if (options.json) out.write(flowEventJson(event));
+          else if (text) say(text);
+        },
+        db: dbPath(options.db, io.cwd),
+        maxExecutors,
+        services: serviceView,
+        baseEnv: Deno.env.toObject(),
+      })
+      : undefined;
+  } catch (error) {
+    removeRunFiles(project, baseRun);
+    await parts.close();
+    throw error;
   }
 
   let stoppedBySignal = false;
+  let stopping = false;
   const stop = (why: string, timeoutMs?: number) => {
-    if (engine.stopping) return;
+    if (stopping || engine.stopping) return;
+    stopping = true;
     say(why);
-    void engine.shutdown({ onWait: say, timeoutMs });
+    // Flow tasks may need services: they stop first.
+    void (flows?.scheduler.stop() ?? Promise.resolve()).then(() =>
+      engine.shutdown({ onWait: say, timeoutMs })
+    );
   };
   const controller = makeController({
     engine,
     logs,
     project,
-    files: loaded.files,
+    files: loaded.stackFiles,
     startedAt,
     env: io.env,
+    loadOptions,
     shutdown: (timeoutMs) => {
       stoppedBySignal = true;
       stop(
@@ -174,7 +254,16 @@ export async function upCommand(
     });
   } catch (error) {
     removeRunFiles(project, baseRun);
+    flows?.close();
     await parts.close();
+    if (error instanceof Deno.errors.AddrInUse && options.listen) {
+      const where = options.listen.startsWith(":") ? `127.0.0.1${options.listen}` : options.listen;
+      throw new OrchError(
+        `cannot listen on ${where}: address in use (is another orch or program using it? ` +
+          `pick another --listen port)`,
+        { cause: error },
+      );
+    }
     throw error;
   }
   const run: RunFile = { ...baseRun, ...(server.listen ? { listen: server.listen } : {}) };
@@ -189,14 +278,34 @@ export async function upCommand(
     if (!subscription) return;
     for await (const batch of subscription.batches()) {
       let text = "";
-      for (const record of batch) text += printer.record(record, multi(record.service));
+      for (const r of batch) {
+        text += r.task && !options.json
+          ? printer.record({ ...r, service: `${r.service}/${r.task}` }, false)
+          : printer.record(r, multi(r.service));
+      }
       out.write(text);
     }
   })();
 
+  // Closes a TUI that holds the final table on screen.
+  const closeTui = new AbortController();
+  // Set when the stack ended by itself: the TUI then holds the final table until a key.
+  let byItself: string | undefined;
+  const hangup = (why: string) => {
+    stoppedBySignal = true;
+    terminalGone = true;
+    toPane = toLog;
+    closeTui.abort();
+    stop(`${why}: stopping`);
+  };
+  onOutputGone = hangup;
   let signals = 0;
   let firstSignalAt = 0;
   const onSignal = (signal: Deno.Signal) => {
+    // A lost terminal may send several: SIGHUP stops in order and never kills at once.
+    if (signal === "SIGHUP") return hangup("SIGHUP");
+    // The TUI shows the shutdown and closes with it; one holding the final table closes now.
+    if (byItself !== undefined) closeTui.abort();
     // A terminal's Ctrl-C reaches the whole foreground group, and wrappers such as `deno task`
     // forward it as well: copies within a moment of the first are the same keypress.
     if (signals === 1 && performance.now() - firstSignalAt < SAME_SIGNAL_MS) return;
@@ -217,25 +326,43 @@ export async function upCommand(
 
   try {
     engine.start();
+    if (flows) {
+      flows.scheduler.start();
+      const { executors } = flows.scheduler.status();
+      say(
+        `flows: ${Object.keys(loaded.flows.flows).length} on ${executors.max} executor(s), ` +
+          `history in ${flows.store.path}`,
+      );
+    }
     const settled = engine.idle();
     if (tui) {
-      // Nothing left to run (a stack of oneshots): stop, and the TUI closes with the stack.
-      void settled.then(() => {
-        if (!engine.stopping) void engine.shutdown({ onWait: say });
+      // Nothing left to run (a stack of oneshots): stop what is blocked; the final table stays
+      // on screen until a key is pressed. With flows, orch stays until it is stopped.
+      void settled.then((outcome) => {
+        if (engine.stopping || flows) return;
+        byItself = `${outcome.code === 0 ? "✓" : "✗"} ${outcome.summary}`;
+        void engine.shutdown({ onWait: say });
       });
       const { stats } = await runTui(
         localSource(engine, logs, { startedAt, captureDir: `${dir}/logs` }),
         openTerminal(),
         {
           ownsStack: true,
-          ended: engine.stopped,
+          ended: engine.stopped.then(() => byItself),
           onStop: () => {
             stoppedBySignal = true;
             stop("stopping (asked in the TUI)");
           },
+          onHangup: hangup,
+          signal: closeTui.signal,
         },
       );
-      toPane = undefined;
+      // With the terminal gone, the narration of the shutdown still goes to the persisted log.
+      if (!terminalGone) {
+        toPane = undefined;
+        await engine.stopped;
+        out.write(finalReport(engine, logs, style, services));
+      }
       // For bench/tui_flood.ts: how many frames the run drew.
       const statsFile = io.env("ORCH_TUI_STATS");
       if (statsFile) await Deno.writeTextFile(statsFile, JSON.stringify(stats) + "\n");
@@ -243,7 +370,9 @@ export async function upCommand(
     // In the background, orch stays until `orch down` (or a required service fails); in the
     // foreground it also ends when nothing is left to run.
     const stopped = engine.stopped.then(() => undefined);
-    let outcome = options.daemonChild ? await stopped : await Promise.race([settled, stopped]);
+    let outcome = options.daemonChild || flows
+      ? await stopped
+      : await Promise.race([settled, stopped]);
     if (!engine.stopping) {
       // The outcome seen when the stack settled names what failed or stayed blocked; the
       // shutdown that follows stops the blocked ones and must not hide them.
@@ -257,6 +386,8 @@ export async function upCommand(
     return stoppedBySignal && !engine.failure ? 0 : outcome.code;
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    await flows?.scheduler.stop();
+    flows?.close();
     bus.close();
     logs.flush();
     subscription?.close();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { quote } from "../domain/quote.ts";
 
 /** One problem in an env file, by line. */
 export interface DotenvIssue {
@@ -11,17 +12,27 @@ export interface DotenvIssue {
   readonly message: string;
 }
 
-/** Parses env-file text into variables and the lines it could not read. */
+/** How many unreadable lines are listed one by one; the rest are counted. */
+const MAX_LISTED = 10;
+
+/**
+ * Parses env-file text into variables (a null-prototype table, so that any name is a plain key) and
+ * the lines it could not read, each quoted in short.
+ */
 export function parseDotenv(text: string): { vars: Record<string, string>; issues: DotenvIssue[] } {
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = Object.create(null);
   const issues: DotenvIssue[] = [];
   const lines = text.split(/\r?\n/);
+  let unread = 0;
+  let moreAt = 0;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i].trim();
     if (raw === "" || raw.startsWith("#")) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(raw);
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/s.exec(raw);
     if (!match) {
-      issues.push({ line: i + 1, message: `expected KEY=value, found ${JSON.stringify(raw)}` });
+      if (++unread <= MAX_LISTED) {
+        issues.push({ line: i + 1, message: `expected KEY=value, found ${quote(raw)}` });
+      } else if (unread === MAX_LISTED + 1) moreAt = i + 1;
       continue;
     }
     const [, key, rest] = match;
@@ -43,6 +54,12 @@ export function parseDotenv(text: string): { vars: Record<string, string>; issue
       value = value.replace(/\s+#.*$/, "").trim();
     }
     vars[key] = value;
+  }
+  if (unread > MAX_LISTED) {
+    issues.push({
+      line: moreAt,
+      message: `and ${unread - MAX_LISTED} more lines that are not KEY=value`,
+    });
   }
   return { vars, issues };
 }

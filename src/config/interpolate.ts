@@ -6,7 +6,8 @@
  * @module
  */
 import type { FieldPath } from "./source.ts";
-import { DEFERRED_VARIABLES } from "../domain/deferred.ts";
+import { DEFERRED_VARIABLES, isReplicaArithmetic } from "../domain/deferred.ts";
+import { clip, quote } from "../domain/quote.ts";
 
 /** A variable that could not be substituted, at a field path. */
 export interface InterpolationIssue {
@@ -29,14 +30,24 @@ export function interpolateString(
       if (dollar) return "$$";
       if (name !== undefined && DEFERRED_VARIABLES.has(name)) return whole;
       if (bad !== undefined) {
-        errors.push(`bad variable reference "${whole}"`);
+        const inner = bad.replace(/^\{|\}$/g, "");
+        if (bad.endsWith("}") && isReplicaArithmetic(inner)) return whole;
+        errors.push(
+          /\bORCH_REPLICA\b/.test(inner)
+            ? `bad variable reference ${
+              quote(whole, 60)
+            } (arithmetic on ORCH_REPLICA takes integers, +, - and *)`
+            : `bad variable reference ${quote(whole, 60)}`,
+        );
         return whole;
       }
       const current = lookup(name);
       const missing = colon ? current === undefined || current === "" : current === undefined;
       if (op === "-") return missing ? arg : current!;
       if (op === "?") {
-        if (missing) errors.push(arg ? `${name}: ${arg}` : `required variable ${name} is not set`);
+        if (missing) {
+          errors.push(arg ? `${name}: ${clip(arg, 200)}` : `required variable ${name} is not set`);
+        }
         return current ?? "";
       }
       return current ?? "";
@@ -45,7 +56,10 @@ export function interpolateString(
   return { value, errors };
 }
 
-/** Substitutes variables in every string of a data tree (keys are left alone). */
+/**
+ * Substitutes variables in every string of a data tree (keys are left alone). Tables come out with
+ * no prototype, so that any key (`__proto__` too) stays a plain key.
+ */
 export function interpolateTree(
   data: unknown,
   lookup: (name: string) => string | undefined,
@@ -55,12 +69,13 @@ export function interpolateTree(
     if (typeof value === "string") {
       if (!value.includes("$")) return value;
       const result = interpolateString(value, lookup);
-      for (const message of result.errors) issues.push({ path, message });
+      // A value full of bad references needs a few examples, not thousands.
+      for (const message of result.errors.slice(0, 3)) issues.push({ path, message });
       return result.value;
     }
     if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
     if (value !== null && typeof value === "object" && !(value instanceof Date)) {
-      const out: Record<string, unknown> = {};
+      const out: Record<string, unknown> = Object.create(null);
       for (const [key, item] of Object.entries(value)) out[key] = walk(item, [...path, key]);
       return out;
     }

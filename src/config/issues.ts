@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { ConfigIssue } from "../domain/errors.ts";
 import { didYouMean } from "../domain/suggest.ts";
 import { type FieldPath, formatPath, type Locator } from "./source.ts";
+import { describe, tableValueSchema } from "./table.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnySchema = any;
@@ -23,6 +24,7 @@ export interface IssueTarget {
 /** Unwraps optional, default, pipe and preprocess layers down to the schema that holds keys. */
 function unwrap(schema: AnySchema): AnySchema {
   for (let i = 0; i < 20 && schema?._zod?.def; i++) {
+    if (tableValueSchema(schema)) break;
     const def = schema._zod.def;
     if (def.type === "optional" || def.type === "default" || def.type === "nullable") {
       schema = def.innerType;
@@ -37,10 +39,16 @@ function unwrap(schema: AnySchema): AnySchema {
 export function knownKeysAt(root: AnySchema, path: FieldPath): string[] {
   let schema = unwrap(root);
   for (const part of path) {
+    const value = tableValueSchema(schema);
+    if (value) {
+      schema = unwrap(value);
+      continue;
+    }
     const def = schema?._zod?.def;
     if (!def) return [];
-    if (def.type === "object") schema = unwrap(def.shape[part as string]);
-    else if (def.type === "record") schema = unwrap(def.valueType);
+    if (def.type === "object") {
+      schema = Object.hasOwn(def.shape, part) ? unwrap(def.shape[part as string]) : undefined;
+    } else if (def.type === "record") schema = unwrap(def.valueType);
     else if (def.type === "array") schema = unwrap(def.element);
     else return [];
   }
@@ -51,18 +59,12 @@ export function knownKeysAt(root: AnySchema, path: FieldPath): string[] {
 function valueAt(data: unknown, path: FieldPath): unknown {
   let value = data;
   for (const part of path) {
-    if (value === null || typeof value !== "object") return undefined;
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, part)) {
+      return undefined;
+    }
     value = (value as Record<string | number, unknown>)[part];
   }
   return value;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a table";
-  return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -91,7 +93,7 @@ export function toConfigIssues(
       file: target.file,
       line: pos?.line,
       column: pos?.column,
-      path: formatPath(userPath),
+      path: formatPath(userPath, { short: true }),
       message,
       ...(hint ? { hint } : {}),
     });
@@ -111,16 +113,22 @@ export function toConfigIssues(
         if (value === undefined) {
           at(path, "is required");
         } else {
-          const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
-          at(path, `expected ${expected}, got ${describeValue(value)}`);
+          const expected = Object.hasOwn(TYPE_NAMES, issue.expected)
+            ? TYPE_NAMES[issue.expected]
+            : issue.expected;
+          at(path, `expected ${expected}, got ${describe(value)}`);
         }
         return;
       }
       case "invalid_value": {
         const values = issue.values.map((v) => String(v));
+        // A shorthand (`restartPolicy: always`) is validated as a field of a table made from it.
+        const parent = valueAt(data, path.slice(0, -1));
+        const own = valueAt(data, path);
+        const value = own === undefined && typeof parent !== "object" ? parent : own;
         at(
           path,
-          `${describeValue(value)} is not one of: ${values.join(", ")}`,
+          `${describe(value)} is not one of: ${values.join(", ")}`,
           typeof value === "string" ? didYouMean(value, values) : undefined,
         );
         return;
@@ -134,7 +142,7 @@ export function toConfigIssues(
         if (deepest && deepest.some((e) => e.path.length > 0)) {
           for (const inner of deepest) visit(inner, path);
         } else {
-          at(path, `${describeValue(value)} is not valid here`);
+          at(path, `${describe(value)} is not valid here`);
         }
         return;
       }
@@ -143,11 +151,11 @@ export function toConfigIssues(
           path,
           issue.origin === "array"
             ? `needs at least ${issue.minimum} item(s)`
-            : `must be at least ${issue.minimum}, got ${describeValue(value)}`,
+            : `must be at least ${issue.minimum}, got ${describe(value)}`,
         );
         return;
       case "too_big":
-        at(path, `must be at most ${issue.maximum}, got ${describeValue(value)}`);
+        at(path, `must be at most ${issue.maximum}, got ${describe(value)}`);
         return;
       default:
         at(path, issue.message);

@@ -8,12 +8,15 @@ import { ConfigError, type ConfigIssue } from "../domain/errors.ts";
 import type { Stack } from "../domain/model.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { detectFormat } from "./formats/mod.ts";
+import { COMPOSE_OVERRIDES, FOREIGN_DEFAULT_FILES, loadForeign } from "./formats/loader.ts";
 import { interpolateTree } from "./interpolate.ts";
 import { toConfigIssues } from "./issues.ts";
+import { type FileResult, mergeDeep, mergedLocator } from "./merge.ts";
 import { normalizeStack } from "./normalize.ts";
-import type { z } from "zod";
-import { type StackFile, stackFileSchema } from "./schema.ts";
-import { type FieldPath, formatPath, type Locator, parseSource } from "./source.ts";
+import { DropIndex, salvage } from "./salvage.ts";
+import { stackFileSchema } from "./schema.ts";
+import { type FieldPath, formatPath, parseSource } from "./source.ts";
+import { isTable, nullTable } from "./table.ts";
 
 /** File names looked for in the current directory, in this order, when none is given. */
 export const DEFAULT_FILES = [
@@ -24,6 +27,7 @@ export const DEFAULT_FILES = [
   "stack.yml",
   "orchestrate.toml",
   "services.toml",
+  ...FOREIGN_DEFAULT_FILES,
 ] as const;
 
 /** How the loader reaches the outside world; tests pass their own. */
@@ -33,12 +37,20 @@ export interface LoadOptions {
   /** Variables for interpolation; `.env` beside the first file fills in what this lacks. */
   readonly env?: (name: string) => string | undefined;
   readonly readTextFile?: (path: string) => Promise<string>;
+  /** Compose profiles to enable (`--profile`). */
+  readonly profiles?: readonly string[];
+  /** Procfile instance counts (`-m web=2,worker=1`). */
+  readonly formation?: Readonly<Record<string, number>>;
+  /** A stack with no services is valid (it has flows). */
+  readonly allowNoServices?: boolean;
 }
 
 /** A loaded stack and the files it came from. */
 export interface Loaded {
   readonly stack: Stack;
   readonly files: readonly string[];
+  /** What could not be mapped from a foreign format, located in the user's file. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 function absolute(cwd: string, path: string): string {
@@ -72,11 +84,18 @@ export async function findDefaultFile(cwd: string): Promise<string> {
   }], "no configuration");
 }
 
-interface FileResult {
-  readonly file: string;
-  readonly stackFile: Record<string, unknown>;
-  readonly locate: Locator;
-  readonly translate: (path: FieldPath) => FieldPath;
+/** A default Compose file comes with its override file beside it, as `docker compose` loads it. */
+async function withComposeOverride(file: string): Promise<string[]> {
+  const override = COMPOSE_OVERRIDES[file.slice(file.lastIndexOf("/") + 1)];
+  if (!override) return [file];
+  try {
+    if ((await Deno.stat(`${dirname(file)}/${override}`)).isFile) {
+      return [file, `${dirname(file)}/${override}`];
+    }
+  } catch {
+    // none
+  }
+  return [file];
 }
 
 /**
@@ -93,7 +112,7 @@ export async function loadStack(
   const read = options.readTextFile ?? Deno.readTextFile;
   const paths = files.length > 0
     ? files.map((f) => absolute(cwd, f))
-    : [await findDefaultFile(cwd)];
+    : await withComposeOverride(await findDefaultFile(cwd));
   const baseDir = dirname(paths[0]);
   const envLookup = options.env ?? ((name: string) => Deno.env.get(name));
   const issues: ConfigIssue[] = [];
@@ -101,70 +120,58 @@ export async function loadStack(
   const lookup = (name: string) => envLookup(name) ?? dotenv[name];
 
   const results: FileResult[] = [];
+  const warnings: ConfigIssue[] = [];
+  // Paths dropped by salvage in each file, in that file's own terms.
+  const dropped = new Map<string, DropIndex>();
+  // A value with a bad variable reference is reported for that; what the schema says of the value
+  // left as written would be the same error again.
+  const interpolation = new Set<ConfigIssue>();
+  const fail = () => new ConfigError(withoutRepeats(issues, interpolation));
   let unreadable = false;
-  for (const file of paths) {
-    const result = await loadOne(file, read, lookup, issues);
+  for (let i = 0; i < paths.length; i++) {
+    // Compose, process-compose and Procfile files have loaders of their own (formats/loader.ts).
+    const foreign = await loadForeign(paths, i, { ...options, read, env: envLookup });
+    if (foreign) {
+      issues.push(...foreign.issues);
+      warnings.push(...foreign.warnings);
+      results.push(...foreign.results);
+      if (foreign.results.length === 0) unreadable = true;
+      i += foreign.consumed - 1;
+      continue;
+    }
+    const result = await loadOne(paths[i], read, lookup, { issues, dropped, interpolation });
     if (result) results.push(result);
     else unreadable = true;
   }
-  if (unreadable) throw new ConfigError(issues);
+  if (unreadable) throw fail();
 
-  // Files with schema errors were salvaged (bad fields dropped), so that the whole-stack checks still
-  // run and every error is reported at once.
-  const merged = results.map((r) => r.stackFile).reduce(mergeDeep, {});
+  // Files with schema errors are salvaged (bad fields dropped), so that the whole-stack checks still
+  // run and every error is reported at once; an error that only follows from a drop is left out.
+  const merged = results.map((r) => r.stackFile).reduce(mergeDeep, nullTable());
   const locate = mergedLocator(results);
-  const { data, zodIssues } = salvage(merged);
-  issues.push(...toConfigIssues(zodIssues, merged, stackFileSchema, locate));
-  const reported = issues.map((i) => i.path);
-  const normalized = normalizeStack(data, { baseDir, files: paths });
+  const salvaged = salvage(
+    stackFileSchema,
+    merged,
+    // A service whose entry is wrong stays known by name, so that its dependents do not err too.
+    (path) => (path.length === 2 && path[0] === "services" ? nullTable() : undefined),
+  );
+  issues.push(...toConfigIssues(salvaged.issues, merged, stackFileSchema, locate));
+  if (salvaged.data === undefined) throw fail();
+  const normalized = normalizeStack(salvaged.data, {
+    baseDir,
+    files: paths,
+    allowNoServices: options.allowNoServices,
+  });
+  const mergedDrops = new DropIndex(salvaged.dropped);
   for (const issue of normalized.issues) {
-    const target = locate.at(issue.path);
-    if (reported.some((p) => p !== "" && target.path.startsWith(p))) continue;
+    const missing = issue.missing ?? false;
+    if (mergedDrops.explains(issue.path, missing)) continue;
+    const { userPath, ...target } = locate.at(issue.path);
+    if (dropped.get(target.file)?.explains(userPath, missing)) continue;
     issues.push({ ...target, message: issue.message, ...(issue.hint ? { hint: issue.hint } : {}) });
   }
-  if (issues.length > 0 || !normalized.stack) throw new ConfigError(issues);
-  return { stack: normalized.stack, files: paths };
-}
-
-/**
- * Parses with the stack schema, dropping each field that fails until what is left parses; returns the
- * parsed remainder and the issues of the first attempt.
- */
-function salvage(data: Record<string, unknown>): {
-  data: StackFile;
-  zodIssues: z.core.$ZodIssue[];
-} {
-  let current: unknown = structuredClone(data);
-  let first: z.core.$ZodIssue[] | undefined;
-  for (let round = 0; round < 8; round++) {
-    const parsed = stackFileSchema.safeParse(current);
-    if (parsed.success) return { data: parsed.data, zodIssues: first ?? [] };
-    first ??= parsed.error.issues;
-    for (const issue of parsed.error.issues) {
-      const paths = issue.code === "unrecognized_keys"
-        ? issue.keys.map((k) => [...issue.path, k])
-        : [issue.path.length > 0 ? issue.path : []];
-      for (const path of paths) current = dropAt(current, path as (string | number)[]);
-    }
-  }
-  return { data: {}, zodIssues: first ?? [] };
-}
-
-function dropAt(data: unknown, path: (string | number)[]): unknown {
-  if (path.length === 0) return {};
-  const [head, ...rest] = path;
-  if (Array.isArray(data)) {
-    if (rest.length === 0) return data.filter((_, i) => i !== head);
-    return data.map((item, i) => (i === head ? dropAt(item, rest) : item));
-  }
-  if (isTable(data)) {
-    if (rest.length === 0) {
-      const { [head]: _dropped, ...others } = data;
-      return others;
-    }
-    return { ...data, [head]: dropAt(data[head], rest) };
-  }
-  return data;
+  if (issues.length > 0 || !normalized.stack) throw fail();
+  return { stack: normalized.stack, files: paths, warnings };
 }
 
 async function readDotenv(
@@ -176,7 +183,7 @@ async function readDotenv(
   try {
     text = await read(path);
   } catch {
-    return {};
+    return nullTable();
   }
   const parsed = parseDotenv(text);
   for (const issue of parsed.issues) {
@@ -185,11 +192,33 @@ async function readDotenv(
   return parsed.vars;
 }
 
+/** Issues at or under the path of an interpolation issue of the same file, left out. */
+function withoutRepeats(issues: ConfigIssue[], interpolation: Set<ConfigIssue>): ConfigIssue[] {
+  if (interpolation.size === 0) return issues;
+  const bad = new Set([...interpolation].map((i) => `${i.file}\u0000${i.path}`));
+  return issues.filter((issue) => {
+    if (interpolation.has(issue)) return true;
+    // Each prefix of the path that ends before a "." or "[" (and the whole path) may be bad.
+    for (let i = 0; i <= issue.path.length; i++) {
+      if (i < issue.path.length && issue.path[i] !== "." && issue.path[i] !== "[") continue;
+      if (bad.has(`${issue.file}\u0000${issue.path.slice(0, i)}`)) return false;
+    }
+    return true;
+  });
+}
+
+/** Where loading one file puts what it finds. */
+interface Findings {
+  readonly issues: ConfigIssue[];
+  readonly dropped: Map<string, DropIndex>;
+  readonly interpolation: Set<ConfigIssue>;
+}
+
 async function loadOne(
   file: string,
   read: (path: string) => Promise<string>,
   lookup: (name: string) => string | undefined,
-  issues: ConfigIssue[],
+  { issues, dropped, interpolation }: Findings,
 ): Promise<FileResult | undefined> {
   let text: string;
   try {
@@ -209,7 +238,7 @@ async function loadOne(
     return undefined;
   }
   const { source } = parsed;
-  if (source.data === null || typeof source.data !== "object" || Array.isArray(source.data)) {
+  if (!isTable(source.data)) {
     issues.push({
       file,
       line: 1,
@@ -219,126 +248,74 @@ async function loadOne(
     });
     return undefined;
   }
-  const interpolated = interpolateTree(stripExtensions(source.data), lookup);
+  const interpolated = interpolateTree(stripExtensions(source.data), lookup) as {
+    data: Record<string, unknown>;
+    issues: { path: FieldPath; message: string }[];
+  };
   for (const issue of interpolated.issues) {
     const pos = source.locate(issue.path);
+    const found = {
+      file,
+      line: pos?.line,
+      column: pos?.column,
+      path: formatPath(issue.path, { short: true }),
+      message: issue.message,
+    };
+    issues.push(found);
+    interpolation.add(found);
+  }
+  const format = detectFormat(source.syntax, interpolated.data);
+  if (!format) {
+    return { file, stackFile: interpolated.data, locate: source.locate, translate: (p) => p };
+  }
+  // A task or service that cannot be read becomes null, so that the others keep their indexes.
+  const own = salvage(
+    format.schema,
+    interpolated.data,
+    (path) => (path.length === 2 && typeof path[1] === "number" ? null : undefined),
+  );
+  issues.push(
+    ...toConfigIssues(own.issues, interpolated.data, format.schema, {
+      file,
+      locate: source.locate,
+    }),
+  );
+  dropped.set(file, new DropIndex(own.dropped));
+  if (own.data === undefined) return undefined;
+  const translation = format.translate(own.data);
+  for (const [name, path] of translation.duplicateNames) {
+    const pos = source.locate(path);
     issues.push({
       file,
       line: pos?.line,
       column: pos?.column,
-      path: formatPath(issue.path),
-      message: issue.message,
+      path: formatPath(path, { short: true }),
+      message: `service "${name}" is defined more than once`,
     });
   }
-  const format = detectFormat(source.syntax, interpolated.data);
-  let stackFile = interpolated.data as Record<string, unknown>;
-  let translate = (path: FieldPath) => path;
-  if (format) {
-    const own = format.schema.safeParse(interpolated.data);
-    if (!own.success) {
-      issues.push(
-        ...toConfigIssues(own.error.issues, interpolated.data, format.schema, {
-          file,
-          locate: source.locate,
-        }),
-      );
-      return undefined;
-    }
-    const translation = format.translate(own.data);
-    for (const [name, path] of translation.duplicateNames) {
-      const pos = source.locate(path);
-      issues.push({
-        file,
-        line: pos?.line,
-        column: pos?.column,
-        path: formatPath(path),
-        message: `service "${name}" is defined more than once`,
-      });
-    }
-    stackFile = translation.stackFile;
-    translate = translation.translate;
-  }
-  return { file, stackFile, locate: source.locate, translate };
+  return {
+    file,
+    stackFile: translation.stackFile,
+    locate: source.locate,
+    translate: translation.translate,
+  };
 }
 
-/** Drops `x-` extension keys at the top level and in each service (for YAML anchors). */
-function stripExtensions(data: object): object {
+/** Top-level sections read by the flows loader (`src/config/flows/`), not by this one. */
+export const FLOW_SECTIONS: ReadonlySet<string> = new Set(["flows", "pools", "scheduler"]);
+
+/**
+ * Drops `x-` extension keys at the top level and in each service (for YAML anchors), and the
+ * sections of flows.
+ */
+function stripExtensions(data: Record<string, unknown>): Record<string, unknown> {
   const strip = (o: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith("x-")));
-  const top = strip(data as Record<string, unknown>);
-  const services = top.services;
-  if (services && typeof services === "object" && !Array.isArray(services)) {
-    top.services = Object.fromEntries(
-      Object.entries(services).map(([k, v]) => [
-        k,
-        v && typeof v === "object" && !Array.isArray(v) ? strip(v as Record<string, unknown>) : v,
-      ]),
+    nullTable(Object.entries(o).filter(([k]) => !k.startsWith("x-")));
+  const top = nullTable(Object.entries(strip(data)).filter(([k]) => !FLOW_SECTIONS.has(k)));
+  if (isTable(top.services)) {
+    top.services = nullTable(
+      Object.entries(top.services).map(([k, v]) => [k, isTable(v) ? strip(v) : v]),
     );
   }
   return top;
-}
-
-/** Merges `b` over `a`: tables merge key by key, everything else (lists too) is replaced. */
-export function mergeDeep(
-  a: Record<string, unknown>,
-  b: Record<string, unknown>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [key, value] of Object.entries(b)) {
-    const prev = out[key];
-    out[key] = isTable(prev) && isTable(value) ? mergeDeep(prev, value) : value;
-  }
-  return out;
-}
-
-function isTable(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function has(data: unknown, path: FieldPath): number {
-  let value = data;
-  let depth = 0;
-  for (const part of path) {
-    if (value === null || typeof value !== "object" || !(part in (value as object))) break;
-    value = (value as Record<string | number, unknown>)[part];
-    depth++;
-  }
-  return depth;
-}
-
-/** Finds a merged field in the last file that sets it (or most of its path). */
-function mergedLocator(results: readonly FileResult[]) {
-  const pick = (path: FieldPath) => {
-    let best = results[results.length - 1];
-    let bestDepth = -1;
-    for (let i = results.length - 1; i >= 0; i--) {
-      const depth = has(results[i].stackFile, path);
-      if (depth > bestDepth) {
-        best = results[i];
-        bestDepth = depth;
-      }
-    }
-    return best;
-  };
-  const locate: Locator = (path, options) => {
-    const r = pick(path);
-    return r?.locate(r.translate(path), options);
-  };
-  return {
-    file: results[0]?.file ?? "",
-    locate,
-    translate: (path: FieldPath) => pick(path)?.translate(path) ?? path,
-    at(path: FieldPath): ConfigIssue {
-      const r = pick(path);
-      const userPath = r ? r.translate(path) : path;
-      const pos = r?.locate(userPath);
-      return {
-        file: r?.file ?? "",
-        line: pos?.line,
-        column: pos?.column,
-        path: formatPath(userPath),
-        message: "",
-      };
-    },
-  };
 }

@@ -1,39 +1,30 @@
 /**
  * From a parsed, merged stack file to the frozen {@link Stack}: defaults applied, paths resolved, and
- * the checks that need the whole stack (dependencies, cycles, expressions, sane values).
+ * the checks that need the whole stack (dependencies, cycles, expressions, ports, sane values).
+ * Tables keyed by names (services, env) have no prototype, so that any name is a plain key.
  *
  * @module
  */
-import type {
-  Command,
-  Dependency,
-  Health,
-  Hook,
-  Kind,
-  RestartMode,
-  RestartPolicy,
-  Service,
-  Stack,
-} from "../domain/model.ts";
-import { parseHealthExpr, probesOf } from "../domain/expression.ts";
+import type { Dependency, Hook, Kind, Service, Stack } from "../domain/model.ts";
 import { didYouMean } from "../domain/suggest.ts";
 import { findCycles } from "../domain/graph.ts";
+import { quote } from "../domain/quote.ts";
 import type { FieldPath } from "./source.ts";
-import { expandDeferred, parseHostPort } from "../domain/deferred.ts";
-
-const SAMPLE_INSTANCE = {
-  ORCH_REPLICA: "0",
-  ORCH_SERVICE: "x",
-  ORCH_INSTANCE: "x",
-  ORCH_STACK: "x",
-};
 import type { ServiceFile, StackFile } from "./schema.ts";
+import { normalizeNetworks, serviceInterop } from "./normalize_interop.ts";
+import { buildCommand, buildHealth, buildRestart, BUILTIN } from "./service_parts.ts";
+import { checkPorts } from "./ports.ts";
+import { nullTable } from "./table.ts";
+
+export { BUILTIN } from "./service_parts.ts";
 
 /** A problem found while normalizing, at a field path of the merged stack file. */
 export interface NormalizeIssue {
   readonly path: FieldPath;
   readonly message: string;
   readonly hint?: string;
+  /** The issue is that something is missing there (so it may follow from a field dropped there). */
+  readonly missing?: boolean;
 }
 
 /** What normalizing needs besides the file. */
@@ -42,27 +33,9 @@ export interface NormalizeContext {
   readonly baseDir: string;
   /** All files, in override order. */
   readonly files: readonly string[];
+  /** No services is not an error (the stack has flows). */
+  readonly allowNoServices?: boolean;
 }
-
-/** Built-in defaults, documented in the README's config reference. */
-export const BUILTIN = {
-  healthGracePeriodMs: 0,
-  healthIntervalMs: 1_000,
-  healthTimeoutMs: 1_000,
-  successThreshold: 1,
-  failureThreshold: 3,
-  maxRetries: 5,
-  backoffMinMs: 500,
-  backoffMaxMs: 30_000,
-  backoffFactor: 2,
-  backoffJitter: 0.2,
-  stableMs: 10_000,
-  stopSignal: "SIGTERM",
-  stopTimeoutMs: 10_000,
-  hookTimeoutMs: 60_000,
-  shutdownTimeoutMs: 60_000,
-  maxReplicas: 1_000,
-} as const;
 
 /** Signals a service may be stopped with. */
 export const STOP_SIGNALS = [
@@ -76,9 +49,13 @@ export const STOP_SIGNALS = [
   "SIGABRT",
 ] as const;
 
-const NAME = /^[A-Za-z0-9_-]+$/;
+/** Service and stack names: up to 64 letters, digits, `-` and `_` (they become file, container and
+ * DNS names). */
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const NAME_RULE = `use up to 64 letters, digits, "-" and "_"`;
 
-function resolvePath(base: string, path: string): string {
+/** Resolves `path` against `base`: absolute, `~` and relative paths, `.` and `..` folded. */
+export function resolvePath(base: string, path: string): string {
   if (path.startsWith("/")) return normalizeSlashes(path);
   if (path === "~" || path.startsWith("~/")) {
     const home = Deno.env.get("HOME") ?? "/";
@@ -97,8 +74,15 @@ function normalizeSlashes(path: string): string {
   return "/" + out.join("/");
 }
 
-function basename(path: string): string {
-  return path.replace(/\/+$/, "").split("/").pop() || "stack";
+/**
+ * A valid stack name made from a directory's name: `my.app` gives `my-app`. Characters other than
+ * letters, digits, `-` and `_` become `-`, runs of `-` shrink to one, `-` at either end goes, and
+ * what is left empty becomes `stack`.
+ */
+export function nameFromDirectory(path: string): string {
+  const base = path.replace(/\/+$/, "").split("/").pop() ?? "";
+  return base.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "")
+    .slice(0, 64).replace(/-+$/, "") || "stack";
 }
 
 /** Turns a merged stack file into the model, collecting every issue. */
@@ -107,35 +91,45 @@ export function normalizeStack(
   ctx: NormalizeContext,
 ): { stack: Stack | undefined; issues: NormalizeIssue[] } {
   const issues: NormalizeIssue[] = [];
-  const report = (path: FieldPath, message: string, hint?: string) =>
-    issues.push({ path, message, ...(hint ? { hint } : {}) });
+  const report = (path: FieldPath, message: string, hint?: string, missing?: boolean) =>
+    issues.push({ path, message, ...(hint ? { hint } : {}), ...(missing ? { missing } : {}) });
   const defaults = file.defaults ?? {};
   const stackDir = resolvePath(ctx.baseDir, file.stack?.workdir ?? ".");
-  const name = file.stack?.name ?? basename(stackDir);
+  const name = file.stack?.name ?? nameFromDirectory(stackDir);
   if (!NAME.test(name)) {
-    report(["stack", "name"], `"${name}" is not a valid name (use letters, digits, "-" and "_")`);
+    report(["stack", "name"], `${quote(name)} is not a valid name`, NAME_RULE);
   }
   const entries = Object.entries(file.services ?? {});
-  if (entries.length === 0) report(["services"], "no services defined");
+  if (entries.length === 0 && !ctx.allowNoServices) {
+    report(["services"], "no services defined", undefined, true);
+  }
   const kinds = new Map<string, Kind>(
     entries.map(([n, s]) => [n, s.kind ?? defaults.kind ?? "service"]),
   );
   const enabled = new Map(entries.map(([n, s]) => [n, s.enabled ?? true]));
   const names = entries.map(([n]) => n);
+  const networks = normalizeNetworks(file, name);
 
-  const services: Record<string, Service> = {};
+  const services = nullTable<Service>();
+  let suggested = 0;
   for (const [svcName, svc] of entries) {
     const at = (...rest: (string | number)[]): FieldPath => ["services", svcName, ...rest];
     if (!NAME.test(svcName)) {
-      report(at(), `"${svcName}" is not a valid service name (use letters, digits, "-" and "_")`);
+      report(
+        at(),
+        `${quote(svcName)} is not a valid service name`,
+        NAME_RULE,
+      );
     }
     const kind = kinds.get(svcName)!;
     const runtime = svc.runtime ?? (svc.image ? "docker" : defaults.runtime ?? "process");
     const command = buildCommand(svc, at, report);
     if (runtime === "process" && !command) {
-      report(at("command"), "is required for a process service");
+      report(at("command"), "is required for a process service", undefined, true);
     }
-    if (runtime === "docker" && !svc.image) report(at("image"), "is required for a docker service");
+    if (runtime === "docker" && !svc.image) {
+      report(at("image"), "is required for a docker service", undefined, true);
+    }
     if (runtime === "process" && svc.image) {
       report(
         at("image"),
@@ -147,26 +141,27 @@ export function normalizeStack(
     const dependsOn: Dependency[] = (svc.dependsOn ?? []).map((dep, i) => {
       const targetKind = kinds.get(dep.target);
       if (targetKind === undefined) {
+        // Suggestions cost a comparison with every name: a hundred of them are enough.
         report(
           at("dependsOn", i, "target"),
-          `unknown service "${dep.target}"`,
-          didYouMean(dep.target, names),
+          `unknown service ${quote(dep.target)}`,
+          ++suggested <= 100 ? didYouMean(dep.target, names) : undefined,
         );
       } else if (enabled.get(dep.target) === false && (svc.enabled ?? true)) {
-        report(at("dependsOn", i, "target"), `"${dep.target}" is disabled (enabled = false)`);
+        report(at("dependsOn", i, "target"), `${quote(dep.target)} is disabled (enabled = false)`);
       }
       const require = dep.require ?? (targetKind === "oneshot" ? "completed" : "ready");
       if (targetKind === "oneshot" && require === "ready") {
         report(
           at("dependsOn", i, "require"),
-          `"${dep.target}" is a oneshot: it completes but never becomes ready`,
+          `${quote(dep.target)} is a oneshot: it completes but never becomes ready`,
           "use require: completed",
         );
       }
       if (targetKind !== undefined && targetKind !== "oneshot" && require === "completed") {
         report(
           at("dependsOn", i, "require"),
-          `"${dep.target}" is a ${targetKind}: it runs until stopped and never completes`,
+          `${quote(dep.target)} is a ${targetKind}: it runs until stopped and never completes`,
           "use require: ready",
         );
       }
@@ -210,7 +205,7 @@ export function normalizeStack(
     if (!(STOP_SIGNALS as readonly string[]).includes(stopSignal)) {
       report(
         svc.stop?.signal ? at("stop", "signal") : ["defaults", "stop", "signal"],
-        `"${stopSignal}" cannot be used to stop a service`,
+        `${quote(stopSignal, 20)} cannot be used to stop a service`,
         stopSignal === "SIGUSR1"
           ? "SIGUSR1 is reserved by the runtime; use SIGUSR2"
           : `use one of ${STOP_SIGNALS.join(", ")}`,
@@ -234,10 +229,10 @@ export function normalizeStack(
       image: svc.image,
       command,
       workdir: resolvePath(stackDir, svc.workdir ?? defaults.workdir ?? "."),
-      env: { ...defaults.env, ...svc.env },
+      env: Object.assign(nullTable<string>(), defaults.env, svc.env),
       envFiles: (svc.envFromFile ?? []).map((f) => resolvePath(stackDir, f)),
       ports: svc.ports ?? [],
-      volumes: svc.volumes ?? [],
+      ...serviceInterop(svc, { name: svcName, runtime, stackDir, networks, at, report }),
       network: svc.network,
       dependsOn,
       health,
@@ -255,7 +250,7 @@ export function normalizeStack(
       postScript: hook(svc.postScript, "postScript"),
       logFile: svc.logFile === undefined ? undefined : resolvePath(stackDir, svc.logFile),
       tty: svc.tty ?? false,
-      labels: svc.labels ?? {},
+      labels: svc.labels ?? nullTable(),
     };
   }
 
@@ -265,8 +260,13 @@ export function normalizeStack(
   for (const cycle of findCycles(names, edges)) {
     const from = cycle[0];
     const index = services[from]?.dependsOn.findIndex((d) => d.target === cycle[1]) ?? 0;
-    report(["services", from, "dependsOn", index], `dependency cycle: ${cycle.join(" -> ")}`);
+    // A long cycle is named by its ends; the whole of it would be a page.
+    const shown = cycle.length <= 12
+      ? cycle.join(" -> ")
+      : [...cycle.slice(0, 5), `… ${cycle.length - 10} more …`, ...cycle.slice(-5)].join(" -> ");
+    report(["services", from, "dependsOn", index], `dependency cycle: ${shown}`);
   }
+  checkPorts(Object.values(services), report);
 
   const shutdownTimeoutMs = file.stack?.shutdownTimeout ?? BUILTIN.shutdownTimeoutMs;
   if (issues.length > 0) return { stack: undefined, issues };
@@ -277,6 +277,7 @@ export function normalizeStack(
       files: [...ctx.files],
       services,
       shutdownTimeoutMs,
+      ...(networks ? { networks } : {}),
     }),
     issues,
   };
@@ -285,139 +286,6 @@ export function normalizeStack(
 function normalizeSignal(signal: string): string {
   const upper = signal.toUpperCase();
   return upper.startsWith("SIG") ? upper : `SIG${upper}`;
-}
-
-function buildCommand(
-  svc: ServiceFile,
-  at: (...rest: (string | number)[]) => FieldPath,
-  report: (path: FieldPath, message: string, hint?: string) => void,
-): Command | undefined {
-  if (!svc.args) return svc.command;
-  if (!svc.command) return { exec: svc.args };
-  if ("shell" in svc.command) {
-    report(at("args"), "args need command to be a list, not a shell string");
-    return svc.command;
-  }
-  return { exec: [...svc.command.exec, ...svc.args] };
-}
-
-function buildHealth(
-  svc: ServiceFile,
-  kind: Kind,
-  defaults: NonNullable<NonNullable<StackFile["defaults"]>["health"]>,
-  at: (...rest: (string | number)[]) => FieldPath,
-  report: (path: FieldPath, message: string, hint?: string) => void,
-): Health | undefined {
-  const h = svc.health;
-  if (!h) return undefined;
-  const configured = (["http", "tcp", "cmd", "log"] as const).filter((p) => h[p] !== undefined);
-  if (configured.length === 0) {
-    report(at("health"), "no probe configured", "add http, tcp, cmd or log");
-    return undefined;
-  }
-  if (kind === "oneshot") {
-    report(at("health"), "a oneshot completes; it has no readiness probes", "use kind: service");
-  }
-  let expression: Health["expression"];
-  if (h.expression !== undefined) {
-    const parsed = parseHealthExpr(h.expression);
-    if (!parsed.ok) {
-      report(at("health", "expression"), `${parsed.message} at column ${parsed.column}`);
-    } else {
-      expression = parsed.expr;
-      for (const probe of new Set(probesOf(parsed.expr))) {
-        if (h[probe] === undefined) {
-          report(
-            at("health", "expression"),
-            `names probe "${probe}", which is not configured`,
-            `configured: ${configured.join(", ")}`,
-          );
-        }
-      }
-    }
-  }
-  let tcp: Health["tcp"];
-  if (h.tcp) {
-    const trial = expandDeferred(h.tcp.address, SAMPLE_INSTANCE);
-    if (!parseHostPort(trial)) {
-      report(at("health", "tcp", "address"), `expected "host:port", got "${h.tcp.address}"`);
-    } else {
-      tcp = { address: h.tcp.address };
-    }
-  }
-  let http: Health["http"];
-  if (h.http) {
-    try {
-      const url = new URL(expandDeferred(h.http.url, SAMPLE_INSTANCE));
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http");
-    } catch {
-      report(at("health", "http", "url"), `"${h.http.url}" is not an http:// or https:// URL`);
-    }
-    http = {
-      url: h.http.url,
-      method: (h.http.method ?? "GET").toUpperCase(),
-      headers: h.http.headers ?? {},
-      expectStatus: h.http.expectStatus ?? [],
-    };
-  }
-  const timing = (field: "gracePeriod" | "interval" | "timeout") => h[field] ?? defaults[field];
-  const intervalMs = timing("interval") ?? BUILTIN.healthIntervalMs;
-  const timeoutMs = timing("timeout") ?? BUILTIN.healthTimeoutMs;
-  if (intervalMs <= 0) report(at("health", "interval"), "must be greater than 0");
-  if (timeoutMs <= 0) report(at("health", "timeout"), "must be greater than 0");
-  return {
-    ...(http ? { http } : {}),
-    ...(tcp ? { tcp } : {}),
-    ...(h.cmd ? { cmd: { command: h.cmd.command, inContainer: h.cmd.inContainer ?? false } } : {}),
-    ...(h.log
-      ? { log: { pattern: h.log.pattern, sources: h.log.sources ?? ["stdout", "stderr"] } }
-      : {}),
-    expression,
-    gracePeriodMs: timing("gracePeriod") ?? BUILTIN.healthGracePeriodMs,
-    intervalMs,
-    timeoutMs,
-    successThreshold: h.successThreshold ?? defaults.successThreshold ?? BUILTIN.successThreshold,
-    failureThreshold: h.failureThreshold ?? defaults.failureThreshold ?? BUILTIN.failureThreshold,
-  };
-}
-
-function buildRestart(
-  svc: ServiceFile,
-  kind: Kind,
-  defaults: ServiceFile["restartPolicy"],
-  at: (...rest: (string | number)[]) => FieldPath,
-  report: (path: FieldPath, message: string, hint?: string) => void,
-): RestartPolicy {
-  const own = svc.restartPolicy ?? {};
-  const base = defaults ?? {};
-  let mode: RestartMode = own.policy ?? base.policy ?? (kind === "oneshot" ? "never" : "always");
-  if (kind === "oneshot" && mode === "always") {
-    if (own.policy === "always") {
-      report(
-        at("restartPolicy", "policy"),
-        "a oneshot restarted always would run forever",
-        "use on-failure",
-      );
-    }
-    mode = "on-failure";
-  }
-  const retries = own.maxRetries ?? base.maxRetries ?? BUILTIN.maxRetries;
-  const minMs = own.backoff?.min ?? base.backoff?.min ?? BUILTIN.backoffMinMs;
-  const maxMs = own.backoff?.max ?? base.backoff?.max ?? Math.max(BUILTIN.backoffMaxMs, minMs);
-  if (maxMs < minMs) {
-    report(at("restartPolicy", "backoff", "max"), `must not be less than min (${minMs}ms)`);
-  }
-  return {
-    mode,
-    maxRetries: retries === "unlimited" ? Infinity : retries,
-    backoff: {
-      minMs,
-      maxMs,
-      factor: own.backoff?.factor ?? base.backoff?.factor ?? BUILTIN.backoffFactor,
-      jitter: own.backoff?.jitter ?? base.backoff?.jitter ?? BUILTIN.backoffJitter,
-    },
-    stableMs: own.stablePeriod ?? base.stablePeriod ?? BUILTIN.stableMs,
-  };
 }
 
 function deepFreeze<T>(value: T): T {

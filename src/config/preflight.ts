@@ -55,6 +55,38 @@ export async function readIdFile(path: string): Promise<Map<string, [number, num
   return out;
 }
 
+/** Characters that make a string command more than a program and its arguments. */
+const SHELL_SYNTAX = /[|&;<>()$`\\"'*?[\]{}#~\n]/;
+
+/** Words the shell runs itself (builtins and keywords): no program to look for. */
+const SHELL_WORDS = new Set([
+  ...[".", ":", "!", "alias", "bg", "break", "cd", "command", "continue", "echo", "eval", "exec"],
+  ...["exit", "export", "false", "fg", "getopts", "hash", "jobs", "kill", "local", "printf", "pwd"],
+  ...["read", "readonly", "return", "set", "shift", "source", "test", "times", "trap", "true"],
+  ...["type", "ulimit", "umask", "unalias", "unset", "wait", "if", "then", "else", "elif", "fi"],
+  ...["for", "while", "until", "do", "done", "case", "esac", "in", "function", "select", "time"],
+]);
+
+/**
+ * The program a command runs: a list's first item, or the first word of a string command that is a
+ * simple command (no quotes, expansions, redirections, pipes or lists; not a builtin or an
+ * assignment). Undefined when only the shell can tell.
+ *
+ * @example
+ * ```ts
+ * import { programOf } from "./preflight.ts";
+ * programOf({ shell: "/app/migrate --x" }); // "/app/migrate"
+ * programOf({ shell: "cd /app && ./run" }); // undefined
+ * ```
+ */
+export function programOf(command: Command): string | undefined {
+  if ("exec" in command) return command.exec[0];
+  const text = command.shell.trim();
+  if (text === "" || SHELL_SYNTAX.test(text)) return undefined;
+  const first = text.split(/\s+/)[0];
+  return first.includes("=") || SHELL_WORDS.has(first) ? undefined : first;
+}
+
 async function checkCommand(
   command: Command,
   workdir: string,
@@ -62,7 +94,7 @@ async function checkCommand(
   service: string,
   issues: PreflightIssue[],
 ): Promise<void> {
-  const program = "exec" in command ? command.exec[0] : "sh";
+  const program = programOf(command) ?? "sh";
   const resolved = program.startsWith("./") || program.startsWith("../")
     ? `${workdir}/${program}`
     : program;

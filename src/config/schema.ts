@@ -9,16 +9,11 @@
  */
 import { z } from "zod";
 import { parseDuration } from "../domain/duration.ts";
-import type { Command, PortMapping } from "../domain/model.ts";
-
-const describe = (value: unknown): string =>
-  value === null
-    ? "null"
-    : Array.isArray(value)
-    ? "a list"
-    : typeof value === "object"
-    ? "a table"
-    : `${typeof value} ${JSON.stringify(value)}`;
+import type { Command, PortSpec } from "../domain/model.ts";
+import { clip, quote } from "../domain/quote.ts";
+import { parsePort } from "./ports.ts";
+import { describe, table } from "./table.ts";
+import { entrypointSchema, serviceNetworksSchema, stackNetworksSchema } from "./schema_interop.ts";
 
 /** A duration: `"500ms"`, `"2s"`, `"1m30s"`, or a number of seconds. Output: milliseconds. */
 export const duration = z.unknown().transform((value, ctx): number => {
@@ -72,31 +67,20 @@ const regex = z.string().transform((value, ctx): string => {
     new RegExp(value);
     return value;
   } catch (error) {
+    // The engine's message repeats the whole pattern: say where it is wrong, quote a little of it.
+    const why = (error as Error).message.replace(
+      /^Invalid regular expression: \/.*\/[a-z]*: /s,
+      "",
+    );
     ctx.addIssue({
       code: "custom",
-      message: `invalid regular expression: ${(error as Error).message}`,
+      message: `invalid regular expression ${quote(value, 60)}: ${clip(why, 100)}`,
     });
     return z.NEVER;
   }
 });
 
-/** Parses `"8080"`, `"8080:80"`, `"127.0.0.1:8080:80"`, `"53:53/udp"` or a number. */
-export function parsePort(value: string | number): PortMapping | string {
-  const text = String(value).trim();
-  const match = /^(?:(?:(\[[^\]]+\]|[^:]+):)?(\d+)?:)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
-  if (!match) return `expected a port like "8080", "8080:80" or "127.0.0.1:8080:80", got "${text}"`;
-  const [, hostIp, hostPort, containerPort, protocol] = match;
-  const ports = [hostPort, containerPort].filter(Boolean).map(Number);
-  if (ports.some((p) => p < 1 || p > 65535)) return `port out of range (1-65535) in "${text}"`;
-  return {
-    hostIp: hostIp?.replace(/^\[|\]$/g, ""),
-    hostPort: hostPort === undefined ? undefined : Number(hostPort),
-    containerPort: Number(containerPort),
-    protocol: (protocol ?? "tcp") as "tcp" | "udp",
-  };
-}
-
-const port = z.unknown().transform((value, ctx): PortMapping => {
+const port = z.unknown().transform((value, ctx): PortSpec => {
   if (typeof value === "string" || typeof value === "number") {
     const parsed = parsePort(value);
     if (typeof parsed !== "string") return parsed;
@@ -123,14 +107,17 @@ const timing = {
   failureThreshold: positiveInt.optional(),
 };
 
+/** What a probe failing after ready does: restart the instance (liveness) or only unready it. */
+const onFailure = z.enum(["restart", "unready"]);
+
 /** Probe timing, allowed under `defaults.health`. */
-export const healthDefaultsSchema = z.strictObject(timing);
+export const healthDefaultsSchema = z.strictObject({ ...timing, onFailure: onFailure.optional() });
 
 const healthSchema = z.strictObject({
   http: z.strictObject({
     url: z.string(),
     method: z.string().optional(),
-    headers: z.record(z.string(), scalarString).optional(),
+    headers: table(scalarString).optional(),
     expectStatus: statusList.optional(),
   }).optional(),
   tcp: z.strictObject({ address: z.string() }).optional(),
@@ -140,23 +127,27 @@ const healthSchema = z.strictObject({
     sources: z.array(z.enum(["stdout", "stderr"])).min(1).optional(),
   }).optional(),
   expression: z.string().optional(),
+  onFailure: onFailure.optional(),
   ...timing,
 });
 
-const RESTART_ALIASES: Record<string, string> = {
-  no: "never",
-  false: "never",
-  "on_failure": "on-failure",
-  "unless-stopped": "always",
-  true: "always",
-};
+const RESTART_ALIASES = new Map([
+  ["no", "never"],
+  ["false", "never"],
+  ["on_failure", "on-failure"],
+  ["unless-stopped", "always"],
+  ["true", "always"],
+]);
 
 const restartPolicySchema = z.preprocess(
   (value) => {
     if (typeof value === "string" || typeof value === "boolean") value = { policy: value };
     if (value && typeof value === "object" && "policy" in value) {
-      const policy = String((value as { policy: unknown }).policy);
-      return { ...value, policy: RESTART_ALIASES[policy] ?? policy };
+      const policy = (value as { policy: unknown }).policy;
+      const alias = typeof policy === "string" || typeof policy === "boolean"
+        ? RESTART_ALIASES.get(String(policy))
+        : undefined;
+      return { ...value, policy: alias ?? policy };
     }
     return value;
   },
@@ -213,13 +204,15 @@ export const serviceSchema = z.strictObject({
   runtime: z.enum(["process", "docker"]).optional(),
   image: z.string().optional(),
   command: command.optional(),
+  entrypoint: entrypointSchema.optional(),
   args: z.array(scalarString).optional(),
   workdir: z.string().optional(),
-  env: z.record(z.string(), scalarString).optional(),
+  env: table(scalarString).optional(),
   envFromFile: stringList.optional(),
   ports: z.array(port).optional(),
   volumes: z.array(z.string()).optional(),
   network: z.string().optional(),
+  networks: serviceNetworksSchema.optional(),
   dependsOn: dependsOnSchema.optional(),
   health: healthSchema.optional(),
   update: z.strictObject({
@@ -240,7 +233,7 @@ export const serviceSchema = z.strictObject({
   postScript: hookSchema.optional(),
   logFile: z.string().optional(),
   tty: z.boolean().optional(),
-  labels: z.record(z.string(), scalarString).optional(),
+  labels: table(scalarString).optional(),
   description: z.string().optional(),
 });
 
@@ -250,7 +243,7 @@ export const stackFileSchema = z.strictObject({
     if (String(value) !== "0.1") {
       ctx.addIssue({
         code: "custom",
-        message: `unsupported version ${JSON.stringify(value)} (this orch reads version 0.1)`,
+        message: `unsupported version ${quote(String(value), 20)} (this orch reads version 0.1)`,
       });
     }
     return String(value);
@@ -264,7 +257,7 @@ export const stackFileSchema = z.strictObject({
     kind: z.enum(["oneshot", "service", "daemon"]).optional(),
     runtime: z.enum(["process", "docker"]).optional(),
     workdir: z.string().optional(),
-    env: z.record(z.string(), scalarString).optional(),
+    env: table(scalarString).optional(),
     user: scalarString.optional(),
     restartPolicy: restartPolicySchema.optional(),
     health: healthDefaultsSchema.optional(),
@@ -273,7 +266,8 @@ export const stackFileSchema = z.strictObject({
     hookTimeout: duration.optional(),
     waitAfter: duration.optional(),
   }).optional(),
-  services: z.record(z.string(), z.preprocess((value) => value ?? {}, serviceSchema)).optional(),
+  services: table(z.preprocess((value) => value ?? {}, serviceSchema)).optional(),
+  networks: stackNetworksSchema.optional(),
 });
 
 /** A stack file after parsing: durations in ms, commands and ports parsed. */

@@ -1,13 +1,14 @@
 /**
  * Reading a config file's text into plain data, with a locator that turns a field path back into a
- * line and column of that file.
+ * line and column of that file. Whatever the text, the result is data or located issues: aliases
+ * that expand too far, nesting deeper than {@link MAX_DEPTH} and the like are issues, never a crash.
  *
  * @module
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Node as YamlNode } from "yaml";
-import { parse as parseToml, TomlError } from "smol-toml";
 import type { ConfigIssue } from "../domain/errors.ts";
+import { quote } from "../domain/quote.ts";
+import { parseTomlSource } from "./source_toml.ts";
+import { parseYamlSource } from "./source_yaml.ts";
 
 /** A field path: keys and array indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -32,149 +33,67 @@ export interface ParsedSource {
   readonly locate: Locator;
 }
 
-/** Formats a path as `services.api.dependsOn[0].target`. */
-export function formatPath(path: FieldPath): string {
+/** What parsing gives: the source, or the issues that stopped it. */
+export type ParseOutcome = { ok: true; source: ParsedSource } | {
+  ok: false;
+  issues: ConfigIssue[];
+};
+
+/** The deepest tables and lists may nest in a config file (a stack file needs about 6). */
+export const MAX_DEPTH = 64;
+
+/**
+ * Formats a path as `services.api.dependsOn[0].target`. With `short`, for messages, a long key is
+ * quoted in part (the full form is exact, for looking positions up).
+ */
+export function formatPath(path: FieldPath, options?: { short?: boolean }): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
+    else if (options?.short && part.length > 60) out += `[${quote(part, 60)}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(part)) out += out ? `.${part}` : part;
     else out += `[${JSON.stringify(part)}]`;
   }
   return out;
 }
 
-/** Parses YAML or TOML (by extension, `.toml` is TOML), returning data or syntax issues. */
-export function parseSource(
-  file: string,
-  text: string,
-): { ok: true; source: ParsedSource } | { ok: false; issues: ConfigIssue[] } {
-  return /\.toml$/i.test(file) ? parseTomlSource(file, text) : parseYamlSource(file, text);
-}
-
-function parseYamlSource(
-  file: string,
-  text: string,
-): { ok: true; source: ParsedSource } | { ok: false; issues: ConfigIssue[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      issues: doc.errors.map((error) => {
-        const pos = lineCounter.linePos(error.pos[0]);
-        return {
-          file,
-          line: pos.line,
-          column: pos.col,
-          path: "",
-          message: `YAML syntax: ${error.message.split("\n")[0]}`,
-        };
-      }),
-    };
-  }
-  const locate: Locator = (path, options) => {
-    let node: unknown = doc.contents;
-    let best: LineCol | undefined = positionOf(node);
-    for (let i = 0; i < path.length; i++) {
-      const part = path[i];
-      const last = i === path.length - 1;
-      if (isMap(node)) {
-        const pair = node.items.find((p) =>
-          isScalar(p.key) && String(p.key.value) === String(part)
-        );
-        if (!pair) return best;
-        if (last && options?.key) return positionOf(pair.key) ?? best;
-        node = pair.value;
-        best = positionOf(node) ?? positionOf(pair.key) ?? best;
-      } else if (isSeq(node) && typeof part === "number") {
-        node = node.items[part];
-        best = positionOf(node) ?? best;
-      } else {
-        return best;
-      }
-    }
-    return best;
+/** Parses YAML or TOML (by extension, `.toml` is TOML), returning data or located issues. */
+export function parseSource(file: string, text: string): ParseOutcome {
+  const parsed = /\.toml$/i.test(file) ? parseTomlSource(file, text) : parseYamlSource(file, text);
+  if (!parsed.ok) return parsed;
+  const deep = tooDeep(parsed.source.data, MAX_DEPTH);
+  if (!deep) return parsed;
+  const pos = parsed.source.locate(deep);
+  return {
+    ok: false,
+    issues: [{
+      file,
+      line: pos?.line,
+      column: pos?.column,
+      path: formatPath(deep.slice(0, 8), { short: true }) + (deep.length > 8 ? "…" : ""),
+      message: `tables and lists nest more than ${MAX_DEPTH} levels deep`,
+    }],
   };
-  const positionOf = (node: unknown): LineCol | undefined => {
-    if (isPair(node)) return positionOf(node.key);
-    const range = (node as YamlNode | null)?.range;
-    if (!range) return undefined;
-    const pos = lineCounter.linePos(range[0]);
-    return { line: pos.line, column: pos.col };
-  };
-  return { ok: true, source: { file, syntax: "yaml", data: doc.toJS() ?? {}, locate } };
-}
-
-function parseTomlSource(
-  file: string,
-  text: string,
-): { ok: true; source: ParsedSource } | { ok: false; issues: ConfigIssue[] } {
-  let data: unknown;
-  try {
-    data = parseToml(text);
-  } catch (error) {
-    if (error instanceof TomlError) {
-      return {
-        ok: false,
-        issues: [{
-          file,
-          line: error.line,
-          column: error.column,
-          path: "",
-          message: `TOML syntax: ${error.message.split("\n")[0]}`,
-        }],
-      };
-    }
-    throw error;
-  }
-  const positions = scanTomlPositions(text);
-  const locate: Locator = (path) => {
-    for (let n = path.length; n > 0; n--) {
-      const hit = positions.get(formatPath(path.slice(0, n)));
-      if (hit) return hit;
-    }
-    return undefined;
-  };
-  return { ok: true, source: { file, syntax: "toml", data, locate } };
 }
 
 /**
- * Maps `table.key` and `array[i].key` paths to where they are written, by reading table headers and
- * `key = value` lines. Enough for the flat TOML formats orch reads; values inside inline tables map to
- * their key's line.
+ * The path of the first value nested deeper than `limit`, or undefined. Walks with its own stack,
+ * so that any depth is safe; shared values (YAML aliases) are walked as often as they are used, so
+ * the caller bounds alias expansion first.
  */
-function scanTomlPositions(text: string): Map<string, LineCol> {
-  const positions = new Map<string, LineCol>();
-  const arrayCounts = new Map<string, number>();
-  let prefix: FieldPath = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const header = /^(\s*)\[\[\s*([^\]]+?)\s*\]\]/.exec(line);
-    if (header) {
-      const name = header[2].split(".").map((s) => s.trim().replace(/^"|"$/g, ""));
-      const key = name.join(".");
-      const index = arrayCounts.get(key) ?? 0;
-      arrayCounts.set(key, index + 1);
-      prefix = [...name, index];
-      positions.set(formatPath(prefix), { line: i + 1, column: header[1].length + 1 });
-      if (index === 0) {
-        positions.set(formatPath(name), { line: i + 1, column: header[1].length + 1 });
+export function tooDeep(data: unknown, limit: number): FieldPath | undefined {
+  const pending: { value: unknown; path: FieldPath }[] = [{ value: data, path: [] }];
+  while (pending.length > 0) {
+    const { value, path } = pending.pop()!;
+    if (value === null || typeof value !== "object" || value instanceof Date) continue;
+    if (path.length >= limit) return path;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => pending.push({ value: item, path: [...path, i] }));
+    } else {
+      for (const [key, item] of Object.entries(value)) {
+        pending.push({ value: item, path: [...path, key] });
       }
-      continue;
-    }
-    const table = /^(\s*)\[\s*([^\]]+?)\s*\]/.exec(line);
-    if (table) {
-      prefix = table[2].split(".").map((s) => s.trim().replace(/^"|"$/g, ""));
-      positions.set(formatPath(prefix), { line: i + 1, column: table[1].length + 1 });
-      continue;
-    }
-    const assignment = /^(\s*)("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=/.exec(line);
-    if (assignment) {
-      const key = assignment[2].replace(/^["']|["']$/g, "");
-      const path = [...prefix, ...key.split(".")];
-      positions.set(formatPath(path), { line: i + 1, column: assignment[1].length + 1 });
     }
   }
-  return positions;
+  return undefined;
 }

@@ -63,3 +63,21 @@ export function formatDuration(ms: number): string {
   const d = Math.floor(h / 24);
   return h % 24 ? `${d}d${h % 24}h` : `${d}d`;
 }
+
+/**
+ * A point in time given as a duration back from `now` (`10m`), an ISO 8601 time, or milliseconds
+ * since the epoch (10 digits or more); undefined when it is none of these.
+ *
+ * @example
+ * ```ts
+ * import { parseTimeAgo } from "./duration.ts";
+ * parseTimeAgo("10m", 3_600_000); // 3_000_000
+ * ```
+ */
+export function parseTimeAgo(value: string, now: number): number | undefined {
+  const ago = parseDuration(value);
+  if (ago !== undefined && !/^\d{10,}$/.test(value)) return now - ago;
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
+}

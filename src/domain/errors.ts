@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { clip } from "./quote.ts";
 
 /** Where in which file a problem is. Lines and columns count from 1. */
 export interface SourcePosition {
@@ -21,14 +22,17 @@ export interface ConfigIssue extends SourcePosition {
   readonly hint?: string;
 }
 
-/** Formats an issue as `file:line:col: path: message (hint)`. */
+/**
+ * Formats an issue as `file:line:col: path: message (hint)`. Each part is cut to a bounded length, a
+ * backstop behind the quoting of values where messages are made.
+ */
 export function formatIssue(issue: ConfigIssue): string {
   const where = [issue.file, issue.line, issue.line ? issue.column : undefined]
     .filter((part) => part !== undefined && part !== "")
     .join(":");
-  const field = issue.path ? `${issue.path}: ` : "";
-  const hint = issue.hint ? ` (${issue.hint})` : "";
-  return `${where}: ${field}${issue.message}${hint}`;
+  const field = issue.path ? `${clip(issue.path, 200)}: ` : "";
+  const hint = issue.hint ? ` (${clip(issue.hint, 300)})` : "";
+  return `${clip(where, 300)}: ${field}${clip(issue.message, 500)}${hint}`;
 }
 
 /** Base of every error that is the user's to fix; `exitCode` is what the CLI exits with. */
@@ -41,14 +45,17 @@ export class OrchError extends Error {
   }
 }
 
+/** How many issues a {@link ConfigError}'s message lists; `issues` holds them all. */
+const MAX_LISTED = 200;
+
 /** A config that cannot be loaded: every problem at once. Exit status 2. */
 export class ConfigError extends OrchError {
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[], title = "invalid configuration") {
     const count = issues.length === 1 ? "1 error" : `${issues.length} errors`;
-    super(`${title} (${count}):\n${issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`, {
-      exitCode: 2,
-    });
+    const shown = issues.slice(0, MAX_LISTED).map((i) => `  ${formatIssue(i)}`);
+    if (issues.length > MAX_LISTED) shown.push(`  … and ${issues.length - MAX_LISTED} more`);
+    super(`${title} (${count}):\n${shown.join("\n")}`, { exitCode: 2 });
     this.name = "ConfigError";
     this.issues = issues;
   }

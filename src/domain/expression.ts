@@ -1,11 +1,18 @@
 /**
  * Health expressions: probe aliases combined with `||` and `&&` (also `or` / `and`), with parentheses.
- * `&&` binds tighter than `||`.
+ * `&&` binds tighter than `||`. An expression has at most {@link MAX_TERMS} probe names and
+ * {@link MAX_NESTING} levels of parentheses, so that parsing and evaluating never recurse deeply.
  *
  * @module
  */
 import type { HealthExpr, ProbeAlias } from "./model.ts";
 import { PROBE_ALIASES } from "./model.ts";
+import { quote } from "./quote.ts";
+
+/** The most probe names an expression may use (there are four probes; repeats are allowed). */
+export const MAX_TERMS = 64;
+/** The deepest parentheses may nest. */
+export const MAX_NESTING = 16;
 
 /** The result of parsing: an expression, or an error with the column (from 1) where it went wrong. */
 export type ParseResult =
@@ -45,23 +52,32 @@ export function parseHealthExpr(source: string): ParseResult {
     constructor(readonly message: string, readonly column: number) {}
   }
   const peek = () => tokens[pos]?.text.toLowerCase();
+  let depth = 0;
+  let terms = 0;
   const primary = (): HealthExpr => {
     const token = tokens[pos];
     if (!token) throw new Fail("expected a probe name, found the end", end);
     if (token.text === "(") {
+      if (++depth > MAX_NESTING) {
+        throw new Fail(`parentheses nest more than ${MAX_NESTING} deep`, token.column);
+      }
       pos++;
       const inner = or();
       if (tokens[pos]?.text !== ")") {
         throw new Fail(`expected ")"`, tokens[pos]?.column ?? end);
       }
       pos++;
+      depth--;
       return inner;
     }
     if (!(PROBE_ALIASES as readonly string[]).includes(token.text)) {
       throw new Fail(
-        `"${token.text}" is not a probe (use ${PROBE_ALIASES.join(", ")})`,
+        `${quote(token.text, 40)} is not a probe (use ${PROBE_ALIASES.join(", ")})`,
         token.column,
       );
+    }
+    if (++terms > MAX_TERMS) {
+      throw new Fail(`more than ${MAX_TERMS} probe names`, token.column);
     }
     pos++;
     return { op: "probe", name: token.text as ProbeAlias };
@@ -85,7 +101,7 @@ export function parseHealthExpr(source: string): ParseResult {
   try {
     const expr = or();
     if (pos < tokens.length) {
-      throw new Fail(`unexpected "${tokens[pos].text}"`, tokens[pos].column);
+      throw new Fail(`unexpected ${quote(tokens[pos].text, 40)}`, tokens[pos].column);
     }
     return { ok: true, expr };
   } catch (error) {
@@ -94,9 +110,16 @@ export function parseHealthExpr(source: string): ParseResult {
   }
 }
 
-/** The probe aliases an expression names. */
+/** The probe aliases an expression names, left to right. */
 export function probesOf(expr: HealthExpr): ProbeAlias[] {
-  return expr.op === "probe" ? [expr.name] : [...probesOf(expr.left), ...probesOf(expr.right)];
+  const out: ProbeAlias[] = [];
+  const pending: HealthExpr[] = [expr];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.op === "probe") out.push(next.name);
+    else pending.push(next.right, next.left);
+  }
+  return out;
 }
 
 /**

@@ -21,6 +21,10 @@ export interface LogRecord {
   readonly stream: "stdout" | "stderr" | "orch";
   readonly level: Level;
   readonly msg: string;
+  /** For a flow task's output: the run id (`service` is then the flow's name). */
+  readonly run?: number;
+  /** For a flow task's output: the task's name. */
+  readonly task?: string;
 }
 
 let lastTs = NaN;
@@ -50,9 +54,12 @@ function quote(text: string): string {
  * writes, and is several times faster than `JSON.stringify` of an object with a fresh date.
  */
 export function toNdjson(record: LogRecord): string {
-  return `{"ts":"${iso(record.ts)}","seq":${record.seq},"service":${quote(record.service)},` +
+  const head = `{"ts":"${iso(record.ts)}","seq":${record.seq},"service":${quote(record.service)},` +
     `"replica":${record.replica},"stream":${quote(record.stream)},"level":${quote(record.level)},` +
-    `"msg":${JSON.stringify(record.msg)}}`;
+    `"msg":${JSON.stringify(record.msg)}`;
+  return record.run === undefined
+    ? `${head}}`
+    : `${head},"run":${record.run},"task":${quote(record.task ?? "")}}`;
 }
 
 /** A persisted NDJSON line back into a record (`ts` to milliseconds). Throws on bad JSON. */
@@ -73,6 +80,10 @@ export interface LogQuery {
   readonly minLevel?: Level;
   /** Only records at or after this time (ms since the epoch). */
   readonly since?: number;
+  /** Only the output of this flow run. */
+  readonly run?: number;
+  /** Only the output of this flow task (with `run`, of that run). */
+  readonly task?: string;
 }
 
 /** Whether a record passes a query. */
@@ -81,5 +92,7 @@ export function matchesQuery(record: LogRecord, query: LogQuery | undefined): bo
   if (query.services?.length && !query.services.includes(record.service)) return false;
   if (query.since !== undefined && record.ts < query.since) return false;
   if (query.minLevel && !atLeast(record.level, query.minLevel)) return false;
+  if (query.run !== undefined && record.run !== query.run) return false;
+  if (query.task !== undefined && record.task !== query.task) return false;
   return true;
 }

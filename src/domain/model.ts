@@ -85,6 +85,11 @@ export interface Health {
   readonly timeoutMs: number;
   readonly successThreshold: number;
   readonly failureThreshold: number;
+  /**
+   * What failing probes do after the instance was ready: `restart` it (liveness; under restart
+   * policy `never` it only becomes unready), or make it `unready` until they pass again.
+   */
+  readonly onFailure: "restart" | "unready";
 }
 
 /** Exponential backoff between restarts. */
@@ -119,11 +124,30 @@ export interface StopPolicy {
   readonly timeoutMs: number;
 }
 
-/** A published port, `[hostIp:]hostPort:containerPort[/proto]`. */
+/** A published port of one instance, `[hostIp:]hostPort:containerPort[/proto]`, as numbers. */
 export interface PortMapping {
   readonly hostIp: string | undefined;
   readonly hostPort: number | undefined;
   readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+}
+
+/**
+ * A port number as configured: a number, or a template that uses `${ORCH_REPLICA}` (and arithmetic
+ * on it, `${ORCH_REPLICA + 8081}`) and gives a number per replica.
+ */
+export type PortValue = number | string;
+
+/**
+ * A port as configured; `resolvePorts` (domain/deferred.ts) turns it into a {@link PortMapping} per
+ * replica. For `runtime: process`, `hostPort:containerPort` means orch listens on the host port and
+ * forwards to the process on 127.0.0.1:containerPort (when they differ, or when replicas share one
+ * host port); a single port, or equal sides, says where the process listens itself.
+ */
+export interface PortSpec {
+  readonly hostIp: string | undefined;
+  readonly hostPort: PortValue | undefined;
+  readonly containerPort: PortValue;
   readonly protocol: "tcp" | "udp";
 }
 
@@ -133,6 +157,24 @@ export interface Hook {
   readonly timeoutMs: number;
 }
 
+/** A Docker network a container joins, under its stack key, reachable by these names too. */
+export interface NetworkAttachment {
+  /** The key in the stack's `networks`. */
+  readonly network: string;
+  /** Names other containers on the network resolve to this one (the service name always). */
+  readonly aliases: readonly string[];
+}
+
+/** A Docker network of the stack: created by orch (labelled with the project) unless external. */
+export interface NetworkSpec {
+  /** The Docker network's name. */
+  readonly name: string;
+  readonly driver: string | undefined;
+  readonly external: boolean;
+  readonly internal: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /** One service of the stack, fully defaulted. */
 export interface Service {
   readonly name: string;
@@ -140,13 +182,18 @@ export interface Service {
   readonly runtime: RuntimeKind;
   readonly image: string | undefined;
   readonly command: Command | undefined;
+  /** Containers: replaces the image's entrypoint (`[]` resets it); absent keeps it. */
+  readonly entrypoint?: readonly string[];
   readonly workdir: string;
   readonly env: Readonly<Record<string, string>>;
   /** Files named by `envFromFile`, absolute; read when an instance starts. */
   readonly envFiles: readonly string[];
-  readonly ports: readonly PortMapping[];
+  /** As configured, with per-replica templates; see `resolvePorts` in domain/deferred.ts. */
+  readonly ports: readonly PortSpec[];
   readonly volumes: readonly string[];
   readonly network: string | undefined;
+  /** Containers: the stack networks it joins; absent or empty leaves it on the engine's default. */
+  readonly networks?: readonly NetworkAttachment[];
   readonly dependsOn: readonly Dependency[];
   readonly health: Health | undefined;
   readonly update: UpdatePolicy;
@@ -176,10 +223,12 @@ export interface Stack {
   readonly workdir: string;
   /** The files it was loaded from, in override order. */
   readonly files: readonly string[];
-  /** Services in declaration order. */
+  /** Services in declaration order, in a null-prototype table (any name is a plain key). */
   readonly services: Readonly<Record<string, Service>>;
   /** The bound on stopping the whole stack. */
   readonly shutdownTimeoutMs: number;
+  /** Docker networks by stack key; absent when the stack declares none. */
+  readonly networks?: Readonly<Record<string, NetworkSpec>>;
 }
 
 /**

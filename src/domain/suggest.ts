@@ -21,6 +21,9 @@ export function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
+/** Longer words get no suggestion: nobody misspells a name that long, and distances cost length². */
+const MAX_WORD = 200;
+
 /**
  * The closest candidate to `word`, if any is close enough to be a plausible typo.
  *
@@ -31,16 +34,19 @@ export function editDistance(a: string, b: string): number {
  * ```
  */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_WORD) return undefined;
+  const limit = Math.max(1, Math.floor(Math.max(word.length, 3) / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    // Lengths further apart than the limit cannot be close; this also keeps a huge word cheap.
+    if (Math.abs(candidate.length - word.length) > limit) continue;
     const distance = editDistance(word, candidate);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const limit = Math.max(1, Math.floor(Math.max(word.length, 3) / 3));
   return bestDistance <= limit ? best : undefined;
 }
 

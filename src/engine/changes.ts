@@ -11,6 +11,7 @@ import { topologicalLevels } from "../domain/graph.ts";
 import { type Service, serviceNamed, type Stack, withService } from "../domain/model.ts";
 import { type Plan, plan as computePlan } from "../domain/plan.ts";
 import type { EngineEvent, RolloutPhase } from "../domain/state.ts";
+import { publishedPorts } from "./mesh.ts";
 
 /** What the change logic needs of the engine's instances. */
 export interface Pool<I> {
@@ -95,7 +96,10 @@ export class Changes<I> {
       const stack = pool.stack();
       pool.setStack({ ...stack, services: withService(stack.services, name, spec) });
       for (const i of pool.instancesOf(name)) pool.setSpec(i, { ...pool.specOf(i), replicas });
-      if (svc.enabled) await this.#resize(spec, replicas);
+      if (svc.enabled) {
+        await this.#resize(spec, replicas);
+        await this.#reroute(svc, spec);
+      }
     } finally {
       this.#changing = undefined;
     }
@@ -130,6 +134,8 @@ export class Changes<I> {
       for (const { service, to } of plan.scaled) {
         for (const i of pool.instancesOf(service)) pool.setSpec(i, next.services[service]);
         await this.#resize(next.services[service], to);
+        const error = await this.#reroute(current.services[service], next.services[service]);
+        if (error) failed[service] = error;
       }
       for (const name of plan.unchanged) {
         for (const i of pool.instancesOf(name)) pool.setSpec(i, next.services[name]);
@@ -199,6 +205,22 @@ export class Changes<I> {
       say(`${Math.min(i + batch, olds.length)}/${olds.length} replicas replaced`);
     }
     return { fresh, retired };
+  }
+
+  /**
+   * After a change of replicas that changes how the service's ports are published (one container
+   * publishing 8080 itself, then two behind orch's listener on 8080), replaces the running
+   * instances so that each publishes the new way.
+   */
+  async #reroute(before: Service, after: Service): Promise<string | undefined> {
+    let same: boolean;
+    try {
+      same = JSON.stringify(publishedPorts(before, 0)) === JSON.stringify(publishedPorts(after, 0));
+    } catch {
+      return undefined; // a template without a port for replica 0: its instances fail saying so
+    }
+    if (same || !after.enabled || after.kind === "oneshot") return undefined;
+    return await this.#rollout(after);
   }
 
   /** Replaces a service's running instances by `spec`; rolls back when a new one is not ready. */

@@ -1,7 +1,8 @@
 /**
  * Whether a dependency is met, from its target's instances: `started` and `exists` (running,
- * ready or completed), `ready`, or `completed` (every instance), each after the target's
- * `wait_after`. When it is not met, says why, in words for the blocked service's message. Pure.
+ * ready or completed), `ready`, or `completed` (every instance), each `wait_after` after the
+ * target started, became ready or completed. When it is not met, says why, in words for the
+ * blocked service's message. Pure.
  *
  * @module
  */
@@ -37,8 +38,10 @@ export function checkDependency(
   let retryAt: number | undefined;
   const passes = (t: TargetView): boolean => {
     const m = t.model;
-    if (dep.require === "completed") return m.state === "completed";
-    const since = dep.require === "ready"
+    // `since` of a completed instance is when it completed.
+    const since = dep.require === "completed"
+      ? (m.state === "completed" ? m.since : undefined)
+      : dep.require === "ready"
       ? (m.state === "ready" ? m.readyAt ?? m.startedAt : undefined)
       : (m.state === "running" || m.state === "ready" || m.state === "completed"
         ? m.startedAt

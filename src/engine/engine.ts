@@ -7,14 +7,7 @@
 import { expandDeferred } from "../domain/deferred.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { topologicalLevels } from "../domain/graph.ts";
-import {
-  type Command,
-  type Dependency,
-  type ProbeAlias,
-  type Service,
-  serviceNamed,
-  type Stack,
-} from "../domain/model.ts";
+import { type Dependency, type Service, serviceNamed, type Stack } from "../domain/model.ts";
 import {
   type EngineEvent,
   type InstanceState,
@@ -30,7 +23,13 @@ import { checkDependency, type DependencyCheck } from "./dependencies.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
-import type { Clock, CommandRunner, Handle, Prober, ProbeTarget, Runtime } from "./ports.ts";
+import { awaitReady } from "./await_ready.ts";
+import { expandCommand, probeTargets } from "./probe_targets.ts";
+import { Mesh, ROUTE_DRAIN_MS } from "./mesh.ts";
+import { type HookRun, Hooks } from "./hooks.ts";
+import { RESTART_HELD, RestartLimiter } from "./limiter.ts";
+import { narrateStop, type StoppingView } from "./shutdown.ts";
+import type { Clock, CommandRunner, Handle, Prober, Router, Runtime } from "./ports.ts";
 import {
   initialModel,
   type InstanceModel,
@@ -51,6 +50,8 @@ export interface EngineDeps {
   readonly baseEnv?: Readonly<Record<string, string>>;
   /** Reads an env file (`envFromFile`) into variables. */
   readonly readEnvFile?: (path: string) => Record<string, string>;
+  /** The routing mesh: listens on published ports that orch routes (none without it). */
+  readonly router?: Router;
 }
 
 /** One instance as the engine tracks it. */
@@ -61,8 +62,11 @@ interface Instance {
   /** Unique while the instance exists: `name#replica`. */
   readonly key: string;
   model: InstanceModel;
-  /** It has been ready before: becoming ready again is a restart that dependents may follow. */
-  wasReady: boolean;
+  /**
+   * When the run that was last ready started: a new run becoming ready is a restart that
+   * dependents may follow; the same run ready again after being unready is not.
+   */
+  readyRun: number | undefined;
   probes: Record<string, ProbeSnapshot>;
   handle: Handle | undefined;
   health: HealthMonitor | undefined;
@@ -93,11 +97,6 @@ const ACTIVE: ReadonlySet<InstanceState> = new Set([
   "backoff",
 ]);
 
-/** A shutdown level that takes longer than this says what it waits for, */
-const NARRATE_AFTER_MS = 1_000;
-/** and says it again this often. */
-const NARRATE_EVERY_MS = 2_000;
-
 /** Runs one stack. */
 export class Engine {
   #stack: Stack;
@@ -113,6 +112,10 @@ export class Engine {
   #started = false;
 
   readonly #changes: Changes<Instance>;
+  readonly #hooks: Hooks;
+  readonly #restarts: RestartLimiter;
+  readonly #mesh: Mesh;
+  readonly #drains = new Set<() => void>();
   readonly #stopped = Promise.withResolvers<void>();
 
   constructor(stack: Stack, deps: EngineDeps) {
@@ -140,6 +143,9 @@ export class Engine {
     });
     this.#deps = deps;
     this.#random = deps.random ?? Math.random;
+    this.#hooks = new Hooks(deps);
+    this.#restarts = new RestartLimiter(deps.clock);
+    this.#mesh = new Mesh(deps.router, (name, msg) => deps.logs.note(name, 0, msg, "error"));
     for (const service of Object.values(stack.services)) {
       const list: Instance[] = [];
       if (service.enabled) {
@@ -161,7 +167,7 @@ export class Engine {
       replica,
       key,
       model: initialModel(this.#deps.clock.now()),
-      wasReady: false,
+      readyRun: undefined,
       probes: {},
       handle: undefined,
       health: undefined,
@@ -184,8 +190,24 @@ export class Engine {
   start(): void {
     this.#started = true;
     this.#deps.emit({ type: "stack", ts: this.#deps.clock.now(), phase: "starting", message: "" });
+    for (const name of this.#byService.keys()) this.#route(name);
     for (const instance of this.#instances.values()) this.#dispatch(instance, { type: "up" });
     this.#scheduleReevaluate();
+  }
+
+  /** Tells the mesh a service's routes and which of its instances are ready. */
+  #route(name: string): void {
+    this.#mesh.update(
+      name,
+      serviceNamed(this.#stack, name),
+      (this.#byService.get(name) ?? []).map((i) => ({
+        service: i.service,
+        replica: i.replica,
+        id: this.#idOf(i),
+        ready: i.model.state === "ready",
+        endpoints: i.handle?.endpoints,
+      })),
+    );
   }
 
   /** Snapshot of every instance, in declaration order; `usage` reads resource use too. */
@@ -215,8 +237,9 @@ export class Engine {
 
   /**
    * Restarts a service's instances. Replicas of a rolling service restart in batches of
-   * `maxUnavailable` (at least one), each batch ready before the next; the promise resolves when
-   * the last batch is ready, or rejects with what went wrong.
+   * `maxUnavailable` (at least one), each batch ready before the next; others all at once. The
+   * promise resolves once the old processes are gone and the new ones are ready (a oneshot:
+   * completed), or rejects with what went wrong.
    */
   async restart(name: string): Promise<void> {
     if (this.#shuttingDown) throw new ConflictError("the stack is shutting down");
@@ -227,10 +250,12 @@ export class Engine {
     for (let i = 0; i < list.length; i += batch) {
       const group = list.slice(i, i + batch);
       for (const instance of group) this.#dispatch(instance, { type: "restart" });
-      if (rolling) {
-        const error = await this.#awaitReady(group);
-        if (error) throw new ConflictError(`restart of ${name} stopped: ${error}`);
-      }
+      // A oneshot may run as long as it needs; the rest get their stop timeout on top.
+      const budget = group.every((g) => g.service.kind === "oneshot")
+        ? Infinity
+        : Math.max(...group.map((g) => readyBudgetMs(g.service) + g.service.stop.timeoutMs));
+      const error = await this.#awaitReady(group, budget);
+      if (error) throw new ConflictError(`restart of ${name} failed: ${error}`);
     }
   }
 
@@ -280,14 +305,19 @@ export class Engine {
       restart: svc.restart,
       successCodes: svc.successCodes,
       random: this.#random,
+      onFailure: svc.health?.onFailure,
     });
     instance.model = model;
     if (model.state === "waiting" && before.state !== "waiting") instance.waitingSince = now;
     if (model.state === "ready" && before.state !== "ready") {
-      if (instance.wasReady) this.#restartFollowers(svc.name);
-      instance.wasReady = true;
+      if (instance.readyRun !== undefined && instance.readyRun !== model.startedAt) {
+        this.#restartFollowers(svc.name);
+      }
+      instance.readyRun = model.startedAt;
     }
     if (model.state !== before.state) {
+      // Before the effects: a stopping replica gets no new connection from the mesh.
+      if (model.state === "ready" || before.state === "ready") this.#route(svc.name);
       this.#deps.emit({
         type: "state",
         ts: now,
@@ -308,7 +338,9 @@ export class Engine {
           this.#spawn(instance);
           break;
         case "stop":
-          this.#stop(instance);
+          if (before.state === "ready" && this.#mesh.routed(svc.name)) {
+            this.#drainThenStop(instance);
+          } else this.#stop(instance);
           break;
         case "startProbes":
           this.#startProbes(instance);
@@ -318,17 +350,20 @@ export class Engine {
           instance.health = undefined;
           break;
         case "armBackoff":
-          instance.cancelBackoff = this.#deps.clock.setTimer(effect.ms, () => {
+          // After the backoff, the restart waits its turn under the stack's restart cap.
+          instance.cancelBackoff = this.#restarts.after(effect.ms, () => {
             instance.cancelBackoff = undefined;
             this.#dispatch(instance, { type: "backoffElapsed" });
-          });
+          }, () => this.#deps.logs.note(svc.name, instance.replica, RESTART_HELD));
           break;
         case "cancelBackoff":
           instance.cancelBackoff?.();
           instance.cancelBackoff = undefined;
           break;
         case "postScript":
-          if (svc.postScript) void this.#runHook(instance, "postScript", svc.postScript);
+          if (svc.postScript) {
+            this.#hooks.startPost(instance.key, this.#hook(instance, "postScript", svc.postScript));
+          }
           break;
         default: {
           const never: never = effect;
@@ -349,12 +384,6 @@ export class Engine {
     };
   }
 
-  #expandCommand(command: Command, vars: Record<string, string>): Command {
-    return "exec" in command
-      ? { exec: command.exec.map((a) => expandDeferred(a, vars)) }
-      : { shell: expandDeferred(command.shell, vars) };
-  }
-
   #env(instance: Instance): Record<string, string> {
     const vars = this.#vars(instance);
     // A process inherits orch's environment; a container gets only what the service declares.
@@ -371,33 +400,20 @@ export class Engine {
     return { ...env, ...vars };
   }
 
-  async #runHook(
+  #hook(
     instance: Instance,
     which: "preScript" | "postScript",
     hook: NonNullable<Service["preScript"]>,
-  ): Promise<string | undefined> {
-    const result = await this.#deps.runner.run(
-      this.#expandCommand(hook.command, this.#vars(instance)),
-      {
-        cwd: instance.service.workdir,
-        env: this.#env(instance),
-        timeoutMs: hook.timeoutMs,
-      },
-    );
-    const ok = result.code === 0 && !result.timedOut && !result.error;
-    for (const line of result.output.split("\n").filter(Boolean)) {
-      this.#deps.logs.note(
-        instance.service.name,
-        instance.replica,
-        `${which}: ${line}`,
-        ok ? "info" : "error",
-      );
-    }
-    if (ok) return undefined;
-    return result.error ??
-      (result.timedOut
-        ? `timeout after ${formatDuration(hook.timeoutMs)}`
-        : `exit code ${result.code}`);
+  ): HookRun {
+    return {
+      service: instance.service.name,
+      replica: instance.replica,
+      which,
+      command: expandCommand(hook.command, this.#vars(instance)),
+      cwd: instance.service.workdir,
+      env: this.#env(instance),
+      timeoutMs: hook.timeoutMs,
+    };
   }
 
   async #spawn(instance: Instance): Promise<void> {
@@ -405,12 +421,13 @@ export class Engine {
     const runtime = this.#deps.runtimes[svc.runtime];
     try {
       if (!runtime) throw new Error(`the ${svc.runtime} runtime is not available`);
-      const hookError = svc.preScript && await this.#runHook(instance, "preScript", svc.preScript);
+      const hookError = svc.preScript &&
+        await this.#hooks.run(this.#hook(instance, "preScript", svc.preScript));
       if (hookError) throw new Error(`preScript failed: ${hookError}`);
       const vars = this.#vars(instance);
       const service: Service = {
         ...svc,
-        command: svc.command ? this.#expandCommand(svc.command, vars) : undefined,
+        command: svc.command ? expandCommand(svc.command, vars) : undefined,
       };
       const handle = await runtime.start({
         service,
@@ -418,6 +435,7 @@ export class Engine {
         instance: this.#idOf(instance),
         stack: this.stack.name,
         env: this.#env(instance),
+        ports: this.#mesh.publish(svc, instance.replica),
       }, {
         onNote: (line) => this.#deps.logs.note(svc.name, instance.replica, line),
       });
@@ -449,6 +467,18 @@ export class Engine {
     }
   }
 
+  /**
+   * A replica leaving a routed port gets no new connection from now on and its stop signal a moment
+   * later, so that connections already handed to it are accepted before it stops accepting.
+   */
+  #drainThenStop(instance: Instance): void {
+    const cancel = this.#deps.clock.setTimer(ROUTE_DRAIN_MS, () => {
+      this.#drains.delete(cancel);
+      this.#stop(instance);
+    });
+    this.#drains.add(cancel);
+  }
+
   #stop(instance: Instance): void {
     const handle = instance.handle;
     if (!handle) return;
@@ -462,32 +492,13 @@ export class Engine {
   #startProbes(instance: Instance): void {
     const health = instance.service.health;
     if (!health) return;
-    const vars = this.#vars(instance);
-    const targets: Partial<Record<ProbeAlias, ProbeTarget>> = {};
-    if (health.http) {
-      targets.http = {
-        kind: "http",
-        probe: { ...health.http, url: expandDeferred(health.http.url, vars) },
-      };
-    }
-    if (health.tcp) {
-      targets.tcp = { kind: "tcp", probe: { address: expandDeferred(health.tcp.address, vars) } };
-    }
-    if (health.cmd) {
-      const handle = instance.handle;
-      const inside = health.cmd.inContainer && handle?.exec
-        ? {
-          runner: { run: (command: Command, o: { timeoutMs: number }) => handle.exec!(command, o) },
-        }
-        : {};
-      targets.cmd = {
-        kind: "cmd",
-        probe: { ...health.cmd, command: this.#expandCommand(health.cmd.command, vars) },
-        cwd: instance.service.workdir,
-        env: this.#env(instance),
-        ...inside,
-      };
-    }
+    const targets = probeTargets(health, {
+      service: instance.service,
+      replica: instance.replica,
+      handle: instance.handle,
+      vars: this.#vars(instance),
+      env: this.#env(instance),
+    });
     const monitor: HealthMonitor = new HealthMonitor(health, targets, {
       prober: this.#deps.prober,
       clock: this.#deps.clock,
@@ -570,42 +581,23 @@ export class Engine {
       const at = list.indexOf(instance);
       if (at >= 0) list.splice(at, 1);
     }
+    this.#route(instance.service.name);
     this.#scheduleReevaluate();
   }
 
-  /**
-   * Resolves with undefined once every instance is ready (a oneshot: completed), or with what went
-   * wrong: one failed, crashed, or was not ready within its probes' budget.
-   */
-  #awaitReady(instances: readonly Instance[]): Promise<string | undefined> {
-    const budget = Math.max(...instances.map((i) => readyBudgetMs(i.service)));
-    return new Promise((resolve) => {
-      let cancelTimer = () => {};
-      let unsubscribe = () => {};
-      const finish = (result: string | undefined) => {
-        cancelTimer();
-        unsubscribe();
-        resolve(result);
-      };
-      const check = () => {
-        for (const i of instances) {
-          const m = i.model;
-          if (m.state === "failed" || m.state === "backoff" || m.state === "stopped") {
-            return finish(`${this.#idOf(i)} ${m.state}: ${m.message}`), true;
-          }
-        }
-        if (instances.every((i) => i.model.state === "ready" || i.model.state === "completed")) {
-          return finish(undefined), true;
-        }
-        return false;
-      };
-      if (check()) return;
-      unsubscribe = this.#onChange(() => void check());
-      cancelTimer = this.#deps.clock.setTimer(budget, () => {
-        const late = instances.find((i) => i.model.state !== "ready")!;
-        const why = late.health?.describe() || late.model.message || late.model.state;
-        finish(`${this.#idOf(late)} not ready after ${formatDuration(budget)} (${why})`);
-      });
+  /** Resolves once every instance is ready (or completed), or with what went wrong. */
+  #awaitReady(
+    instances: readonly Instance[],
+    budget = Math.max(...instances.map((i) => readyBudgetMs(i.service))),
+  ): Promise<string | undefined> {
+    const views = instances.map((i) => ({
+      model: () => i.model,
+      id: () => this.#idOf(i),
+      health: () => i.health?.describe() ?? "",
+    }));
+    return awaitReady(views, budget, {
+      clock: this.#deps.clock,
+      onChange: (l) => this.#onChange(l),
     });
   }
 
@@ -782,12 +774,21 @@ export class Engine {
       const instances = level.flatMap((name) => this.#byService.get(name) ?? []);
       for (const instance of instances) this.#dispatch(instance, { type: "down" });
       const alive = instances.filter((i) => i.handle || isAlive(i.model.state));
-      const stopWatch = options.onWait && alive.length > 0
-        ? this.#narrateStop(alive, options.onWait, deadline)
+      const stopWatch = options.onWait && instances.length > 0
+        ? narrateStop(() => instances.map((i) => this.#stoppingView(i)), {
+          clock,
+          say: options.onWait,
+          deadline,
+        })
         : undefined;
       await Promise.all(alive.map((i) => this.#settled(i)));
+      // Their post scripts end (or time out, or are killed at the deadline) before the next level.
+      await this.#hooks.settled(instances.map((i) => i.key));
       stopWatch?.();
     }
+    await this.#hooks.settled();
+    this.#restarts.close();
+    await this.#mesh.close();
     cancelKill();
     this.#cancelReevalTimer?.();
     this.#deps.emit({
@@ -800,38 +801,14 @@ export class Engine {
     this.#stopped.resolve();
   }
 
-  /**
-   * Says what a shutdown level waits for and when it escalates, then again every few seconds with
-   * the time left, until the level is done (call the returned function).
-   */
-  #narrateStop(alive: Instance[], say: (what: string) => void, deadline: number): () => void {
-    const clock = this.#deps.clock;
-    const began = clock.now();
-    const escalation = (now: number) => {
-      const pending = alive.filter((i) => i.handle || isAlive(i.model.state));
-      const killAt = Math.min(
-        deadline,
-        began + Math.max(...pending.map((i) => i.service.stop.timeoutMs)),
-      );
-      const signals = [...new Set(pending.map((i) => i.service.stop.signal))].join("/");
-      const names = pending.map((i) => this.#idOf(i)).join(", ");
-      const left = killAt - now;
-      const by = killAt === deadline ? "the shutdown timeout" : "its stop timeout";
-      return left > 0
-        ? `${names} (${signals} sent; SIGKILL in ${
-          formatDuration(Math.ceil(left / 1000) * 1000)
-        }, ${by})`
-        : `${names} (SIGKILL sent)`;
+  #stoppingView(i: Instance): StoppingView {
+    return {
+      id: this.#idOf(i),
+      alive: i.handle !== undefined || isAlive(i.model.state),
+      postScript: this.#hooks.running(i.key),
+      signal: i.service.stop.signal,
+      stopTimeoutMs: i.service.stop.timeoutMs,
     };
-    let cancel = () => {};
-    let first = true;
-    const tick = () => {
-      say(`${first ? "" : "still "}waiting for ${escalation(clock.now())}`);
-      first = false;
-      cancel = clock.setTimer(NARRATE_EVERY_MS, tick);
-    };
-    cancel = clock.setTimer(NARRATE_AFTER_MS, tick);
-    return () => cancel();
   }
 
   #settled(instance: Instance): Promise<void> {
@@ -861,6 +838,9 @@ export class Engine {
   /** Kills every instance at once (a second Ctrl-C, or the shutdown timeout). */
   kill(): void {
     this.#killing = true;
+    this.#hooks.killAll();
+    for (const cancel of this.#drains) cancel();
+    this.#drains.clear();
     for (const instance of this.#instances.values()) {
       this.#dispatch(instance, { type: "down" });
       instance.handle?.kill();

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Command, Service } from "../domain/model.ts";
+import type { Command, PortMapping, Service } from "../domain/model.ts";
 import type { ExitStatus, Usage } from "../domain/state.ts";
 
 /** What a runtime needs to start one instance. */
@@ -17,6 +17,19 @@ export interface InstanceSpec {
   readonly stack: string;
   /** The full environment of the instance (orch's variables included). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The ports to publish, resolved for this replica. A port that orch routes comes with host
+   * 127.0.0.1 and no host port: the runtime picks a free one and reports it in `Handle.endpoints`.
+   */
+  readonly ports: readonly PortMapping[];
+}
+
+/** Where a published port of an instance ended up on the host. */
+export interface Endpoint {
+  readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+  readonly hostIp: string;
+  readonly hostPort: number;
 }
 
 /** A running instance. */
@@ -35,6 +48,8 @@ export interface Handle {
   kill(): void;
   /** CPU and memory of everything the instance runs, when the runtime can tell. */
   usage?(): Usage | undefined;
+  /** The host ports the runtime published for the instance (containers), as they ended up. */
+  readonly endpoints?: readonly Endpoint[];
   /** Runs a command inside the instance (containers: a `cmd` probe with `inContainer`). */
   exec?(command: Command, options: { timeoutMs: number }): Promise<CommandResult>;
   readonly exited: Promise<ExitStatus>;
@@ -115,4 +130,36 @@ export interface Prober {
     target: ProbeTarget,
     options: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<ProbeResult>;
+}
+
+/** One ready replica that takes connections for a routed port. */
+export interface Backend {
+  /** The instance, e.g. `api.1`. */
+  readonly id: string;
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** A host address orch listens on for a service. */
+export interface RouteAddress {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/**
+ * The routing mesh: spreads the connections to a service's published host port over its ready
+ * replicas. The engine says which replicas are ready; the adapter listens and forwards.
+ */
+export interface Router {
+  /**
+   * Listens on `address` (unless it already does) and sends new connections to `backends` from
+   * now on. With no backend, a new connection waits a moment for one, then is closed.
+   *
+   * @returns undefined, or why orch cannot listen there (it tries again on the next call).
+   */
+  route(address: RouteAddress, backends: readonly Backend[]): string | undefined;
+  /** Stops listening on `address`; connections under way go on until either side ends them. */
+  unroute(address: RouteAddress): void;
+  /** Stops listening everywhere and closes every connection. */
+  close(): Promise<void>;
 }

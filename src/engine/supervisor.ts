@@ -79,6 +79,8 @@ export interface SupervisorContext {
   readonly restart: RestartPolicy;
   readonly successCodes: readonly number[];
   readonly random: () => number;
+  /** What failing probes do after ready (default `restart`). */
+  readonly onFailure?: "restart" | "unready";
 }
 
 /** The result of one step. */
@@ -288,7 +290,9 @@ export function transition(
     case "unhealthy": {
       if (s !== "ready" || ctx.kind === "oneshot") return same(model);
       const message = `unready: ${event.reason}`;
-      if (ctx.restart.mode === "never") {
+      // Readiness only (or nothing could restart it): unready, probes still running, until they
+      // pass again.
+      if (ctx.onFailure === "unready" || ctx.restart.mode === "never") {
         return same(enter(model, "running", now, { message, readyAt: undefined }));
       }
       return {

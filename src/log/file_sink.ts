@@ -1,12 +1,18 @@
 /**
  * Append-only files with batched writes and size-based rotation: `name` -> `name.1` -> ... -> dropped.
  *
+ * A write that fails (a full disk, a quota) loses whole records, never part of one: after a short
+ * write the file is cut back to the last complete line. The file counts what it lost, says once
+ * that it is failing, keeps trying on later flushes, and says how much was lost when a write
+ * succeeds again. Rotation counts only bytes that were written.
+ *
  * @module
  */
 
 const encoder = new TextEncoder();
 /** Characters buffered before a write, unless the event loop comes round first. */
 const FLUSH_AT = 1 << 20;
+const NEWLINE = 10;
 
 /** Options of a rotating file. */
 export interface RotatingFileOptions {
@@ -16,39 +22,79 @@ export interface RotatingFileOptions {
   readonly keep: number;
 }
 
-/** A file written in batches, rotated by size. Writes are synchronous and never lost. */
+/** What a rotating file reports about failing writes. */
+export interface FileFailureListener {
+  /** Writing started to fail: records are being lost from now on. */
+  failing(error: Error): void;
+  /** A write succeeded again after failing; `lost` records were lost in between. */
+  resumed(lost: number): void;
+}
+
+/** Whether a file's writes succeed, and how many records it lost. */
+export interface FileHealth {
+  readonly path: string;
+  /** The last write failed. */
+  readonly failing: boolean;
+  /** Records (lines) lost since the file was opened. */
+  readonly lostRecords: number;
+  /** Why the last failing write failed. */
+  readonly error?: string;
+}
+
+/** A file written in batches, rotated by size. Writes are synchronous; a failed one is counted. */
 export class RotatingFile {
   readonly path: string;
   readonly #options: RotatingFileOptions;
+  readonly #listener: FileFailureListener | undefined;
   #file: Deno.FsFile | undefined;
+  /** Bytes in the file: only what was written. */
   #size = 0;
   // A rope: V8 concatenates strings lazily, which is cheaper than an array joined at the end.
   #text = "";
+  #lines = 0;
   #scheduled = false;
-  #failed = false;
+  #failing = false;
+  #error: string | undefined;
+  #lost = 0;
+  #lostWhileFailing = 0;
+  /** The size to cut the file back to before anything more is written. */
+  #cutTo: number | undefined;
 
-  constructor(path: string, options: RotatingFileOptions) {
+  constructor(path: string, options: RotatingFileOptions, listener?: FileFailureListener) {
     this.path = path;
     this.#options = options;
+    this.#listener = listener;
   }
 
-  #open(): Deno.FsFile | undefined {
-    if (this.#file || this.#failed) return this.#file;
+  /** Whether writes succeed, and what was lost. */
+  get health(): FileHealth {
+    return {
+      path: this.path,
+      failing: this.#failing,
+      lostRecords: this.#lost,
+      ...(this.#error !== undefined ? { error: this.#error } : {}),
+    };
+  }
+
+  #open(): Deno.FsFile {
+    if (this.#file) return this.#file;
+    const dir = this.path.slice(0, this.path.lastIndexOf("/"));
+    if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Logs hold whatever services print: readable by orch's user only.
+    const file = Deno.openSync(this.path, { append: true, create: true, mode: 0o600 });
     try {
-      const dir = this.path.slice(0, this.path.lastIndexOf("/"));
-      if (dir) Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      // Logs hold whatever services print: readable by orch's user only.
-      this.#file = Deno.openSync(this.path, { append: true, create: true, mode: 0o600 });
-      this.#size = this.#file.statSync().size;
-    } catch {
-      this.#failed = true;
+      this.#size = file.statSync().size;
+    } catch (error) {
+      file.close();
+      throw error;
     }
-    return this.#file;
+    return this.#file = file;
   }
 
   /** Appends one line (a newline is added). */
   writeLine(line: string): void {
     this.#text += line + "\n";
+    this.#lines++;
     if (this.#text.length >= FLUSH_AT) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
@@ -56,22 +102,71 @@ export class RotatingFile {
     }
   }
 
-  /** Writes what is buffered now. */
+  /** Writes what is buffered now: every record whole, or, past a failure, not at all. */
   flush(): void {
     this.#scheduled = false;
     if (this.#text.length === 0) return;
     const bytes = encoder.encode(this.#text);
+    const lines = this.#lines;
     this.#text = "";
+    this.#lines = 0;
+    // A torn record an earlier failure could not cut off goes first, or nothing is written.
+    if (this.#cutTo !== undefined && !this.#cut(this.#cutTo)) {
+      this.#failed(new Error(`cannot cut ${this.path} back to its last whole record`), lines);
+      return;
+    }
     if (this.#size + bytes.length > this.#options.maxBytes && this.#size > 0) this.#rotate();
-    const file = this.#open();
-    if (!file) return;
+    let file: Deno.FsFile;
+    try {
+      file = this.#open();
+    } catch (error) {
+      this.#failed(error as Error, lines);
+      return;
+    }
     let offset = 0;
     try {
       while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
-    } catch {
-      // disk full or gone: keep running, the in-memory ring still has the lines
+    } catch (error) {
+      // Keep the records written whole; cut a torn one off.
+      const whole = offset > 0 ? bytes.lastIndexOf(NEWLINE, offset - 1) + 1 : 0;
+      let kept = 0;
+      for (let i = 0; i < whole; i++) if (bytes[i] === NEWLINE) kept++;
+      if (whole < offset) this.#cut(this.#size + whole);
+      else this.#size += whole;
+      this.#failed(error as Error, lines - kept);
+      return;
     }
     this.#size += bytes.length;
+    if (this.#failing) {
+      const lost = this.#lostWhileFailing;
+      this.#failing = false;
+      this.#error = undefined;
+      this.#lostWhileFailing = 0;
+      this.#listener?.resumed(lost);
+    }
+  }
+
+  /** Cuts the file back to `size` bytes; when it cannot, the next flush tries again first. */
+  #cut(size: number): boolean {
+    try {
+      this.#open().truncateSync(size);
+      this.#size = size;
+      this.#cutTo = undefined;
+      return true;
+    } catch {
+      // Unlikely: shrinking a file needs no space.
+      this.#cutTo = size;
+      return false;
+    }
+  }
+
+  #failed(error: Error, lost: number): void {
+    this.#lost += lost;
+    this.#lostWhileFailing += lost;
+    this.#error = error.message;
+    if (this.#failing) return;
+    this.#failing = true;
+    this.#listener?.failing(error);
   }
 
   #rotate(): void {

@@ -14,9 +14,14 @@ import {
   toNdjson,
 } from "../domain/log.ts";
 import { Broadcast, type Subscription } from "./channel.ts";
-import { RotatingFile, type RotatingFileOptions } from "./file_sink.ts";
+import {
+  type FileFailureListener,
+  type FileHealth,
+  RotatingFile,
+  type RotatingFileOptions,
+} from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
-import { type Batches, linesOf, parsed, readPersisted } from "./persisted.ts";
+import { type Batches, linesOf, parsed, readPersistedLines } from "./persisted.ts";
 
 /** Options of the hub. */
 export interface LogHubOptions {
@@ -85,8 +90,41 @@ export class LogHub {
     this.#ndjsonPath = options.ndjsonPath;
     this.#keep = options.rotation?.keep ?? 4;
     this.#ndjson = options.ndjsonPath
-      ? new RotatingFile(options.ndjsonPath, options.rotation ?? { maxBytes: 64 << 20, keep: 4 })
+      ? new RotatingFile(
+        options.ndjsonPath,
+        options.rotation ?? { maxBytes: 64 << 20, keep: 4 },
+        this.#failureNotes(options.ndjsonPath),
+      )
       : undefined;
+  }
+
+  /** Notes, in the log itself, when writing a file starts failing and when it resumes. */
+  #failureNotes(path: string): FileFailureListener {
+    return {
+      failing: (error) =>
+        this.note(
+          "orch",
+          0,
+          `writing the log to ${path} is failing (${error.message}): records are being lost ` +
+            `until it succeeds again; the services keep running`,
+          "error",
+        ),
+      resumed: (lost) =>
+        this.note(
+          "orch",
+          0,
+          `writing the log to ${path} resumed: ${lost} record(s) were lost while it failed`,
+          "warn",
+        ),
+    };
+  }
+
+  /**
+   * Whether the persisted NDJSON log is being written, and how many records it lost (for status
+   * and metrics); undefined when the hub persists nothing.
+   */
+  persistence(): FileHealth | undefined {
+    return this.#ndjson?.health;
   }
 
   /** The last sequence number given out. */
@@ -97,7 +135,10 @@ export class LogHub {
   /** Also writes `service`'s lines, as plain text, to `path`. */
   addPlainFile(service: string, path: string): void {
     if (!this.#files.has(service)) {
-      this.#files.set(service, new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }));
+      this.#files.set(
+        service,
+        new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }, this.#failureNotes(path)),
+      );
     }
   }
 
@@ -180,7 +221,7 @@ export class LogHub {
       { length: this.#keep },
       (_, i) => `${this.#ndjsonPath}.${this.#keep - i}`,
     ).concat(this.#ndjsonPath);
-    return readPersisted(files, filter, tail);
+    return readPersistedLines(files, filter, tail);
   }
 
   /** {@link queryLines} as records. */

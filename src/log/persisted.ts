@@ -155,11 +155,26 @@ export function lineMatcher(query: LogQuery): (line: string) => boolean {
   };
 }
 
+/** Records in batches, oldest first; `close()` releases the files. */
+export type RecordBatches = Batches<LogRecord>;
+
+/**
+ * Reads the records of `paths` (oldest first) that match `query`, at most the last `tail`.
+ * Files that do not exist are skipped.
+ */
+export function readPersisted(
+  paths: readonly string[],
+  query: LogQuery,
+  tail?: number,
+): RecordBatches {
+  return parsed(readPersistedLines(paths, query, tail));
+}
+
 /**
  * Reads the NDJSON lines of `paths` (oldest first) whose records match `query`, at most the last
  * `tail`, as they are stored. Files that do not exist are skipped.
  */
-export function readPersisted(
+export function readPersistedLines(
   paths: readonly string[],
   query: LogQuery,
   tail?: number,

@@ -7,13 +7,13 @@
 import type { EngineEvent } from "../domain/state.ts";
 import { readProcess } from "../runtime/process/procstat.ts";
 
-/** Records engine events and resolves waits when a condition holds. */
-export class EventRecorder {
-  readonly events: EngineEvent[] = [];
+/** Records events of type `E` and resolves waits when a condition holds. */
+export class Recorder<E> {
+  readonly events: E[] = [];
   readonly #waiters = new Set<() => void>();
 
-  /** The sink to pass as the engine's `emit`. */
-  readonly emit = (event: EngineEvent): void => {
+  /** The sink to pass as the emitter's `emit`. */
+  readonly emit = (event: E): void => {
     this.events.push(event);
     for (const waiter of [...this.#waiters]) waiter();
   };
@@ -27,13 +27,6 @@ export class EventRecorder {
   /** Re-checks pending waits (for conditions on things other than events, such as log lines). */
   poke(): void {
     for (const waiter of [...this.#waiters]) waiter();
-  }
-
-  /** State events of a service, in order. */
-  states(service: string): string[] {
-    return this.events.flatMap((
-      e,
-    ) => (e.type === "state" && e.service === service ? [e.state] : []));
   }
 
   /** Resolves when `condition` holds, rejects after `timeoutMs` with `what` in the message. */
@@ -52,6 +45,16 @@ export class EventRecorder {
       };
       this.#waiters.add(check);
     });
+  }
+}
+
+/** Records engine events and resolves waits when a condition holds. */
+export class EventRecorder extends Recorder<EngineEvent> {
+  /** State events of a service, in order. */
+  states(service: string): string[] {
+    return this.events.flatMap((
+      e,
+    ) => (e.type === "state" && e.service === service ? [e.state] : []));
   }
 
   /** Resolves when an instance of `service` enters `state`. */

@@ -30,10 +30,18 @@ export interface TuiOptions {
   readonly ownsStack: boolean;
   readonly fps?: number;
   readonly pollMs?: number;
-  /** Resolves when the stack has stopped (the TUI then closes). */
-  readonly ended?: Promise<unknown>;
+  /**
+   * Resolves when the stack has stopped. Without a value the TUI closes; with a message (the stack
+   * ended by itself, e.g. its oneshots are done) it keeps the final table on screen, says the
+   * message in the footer, and closes on the next key.
+   */
+  readonly ended?: Promise<string | void>;
   /** Called once when the user chose to stop the stack; the TUI stays until `ended`. */
   readonly onStop?: () => void;
+  /** Called once when the terminal is gone (the TUI then closes at once, drawing nothing). */
+  readonly onHangup?: (reason: string) => void;
+  /** Closes the TUI when aborted (a signal while the final table is held on screen). */
+  readonly signal?: AbortSignal;
 }
 
 /** What a run measured, for benchmarks. */
@@ -48,7 +56,7 @@ export async function runTui(
   source: TuiSource,
   terminal: TerminalPort,
   options: TuiOptions,
-): Promise<{ stopStack: boolean; stats: TuiStats }> {
+): Promise<{ stopStack: boolean; stats: TuiStats; lost?: string }> {
   const fps = options.fps ?? 20;
   const pollMs = options.pollMs ?? 500;
   const stats: TuiStats = { frames: 0, bytes: 0, records: 0 };
@@ -66,6 +74,9 @@ export async function runTui(
   let lastFrame = 0;
   let finished = false;
   let stopStack = false;
+  let lost: string | undefined;
+  // The stack has ended and the final table stays on screen: no more polling.
+  let holding = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const finish = () => {
@@ -105,27 +116,37 @@ export async function runTui(
     schedule();
   };
 
+  const refresh = async () => {
+    try {
+      // Only the snapshot's own fields: a source may hand over a larger object.
+      const { stack, startedAt, now, phase, services, instances } = await source.snapshot();
+      if (holding) return;
+      model = {
+        ...model,
+        stack,
+        startedAt,
+        now,
+        phase,
+        services,
+        instances,
+        selected: Math.min(model.selected, Math.max(0, services.length - 1)),
+      };
+    } catch {
+      if (!holding) model = { ...model, phase: "disconnected" };
+    }
+    schedule();
+  };
   const poll = async () => {
-    while (!finished) {
-      try {
-        // Only the snapshot's own fields: a source may hand over a larger object.
-        const { stack, startedAt, now, phase, services, instances } = await source.snapshot();
-        model = {
-          ...model,
-          stack,
-          startedAt,
-          now,
-          phase,
-          services,
-          instances,
-          selected: Math.min(model.selected, Math.max(0, services.length - 1)),
-        };
-      } catch {
-        model = { ...model, phase: "disconnected" };
-      }
-      schedule();
+    while (!finished && !holding) {
+      await refresh();
       await Promise.race([new Promise((r) => setTimeout(r, pollMs)), done]);
     }
+  };
+  const hold = async (message: string) => {
+    await refresh();
+    holding = true;
+    model = { ...model, phase: "finished", ended: message };
+    schedule();
   };
 
   const logs = source.logs();
@@ -179,17 +200,25 @@ export async function runTui(
     schedule();
   });
 
-  options.ended?.then(finish, finish);
+  options.ended?.then((message) => message ? void hold(message) : finish(), finish);
+  options.signal?.addEventListener("abort", finish, { once: true });
+  void terminal.lost.then((reason) => {
+    if (finished) return;
+    lost = reason;
+    finish();
+    options.onHangup?.(reason);
+  });
   try {
     void poll();
     void follow();
     void readKeys();
     frame();
     await done;
-    return { stopStack, stats };
+    return { stopStack, stats, ...(lost !== undefined ? { lost } : {}) };
   } finally {
     finished = true;
     clearTimeout(timer);
+    options.signal?.removeEventListener("abort", finish);
     unsubscribe();
     logs.close();
     terminal.restore();

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { filtered, layout, type Model, selectedService, visibleLogs } from "./model.ts";
+import {
+  filtered,
+  layout,
+  type Model,
+  selectedService,
+  tableWindow,
+  visibleLogs,
+} from "./model.ts";
 
 /** What the app must do after a key. */
 export type Command =
@@ -32,8 +39,9 @@ export const KEY_HELP: readonly [string, string][] = [
   ["s", "stop the selected service, or start it"],
   ["i", "type a line for the selected service's stdin"],
   ["w", "write the visible logs (focused: the service's whole buffer) to a file"],
+  ["Ctrl-U / Ctrl-W", "in a prompt: clear the line / delete the word before the cursor"],
   ["?", "this help"],
-  ["q / Ctrl-C", "quit"],
+  ["q / Ctrl-C", "quit (orch up asks first: y or Ctrl-C stops the stack)"],
 ];
 
 type Result = { model: Model; commands: Command[] };
@@ -73,20 +81,33 @@ function lineFor(model: Model, l: { record: { service: string; replica: number }
   return `${l.record.service}${many ? `.${l.record.replica}` : ""} | ${l.text}`;
 }
 
+/** Selects a service; the table scrolls to keep it in view. */
+function select(model: Model, index: number): Model {
+  const selected = Math.max(0, Math.min(Math.max(0, model.services.length - 1), index));
+  const next = { ...model, selected };
+  return { ...next, tableTop: tableWindow(next).first };
+}
+
 /** Applies one key. */
 export function handleKey(model: Model, key: Key): Result {
   const m: Model = { ...model, flash: undefined };
+  // The stack has ended and its final table is on screen: any key leaves.
+  if (m.ended !== undefined && key !== "ctrl-l") return done(m, { type: "quit", stopStack: false });
   const service = selectedService(m);
   switch (m.mode) {
     case "help":
       return done({ ...m, mode: "normal" });
     case "confirmQuit":
-      if (key === "y" || key === "Y") return done(m, { type: "quit", stopStack: true });
+      if (key === "y" || key === "Y" || key === "ctrl-c") {
+        return done(m, { type: "quit", stopStack: true });
+      }
       return done({ ...m, mode: "normal", flash: "the stack keeps running" });
     case "filter":
     case "input": {
       if (key === "escape" || key === "ctrl-c") return done({ ...m, mode: "normal", input: "" });
       if (key === "backspace") return done({ ...m, input: [...m.input].slice(0, -1).join("") });
+      if (key === "ctrl-u") return done({ ...m, input: "" });
+      if (key === "ctrl-w") return done({ ...m, input: m.input.replace(/\S*\s*$/u, "") });
       if (key === "enter") {
         if (m.mode === "input") {
           if (!service) return done({ ...m, mode: "normal", input: "" });
@@ -119,10 +140,10 @@ export function handleKey(model: Model, key: Key): Result {
   switch (key) {
     case "up":
     case "k":
-      return done({ ...m, selected: Math.max(0, m.selected - 1) });
+      return done(select(m, m.selected - 1));
     case "down":
     case "j":
-      return done({ ...m, selected: Math.min(Math.max(0, m.services.length - 1), m.selected + 1) });
+      return done(select(m, m.selected + 1));
     case "enter":
       return service
         ? done({ ...m, focus: service.service, scroll: 0, follow: true, mark: undefined })

@@ -37,6 +37,8 @@ export interface Model extends Snapshot {
   readonly logs: readonly LogLine[];
   readonly logCapacity: number;
   readonly selected: number;
+  /** The first service row shown when the table is taller than its space. */
+  readonly tableTop: number;
   /** The service whose logs the pane shows alone, or undefined for all. */
   readonly focus?: string;
   readonly filter?: { readonly source: string; readonly re: RegExp };
@@ -50,6 +52,8 @@ export interface Model extends Snapshot {
   readonly input: string;
   /** A message in the footer, until the next key. */
   readonly flash?: string;
+  /** The stack ended by itself: the final table stays, with this message, until a key. */
+  readonly ended?: string;
   /** Quitting asks whether to stop the stack (`orch up`), or just leaves (`orch attach`). */
   readonly ownsStack: boolean;
 }
@@ -75,6 +79,7 @@ export function initialModel(options: {
     logs: [],
     logCapacity: options.logCapacity ?? 10_000,
     selected: 0,
+    tableTop: 0,
     follow: true,
     scroll: 0,
     mode: "normal",
@@ -119,6 +124,32 @@ export function layout(model: Model): { tableRows: number; logTop: number; logRo
   const tableRows = Math.min(model.services.length || 1, maxTable);
   const logTop = 2 + tableRows + 1;
   return { tableRows, logTop, logRows: Math.max(0, model.height - logTop - 1) };
+}
+
+/** Which service rows the table shows: `rows` from `first`, with how many are hidden. */
+export interface TableWindow {
+  readonly first: number;
+  readonly rows: number;
+  readonly above: number;
+  readonly below: number;
+}
+
+/**
+ * The table's window on the services: all of them when they fit; else, one row fewer than the
+ * table's space (the last says how many more there are), from `tableTop`, moved so that the
+ * selected service is in view.
+ */
+export function tableWindow(model: Model): TableWindow {
+  const { tableRows } = layout(model);
+  const total = model.services.length;
+  if (total <= tableRows) return { first: 0, rows: total, above: 0, below: 0 };
+  const rows = Math.max(1, tableRows - 1);
+  const selected = Math.min(model.selected, total - 1);
+  let first = Math.min(model.tableTop, total - rows);
+  if (selected < first) first = selected;
+  if (selected >= first + rows) first = selected - rows + 1;
+  first = Math.max(0, first);
+  return { first, rows, above: first, below: total - first - rows };
 }
 
 /** The lines in the log pane now, and the index of the first in `filtered(model)`. */

@@ -13,6 +13,12 @@ export interface TerminalPort {
   keys(): AsyncIterable<Key>;
   onResize(listener: () => void): () => void;
   restore(): void;
+  /**
+   * Resolves, with what happened, when the terminal is gone (a closed window, a dropped SSH
+   * session): a write failed with EIO or EPIPE, or reading met the end. Writes after it are
+   * ignored.
+   */
+  readonly lost: Promise<string>;
 }
 
 const SEQUENCES: Record<string, Key> = {
@@ -68,6 +74,8 @@ export function decodeKeys(input: string): Key[] {
     else if (ch === "\x03") keys.push("ctrl-c");
     else if (ch === "\x04") keys.push("ctrl-d");
     else if (ch === "\x0c") keys.push("ctrl-l");
+    else if (ch === "\x15") keys.push("ctrl-u");
+    else if (ch === "\x17") keys.push("ctrl-w");
     else if (ch >= " ") {
       const cp = input.codePointAt(i)!;
       const char = String.fromCodePoint(cp);
@@ -86,10 +94,23 @@ const LEAVE = "\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l";
 /** The process's terminal. Enters raw mode and the alternate screen at once. */
 export function openTerminal(): TerminalPort {
   const encoder = new TextEncoder();
+  const lost = Promise.withResolvers<string>();
+  let gone = false;
+  const hangup = (reason: string) => {
+    if (gone) return;
+    gone = true;
+    lost.resolve(reason);
+  };
   const write = (text: string) => {
+    if (gone) return;
     const bytes = encoder.encode(text);
     let offset = 0;
-    while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+    try {
+      while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+    } catch (error) {
+      // EIO (hung up) or EPIPE as a rule; whatever it is, nothing more can be drawn.
+      hangup(`the terminal is gone (${(error as Error).message})`);
+    }
   };
   let restored = false;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -129,11 +150,15 @@ export function openTerminal(): TerminalPort {
       try {
         while (!restored) {
           const { value, done } = await reader.read();
-          if (done) return;
+          if (done) {
+            // In raw mode a terminal ends its input only when it hangs up.
+            if (!restored) hangup("the terminal closed its input");
+            return;
+          }
           yield* decodeKeys(decoder.decode(value, { stream: true }));
         }
-      } catch {
-        // stdin closed
+      } catch (error) {
+        if (!restored) hangup(`the terminal is gone (${(error as Error).message})`);
       } finally {
         try {
           reader.releaseLock();
@@ -147,5 +172,6 @@ export function openTerminal(): TerminalPort {
       return () => Deno.removeSignalListener("SIGWINCH", listener);
     },
     restore,
+    lost: lost.promise,
   };
 }

@@ -5,17 +5,11 @@
  *
  * @module
  */
-
-// CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), and two-byte escapes.
-const ESCAPES =
-  // deno-lint-ignore no-control-regex
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]/g;
-// deno-lint-ignore no-control-regex
-const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f]/g;
+import { sanitize } from "../domain/escapes.ts";
 
 /** Removes escape sequences and control characters; expands tabs to the next multiple of 8. */
 export function clean(text: string): string {
-  const stripped = text.replace(ESCAPES, "").replace(CONTROLS, "");
+  const stripped = sanitize(text).replaceAll("\n", " ");
   if (!stripped.includes("\t")) return stripped;
   let out = "";
   let column = 0;

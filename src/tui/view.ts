@@ -8,7 +8,7 @@
 import type { InstanceState } from "../domain/state.ts";
 import { formatAge, formatBytes } from "../domain/status.ts";
 import { KEY_HELP } from "./keys.ts";
-import { layout, type Model, visibleLogs } from "./model.ts";
+import { layout, type Model, tableWindow, visibleLogs } from "./model.ts";
 import { Buffer, COLOR, type Style } from "./screen.ts";
 import { textWidth, truncate } from "./text.ts";
 
@@ -63,7 +63,6 @@ function header(buf: Buffer, model: Model): void {
 const COLUMNS = ["SERVICE", "STATE", "READY", "REPL", "RESTARTS", "AGE", "CPU", "MEM", "MESSAGE"];
 
 function table(buf: Buffer, model: Model): void {
-  const { tableRows } = layout(model);
   const rows = model.services.map((s) => [
     s.service,
     s.state,
@@ -87,9 +86,20 @@ function table(buf: Buffer, model: Model): void {
     });
   };
   putRow(1, COLUMNS, () => ({ bold: true, underline: false, dim: false }));
-  // Keep the selected row in view when the table is longer than its space.
-  const first = Math.max(0, Math.min(model.selected - tableRows + 1, rows.length - tableRows));
-  for (let r = 0; r < tableRows && first + r < rows.length; r++) {
+  // Keep the selected row in view when the table is longer than its space, and say what is hidden.
+  const window = tableWindow(model);
+  const first = window.first;
+  if (window.above + window.below > 0) {
+    const hidden = window.above + window.below;
+    const where = [
+      window.above ? `${window.above} above` : "",
+      window.below ? `${window.below} below` : "",
+    ].filter(Boolean).join(", ");
+    const y = 2 + window.rows;
+    const x = buf.put(1, y, `… ${hidden} more`, { bold: true });
+    buf.put(x, y, truncate(`  (${where}; ↑/↓ scrolls)`, buf.width - x), { dim: true });
+  }
+  for (let r = 0; r < window.rows && first + r < rows.length; r++) {
     const index = first + r;
     const y = 2 + r;
     const selected = index === model.selected;
@@ -184,7 +194,7 @@ function footer(buf: Buffer, model: Model): void {
   let text: string;
   switch (model.mode) {
     case "filter":
-      text = ` filter (regex, Enter to apply, empty to clear, Esc to cancel): ${model.input}▏`;
+      text = ` filter (regex; Enter apply, empty: none, Ctrl-U clear, Esc cancel): ${model.input}▏`;
       break;
     case "input":
       text = ` to ${
@@ -192,13 +202,15 @@ function footer(buf: Buffer, model: Model): void {
       } stdin (Enter to send, Esc to cancel): ${model.input}▏`;
       break;
     case "confirmQuit":
-      text = " stop the stack and quit? y: stop and quit · any other key: stay";
+      text = " stop the stack and quit? y or Ctrl-C: stop and quit · any other key: stay";
       break;
     case "help":
       text = " any key: back";
       break;
     default:
-      text = model.flash
+      text = model.ended !== undefined
+        ? ` ${model.ended} · press any key to leave`
+        : model.flash
         ? ` ${model.flash}`
         : " q quit · ? help · ↑↓ select · Enter focus · Tab all · / filter · l level · r restart · s stop/start · i input · w save";
   }

@@ -128,8 +128,10 @@ Deno.test("a cycle is named whole, in the TOML file's own field names", async ()
     "orchestrate.toml",
     `[[task]]\nname = "a"\ncmd = "x"\ndepends_on = ["c"]\nredy_cmd = "true"\n\n[[task]]\nname = "b"\ncmd = "x"\ndepends_on = ["a"]\n\n[[task]]\nname = "c"\ncmd = "y"\ndepends_on = ["b"]\n`,
   );
+  // The typo does not hide the cycle: every error at once.
   assertEquals(await errorsOf([file]), [
     `${file}:5:1: task[0].redy_cmd: unknown field (did you mean "ready_cmd"?)`,
+    `${file}:4:1: task[0].depends_on[0]: dependency cycle: a -> c -> b -> a`,
   ]);
   await Deno.writeTextFile(
     file,
@@ -189,7 +191,7 @@ Deno.test("interpolation: defaults, required variables, $$ and a .env beside the
     env: (n) => (n === "NAME" ? "from env" : undefined),
   });
   assertEquals(stack.services.web.command, { shell: "echo from env fallback $$HOME $HOME" });
-  assertEquals(stack.services.web.env, { PORT: "8123", REPLICA: "p${ORCH_REPLICA}" });
+  assertEquals({ ...stack.services.web.env }, { PORT: "8123", REPLICA: "p${ORCH_REPLICA}" });
   await Deno.writeTextFile(
     file,
     `services:\n  web:\n    command: echo \${TOKEN:?set TOKEN first}\n`,
@@ -213,7 +215,7 @@ Deno.test("later -f files override earlier ones; errors name the file that set t
   );
   const { stack } = await loadStack([base, override], { env: noEnv });
   assertEquals(stack.services.api.replicas, 3);
-  assertEquals(stack.services.api.env, { A: "a", B: "override" });
+  assertEquals({ ...stack.services.api.env }, { A: "a", B: "override" });
   const broken = await writeConfig(
     dir.path,
     "broken.yaml",

@@ -6,62 +6,10 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { MAIN as main, runOrch } from "../../src/testing/cli.ts";
 import { ECHO_TICKER_STACK } from "../../src/testing/fixtures.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
+import { HAS_TMUX, terminal } from "../../src/testing/tmux.ts";
 
-const hasTmux = new Deno.Command("sh", { args: ["-c", "command -v tmux"], stdout: "null" })
-  .outputSync().success;
+const hasTmux = HAS_TMUX;
 if (!hasTmux) console.error("tests/e2e/tui_test.ts: SKIPPED: tmux is not installed");
-
-async function tmux(server: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("tmux", {
-    args: ["-L", server, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`tmux ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
-
-/** A tmux server of its own running `command` in `cwd`; killed on dispose. */
-async function terminal(cwd: string, command: string, size = { width: 100, height: 24 }) {
-  const server = `orch-test-${crypto.randomUUID().slice(0, 8)}`;
-  await tmux(
-    server,
-    "new-session",
-    "-d",
-    "-x",
-    String(size.width),
-    "-y",
-    String(size.height),
-    "-s",
-    "t",
-    `cd ${cwd} && ${command}; echo EXITED $?; sleep 600`,
-  );
-  const screen = () => tmux(server, "capture-pane", "-p", "-t", "t");
-  return {
-    screen,
-    keys: (...k: string[]) => tmux(server, "send-keys", "-t", "t", ...k),
-    display: async (format: string) =>
-      (await tmux(server, "display", "-p", "-t", "t", format)).trim(),
-    resize: (width: number, height: number) =>
-      tmux(server, "resize-window", "-t", "t", "-x", String(width), "-y", String(height)),
-    /** Polls the screen until `test` holds, under one deadline. */
-    async waitFor(what: string, test: (text: string) => boolean) {
-      const deadline = Date.now() + 20_000;
-      let text = "";
-      while (Date.now() < deadline) {
-        text = await screen();
-        if (test(text)) return text;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`timed out waiting for ${what}; the screen:\n${text}`);
-    },
-    async [Symbol.asyncDispose]() {
-      await tmux(server, "kill-server").catch(() => "");
-    },
-  };
-}
 
 const up = `${Deno.execPath()} run -A ${main} up`;
 const orch = (cwd: string, ...args: string[]) => runOrch(cwd, args);
@@ -158,5 +106,105 @@ Deno.test({
     } finally {
       await orch(dir.path, "down");
     }
+  },
+});
+
+Deno.test({
+  name: "orch's notes about a replica, written to the log pane, are recorded under that replica",
+  ignore: !hasTmux,
+  async fn() {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `services:\n  api: { command: "exec sleep 60", replicas: 2 }\n`,
+    );
+    await using term = await terminal(dir.path, up);
+    await term.waitFor("the table", (t) => /[›\s]api\s+ready\s+true\s+2\/2/.test(t));
+    const { pid } = JSON.parse(await Deno.readTextFile(`${dir.path}/.orch/orch.json`));
+    Deno.kill(pid, "SIGTERM");
+    await term.waitFor("orch to exit", (t) => t.includes("EXITED 0"));
+    const records = (await Deno.readTextFile(`${dir.path}/.orch/logs/orch.ndjson`)).trim()
+      .split("\n").map((l) => JSON.parse(l)).filter((r) => /^api\.\d /.test(r.msg));
+    const about = (replica: number) =>
+      records.filter((r) => r.msg.startsWith(`api.${replica} `)).map((r) => [r.service, r.replica]);
+    assert(about(1).length >= 2, JSON.stringify(records));
+    assertEquals(new Set(about(1).map(String)), new Set(["api,1"]));
+    assertEquals(new Set(about(0).map(String)), new Set(["api,0"]));
+  },
+});
+
+Deno.test({
+  name: "a stack of oneshots keeps its final table until a key, then prints it and the failure",
+  ignore: !hasTmux,
+  async fn() {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `services:\n  first: { kind: oneshot, command: "echo one" }\n` +
+        `  bad: { kind: oneshot, command: "echo about to fail; echo boom >&2; exit 3", ` +
+        `dependsOn: [first] }\n`,
+    );
+    await using term = await terminal(dir.path, up);
+    const held = await term.waitFor(
+      "the final table, held",
+      (t) => t.includes("press any key to leave"),
+    );
+    assertMatch(held, /first\s+completed/);
+    assertMatch(held, /bad\s+failed/);
+    assertMatch(held, /✗ bad failed: exit code 3 · press any key to leave/);
+    assertEquals(await term.display("#{alternate_on}"), "1", "the TUI is still open");
+    await term.keys("x");
+    const after = await term.waitFor("orch to exit", (t) => t.includes("EXITED 1"));
+    assertEquals(await term.display("#{alternate_on}"), "0");
+    // On the normal screen: the final table, and the failed task's last lines.
+    assertMatch(after, /SERVICE\s+STATE\s+READY\s+REPL\s+RESTARTS\s+AGE\s+MESSAGE/);
+    assertMatch(after, /first\s+completed/);
+    assertMatch(after, /bad\s+failed .*exit code 3/);
+    assertMatch(
+      after,
+      /bad failed \(exit code 3\); its last lines:\nbad\s+\| about to fail\nbad\s+\| boom/,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "TUI keys in a terminal: a long table scrolls, Ctrl-U clears the prompt, Ctrl-C twice stops",
+  ignore: !hasTmux,
+  async fn() {
+    await using dir = await tempDir();
+    const names = Array.from({ length: 12 }, (_, i) => `svc${String(i).padStart(2, "0")}`);
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `services:\n${names.map((n) => `  ${n}: { command: "exec sleep 60" }\n`).join("")}`,
+    );
+    await using term = await terminal(dir.path, up);
+    // 24 rows leave the table 8: 7 services and a line saying how many more there are.
+    let text = await term.waitFor("the table", (t) => /svc06\s+ready/.test(t));
+    assertMatch(text, /… 5 more {2}\(5 below; ↑\/↓ scrolls\)/);
+    assert(
+      !/^[ ›]svc07\s+[a-z]+\s+(true|false)/m.test(text),
+      "rows past the table's space are hidden",
+    );
+    await term.keys(..."jjjjjjjjjj");
+    text = await term.waitFor("the table to scroll", (t) => /›svc10\s+ready/.test(t));
+    assertMatch(text, /… 5 more {2}\(4 above, 1 below; ↑\/↓ scrolls\)/);
+    // The filter prompt starts from the old filter; Ctrl-U clears it.
+    await term.keys("/", "svc", "Enter");
+    await term.waitFor("the filter", (t) => t.includes("filter /svc/"));
+    await term.keys("/");
+    await term.waitFor("the prompt with the old filter", (t) => t.includes("Esc cancel): svc▏"));
+    await term.keys("C-u");
+    await term.waitFor("the cleared prompt", (t) => t.includes("Esc cancel): ▏"));
+    await term.keys("Escape");
+    const pids = JSON.parse((await orch(dir.path, "status", "--json")).stdout).instances
+      .flatMap((i: { pid?: number }) => (i.pid ? [i.pid] : []));
+    assertEquals(pids.length, names.length);
+    // Ctrl-C asks; Ctrl-C again stops the stack and quits.
+    await term.keys("C-c");
+    await term.waitFor("the question", (t) => t.includes("stop the stack and quit?"));
+    await term.keys("C-c");
+    await term.waitFor("orch to exit", (t) => t.includes("EXITED 0"));
+    for (const pid of pids) assert(!processAlive(pid), `service process ${pid} is gone`);
   },
 });

@@ -51,3 +51,20 @@ Deno.test("a failed or blocked target says so, for the chain of messages", () =>
     "dependency cache failed (exit 1)",
   );
 });
+
+Deno.test("completed waits wait_after from the completion too (a oneshot target)", () => {
+  const done = view({ state: "completed", startedAt: 1000, since: 1200 });
+  assertEquals(checkDependency(dep("completed"), [done], 500, 1300), {
+    ok: false,
+    what: "not completed",
+    detail: "wait_after 500ms",
+    retryAt: 1700,
+  });
+  assertEquals(checkDependency(dep("completed"), [done], 500, 1700).ok, true);
+  const later = view({ state: "completed", startedAt: 1000, since: 1400 });
+  assertEquals(
+    checkDependency(dep("completed"), [done, later], 500, 1700).retryAt,
+    1900,
+    "every replica must have completed wait_after ago",
+  );
+});

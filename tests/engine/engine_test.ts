@@ -262,3 +262,95 @@ services:
     "the program's exit status comes through",
   );
 });
+
+Deno.test("waitAfter on a oneshot holds its dependents that long after it completed", async () => {
+  await using t = await testStack(`
+services:
+  migrate: { kind: oneshot, command: "true", waitAfter: 600ms }
+  api: { kind: daemon, command: exec sleep 30, dependsOn: [migrate] }
+`);
+  t.engine.start();
+  await t.events.reached("api", "ready");
+  const at = (service: string, state: string) =>
+    t.events.events.find((e) => e.type === "state" && e.service === service && e.state === state)!
+      .ts;
+  const gap = at("api", "starting") - at("migrate", "completed");
+  assert(gap >= 600, `api started ${gap}ms after migrate completed`);
+});
+
+for (
+  const [label, extra] of [["one instance", ""], [
+    "recreate",
+    "replicas: 2, update: { strategy: recreate }, ",
+  ]]
+) {
+  Deno.test(`restart returns once the new instance is ready, not while the old one stops (${label})`, async () => {
+    await using t = await testStack(`
+services:
+  app:
+    { ${extra}command: "trap 'sleep 0.4; exit 0' TERM; echo up; while :; do sleep 0.05; done", health: { log: { pattern: "up" } } }
+`);
+    t.engine.start();
+    const all = () => t.engine.status().filter((s) => s.service === "app");
+    await t.events.until(() => all().every((s) => s.state === "ready"), "app ready");
+    const before = all().map((s) => s.pid);
+    await t.engine.restart("app");
+    const after = all();
+    assertEquals(after.map((s) => s.state), before.map(() => "ready"));
+    assert(after.every((s, i) => s.pid !== before[i]), "each instance has a new process");
+  });
+}
+
+Deno.test("restart rejects, saying why, when the new instance fails", async () => {
+  const dir = await Deno.makeTempDir();
+  await using t = await testStack(`
+services:
+  app:
+    command: "test -e ${dir}/broken && exit 3; echo up; exec sleep 30"
+    health: { log: { pattern: "up" } }
+    restartPolicy: { policy: on-failure, maxRetries: 0 }
+`);
+  t.engine.start();
+  await t.events.reached("app", "ready");
+  await Deno.writeTextFile(`${dir}/broken`, "");
+  const error = await t.engine.restart("app").then(() => undefined, (e: Error) => e);
+  await Deno.remove(dir, { recursive: true });
+  assertMatch(error?.message ?? "no error", /^restart of app failed: app failed: exit code 3$/);
+});
+
+Deno.test("shutdown waits for post scripts, level by level, before it ends", async () => {
+  await using t = await testStack(`
+services:
+  db:
+    command: exec sleep 30
+    postScript: "sleep 0.3; echo db >> order"
+  api:
+    command: exec sleep 30
+    dependsOn: [db]
+    postScript: "sleep 0.3; echo api >> order"
+`);
+  t.engine.start();
+  await t.events.reached("api", "ready");
+  await t.engine.shutdown();
+  const order = await Deno.readTextFile(`${t.dir}/order`).catch(() => "");
+  assertEquals(order, "api\ndb\n", "the dependent's post script ran first, and both ended");
+});
+
+Deno.test("a post script is killed at the shutdown timeout", async () => {
+  await using t = await testStack(`
+stack: { shutdownTimeout: 800ms }
+services:
+  app:
+    command: exec sleep 30
+    postScript: { command: "echo begun; exec sleep 30", timeout: 1m }
+`);
+  t.engine.start();
+  await t.events.reached("app", "ready");
+  const began = performance.now();
+  const said: string[] = [];
+  await t.engine.shutdown({ onWait: (what) => said.push(what) });
+  const took = performance.now() - began;
+  assert(took >= 700 && took < 5_000, `the shutdown took ${took}ms`);
+  const notes = t.logs.recent({ services: ["app"] }).map((r) => r.msg);
+  assert(notes.includes("postScript failed: killed"), notes.join("\n"));
+});

@@ -55,6 +55,16 @@ Deno.test("backoff grows by the factor, is capped, and jitter spreads it", () =>
   assertEquals(backoffDelay(j, 10, () => 0.9999999), 30_000, "never above max");
 });
 
+Deno.test("the first restart is drawn over its whole range, from min to min * factor", () => {
+  const b = { minMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 };
+  assertEquals(backoffDelay(b, 0, () => 0), 500);
+  assertEquals(backoffDelay(b, 0, () => 0.5), 750);
+  assertEquals(backoffDelay(b, 0, () => 0.9999999), 1000);
+  assertEquals(backoffDelay({ ...b, jitter: 0 }, 0, () => 0.9), 500, "no jitter, no spread");
+  assertEquals(backoffDelay({ ...b, factor: 1 }, 0, () => 0), 400, "a flat backoff: ±jitter");
+  assertEquals(backoffDelay({ ...b, maxMs: 600 }, 0, () => 0.9999999), 600, "never above max");
+});
+
 Deno.test("a service without probes is ready once spawned", () => {
   const { model, effects } = run([{ type: "up" }, { type: "depsMet" }, { type: "spawned" }]);
   assertEquals(model.state, "ready");
@@ -168,6 +178,22 @@ Deno.test("failing liveness after ready restarts the service with backoff", () =
     unready.model,
   );
   assertEquals(exited.model.state, "backoff");
+});
+
+Deno.test("readiness only: failing probes after ready unready the instance, passing ones ready it", () => {
+  const ctx = { hasProbes: true, onFailure: "unready" as const };
+  const ready = run([{ type: "up" }, { type: "depsMet" }, { type: "spawned" }, {
+    type: "healthy",
+    detail: "ok",
+  }], ctx).model;
+  const unready = run([{ type: "unhealthy", reason: "probe cmd: exit code 1" }], ctx, ready);
+  assertEquals(
+    [unready.model.state, unready.model.message, unready.model.readyAt, unready.effects],
+    ["running", "unready: probe cmd: exit code 1", undefined, []],
+    "no stop, and the probes keep running",
+  );
+  const again = run([{ type: "healthy", detail: "probe cmd: exit code 0" }], ctx, unready.model);
+  assertEquals([again.model.state, again.model.restarts], ["ready", 0]);
 });
 
 Deno.test("a dependency timeout fails the waiting instance with the reason", () => {

@@ -212,3 +212,56 @@ Deno.test("the terminal decoder turns byte sequences into keys", () => {
   assertEquals(decodeKeys("\x1b"), ["escape"]);
   assertEquals(decodeKeys("\x1b[200~x"), ["x"], "unknown sequences are skipped");
 });
+
+Deno.test("Ctrl-C at the quit question stops and quits; anything else but y stays", () => {
+  const asked = keys(model(), "ctrl-c");
+  assertEquals(asked.m.mode, "confirmQuit");
+  assertEquals(keys(asked.m, "ctrl-c").commands, [{ type: "quit", stopStack: true }]);
+  assertEquals(keys(asked.m, "q").commands, []);
+  assertMatch(render(asked.m).row(19), /y or Ctrl-C: stop and quit/);
+});
+
+Deno.test("prompts: / starts from the old filter; Ctrl-U clears the line, Ctrl-W a word", () => {
+  let { m } = keys(model(), "/", ..."conn refused", "enter");
+  assertEquals(m.filter?.source, "conn refused");
+  ({ m } = keys(m, "/"));
+  assertEquals(m.input, "conn refused", "the prompt starts from the filter, to edit it");
+  ({ m } = keys(m, "ctrl-w"));
+  assertEquals(m.input, "conn ");
+  ({ m } = keys(m, "ctrl-w", "ctrl-w"));
+  assertEquals(m.input, "");
+  ({ m } = keys(m, ..."retry", "ctrl-u"));
+  assertEquals(m.input, "");
+  ({ m } = keys(m, ..."ERROR", "enter"));
+  assertEquals(visibleLogs(m).lines.map((l) => l.text), ["ERROR connection refused"]);
+  // The stdin prompt edits the same way.
+  const typed = keys(model(), "i", ..."oops", "ctrl-u", ..."hi there", "ctrl-w", ..."you", "enter");
+  assertEquals(typed.commands, [{ type: "send", service: "db", text: "hi you" }]);
+  assertEquals(decodeKeys("\x15\x17"), ["ctrl-u", "ctrl-w"]);
+});
+
+Deno.test("a table taller than its space says how many rows are hidden and scrolls with the selection", () => {
+  const instances = Array.from({ length: 20 }, (_, i) => ({
+    ...instance(`svc${String(i).padStart(2, "0")}`, "ready"),
+  }));
+  let m: Model = { ...model(), instances, services: summarize(instances) };
+  // 20 rows: the table has 6 (40% of what the header and footer leave): 5 services and a note.
+  let buf = render(m);
+  assertMatch(buf.row(2), /^›svc00\s+ready/);
+  assertMatch(buf.row(6), /^ svc04\s/);
+  assertMatch(buf.row(7), /^ … 15 more {2}\(15 below; ↑\/↓ scrolls\)/);
+  ({ m } = keys(m, ..."jjjjjjj"));
+  buf = render(m);
+  assertMatch(buf.row(6), /^›svc07\s/, "the selection moved the table down");
+  assertMatch(buf.row(2), /^ svc03\s/);
+  assertMatch(buf.row(7), /… 15 more {2}\(3 above, 12 below; ↑\/↓ scrolls\)/);
+  ({ m } = keys(m, "k"));
+  buf = render(m);
+  assertMatch(buf.row(2), /^ svc03\s/, "moving up within the window does not scroll");
+  assertMatch(buf.row(5), /^›svc06\s/);
+  ({ m } = keys(m, ..."k".repeat(10)));
+  assertMatch(render(m).row(2), /^›svc00\s/);
+  assertMatch(render(m).row(7), /… 15 more {2}\(15 below;/);
+  // A table that fits has no note.
+  assert(!render(model()).text().includes("more"));
+});

@@ -6,12 +6,14 @@
  *
  * @module
  */
-import { argvOf, type Command, type Service } from "../../domain/model.ts";
+import { argvOf, type Command, type NetworkSpec, type Service } from "../../domain/model.ts";
+import { expandDeferred } from "../../domain/deferred.ts";
 import { configHash } from "../../domain/plan.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
-import type { CommandResult, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import type { CommandResult, Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
 import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
+import { NetworkManager } from "./networks.ts";
 
 /** Labels orch puts on its containers. */
 export const LABEL = {
@@ -30,6 +32,8 @@ export interface DockerRuntimeOptions {
   readonly project: string;
   /** DOCKER_HOST, if set. */
   readonly dockerHost?: string;
+  /** The stack's networks, created as containers need them. */
+  readonly networks?: Readonly<Record<string, NetworkSpec>>;
 }
 
 function slug(text: string): string {
@@ -52,12 +56,15 @@ function resolveBind(volume: string, base: string): string {
 export async function containerConfig(
   spec: InstanceSpec,
   project: string,
+  /** Docker names of the service's networks, in its order. */
+  networks: readonly string[] = [],
 ): Promise<Record<string, unknown>> {
   const svc: Service = spec.service;
   if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of svc.ports) {
+  // Resolved for this replica by the engine; a port orch routes comes without a host port.
+  for (const p of spec.ports) {
     const key = `${p.containerPort}/${p.protocol}`;
     exposed[key] = {};
     (bindings[key] ??= []).push({
@@ -76,6 +83,13 @@ export async function containerConfig(
   return {
     Image: svc.image,
     ...(svc.command ? { Cmd: argvOf(svc.command) } : {}),
+    ...(svc.entrypoint
+      ? {
+        Entrypoint: svc.entrypoint.length === 0
+          ? [""]
+          : svc.entrypoint.map((a) => expandDeferred(a, spec.env)),
+      }
+      : {}),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(svc.workdir !== project ? { WorkingDir: svc.workdir } : {}),
     ...(svc.user ? { User: svc.group ? `${svc.user}:${svc.group}` : svc.user } : {}),
@@ -92,8 +106,16 @@ export async function containerConfig(
       PortBindings: bindings,
       Binds: svc.volumes.map((v) => resolveBind(v, project)),
       ...(svc.network ? { NetworkMode: svc.network } : {}),
+      ...(networks.length > 0 ? { NetworkMode: networks[0] } : {}),
       AutoRemove: false,
     },
+    ...(networks.length > 0
+      ? {
+        NetworkingConfig: {
+          EndpointsConfig: { [networks[0]]: { Aliases: [...(svc.networks?.[0]?.aliases ?? [])] } },
+        },
+      }
+      : {}),
   };
 }
 
@@ -102,10 +124,12 @@ export class DockerRuntime implements Runtime {
   readonly #client: DockerClient;
   readonly #project: string;
   readonly #live = new Set<string>();
+  readonly #networks: NetworkManager;
 
   constructor(options: DockerRuntimeOptions) {
     this.#project = options.project;
     this.#client = new DockerClient(endpointFrom(options.dockerHost));
+    this.#networks = new NetworkManager(this.#client, options.project, options.networks);
   }
 
   /** The client, for tests and cleanup. */
@@ -133,20 +157,28 @@ export class DockerRuntime implements Runtime {
       const name = `${slug(spec.stack)}_${slug(svc.name)}_${spec.replica}_${
         crypto.randomUUID().slice(0, 6)
       }`;
-      const body = await containerConfig(spec, this.#project);
+      const attachments = svc.networks ?? [];
+      const names: string[] = [];
+      for (const a of attachments) names.push(await this.#networks.ensure(a.network));
+      const body = await containerConfig(spec, this.#project, names);
       const { Id: id } = await client.json<{ Id: string }>("POST", "/containers/create", {
         query: { name },
         body,
       });
       this.#live.add(id);
       try {
+        for (let i = 1; i < names.length; i++) {
+          await client.call("POST", `/networks/${encodeURIComponent(names[i])}/connect`, {
+            body: { Container: id, EndpointConfig: { Aliases: [...attachments[i].aliases] } },
+          });
+        }
         const attached = await client.attach(id);
         await client.call("POST", `/containers/${id}/start`);
-        const info = await client.json<{ State: { Pid: number } }>("GET", `/containers/${id}/json`);
+        const info = await client.json<ContainerInfo>("GET", `/containers/${id}/json`);
         return new ContainerHandle(
           client,
           id,
-          info.State.Pid || undefined,
+          { pid: info.State.Pid || undefined, endpoints: endpointsOf(info) },
           attached,
           svc.tty,
           () => this.#live.delete(id),
@@ -184,17 +216,51 @@ export class DockerRuntime implements Runtime {
         .catch(() => {});
       removed.push(c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12));
     }
+    if (this.#live.size === 0) {
+      for (const name of await this.#networks.removeLeftovers().catch(() => [])) {
+        removed.push(`network ${name}`);
+      }
+    }
     return removed;
   }
 
-  close(): Promise<void> {
+  /** Removes the networks this runtime created, then lets go of the engine. */
+  async close(): Promise<void> {
+    await this.#networks.removeCreated().catch(() => []);
     this.#client.close();
-    return Promise.resolve();
   }
+}
+
+/** What orch reads of `GET /containers/{id}/json`. */
+interface ContainerInfo {
+  readonly State: { readonly Pid: number };
+  readonly NetworkSettings?: {
+    readonly Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+  };
+}
+
+/** The host ports a started container's ports were published on (ephemeral ones included). */
+export function endpointsOf(info: ContainerInfo): Endpoint[] {
+  const endpoints: Endpoint[] = [];
+  for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
+    const [port, protocol] = key.split("/");
+    for (const b of bindings ?? []) {
+      const hostPort = Number(b.HostPort);
+      if (!Number.isInteger(hostPort) || hostPort <= 0) continue;
+      endpoints.push({
+        containerPort: Number(port),
+        protocol: protocol === "udp" ? "udp" : "tcp",
+        hostIp: b.HostIp,
+        hostPort,
+      });
+    }
+  }
+  return endpoints;
 }
 
 class ContainerHandle implements Handle {
   readonly pid: number | undefined;
+  readonly endpoints: readonly Endpoint[];
   readonly id: string;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
@@ -209,14 +275,15 @@ class ContainerHandle implements Handle {
   constructor(
     client: DockerClient,
     id: string,
-    pid: number | undefined,
+    started: { pid: number | undefined; endpoints: readonly Endpoint[] },
     attached: Attached,
     tty: boolean,
     release: () => void,
   ) {
     this.#client = client;
     this.id = id;
-    this.pid = pid;
+    this.pid = started.pid;
+    this.endpoints = started.endpoints;
     this.#attached = attached;
     if (tty) {
       this.stdout = attached.readable;

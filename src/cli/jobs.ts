@@ -1,0 +1,158 @@
+/**
+ * `orch run --jobs DIR`: Petit's command line. Runs the scheduler over a directory of job files
+ * (Petit's, Conducktor's or orch's flow files) until Ctrl-C, or with `--trigger JOB` runs that job
+ * once and exits with its status. The history goes to `.orch/history.db` beside the directory, or
+ * `--db FILE`.
+ *
+ * @module
+ */
+import { loadProject } from "../config/flows/load.ts";
+import { UsageError } from "../domain/errors.ts";
+import type { FlowEvent } from "../domain/flow.ts";
+import { didYouMean } from "../domain/suggest.ts";
+import { LogHub } from "../log/hub.ts";
+import { DockerRuntime } from "../runtime/docker/runtime.ts";
+import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import { dbPath, flowEventJson, flowEventText, openFlows, usesDocker } from "./flows.ts";
+import type { CliIO } from "./io.ts";
+import { AsyncWriter, LinePrinter } from "./printer.ts";
+import { stateDir } from "./state.ts";
+import { colorEnabled, makeStyle } from "./style.ts";
+
+/** Options of `orch run --jobs`. */
+export interface JobsOptions {
+  readonly jobs: string;
+  readonly db?: string;
+  readonly trigger?: string;
+  readonly maxExecutors?: string;
+  readonly json?: boolean;
+  readonly color?: boolean;
+}
+
+const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** Parses `--max-executors`. */
+export function parseMaxExecutors(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) {
+    throw new UsageError(
+      `--max-executors: expected a whole number from 1 to 10000, got "${value}"`,
+    );
+  }
+  return n;
+}
+
+/** Runs the scheduler over a jobs directory; returns the exit status. */
+export async function runJobsCommand(io: CliIO, options: JobsOptions): Promise<number> {
+  // First thing: as PID 1, Deno needs listeners for these three (and a signal stops the run).
+  const stopped = Promise.withResolvers<Deno.Signal>();
+  const handlers = SIGNALS.map((signal) => {
+    const handler = () => stopped.resolve(signal);
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  try {
+    return await run(io, options, stopped.promise);
+  } finally {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  }
+}
+
+async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Signal>) {
+  const maxExecutors = parseMaxExecutors(options.maxExecutors);
+  const project = await loadProject([options.jobs], { cwd: io.cwd, env: io.env });
+  const names = Object.keys(project.flows.flows);
+  if (options.trigger !== undefined && !names.includes(options.trigger)) {
+    const hint = didYouMean(options.trigger, names) ?? `jobs: ${names.join(", ") || "none"}`;
+    throw new UsageError(
+      `--trigger: no job named "${options.trigger}" in ${options.jobs} (${hint})`,
+    );
+  }
+  const dir = stateDir(project.project);
+  await Deno.mkdir(`${dir}/logs`, { recursive: true });
+  const style = makeStyle(options.color !== false && !options.json && colorEnabled());
+  const display = Object.values(project.flows.flows).flatMap((f) =>
+    Object.keys(f.tasks).map((t) => `${f.name}/${t}`)
+  );
+  const printer = new LinePrinter(display, style, { json: options.json });
+  const out = new AsyncWriter(Deno.stdout);
+  const say = (text: string) => out.write(printer.note(text));
+  const logs = new LogHub({ ndjsonPath: `${dir}/logs/orch.ndjson` });
+  const runtime = new ProcessRuntime({ project: project.project });
+  const docker = usesDocker(project.flows)
+    ? new DockerRuntime({ project: project.project })
+    : undefined;
+  const onEvent = (event: FlowEvent) => {
+    const text = options.json ? undefined : flowEventText(event);
+    if (options.json) out.write(flowEventJson(event));
+    else if (text) say(text);
+  };
+  const db = dbPath(options.db, io.cwd);
+  const subscription = logs.subscribe("terminal", { capacity: 20_000 });
+  const printing = (async () => {
+    for await (const batch of subscription.batches()) {
+      let text = "";
+      for (const r of batch) {
+        const shown = r.task && !options.json ? { ...r, service: `${r.service}/${r.task}` } : r;
+        text += printer.record(shown, false);
+      }
+      out.write(text);
+    }
+  })();
+  let flows;
+  try {
+    flows = openFlows(project.flows, {
+      stateDir: dir,
+      stack: project.stack.name,
+      logs,
+      runtimes: { process: runtime, ...(docker ? { docker } : {}) },
+      emit: onEvent,
+      db,
+      maxExecutors,
+      baseEnv: Deno.env.toObject(),
+    });
+  } catch (error) {
+    subscription.close();
+    await printing;
+    await runtime.close();
+    await docker?.close();
+    logs.close();
+    throw error;
+  }
+  const { scheduler, store } = flows;
+  try {
+    if (options.trigger !== undefined) {
+      // One job, once: no schedules, no follow-ups, and runs left by an earlier orch stay as they are.
+      scheduler.start({ schedules: false, recover: false, follow: false });
+      const { run } = scheduler.trigger(options.trigger);
+      const ended = await Promise.race([scheduler.wait(run.id), signalled]);
+      if (typeof ended === "string") {
+        say(`${ended}: stopping job ${options.trigger} (run ${run.id})`);
+        return 130;
+      }
+      const why = ended.reason ? `: ${ended.reason}` : "";
+      say(`job ${options.trigger} run ${run.id} ${ended.status}${why}`);
+      return ended.status === "succeeded" ? 0 : 1;
+    }
+    scheduler.start();
+    const status = scheduler.status();
+    say(
+      `scheduler running ${names.length} job(s) on ${status.executors.max} executor(s); ` +
+        `history in ${store.path}; Ctrl-C stops`,
+    );
+    const signal = await signalled;
+    say(`${signal}: stopping (running tasks are stopped; their runs resume at the next start)`);
+    return 0;
+  } finally {
+    await scheduler.stop();
+    flows.close();
+    logs.flush();
+    subscription.close();
+    await printing;
+    await runtime.close();
+    await docker?.close();
+    logs.close();
+    await out.drain();
+  }
+}

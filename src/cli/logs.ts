@@ -1,0 +1,155 @@
+/**
+ * `orch logs`: from the running orch (its rings, then its persisted log for older lines), or,
+ * when no orch runs the project, straight from `.orch/logs/orch.ndjson` and its rotated
+ * generations, with the same filters. Either way the records stream: memory stays bounded
+ * whatever the size of the logs (with `-n N`, by N).
+ *
+ * @module
+ */
+import { parseTimeAgo } from "../domain/duration.ts";
+import { NotFoundError, OrchError, UsageError } from "../domain/errors.ts";
+import { fromNdjson, type Level, LEVELS, type LogQuery, type LogRecord } from "../domain/log.ts";
+import { didYouMean } from "../domain/suggest.ts";
+import { persistedFiles } from "../log/generations.ts";
+import { readPersisted } from "../log/persisted.ts";
+import { findProject } from "./client.ts";
+import { type ClientOptions, interruptible, withClient } from "./commands.ts";
+import type { CliIO } from "./io.ts";
+import { LinePrinter, terminalCleaner } from "./printer.ts";
+import { dirOf, findRunning, stateDir } from "./state.ts";
+import { colorEnabled, makeStyle } from "./style.ts";
+
+/** Options of `orch logs`. */
+export interface LogsOptions extends ClientOptions {
+  readonly follow?: boolean;
+  readonly since?: string;
+  readonly tail?: string;
+  readonly json?: boolean;
+  readonly level?: string;
+  readonly raw?: boolean;
+}
+
+/** `orch logs [SERVICE...]`. */
+export async function logsCommand(
+  io: CliIO,
+  services: readonly string[],
+  options: LogsOptions,
+): Promise<number> {
+  if (options.level && !(LEVELS as readonly string[]).includes(options.level)) {
+    throw new UsageError(`--level: "${options.level}" is not one of ${LEVELS.join(", ")}`);
+  }
+  const tail = options.tail === undefined ? undefined : Number(options.tail);
+  if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
+    throw new UsageError(`--tail: "${options.tail}" is not a whole number`);
+  }
+  if (!(options.host ?? io.env("ORCH_HOST"))) {
+    const project = logsProject(io, options);
+    if (!await findRunning(project)) return await persistedLogs(io, project, services, options);
+  }
+  return withClient(io, options, async (client) => {
+    const params = new URLSearchParams();
+    for (const s of services) params.append("service", s);
+    if (options.since) params.set("since", options.since);
+    if (options.tail) params.set("tail", options.tail);
+    if (options.level) params.set("level", options.level);
+    if (options.follow) params.set("follow", "true");
+    const all = await client.services();
+    const print = printerFor(io, options, all.map((s) => s.name));
+    const replicas = new Map(all.map((s) => [s.name, s.replicas]));
+    using interrupt = interruptible(io);
+    for await (const line of client.lines(`/v1/logs?${params}`, interrupt.signal)) {
+      if (!line) continue;
+      const record = fromNdjson(line);
+      io.out(print.record(record, (replicas.get(record.service) ?? 1) > 1));
+    }
+    return 0;
+  });
+}
+
+/**
+ * The project whose logs are asked for: `--file`'s directory, else the nearest directory upward
+ * with a running orch's run file, else the nearest with a persisted log.
+ */
+function logsProject(io: CliIO, options: ClientOptions): string {
+  const file = options.file?.[0];
+  if (file) return dirOf(file.startsWith("/") ? file : `${io.cwd.replace(/\/$/, "")}/${file}`);
+  return findProject(io.cwd) ?? findProject(io.cwd, "logs/orch.ndjson") ?? io.cwd;
+}
+
+function printerFor(io: CliIO, options: LogsOptions, services: readonly string[]): LinePrinter {
+  const style = makeStyle(!options.json && colorEnabled());
+  return new LinePrinter(services, style, {
+    json: options.json,
+    clean: terminalCleaner({ terminal: io.isTerminal, raw: options.raw, colors: style.enabled }),
+  });
+}
+
+/** The services of the project's stack file and their replicas, when it still loads. */
+async function stackServices(
+  io: CliIO,
+  project: string,
+  options: ClientOptions,
+): Promise<Map<string, number> | undefined> {
+  try {
+    const { loadStack } = await import("../config/load.ts");
+    const files = options.file?.length ? options.file : [];
+    const { stack } = await loadStack(files, { cwd: files.length ? io.cwd : project, env: io.env });
+    return new Map(Object.values(stack.services).map((s) => [s.name, s.replicas]));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `orch logs` with no orch running: the persisted log, streamed. */
+async function persistedLogs(
+  io: CliIO,
+  project: string,
+  services: readonly string[],
+  options: LogsOptions,
+): Promise<number> {
+  const path = `${stateDir(project)}/logs/orch.ndjson`;
+  if (options.follow) {
+    throw new OrchError(
+      `no orch is running for ${project}: nothing to follow (orch logs without -f prints what ` +
+        `${path} holds; orch up -d starts the stack)`,
+    );
+  }
+  const files = await persistedFiles(path);
+  if (files.length === 0) {
+    throw new OrchError(`no orch is running for ${project}, and it has no logs (${path})`);
+  }
+  const known = await stackServices(io, project, options);
+  const unknown = known && services.find((s) => !known.has(s));
+  if (unknown) {
+    const hint = didYouMean(unknown, known.keys());
+    throw new NotFoundError(`no service named "${unknown}"${hint ? ` (${hint})` : ""}`);
+  }
+  const query: LogQuery = {
+    ...(services.length ? { services } : {}),
+    ...(options.level ? { minLevel: options.level as Level } : {}),
+    ...(options.since ? { since: since(options.since) } : {}),
+  };
+  io.err(`orch: no orch is running for ${project}; these are the logs it kept (${path})\n`);
+  const print = printerFor(io, options, known ? [...known.keys()] : services);
+  const multi = (record: LogRecord) => (known?.get(record.service) ?? 1) > 1 || record.replica > 0;
+  const tail = options.tail === undefined ? undefined : Number(options.tail);
+  const batches = readPersisted(files, query, tail);
+  try {
+    for await (const batch of batches) {
+      let text = "";
+      for (const record of batch) text += print.record(record, multi(record));
+      io.out(text);
+    }
+  } finally {
+    batches.close();
+  }
+  return 0;
+}
+
+function since(value: string): number {
+  const at = parseTimeAgo(value, Date.now());
+  if (at === undefined) {
+    throw new UsageError(`--since: "${value}" is neither a duration (10m) nor a time (ISO 8601)`);
+  }
+  return at;
+}
