@@ -64,10 +64,10 @@ export type StackSource =
   | Record<never, never>;
 
 /**
- * Records in batches, oldest first, each as its NDJSON line (the form orch stores and the API
+ * Records, oldest first, as chunks of NDJSON bytes (whole lines, the form orch stores and the API
  * returns); `close()` releases what the reading holds (open files).
  */
-export interface LogBatches extends AsyncIterable<readonly string[]> {
+export interface LogBatches extends AsyncIterable<Uint8Array> {
   close(): void;
 }
 

@@ -24,7 +24,7 @@ import {
 } from "./input.ts";
 import { renderMetrics } from "./metrics.ts";
 import { OPENAPI } from "./openapi.ts";
-import { concat, fail, fromError, json, streamed } from "./respond.ts";
+import { concat, fail, fromError, json, rendered, streamedBytes } from "./respond.ts";
 
 export { parseSince } from "./input.ts";
 export type { ErrorKind } from "./respond.ts";
@@ -67,10 +67,6 @@ function accessOf(request: Request, tokens: Tokens | undefined): Access {
   if (sameToken(match[1], tokens.admin)) return "admin";
   if (tokens.readOnly && sameToken(match[1], tokens.readOnly)) return "read";
   return undefined;
-}
-
-async function* ndjsonLines(batches: AsyncIterable<readonly LogRecord[]>) {
-  for await (const batch of batches) yield batch.map(toNdjson);
 }
 
 const UNAUTHORIZED = JSON.stringify({
@@ -129,19 +125,19 @@ export function createHandler(
   const logs = (url: URL): Response => {
     const { query, tail } = logQuery(url, now());
     known(query.services ?? []);
-    const render = (line: string) => line + "\n";
     const contentType = "application/x-ndjson";
     if (!yes(url, "follow", false)) {
       const past = controller.logs(query, tail);
-      return streamed(past, () => past.close(), { render, contentType });
+      return streamedBytes(past, () => past.close(), { contentType });
     }
     // Subscribe first, then capture what is kept, so that nothing falls between the two.
     const live = controller.followLogs(query);
     const past = controller.logs(query, tail);
-    return streamed(concat(past, ndjsonLines(live.batches())), () => {
+    const fresh = rendered(live.batches(), (r: LogRecord) => toNdjson(r) + "\n");
+    return streamedBytes(concat(past, fresh), () => {
       past.close();
       live.close();
-    }, { render, contentType });
+    }, { contentType });
   };
 
   const route = async (request: Request, url: URL, access: Access): Promise<Response> => {
@@ -191,9 +187,12 @@ export function createHandler(
       const bad = only("GET");
       if (bad) return bad;
       const events = controller.events();
-      return streamed(events.batches(), () => events.close(), {
+      const sse = rendered(
+        events.batches(),
+        (e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`,
+      );
+      return streamedBytes(sse, () => events.close(), {
         first: ": orch events\n\n",
-        render: (e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`,
         contentType: "text/event-stream",
         keepAlive: { ms: keepAliveMs, text: ": keep-alive\n\n" },
       });

@@ -69,20 +69,15 @@ export function fromError(error: unknown, report: (error: unknown) => void): Res
 const encoder = new TextEncoder();
 
 /**
- * Streams batches as text, pulled as the client reads; `close` runs when the stream ends or the
- * client goes away. A keep-alive text is sent every `keepAlive.ms` while nothing else is.
+ * Streams chunks of bytes, pulled as the client reads; `close` runs when the stream ends or the
+ * client goes away. A keep-alive text is sent every `keepAlive.ms`.
  */
-export function streamed<T>(
-  batches: AsyncIterable<readonly T[]>,
+export function streamedBytes(
+  chunks: AsyncIterable<Uint8Array>,
   close: () => void,
-  options: {
-    first?: string;
-    render: (item: T) => string;
-    contentType: string;
-    keepAlive?: { ms: number; text: string };
-  },
+  options: { first?: string; contentType: string; keepAlive?: { ms: number; text: string } },
 ): Response {
-  const iterator = batches[Symbol.asyncIterator]();
+  const iterator = chunks[Symbol.asyncIterator]();
   let timer: ReturnType<typeof setInterval> | undefined;
   let done = false;
   const finish = () => {
@@ -116,9 +111,7 @@ export function streamed<T>(
             return;
           }
           if (value.length === 0) continue;
-          let text = "";
-          for (const item of value) text += options.render(item);
-          controller.enqueue(encoder.encode(text));
+          controller.enqueue(value);
           return;
         }
       } catch (error) {
@@ -135,11 +128,23 @@ export function streamed<T>(
   });
 }
 
-/** `first`'s batches, then `then`'s. */
+/** Batches rendered as text and encoded, one chunk a batch. */
+export async function* rendered<T>(
+  batches: AsyncIterable<readonly T[]>,
+  render: (item: T) => string,
+): AsyncGenerator<Uint8Array> {
+  for await (const batch of batches) {
+    let text = "";
+    for (const item of batch) text += render(item);
+    if (text) yield encoder.encode(text);
+  }
+}
+
+/** `first`'s chunks, then `then`'s. */
 export async function* concat<T>(
-  first: AsyncIterable<readonly T[]>,
-  then: AsyncIterable<readonly T[]>,
-): AsyncGenerator<readonly T[]> {
+  first: AsyncIterable<T>,
+  then: AsyncIterable<T>,
+): AsyncGenerator<T> {
   yield* first;
   yield* then;
 }

@@ -19,7 +19,10 @@ export interface ApplyScope {
   readonly runFiles: readonly string[];
   readonly env: (name: string) => string | undefined;
   /** Compose profiles and Procfile counts `up` was given. */
-  readonly loadOptions?: Pick<LoadOptions, "profiles" | "formation">;
+  readonly loadOptions?: {
+    readonly profiles?: readonly string[];
+    readonly formation?: Readonly<Record<string, number>>;
+  };
 }
 
 const STACK_FILE = /\.(ya?ml|toml)$/i;

@@ -18,9 +18,9 @@ import { dbPath } from "./flows.ts";
 import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
 
 /**
- * V8's young generation capped at 4 MiB a semi-space (16 by default): a log query that streams
- * hundreds of megabytes then keeps orch near 100 MiB instead of 150, at no measurable cost to log
- * throughput (measured: 4 x 250,000 lines in the same time within noise).
+ * V8's young generation capped at 4 MiB a semi-space (16 by default): under four log queries over
+ * 100 MB the background orch peaks near 100 MiB instead of 128, at no measurable cost to log
+ * throughput (4 x 250,000 lines took the same time within noise).
  */
 export const V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
 

@@ -96,7 +96,7 @@ export function makeController(deps: ControllerDeps, bus: EventBus): Controller 
       files = loaded.files;
       return result;
     },
-    logs: (query, tail) => logs.queryLines(query, tail),
+    logs: (query, tail) => logs.queryNdjson(query, tail),
     followLogs: (query) => logs.subscribe("api", { filter: query, capacity: 10_000 }),
     events: () => bus.subscribe(),
     shutdown: (timeoutMs) => deps.shutdown(timeoutMs),

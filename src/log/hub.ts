@@ -21,7 +21,7 @@ import {
   type RotatingFileOptions,
 } from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
-import { type Batches, linesOf, parsed, readPersistedLines } from "./persisted.ts";
+import { type Batches, type Chunks, ndjsonOf, parsed, readPersistedNdjson } from "./persisted.ts";
 
 /** Options of the hub. */
 export interface LogHubOptions {
@@ -200,12 +200,12 @@ export class LogHub {
   }
 
   /**
-   * Records for a query, oldest first, at most `tail`, as NDJSON lines (the form they are stored
+   * Records for a query, oldest first, at most `tail`, as NDJSON bytes (the form they are stored
    * in): from memory when the rings still hold all that is asked for, else from the persisted
    * NDJSON (rotated generations included), read with bounded memory. What is kept is captured
    * now: later records are not part of the answer.
    */
-  queryLines(filter: LogFilter = {}, tail?: number): Batches<string> {
+  queryNdjson(filter: LogFilter = {}, tail?: number): Chunks {
     const kept = this.recent(filter, tail);
     const names = filter.services?.length ? filter.services : [...this.#rings.keys()];
     const evicted = names.some((n) => this.#rings.get(n)?.evicted);
@@ -215,18 +215,18 @@ export class LogHub {
     const enough = tail !== undefined && kept.length >= tail;
     const reachesSince = filter.since !== undefined && kept.length > 0 &&
       kept[0].ts <= filter.since;
-    if ((!evicted && !older) || enough || reachesSince || !this.#ndjsonPath) return linesOf(kept);
+    if ((!evicted && !older) || enough || reachesSince || !this.#ndjsonPath) return ndjsonOf(kept);
     this.flush();
     const files = Array.from(
       { length: this.#keep },
       (_, i) => `${this.#ndjsonPath}.${this.#keep - i}`,
     ).concat(this.#ndjsonPath);
-    return readPersistedLines(files, filter, tail);
+    return readPersistedNdjson(files, filter, tail);
   }
 
-  /** {@link queryLines} as records. */
+  /** {@link queryNdjson} as records. */
   query(filter: LogFilter = {}, tail?: number): Batches<LogRecord> {
-    return parsed(this.queryLines(filter, tail));
+    return parsed(this.queryNdjson(filter, tail));
   }
 
   /** Follows new records through a bounded queue. */
