@@ -97,6 +97,25 @@ Deno.test("apply over TCP with the admin token cannot read outside the project, 
     [{ documents: [{ name: "../x.yaml", content: "services: {}" }] }, 400, /not a relative path/],
     [{ documents: [{ name: "/etc/passwd", content: "x" }], dryRun: true }, 400, /relative path/],
     [{ content: "services: {}", name: "etc/../../x.yaml" }, 400, /not a relative path/],
+    // Files a stack names are read through the same check.
+    [
+      {
+        content: "services:\n  x:\n    image: busybox\n    env_file: /etc/shadow\n",
+        name: "compose.yaml",
+        dryRun: true,
+      },
+      422,
+      /shadow/,
+    ],
+    [
+      {
+        content: "include: [/etc/passwd]\nservices:\n  x: { image: busybox }\n",
+        name: "compose.yaml",
+        dryRun: true,
+      },
+      422,
+      /passwd/,
+    ],
   ];
   for (const [body, status, message] of refused) {
     const answer = await apply(body);
