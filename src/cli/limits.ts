@@ -93,7 +93,8 @@ export function descriptorLimit(): { soft: number; hard: number } | undefined {
  */
 export function raiseDescriptorLimit(): DescriptorLimit {
   const before = descriptorLimit();
-  if (!before) return { soft: 1024, hard: 1024, note: "cannot read the file-descriptor limit" };
+  // Not readable (no permission for /proc or FFI): nothing can be done, and nothing to say.
+  if (!before) return { soft: 1024, hard: 1024 };
   const target = Deno.build.os === "darwin" ? Math.min(before.hard, 10_240) : before.hard;
   if (before.soft >= target) return before;
   const reasons: string[] = [];

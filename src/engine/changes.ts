@@ -118,7 +118,7 @@ export class Changes<I> {
     const pool = this.#pool;
     const plan = this.plan(next);
     this.#begin("an apply");
-    const failed: Record<string, string> = Object.create(null);
+    const failed: Record<string, string> = {};
     try {
       const current = pool.stack();
       pool.setStack(next);
@@ -149,7 +149,13 @@ export class Changes<I> {
           level.filter((n) => changed.has(n)).map(async (name) => {
             const error = await this.#rollout(next.services[name]);
             if (!error) return;
-            failed[name] = error;
+            // Defined, not assigned: a service named __proto__ is an entry like any other.
+            Object.defineProperty(failed, name, {
+              value: error,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
             // The old definition keeps serving: keep it in the stack, so that a later apply
             // still sees the change.
             const stack = pool.stack();
