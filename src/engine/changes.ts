@@ -46,6 +46,16 @@ export interface ApplyResult {
   readonly failed: Readonly<Record<string, string>>;
 }
 
+/** Defines `table[key]`: assigning would make a service named `__proto__` the prototype. */
+function setOwn(table: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(table, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 /** How long a new replica may take to become ready before a rollout gives up on it. */
 export function readyBudgetMs(service: Service): number {
   const h = service.health;
@@ -135,7 +145,7 @@ export class Changes<I> {
         for (const i of pool.instancesOf(service)) pool.setSpec(i, next.services[service]);
         await this.#resize(next.services[service], to);
         const error = await this.#reroute(current.services[service], next.services[service]);
-        if (error) failed[service] = error;
+        if (error) setOwn(failed, service, error);
       }
       for (const name of plan.unchanged) {
         for (const i of pool.instancesOf(name)) pool.setSpec(i, next.services[name]);
@@ -149,13 +159,7 @@ export class Changes<I> {
           level.filter((n) => changed.has(n)).map(async (name) => {
             const error = await this.#rollout(next.services[name]);
             if (!error) return;
-            // Defined, not assigned: a service named __proto__ is an entry like any other.
-            Object.defineProperty(failed, name, {
-              value: error,
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
+            setOwn(failed, name, error);
             // The old definition keeps serving: keep it in the stack, so that a later apply
             // still sees the change.
             const stack = pool.stack();
