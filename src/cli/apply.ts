@@ -87,15 +87,20 @@ export async function applyCommand(
     // Show the rollout as it goes.
     const stop = new AbortController();
     const printer = new LinePrinter([], style);
+    // Subscribed before the apply is asked for, so that its first event is not missed.
+    const opened = Promise.withResolvers<void>();
     const progress = (async () => {
       try {
-        for await (const event of client.events(stop.signal)) {
+        for await (const event of client.events(stop.signal, opened.resolve)) {
           if (event.type === "rollout" && !options.json) io.out(printer.event(event, () => false));
         }
       } catch {
         // the progress display is best effort
+      } finally {
+        opened.resolve();
       }
     })();
+    await opened.promise;
     try {
       const result = await client.json<{ plan: Plan; failed: Record<string, string> }>(
         "POST",
