@@ -1,7 +1,7 @@
 /**
- * Putting an engine together from its real parts: the process runtime (with its group guard and
- * group record), real probes, the TCP routing mesh and the log hub writing under the project's
- * `.orch/`.
+ * Putting an engine together from its real parts: the process runtime (with its cgroups and unit
+ * record), the guard both runtimes register with, real probes, the TCP routing mesh and the log
+ * hub writing under the project's `.orch/`.
  *
  * @module
  */
@@ -12,9 +12,11 @@ import { Engine } from "../engine/engine.ts";
 import { type Clock, systemClock } from "../engine/ports.ts";
 import { LogHub } from "../log/hub.ts";
 import { createProber } from "../probe/mod.ts";
-import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import { newRunId, ProcessRuntime } from "../runtime/process/runtime.ts";
+import { type ContainmentChoice, parseContainment } from "../runtime/process/cgroup_detect.ts";
 import { DockerRuntime } from "../runtime/docker/runtime.ts";
 import { TcpRouter } from "../runtime/proxy/router.ts";
+import { Guard } from "../runtime/guard.ts";
 
 /** What to assemble with. */
 export interface AssembleOptions {
@@ -29,6 +31,8 @@ export interface AssembleOptions {
   readonly onDropped?: (consumer: string, count: number) => void;
   /** Start the Docker runtime even when no service needs it (flow tasks do). */
   readonly docker?: boolean;
+  /** How instances are tracked; default: `ORCH_CONTAINMENT` in `baseEnv`, else `auto`. */
+  readonly containment?: ContainmentChoice;
 }
 
 /** An engine with its parts; `close` releases them once the engine has stopped. */
@@ -50,15 +54,21 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
   for (const svc of Object.values(stack.services)) {
     if (svc.logFile) logs.addPlainFile(svc.name, svc.logFile);
   }
+  const onNote = (text: string) => logs.note("orch", 0, text, "warn");
+  const guard = new Guard({ run: newRunId(), onNote });
   const runtime = new ProcessRuntime({
     project: options.project,
-    groupFile: `${options.stateDir}/pgids`,
+    stateDir: options.stateDir,
+    containment: options.containment ?? parseContainment(options.baseEnv.ORCH_CONTAINMENT),
+    guard,
+    onNote,
   });
   const docker = options.docker || Object.values(stack.services).some((s) => s.runtime === "docker")
     ? new DockerRuntime({
       project: options.project,
       dockerHost: options.baseEnv.DOCKER_HOST,
       networks: stack.networks,
+      guard,
     })
     : undefined;
   const router = new TcpRouter();
@@ -90,6 +100,7 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
       await router.close();
       await runtime.close();
       await docker?.close();
+      await guard.close();
       logs.close();
     },
   };

@@ -11,8 +11,8 @@ import { UsageError } from "../domain/errors.ts";
 import { type Client, connect, findProject, type StatusBody } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
-import { dirOf, findRunning, readRunFile } from "./state.ts";
-import { DockerRuntime } from "../runtime/docker/runtime.ts";
+import { dirOf, findRunning, processStart, readRunFile } from "./state.ts";
+import { cleanUpAfterCrash, ended } from "./cleanup.ts";
 import { colorEnabled, makeStyle, type Style } from "./style.ts";
 
 /** Options every client command takes. */
@@ -267,15 +267,9 @@ export async function downCommand(
   const host = options.host ?? io.env("ORCH_HOST");
   const project = projectOf(io, options);
   if (!host && !await findRunning(project)) {
-    // No orch runs here; still remove containers a crashed one may have left.
-    const docker = new DockerRuntime({ project, dockerHost: io.env("DOCKER_HOST") });
-    const removed = await docker.removeLeftovers().catch(() => []);
-    await docker.close();
-    if (removed.length > 0) {
-      io.out(
-        `removed ${removed.length} container(s) left by an earlier orch: ${removed.join(", ")}\n`,
-      );
-    } else io.out(`nothing is running for ${project}\n`);
+    // No orch runs here; still kill what a crashed one may have left: processes, containers.
+    const said = await cleanUpAfterCrash(project, io.env("DOCKER_HOST"));
+    io.out(said.length > 0 ? said.join("") : `nothing is running for ${project}\n`);
     return 0;
   }
   return await withClient(io, options, async (client) => {
@@ -298,11 +292,13 @@ export async function downCommand(
       }
     })();
     await Promise.race([opened.promise, following]);
+    const started = host ? undefined : processStart(status.pid);
     await client.json("POST", "/v1/shutdown", options.timeout ? { timeout: options.timeout } : {});
     await following;
-    // Wait for the process itself to be gone.
+    // Wait for the process itself to be gone (its run file goes just before it exits).
     const deadline = Date.now() + 10_000;
-    while (!host && readRunFile(project)?.pid === status.pid && Date.now() < deadline) {
+    const gone = () => readRunFile(project)?.pid !== status.pid && ended(status.pid, started);
+    while (!host && !gone() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     io.out(`${status.stack} is down\n`);

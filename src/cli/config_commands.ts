@@ -9,6 +9,9 @@ import { formatHealthExpr } from "../domain/expression.ts";
 import { loadStack } from "../config/load.ts";
 import { loadProject } from "../config/flows/load.ts";
 import { preflight } from "../config/preflight.ts";
+import { parseContainment } from "../runtime/process/cgroup_detect.ts";
+import { limitFindings } from "../runtime/process/limits.ts";
+import { dirOf } from "./state.ts";
 import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { CliIO } from "./io.ts";
@@ -38,7 +41,10 @@ export async function validateCommand(
   });
   const style = styleFor(io);
   printWarnings(io, warnings, style.yellow("warning"));
-  const findings = await preflight(stack);
+  const findings = [
+    ...await preflight(stack),
+    ...await limitFindings(stack, dirOf(used[0]), parseContainment(io.env("ORCH_CONTAINMENT"))),
+  ];
   for (const f of findings) {
     io.err(
       `${

@@ -11,6 +11,9 @@ import { formatDuration } from "../domain/duration.ts";
 import { OrchError } from "../domain/errors.ts";
 import { serviceNamed } from "../domain/model.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
+import { limitFindings } from "../runtime/process/limits.ts";
+import { parseContainment } from "../runtime/process/cgroup_detect.ts";
+import { Guard } from "../runtime/guard.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
 import {
@@ -116,8 +119,22 @@ export async function upCommand(
   let terminalGone = false;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
   printWarnings(io, loaded.warnings, style.yellow("warning"));
-  for (const finding of await preflight(stack)) {
+  const containment = parseContainment(io.env("ORCH_CONTAINMENT"));
+  const findings = [
+    ...await preflight(stack),
+    ...await limitFindings(stack, project, containment),
+  ];
+  for (const finding of findings) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
+  }
+  if (
+    Object.values(stack.services).some((s) => s.enabled && s.runtime === "docker") &&
+    !Guard.canRemoveContainers()
+  ) {
+    io.err(
+      `${style.yellow("warning")}: curl is not on PATH: if orch is killed, its containers are ` +
+        "removed only by the next orch up or orch down\n",
+    );
   }
   if (limit.note) io.err(`${style.yellow("warning")}: ${limit.note}\n`);
   if (options.listen && !options.daemonChild) warnIfExposed(io, options.listen);
@@ -133,7 +150,7 @@ export async function upCommand(
     procStart: processStart(Deno.pid),
   };
   await claim(project, baseRun);
-  const leftovers = killLeftovers(`${dir}/pgids`, project);
+  const leftovers = await killLeftovers(dir, project);
   if (leftovers.length > 0) {
     say(`killed ${leftovers.length} process(es) left by an earlier orch that did not stop cleanly`);
   }
@@ -147,6 +164,7 @@ export async function upCommand(
     stateDir: dir,
     baseEnv: Deno.env.toObject(),
     docker: usesDocker(loaded.flows),
+    containment,
     onDropped: (consumer, count) => {
       if (consumer === "terminal") {
         out.write(printer.event({ type: "dropped", ts: Date.now(), consumer, count }, multi));

@@ -251,6 +251,7 @@ export function normalizeStack(
       logFile: svc.logFile === undefined ? undefined : resolvePath(stackDir, svc.logFile),
       tty: svc.tty ?? false,
       labels: svc.labels ?? nullTable(),
+      resources: svc.resources,
     };
   }
 

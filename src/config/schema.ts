@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { parseDuration } from "../domain/duration.ts";
-import type { Command, PortSpec } from "../domain/model.ts";
+import type { Command, PortSpec, Resources } from "../domain/model.ts";
 import { clip, quote } from "../domain/quote.ts";
 import { parsePort } from "./ports.ts";
 import { describe, table } from "./table.ts";
@@ -92,6 +92,28 @@ const port = z.unknown().transform((value, ctx): PortSpec => {
 });
 
 const positiveInt = z.number().int().min(1);
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A memory size: bytes, or `"256m"`, `"1.5g"`, `"512MiB"` (binary units, as Docker reads them). */
+export const memorySize = z.unknown().transform((value, ctx): number => {
+  const match = typeof value === "string"
+    ? /^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)(?:i?b)?\s*$/i.exec(value)
+    : undefined;
+  const bytes = typeof value === "number"
+    ? value
+    : match
+    ? Number(match[1]) * SIZE_UNITS[match[2].toLowerCase()]
+    : NaN;
+  if (Number.isFinite(bytes) && bytes >= 1024 * 1024 && bytes <= 2 ** 53) return Math.floor(bytes);
+  ctx.addIssue({
+    code: "custom",
+    message: Number.isFinite(bytes)
+      ? `a memory limit must be at least 1m, got ${describe(value)}`
+      : `expected a memory size like "256m" or "1g", got ${describe(value)}`,
+  });
+  return z.NEVER;
+});
 const count = z.number().int().min(0);
 
 const statusList = z.preprocess(
@@ -235,6 +257,17 @@ export const serviceSchema = z.strictObject({
   tty: z.boolean().optional(),
   labels: table(scalarString).optional(),
   description: z.string().optional(),
+  resources: z.strictObject({
+    memory: memorySize.optional(),
+    cpus: z.number().min(0.01).max(1024).optional(),
+    pids: positiveInt.optional(),
+  }).transform((r): Resources | undefined =>
+    r.memory === undefined && r.cpus === undefined && r.pids === undefined ? undefined : {
+      ...(r.memory !== undefined ? { memoryBytes: r.memory } : {}),
+      ...(r.cpus !== undefined ? { cpus: r.cpus } : {}),
+      ...(r.pids !== undefined ? { pids: r.pids } : {}),
+    }
+  ).optional(),
 });
 
 /** A whole stack file. */

@@ -175,6 +175,16 @@ export interface NetworkSpec {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** Resource limits of each instance (a cgroup for a process, the engine's for a container). */
+export interface Resources {
+  /** Memory limit in bytes; the kernel's OOM killer acts beyond it. */
+  readonly memoryBytes?: number;
+  /** CPU time, in CPUs (0.5: half of one CPU). */
+  readonly cpus?: number;
+  /** Most processes (and threads) at once. */
+  readonly pids?: number;
+}
+
 /** One service of the stack, fully defaulted. */
 export interface Service {
   readonly name: string;
@@ -214,6 +224,8 @@ export interface Service {
   readonly logFile: string | undefined;
   readonly tty: boolean;
   readonly labels: Readonly<Record<string, string>>;
+  /** Limits, when asked for (`resources`). */
+  readonly resources: Resources | undefined;
 }
 
 /** A whole stack: what `orch up` runs. */

@@ -60,11 +60,14 @@ export interface ExitStatus {
   readonly code: number | null;
   /** Signal name when killed by one. */
   readonly signal: string | null;
+  /** The kernel's OOM killer killed a process of the instance (at its memory limit). */
+  readonly oomKilled?: boolean;
 }
 
-/** Describes an exit: `exit code 3`, `killed by SIGKILL`. */
+/** Describes an exit: `exit code 3`, `killed by SIGKILL`, `killed by SIGKILL (out of memory)`. */
 export function describeExit(exit: ExitStatus): string {
-  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  return exit.oomKilled ? `${how} (out of memory)` : how;
 }
 
 /** What a probe run found: passed, failed, or could not be run at all. */

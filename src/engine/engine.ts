@@ -29,6 +29,7 @@ import { Mesh, ROUTE_DRAIN_MS } from "./mesh.ts";
 import { type HookRun, Hooks } from "./hooks.ts";
 import { RESTART_HELD, RestartLimiter } from "./limiter.ts";
 import { narrateStop, type StoppingView } from "./shutdown.ts";
+import { type StdinState, writeBounded } from "./stdin.ts";
 import type { Clock, CommandRunner, Handle, Prober, Router, Runtime } from "./ports.ts";
 import {
   initialModel,
@@ -73,6 +74,8 @@ interface Instance {
   cancelBackoff: (() => void) | undefined;
   waitingSince: number;
   pumps: Promise<void>[];
+  /** What was sent to its stdin and not yet taken. */
+  readonly stdin: StdinState;
 }
 
 export type { ApplyResult, InstanceStatus };
@@ -96,6 +99,9 @@ const ACTIVE: ReadonlySet<InstanceState> = new Set([
   "stopping",
   "backoff",
 ]);
+
+/** After an exit, output already written is read to its end within this long (then cancelled). */
+const DRAIN_GRACE_MS = 2_000;
 
 /** Runs one stack. */
 export class Engine {
@@ -174,6 +180,7 @@ export class Engine {
       cancelBackoff: undefined,
       waitingSince: 0,
       pumps: [],
+      stdin: { pending: 0 },
     };
     this.#instances.set(key, instance);
     return instance;
@@ -280,7 +287,9 @@ export class Engine {
     const alive = this.#instancesOf(name).filter((i) => i.handle && isAlive(i.model.state));
     if (alive.length === 0) throw new ConflictError(`"${name}" is not running`);
     const data = new TextEncoder().encode(text.endsWith("\n") ? text : `${text}\n`);
-    await Promise.all(alive.map((i) => i.handle!.write(data)));
+    await Promise.all(
+      alive.map((i) => writeBounded(i.handle!, data, i.stdin, this.#idOf(i), this.#deps.clock)),
+    );
     return alive.length;
   }
 
@@ -440,15 +449,20 @@ export class Engine {
         onNote: (line) => this.#deps.logs.note(svc.name, instance.replica, line),
       });
       instance.handle = handle;
+      const drained = new AbortController();
       const pump = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>
         readLines(stream, (line) => {
           this.#deps.logs.line(svc.name, instance.replica, name, line);
           instance.health?.logLine(name, line);
-        });
+        }, { signal: drained.signal });
       instance.pumps = [pump(handle.stdout, "stdout"), pump(handle.stderr, "stderr")];
       this.#dispatch(instance, { type: "spawned" });
+      // The exit is the main process's (and, for a process, all it started is gone by then); the
+      // pipes may still be held by something out of reach: what was written is read, then no more.
       const exit = await handle.exited;
+      const cancelDrain = this.#deps.clock.setTimer(DRAIN_GRACE_MS, () => drained.abort());
       await Promise.all(instance.pumps);
+      cancelDrain();
       const uptimeMs = this.#deps.clock.now() -
         (instance.model.startedAt ?? this.#deps.clock.now());
       this.#deps.emit({

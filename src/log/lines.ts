@@ -12,12 +12,16 @@ const YIELD_EVERY_MS = 8;
 /** Default longest line, in characters. */
 export const MAX_LINE = 16 * 1024;
 
-/** Reads `stream` to its end, calling `onLine` for each whole line. */
+/**
+ * Reads `stream` to its end (or until `signal` aborts: the reader is cancelled), calling `onLine`
+ * for each whole line; a partial last line is emitted too.
+ */
 export async function readLines(
   stream: ReadableStream<Uint8Array>,
   onLine: (line: string) => void,
-  maxLine = MAX_LINE,
+  options: { readonly maxLine?: number; readonly signal?: AbortSignal } = {},
 ): Promise<void> {
+  const maxLine = options.maxLine ?? MAX_LINE;
   const decoder = new TextDecoder();
   let rest = "";
   const emit = (line: string) => {
@@ -47,9 +51,15 @@ export async function readLines(
   // A pipe that always has data would keep this loop in microtasks and starve timers (probes,
   // the TUI's frames, stop timeouts): give the event loop a turn every few milliseconds.
   let turn = performance.now();
+  const reader = stream.getReader();
+  const cancel = () => void reader.cancel().catch(() => {});
+  options.signal?.addEventListener("abort", cancel, { once: true });
   try {
-    for await (const chunk of stream) {
-      rest = drain(rest + decoder.decode(chunk, { stream: true }));
+    if (options.signal?.aborted) cancel();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest = drain(rest + decoder.decode(value, { stream: true }));
       if (performance.now() - turn > YIELD_EVERY_MS) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         turn = performance.now();
@@ -57,6 +67,9 @@ export async function readLines(
     }
   } catch {
     // the pipe broke: keep what was read
+  } finally {
+    options.signal?.removeEventListener("abort", cancel);
+    reader.releaseLock();
   }
   rest = drain(rest + decoder.decode());
   if (rest !== "") emit(rest);

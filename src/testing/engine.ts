@@ -10,6 +10,8 @@ import type { Engine } from "../engine/engine.ts";
 import type { Clock } from "../engine/ports.ts";
 import type { LogHub } from "../log/hub.ts";
 import type { DockerRuntime } from "../runtime/docker/runtime.ts";
+import type { ProcessRuntime } from "../runtime/process/runtime.ts";
+import type { ContainmentChoice } from "../runtime/process/cgroup_detect.ts";
 import { EventRecorder } from "./recorder.ts";
 
 /** An engine on a temporary project, disposed with everything stopped. */
@@ -17,6 +19,8 @@ export interface TestStack extends AsyncDisposable {
   readonly engine: Engine;
   /** The Docker runtime, when the stack has Docker services. */
   readonly docker: DockerRuntime | undefined;
+  /** The process runtime. */
+  readonly runtime: ProcessRuntime;
   readonly events: EventRecorder;
   readonly logs: LogHub;
   readonly dir: string;
@@ -26,6 +30,8 @@ export interface TestStack extends AsyncDisposable {
 export interface TestStackOptions {
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** How instances are tracked (default: the best this machine allows). */
+  readonly containment?: ContainmentChoice;
 }
 
 /** Writes `yaml` to a temporary project and builds an engine for it (not started). */
@@ -52,6 +58,7 @@ export async function testStackFromFiles(
     emit: events.emit,
     clock: options.clock,
     random: options.random,
+    containment: options.containment,
     baseEnv: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       ...(Deno.env.get("DOCKER_HOST") ? { DOCKER_HOST: Deno.env.get("DOCKER_HOST")! } : {}),
@@ -62,6 +69,7 @@ export async function testStackFromFiles(
   return {
     engine,
     docker: parts.docker,
+    runtime: parts.runtime,
     events,
     logs,
     dir,

@@ -12,6 +12,7 @@ import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { runOrch } from "../../src/testing/cli.ts";
 import { freePort } from "../../src/testing/net.ts";
 import { getOnce, hammer } from "../../src/testing/mesh.ts";
+import { eventually } from "../../src/testing/containment.ts";
 
 const IMAGE = "local/busybox:latest";
 const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
@@ -274,37 +275,77 @@ services:
 const orch = (cwd: string, ...args: string[]) => runOrch(cwd, args);
 
 dockerTest(
-  "after orch is SIGKILLed, the next up removes its containers; down leaves none",
+  "a SIGKILLed orch's containers are removed by its guard within seconds, with no later up",
   async () => {
     await using dir = await tempDir();
     await Deno.writeTextFile(
       `${dir.path}/stack.yaml`,
-      `services:\n  box:\n    runtime: docker\n    image: ${IMAGE}\n    command: "echo up; exec sleep 300"\n    health: { log: { pattern: "up" } }\n`,
+      `services:\n  box:\n    runtime: docker\n    image: ${IMAGE}\n    replicas: 2\n` +
+        `    command: "echo up; exec sleep 300"\n    health: { log: { pattern: "up" } }\n`,
     );
     try {
-      const first = await orch(dir.path, "up", "-d", "--wait");
-      assertEquals(first.code, 0, first.stderr);
+      const up = await orch(dir.path, "up", "-d", "--wait");
+      assertEquals(up.code, 0, up.stderr);
       const { pid } = JSON.parse(await Deno.readTextFile(`${dir.path}/.orch/orch.json`));
-      const before = await containersOf(dir.path);
-      assertEquals(before.length, 1);
+      assertEquals((await containersOf(dir.path)).map((c) => c.State), ["running", "running"]);
       Deno.kill(pid, "SIGKILL");
-      while (processAlive(pid)) await new Promise((r) => setTimeout(r, 20));
-      assertEquals(
-        (await containersOf(dir.path))[0].State,
-        "running",
-        "the container outlived orch",
+      await eventually(
+        () => !processAlive(pid),
+        () => `orch ${pid} is gone`,
       );
-      const second = await orch(dir.path, "up", "-d", "--wait");
-      assertEquals(second.code, 0, second.stderr);
+      const deadline = Date.now() + 10_000;
+      let left = await containersOf(dir.path);
+      while (left.length > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await containersOf(dir.path);
+      }
+      assertEquals(left, [], "no container outlives orch");
+    } finally {
+      await orch(dir.path, "down");
+    }
+  },
+);
+
+/** Makes a container labelled as this project's, as a crashed orch (without its guard) leaves. */
+async function leftover(project: string): Promise<string> {
+  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
+  try {
+    const { Id } = await client.json<{ Id: string }>("POST", "/containers/create", {
+      body: {
+        Image: IMAGE,
+        Cmd: ["sleep", "300"],
+        Labels: { [LABEL.project]: project, [LABEL.service]: "box", [LABEL.replica]: "0" },
+      },
+    });
+    await client.call("POST", `/containers/${Id}/start`);
+    return Id;
+  } finally {
+    client.close();
+  }
+}
+
+dockerTest(
+  "containers a crashed orch left are removed by the next up, and by down",
+  async () => {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(
+      `${dir.path}/stack.yaml`,
+      `services:\n  box:\n    runtime: docker\n    image: ${IMAGE}\n` +
+        `    command: "echo up; exec sleep 300"\n    health: { log: { pattern: "up" } }\n`,
+    );
+    try {
+      const old = await leftover(dir.path);
+      const up = await orch(dir.path, "up", "-d", "--wait");
+      assertEquals(up.code, 0, up.stderr);
       const log = await Deno.readTextFile(`${dir.path}/.orch/orch.log`);
       assertMatch(log, /removed 1 container\(s\) left by an earlier orch/);
       const now = await containersOf(dir.path);
       assertEquals(now.length, 1);
-      assert(now[0].Id !== before[0].Id);
+      assert(now[0].Id !== old);
+      const stopped = await orch(dir.path, "down");
+      assertEquals(stopped.code, 0, stopped.stderr);
       // Once more, and this time `down` cleans up, with no orch running.
-      const { pid: secondPid } = JSON.parse(await Deno.readTextFile(`${dir.path}/.orch/orch.json`));
-      Deno.kill(secondPid, "SIGKILL");
-      while (processAlive(secondPid)) await new Promise((r) => setTimeout(r, 20));
+      await leftover(dir.path);
       const down = await orch(dir.path, "down");
       assertEquals(down.code, 0, down.stderr);
       assertMatch(down.stdout, /^removed 1 container\(s\) left by an earlier orch: /);
@@ -314,6 +355,69 @@ dockerTest(
     }
   },
 );
+
+dockerTest("resources become the container's limits; an OOM kill says so", async () => {
+  await using t = await testStack(`
+services:
+  limited:
+    runtime: docker
+    image: ${IMAGE}
+    command: "echo up; exec sleep 300"
+    health: { log: { pattern: "up" } }
+    resources: { memory: 64m, cpus: 0.5, pids: 50 }
+  hog:
+    runtime: docker
+    image: ${IMAGE}
+    command: "head -c 200m /dev/zero | tail > /dev/null"
+    resources: { memory: 16m }
+    restartPolicy: never
+`);
+  t.engine.start();
+  await ready(t, "limited");
+  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
+  try {
+    const [box] = (await containersOf(t.dir)).filter((c) => c.Labels[LABEL.service] === "limited");
+    const info = await client.json<{ HostConfig: Record<string, number> }>(
+      "GET",
+      `/containers/${box.Id}/json`,
+    );
+    const { Memory, MemorySwap, NanoCpus, PidsLimit } = info.HostConfig;
+    assertEquals({ Memory, MemorySwap, NanoCpus, PidsLimit }, {
+      Memory: 64 * 1024 * 1024,
+      MemorySwap: 64 * 1024 * 1024,
+      NanoCpus: 500_000_000,
+      PidsLimit: 50,
+    });
+  } finally {
+    client.close();
+  }
+  await t.events.reached("hog", "failed", 30_000);
+  const hog = t.engine.status().find((s) => s.service === "hog")!;
+  assertMatch(hog.message, /\(out of memory\)$/);
+});
+
+dockerTest("send to a container that does not read its stdin fails, bounded", async () => {
+  await using t = await testStack(`
+services:
+  deaf:
+    runtime: docker
+    image: ${IMAGE}
+    command: "echo up; exec sleep 300"
+    health: { log: { pattern: "up" } }
+`);
+  t.engine.start();
+  await ready(t, "deaf");
+  const chunk = "x".repeat(60 * 1024);
+  let error: Error | undefined;
+  const started = Date.now();
+  // The engine's buffers take some; then a send waits 5 s, or is refused with 64 KiB pending.
+  for (let i = 0; i < 200 && !error; i++) {
+    await t.engine.send("deaf", chunk).catch((e) => (error = e));
+  }
+  assert(error, "a send failed");
+  assertMatch(error.message, /^deaf is not reading its stdin \(\d+ KiB pending( after 5s)?\)$/);
+  assert(Date.now() - started < 20_000);
+});
 
 dockerTest("examples/mixed runs: containers and processes gated on each other", async () => {
   const file = new URL("../../examples/mixed/stack.yaml", import.meta.url).pathname;

@@ -71,7 +71,7 @@ Deno.test("very long lines are split, and a line without a newline still arrives
     },
   });
   const lines: string[] = [];
-  await readLines(stream, (l) => lines.push(l), 16_384);
+  await readLines(stream, (l) => lines.push(l), { maxLine: 16_384 });
   assertEquals(lines.map((l) => l.length), [5, 16_384, 16_384, 7_232, 6, 4]);
   assertEquals([lines[0], lines[4], lines[5]], ["short", "middle", "tail"]);
 });

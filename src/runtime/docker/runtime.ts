@@ -12,6 +12,7 @@ import { configHash } from "../../domain/plan.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
 import type { CommandResult, Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import type { Guard } from "../guard.ts";
 import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
 import { NetworkManager } from "./networks.ts";
 
@@ -34,6 +35,8 @@ export interface DockerRuntimeOptions {
   readonly dockerHost?: string;
   /** The stack's networks, created as containers need them. */
   readonly networks?: Readonly<Record<string, NetworkSpec>>;
+  /** Removes the containers if orch dies (shared with the process runtime). */
+  readonly guard?: Guard;
 }
 
 function slug(text: string): string {
@@ -107,6 +110,7 @@ export async function containerConfig(
       Binds: svc.volumes.map((v) => resolveBind(v, project)),
       ...(svc.network ? { NetworkMode: svc.network } : {}),
       ...(networks.length > 0 ? { NetworkMode: networks[0] } : {}),
+      ...limitsOf(svc),
       AutoRemove: false,
     },
     ...(networks.length > 0
@@ -119,17 +123,36 @@ export async function containerConfig(
   };
 }
 
+/** `resources` as HostConfig fields: memory without swap beyond it, CPUs, processes. */
+function limitsOf(svc: Service): Record<string, number> {
+  const r = svc.resources;
+  if (!r) return {};
+  return {
+    ...(r.memoryBytes !== undefined ? { Memory: r.memoryBytes, MemorySwap: r.memoryBytes } : {}),
+    ...(r.cpus !== undefined ? { NanoCpus: Math.round(r.cpus * 1e9) } : {}),
+    ...(r.pids !== undefined ? { PidsLimit: r.pids } : {}),
+  };
+}
+
 /** Starts instances as containers. */
 export class DockerRuntime implements Runtime {
   readonly #client: DockerClient;
   readonly #project: string;
   readonly #live = new Set<string>();
   readonly #networks: NetworkManager;
+  readonly #guard: Guard | undefined;
 
   constructor(options: DockerRuntimeOptions) {
     this.#project = options.project;
-    this.#client = new DockerClient(endpointFrom(options.dockerHost));
+    const endpoint = endpointFrom(options.dockerHost);
+    this.#client = new DockerClient(endpoint);
     this.#networks = new NetworkManager(this.#client, options.project, options.networks);
+    this.#guard = options.guard;
+    this.#guard?.setDocker(
+      endpoint.kind === "unix"
+        ? { unix: endpoint.path }
+        : { tcp: `${endpoint.host}:${endpoint.port}` },
+    );
   }
 
   /** The client, for tests and cleanup. */
@@ -166,6 +189,11 @@ export class DockerRuntime implements Runtime {
         body,
       });
       this.#live.add(id);
+      const key = this.#guard?.add({ container: id });
+      const release = () => {
+        this.#live.delete(id);
+        if (key !== undefined) this.#guard?.remove(key);
+      };
       try {
         for (let i = 1; i < names.length; i++) {
           await client.call("POST", `/networks/${encodeURIComponent(names[i])}/connect`, {
@@ -181,13 +209,13 @@ export class DockerRuntime implements Runtime {
           { pid: info.State.Pid || undefined, endpoints: endpointsOf(info) },
           attached,
           svc.tty,
-          () => this.#live.delete(id),
+          release,
         );
       } catch (error) {
         await client.call("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(
           () => {},
         );
-        this.#live.delete(id);
+        release();
         throw error;
       }
     } catch (error) {
@@ -302,6 +330,11 @@ class ContainerHandle implements Handle {
         );
         const signal = StatusCode > 128 && StatusCode < 160 ? SIGNALS[StatusCode - 128] : undefined;
         exit = signal ? { code: null, signal } : { code: StatusCode, signal: null };
+        const info = await client.json<{ State?: { OOMKilled?: boolean } }>(
+          "GET",
+          `/containers/${id}/json`,
+        ).catch(() => undefined);
+        if (info?.State?.OOMKilled) exit = { ...exit, oomKilled: true };
       } catch {
         exit = { code: null, signal: "SIGKILL" };
       }

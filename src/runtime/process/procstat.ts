@@ -19,9 +19,10 @@ export interface ProcInfo {
   readonly startTicks: number;
 }
 
-/** Clock ticks per second and the page size on Linux (x86_64 and arm64). */
-const TICKS_PER_SECOND = 100;
-const PAGE_SIZE = 4096;
+/** Clock ticks per second on Linux (x86_64 and arm64). */
+export const TICKS_PER_SECOND = 100;
+/** The page size on Linux (x86_64 and arm64). */
+export const PAGE_SIZE = 4096;
 
 /** Parses one /proc/PID/stat line; undefined when it is not one. */
 export function parseStat(pid: number, text: string): ProcInfo | undefined {
