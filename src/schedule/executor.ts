@@ -82,6 +82,7 @@ export function taskService(
     postScript: undefined,
     logFile: undefined,
     tty: false,
+    resources: undefined,
     labels: { "orch.flow": flow.name, "orch.task": task.name },
   };
 }
