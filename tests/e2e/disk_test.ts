@@ -15,8 +15,21 @@ function mount(dir: string): boolean {
   return out.success;
 }
 
-function umount(dir: string): void {
-  new Deno.Command("umount", { args: [dir], stdout: "null", stderr: "null" }).outputSync();
+function umount(dir: string, args: string[] = []): boolean {
+  return new Deno.Command("umount", { args: [...args, dir], stdout: "null", stderr: "null" })
+    .outputSync().success;
+}
+
+/** Unmounts once nothing uses the file system any more (a process may take a moment to exit). */
+async function unmount(dir: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!umount(dir)) {
+    if (Date.now() > deadline) {
+      umount(dir, ["-l"]);
+      throw new Error(`${dir} was still in use 10s after orch down`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const probe = Deno.makeTempDirSync({ prefix: "orch-mount-" });
@@ -85,7 +98,7 @@ Deno.test({
       assertEquals(again.code, 0, again.stderr);
       assertEquals((await orch(dir, ["down"])).code, 0);
     } finally {
-      umount(dir);
+      await unmount(dir);
       await Deno.remove(dir, { recursive: true });
     }
   },
