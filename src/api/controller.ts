@@ -48,6 +48,35 @@ export interface ApplyOutcome {
   readonly failed: Readonly<Record<string, string>>;
 }
 
+/** A stack file's content, sent with an apply; `name` is its path relative to the project. */
+export interface StackDocument {
+  readonly name: string;
+  readonly content: string;
+}
+
+/**
+ * What an apply loads: documents sent with the request, files inside the project directory, or
+ * (neither) the files the run was started with.
+ */
+export type StackSource =
+  | { readonly documents: readonly StackDocument[] }
+  | { readonly files: readonly string[] }
+  | Record<never, never>;
+
+/**
+ * Records, oldest first, as chunks of NDJSON bytes (whole lines, the form orch stores and the API
+ * returns); `close()` releases what the reading holds (open files).
+ */
+export interface LogBatches extends AsyncIterable<Uint8Array> {
+  close(): void;
+}
+
+/** A stream that is followed: items one by one or in batches, until closed. */
+export interface Followed<T> extends AsyncIterable<T> {
+  batches(): AsyncIterable<readonly T[]>;
+  close(): void;
+}
+
 /** Everything the API can ask of a running stack. Errors are OrchErrors (404, 409, 400, 422). */
 export interface Controller {
   info(): RunInfo;
@@ -61,14 +90,20 @@ export interface Controller {
   scale(service: string, replicas: number): Promise<void>;
   /** Writes a line to the service's stdin; returns how many instances got it. */
   send(service: string, text: string): Promise<number>;
-  /** Loads the stack files (`files`, or those of the run) and plans, or applies, the change. */
-  plan(files?: readonly string[]): Promise<Plan>;
-  apply(files?: readonly string[]): Promise<ApplyOutcome>;
-  /** Records, oldest first, at most `tail`: from memory, or the persisted log for older ones. */
-  logs(query: LogQuery, tail?: number): Promise<LogRecord[]>;
+  /**
+   * Loads the stack from `source` and plans, or applies, the change. Files must lie inside the
+   * project directory (after symlinks): anything else is a ForbiddenError.
+   */
+  plan(source: StackSource): Promise<Plan>;
+  apply(source: StackSource): Promise<ApplyOutcome>;
+  /**
+   * Records, oldest first, at most `tail`: from memory, or the persisted log for older ones, read
+   * with bounded memory. What is kept is captured when this is called.
+   */
+  logs(query: LogQuery, tail?: number): LogBatches;
   /** New records as they come (bounded: a slow reader skips ahead with a notice). */
-  followLogs(query: LogQuery): AsyncIterable<LogRecord> & { close(): void };
-  events(): AsyncIterable<EngineEvent> & { close(): void };
+  followLogs(query: LogQuery): Followed<LogRecord>;
+  events(): Followed<EngineEvent>;
   /** Starts the ordered shutdown (a timeout replaces the stack's shutdown timeout). */
   shutdown(timeoutMs?: number): void;
 }

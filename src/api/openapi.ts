@@ -55,7 +55,10 @@ export const OPENAPI = {
     version: VERSION,
     description:
       "Served on the unix socket .orch/orch.sock (no token; the socket is mode 0600) and, with " +
-      "`orch up --listen HOST:PORT`, on TCP with a bearer token. A read-only token may call only GET.",
+      "`orch up --listen HOST:PORT`, on TCP with a bearer token. A read-only token may call only GET. " +
+      "One request per connection; a request head must arrive within 10s (408), a body within " +
+      "30s; bodies are limited to 1 MiB (16 MiB for /v1/apply; 413); each listener holds at most " +
+      "256 connections (503 beyond).",
   },
   security: [{ bearer: [] }],
   paths: {
@@ -149,16 +152,45 @@ export const OPENAPI = {
     },
     "/v1/apply": {
       post: {
-        summary: "plan (dryRun) or apply a changed stack; unchanged services are not touched",
+        summary: "plan (dryRun) or apply a changed stack; unchanged services are not touched. " +
+          "Give the stack's content (content, or documents), or files inside the project " +
+          "directory, or neither (the files of the run are read again). Bodies up to 16 MiB.",
         requestBody: jsonBody({
+          content: { type: "string", description: "one stack file's text" },
+          format: { enum: ["yaml", "toml"], description: "with content; default yaml" },
+          name: {
+            type: "string",
+            description: "with content: its path relative to the project (default stack.yaml)",
+          },
+          documents: {
+            type: "array",
+            description: "several stack files, later ones override earlier ones",
+            items: {
+              type: "object",
+              required: ["content"],
+              properties: {
+                content: { type: "string" },
+                format: { enum: ["yaml", "toml"] },
+                name: { type: "string" },
+              },
+            },
+          },
           files: {
             type: "array",
             items: { type: "string" },
-            description: "default: the files of the run",
+            description: "stack files (.yaml, .yml, .toml) inside the project directory, " +
+              "after symlinks; anything else is 403",
           },
           dryRun: { type: "boolean" },
         }),
-        responses: { "200": { description: "plan and failures" }, "409": error, "422": error },
+        responses: {
+          "200": { description: "plan and failures" },
+          "400": error,
+          "403": error,
+          "409": error,
+          "413": error,
+          "422": error,
+        },
       },
     },
     "/v1/shutdown": {
@@ -199,6 +231,9 @@ export const OPENAPI = {
                         "not_found",
                         "method_not_allowed",
                         "conflict",
+                        "too_large",
+                        "timeout",
+                        "busy",
                         "invalid_config",
                         "internal",
                       ],

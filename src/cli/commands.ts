@@ -5,7 +5,6 @@
  * @module
  */
 import { sanitize } from "../domain/escapes.ts";
-import { isEmpty, type Plan } from "../domain/plan.ts";
 import { formatAge, formatBytes } from "../domain/status.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import { UsageError } from "../domain/errors.ts";
@@ -23,7 +22,8 @@ export interface ClientOptions {
   readonly token?: string;
 }
 
-function absolute(cwd: string, path: string): string {
+/** `path` made absolute against `cwd`. */
+export function absolute(cwd: string, path: string): string {
   return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;
 }
 
@@ -256,82 +256,6 @@ export function sendCommand(
     );
     io.out(`sent to ${delivered} instance(s) of ${service}\n`);
     return 0;
-  });
-}
-
-/** The plan as people read it. */
-export function describePlan(plan: Plan, style: Style): string {
-  const lines: string[] = [];
-  for (const s of plan.added) lines.push(style.green(`+ ${s}  (added)`));
-  for (const s of plan.removed) lines.push(style.red(`- ${s}  (removed)`));
-  for (const c of plan.changed) {
-    lines.push(style.yellow(`~ ${c.service}  (${c.fields.join(", ")} changed; ${c.strategy})`));
-  }
-  for (const s of plan.scaled) {
-    lines.push(style.yellow(`~ ${s.service}  (replicas ${s.from} -> ${s.to})`));
-  }
-  if (plan.unchanged.length > 0) lines.push(style.dim(`  unchanged: ${plan.unchanged.join(", ")}`));
-  return lines.join("\n") + "\n";
-}
-
-/** `orch apply [-f FILE]`. */
-export function applyCommand(
-  io: CliIO,
-  options: ClientOptions & { dryRun?: boolean; json?: boolean },
-): Promise<number> {
-  return withClient(io, options, async (client) => {
-    const files = options.file?.length ? options.file.map((f) => absolute(io.cwd, f)) : undefined;
-    const style = makeStyle(!options.json && colorEnabled());
-    const { plan } = await client.json<{ plan: Plan }>("POST", "/v1/apply", {
-      files,
-      dryRun: true,
-    });
-    if (options.json && options.dryRun) {
-      io.out(JSON.stringify({ plan }, null, 2) + "\n");
-      return 0;
-    }
-    if (!options.json) io.out(describePlan(plan, style));
-    if (options.dryRun) return 0;
-    if (isEmpty(plan)) {
-      if (!options.json) io.out("nothing to do\n");
-      else io.out(JSON.stringify({ plan, failed: {} }, null, 2) + "\n");
-      return 0;
-    }
-    // Show the rollout as it goes.
-    const stop = new AbortController();
-    const printer = new LinePrinter([], style);
-    const progress = (async () => {
-      try {
-        for await (const event of client.events(stop.signal)) {
-          if (event.type === "rollout" && !options.json) io.out(printer.event(event, () => false));
-        }
-      } catch {
-        // the progress display is best effort
-      }
-    })();
-    try {
-      const result = await client.json<{ plan: Plan; failed: Record<string, string> }>(
-        "POST",
-        "/v1/apply",
-        { files },
-      );
-      stop.abort();
-      await progress;
-      if (options.json) io.out(JSON.stringify(result, null, 2) + "\n");
-      const failed = Object.entries(result.failed);
-      if (failed.length === 0) {
-        if (!options.json) io.out(style.green("applied\n"));
-        return 0;
-      }
-      if (!options.json) {
-        for (const [service, why] of failed) {
-          io.err(`orch: ${service}: rollout failed and was rolled back: ${why}\n`);
-        }
-      }
-      return 1;
-    } finally {
-      stop.abort();
-    }
   });
 }
 

@@ -11,10 +11,18 @@ import { UsageError } from "../domain/errors.ts";
 import type { InstanceStatus } from "../domain/state.ts";
 import { type Client, connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
-import { answers, findRunning, readRunFile, stateDir } from "./state.ts";
+import { warnIfExposed } from "./serve.ts";
+import { answers, ensureStateDir, findRunning, loadTokens, readRunFile } from "./state.ts";
 import type { UpOptions } from "./up.ts";
 import { dbPath } from "./flows.ts";
 import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
+
+/**
+ * V8's young generation capped at 4 MiB a semi-space (16 by default): under four log queries over
+ * 100 MB the background orch peaks near 100 MiB instead of 128, at no measurable cost to log
+ * throughput (4 x 250,000 lines took the same time within noise).
+ */
+export const V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
 
 /** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
 export function selfCommand(): string[] {
@@ -23,7 +31,7 @@ export function selfCommand(): string[] {
   if (base === "deno" || base === "deno.exe") {
     // The script orch was started from: main.ts, or the bundle in dist/.
     const main = new URL(Deno.mainModule);
-    return [exe, "run", "-A", main.protocol === "file:" ? main.pathname : main.href];
+    return [exe, "run", "-A", V8_FLAGS, main.protocol === "file:" ? main.pathname : main.href];
   }
   return [exe];
 }
@@ -49,9 +57,17 @@ export async function upDetached(
     );
     return 1;
   }
-  const dir = stateDir(project);
-  await Deno.mkdir(`${dir}/logs`, { recursive: true });
+  const dir = await ensureStateDir(project);
   const logFile = `${dir}/orch.log`;
+  // The background orch's output holds what services print: for orch's user only.
+  await Deno.writeFile(logFile, new Uint8Array(), { append: true, mode: 0o600 });
+  await Deno.chmod(logFile, 0o600);
+  if (options.listen) {
+    warnIfExposed(io, options.listen);
+    // The tokens go to .orch/tokens.json (mode 0600), where the background orch reads them:
+    // a secret on its command line would be readable by every user of the machine (ps).
+    await loadTokens(project, options.token);
+  }
   const args = [
     "up",
     "--no-tui",
@@ -66,7 +82,6 @@ export async function upDetached(
     ...(options.profile ?? []).flatMap((p) => ["--profile", p]),
     ...(options.formation ? ["--formation", options.formation] : []),
     ...(options.listen ? ["--listen", options.listen] : []),
-    ...(options.token ? ["--token", options.token] : []),
   ];
   // sh puts the output in the log file and detaches stdin; the child has its own session.
   const child = new Deno.Command("sh", {
@@ -93,8 +108,12 @@ export async function upDetached(
   let client: Client | undefined;
   while (!client) {
     if (exited) {
-      io.err(`orch: the background orch exited (${exited.code}) before it started:\n`);
-      io.err(await tail(logFile, 20));
+      const said = await tail(logFile, 20);
+      io.err(
+        `orch: the background orch exited (${exited.code}) before it started` +
+          (said ? ":\n" : `, and ${logFile} is empty (is the disk full?)\n`),
+      );
+      io.err(said);
       return exited.code || 1;
     }
     if (Date.now() > deadline) {
@@ -121,6 +140,7 @@ export async function upDetached(
 async function tail(file: string, lines: number): Promise<string> {
   try {
     const text = await Deno.readTextFile(file);
+    if (text.trim() === "") return "";
     return text.trimEnd().split("\n").slice(-lines).map((l) => `  ${l}\n`).join("");
   } catch {
     return "";

@@ -6,8 +6,8 @@
  *
  * @module
  */
+import { applyCommand } from "./apply.ts";
 import {
-  applyCommand,
   downCommand,
   eventsCommand,
   listCommand,
@@ -43,6 +43,11 @@ const GLOBAL: Record<string, readonly [string | undefined, boolean]> = {
 };
 
 const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
+
+/** `table[key]` when the table itself has it: `constructor` or `__proto__` is never an option. */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
 
 const SPECS: Record<string, Spec> = {
   status: {
@@ -147,7 +152,7 @@ SPECS.ps = SPECS.status;
  */
 export async function runFast(argv: readonly string[], io: CliIO): Promise<number | undefined> {
   const name = argv.find((a) => !a.startsWith("-"));
-  const spec = name ? SPECS[name] : undefined;
+  const spec = name ? own(SPECS, name) : undefined;
   if (!spec) return undefined;
   const global: { file: string[]; host?: string; token?: string } = { file: [] };
   const opts: Record<string, string | boolean> = {};
@@ -178,8 +183,8 @@ export async function runFast(argv: readonly string[], io: CliIO): Promise<numbe
       key = local ?? Object.entries(GLOBAL).find(([, [s]]) => s === short)?.[0];
     }
     if (!key) return undefined;
-    const local = seenCommand ? spec.options[key] : undefined;
-    const def = local ?? GLOBAL[key];
+    const local = seenCommand ? own(spec.options, key) : undefined;
+    const def = local ?? own(GLOBAL, key);
     if (!def) return undefined;
     let value: string | boolean = true;
     if (def[1]) {

@@ -8,8 +8,8 @@ import { Command, Option } from "commander";
 import { UsageError } from "../domain/errors.ts";
 import { didYouMean } from "../domain/suggest.ts";
 import { VERSION } from "../version.ts";
+import { applyCommand } from "./apply.ts";
 import {
-  applyCommand,
   downCommand,
   eventsCommand,
   listCommand,

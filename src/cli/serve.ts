@@ -4,14 +4,17 @@
  *
  * @module
  */
-import type { Controller, RunInfo } from "../api/controller.ts";
+import type { Controller, RunInfo, StackSource } from "../api/controller.ts";
 import { createHandler } from "../api/handler.ts";
+import { bodyLimit } from "../api/input.ts";
+import { DEFAULTS, type HttpServer, type HttpServerOptions, serveHttp } from "./http_server.ts";
+import { descriptorLimit } from "./limits.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { EngineEvent } from "../domain/state.ts";
 import type { Engine } from "../engine/engine.ts";
-import { Broadcast } from "../log/channel.ts";
+import { Broadcast, type Subscription } from "../log/channel.ts";
 import type { LogHub } from "../log/hub.ts";
-import { loadStack } from "../config/load.ts";
+import { loadSource } from "./apply_source.ts";
 import { VERSION } from "../version.ts";
 
 /** What the controller needs. */
@@ -34,7 +37,7 @@ export class EventBus {
 
   readonly publish = (event: EngineEvent): void => this.#broadcast.publish(event);
 
-  subscribe(): AsyncIterable<EngineEvent> & { close(): void } {
+  subscribe(): Subscription<EngineEvent> {
     return this.#broadcast.subscribe({
       capacity: 10_000,
       dropped: (count) => ({ type: "dropped", ts: Date.now(), consumer: "events", count }),
@@ -50,15 +53,13 @@ export class EventBus {
 export function makeController(deps: ControllerDeps, bus: EventBus): Controller {
   const { engine, logs } = deps;
   let files = deps.files;
-  const load = async (given?: readonly string[]) => {
-    const chosen = given && given.length > 0 ? given : files;
-    const loaded = await loadStack(chosen, {
-      cwd: deps.project,
+  const load = (source: StackSource) =>
+    loadSource({
+      project: deps.project,
+      runFiles: files,
       env: deps.env,
-      ...deps.loadOptions,
-    });
-    return loaded;
-  };
+      loadOptions: deps.loadOptions,
+    }, source);
   return {
     info: (): RunInfo => ({
       stack: engine.stack.name,
@@ -88,14 +89,14 @@ export function makeController(deps: ControllerDeps, bus: EventBus): Controller 
     restart: (name) => engine.restart(name),
     scale: (name, replicas) => engine.scale(name, replicas),
     send: (name, text) => engine.send(name, text),
-    plan: async (given) => engine.plan((await load(given)).stack),
-    apply: async (given) => {
-      const loaded = await load(given);
+    plan: async (source) => engine.plan((await load(source)).stack),
+    apply: async (source) => {
+      const loaded = await load(source);
       const result = await engine.apply(loaded.stack);
       files = loaded.files;
       return result;
     },
-    logs: (query, tail) => logs.query(query, tail),
+    logs: (query, tail) => logs.queryNdjson(query, tail),
     followLogs: (query) => logs.subscribe("api", { filter: query, capacity: 10_000 }),
     events: () => bus.subscribe(),
     shutdown: (timeoutMs) => deps.shutdown(timeoutMs),
@@ -109,13 +110,44 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Serves the controller on `socket` and, when asked, on a TCP address with tokens. */
+/** Whether a host is this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "localhost";
+}
+
+/** Warns, on stderr, that a listener on a non-loopback address can be reached from elsewhere. */
+export function warnIfExposed(io: { err(text: string): void }, listen: string): void {
+  const { host } = parseListen(listen);
+  if (isLoopback(host)) return;
+  io.err(
+    `warning: --listen ${listen} accepts connections from other machines; whoever holds the ` +
+      `admin token there can run any command as this user (use 127.0.0.1 unless you mean it)\n`,
+  );
+}
+
+/** Parses `HOST:PORT` (`[::1]:7070`, `:7070` for 127.0.0.1). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const hp = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen.trim());
+  const port = Number(hp?.[3]);
+  if (!hp || !(port >= 0 && port <= 65535)) {
+    throw new UsageError(`--listen: "${listen}" is not HOST:PORT`);
+  }
+  return { host: hp[1] ?? (hp[2] || "127.0.0.1"), port };
+}
+
+/**
+ * Serves the controller on `socket` and, when asked, on a TCP address with tokens. Each listener
+ * is bounded (see http_server.ts); its problems (out of descriptors, at its connection limit) and
+ * internal errors go to `note`, orch's own log.
+ */
 export async function serveApi(
   controller: Controller,
   options: {
     socket: string;
     listen?: string;
     tokens?: { admin: string; readOnly: string };
+    note?: (message: string) => void;
+    limits?: Omit<HttpServerOptions, "name" | "report" | "bodyLimit">;
   },
 ): Promise<ApiServer> {
   try {
@@ -123,52 +155,54 @@ export async function serveApi(
   } catch {
     // no stale socket
   }
-  const servers: Deno.HttpServer[] = [];
-  const onError = (error: unknown) => {
-    return new Response(
-      JSON.stringify({ error: { kind: "internal", message: String(error) } }) + "\n",
-      { status: 500 },
-    );
-  };
+  const note = options.note ?? (() => {});
+  const soft = descriptorLimit()?.soft ?? 1024;
+  // Connections may take an eighth of the descriptors each: services and files keep the rest.
+  const maxConnections = options.limits?.maxConnections ??
+    Math.max(8, Math.min(DEFAULTS.maxConnections, Math.floor(soft / 8)));
+  const limits = { ...options.limits, maxConnections, bodyLimit, report: note };
+  const onInternalError = (error: unknown) =>
+    note(`control API: internal error: ${(error as Error)?.stack ?? error}`);
+  const servers: HttpServer[] = [];
   // Create the socket with no access for others, then make sure of its mode.
   const oldUmask = Deno.umask(0o077);
+  let unix: Deno.Listener;
   try {
-    servers.push(Deno.serve({
-      transport: "unix",
-      path: options.socket,
-      onListen: () => {},
-      onError,
-    }, createHandler(controller)));
+    unix = Deno.listen({ transport: "unix", path: options.socket });
   } finally {
     Deno.umask(oldUmask);
   }
   await Deno.chmod(options.socket, 0o600);
+  servers.push(
+    serveHttp(unix, createHandler(controller, { onInternalError }), {
+      ...limits,
+      name: options.socket,
+    }),
+  );
   let listen: string | undefined;
   if (options.listen) {
-    const hp = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(options.listen.trim());
-    const port = Number(hp?.[3]);
-    if (!hp || !(port >= 0 && port <= 65535)) {
-      throw new UsageError(`--listen: "${options.listen}" is not HOST:PORT`);
+    const { host, port } = parseListen(options.listen);
+    let tcp: Deno.Listener;
+    try {
+      tcp = Deno.listen({ hostname: host, port });
+    } catch (error) {
+      for (const server of servers) await server.close(0);
+      throw error;
     }
-    const host = hp[1] ?? (hp[2] || "127.0.0.1");
-    const tcp = Deno.serve({
-      hostname: host,
-      port,
-      onListen: () => {},
-      onError,
-    }, createHandler(controller, { tokens: options.tokens }));
-    servers.push(tcp);
-    listen = `${host.includes(":") ? `[${host}]` : host}:${tcp.addr.port}`;
+    listen = `${host.includes(":") ? `[${host}]` : host}:${(tcp.addr as Deno.NetAddr).port}`;
+    servers.push(
+      serveHttp(tcp, createHandler(controller, { tokens: options.tokens, onInternalError }), {
+        ...limits,
+        name: listen,
+      }),
+    );
   }
   return {
     socket: options.socket,
     listen,
     async close() {
       // Streams (logs -f, events) end when their sources close; do not wait long for stragglers.
-      await Promise.race([
-        Promise.all(servers.map((s) => s.shutdown())),
-        new Promise((resolve) => setTimeout(resolve, 2000)),
-      ]);
+      await Promise.all(servers.map((s) => s.close(2000)));
     },
   };
 }

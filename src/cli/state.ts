@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ConflictError } from "../domain/errors.ts";
+import { ConflictError, OrchError } from "../domain/errors.ts";
 import { shortHash } from "../domain/plan.ts";
 import { readProcess } from "../runtime/process/procstat.ts";
 
@@ -38,15 +38,86 @@ export function dirOf(path: string): string {
   return at <= 0 ? "/" : path.slice(0, at);
 }
 
+/**
+ * Creates the project's `.orch/` (and `.orch/logs/`) private to orch's user, mode 0700, and
+ * makes an existing one so; returns its path.
+ */
+export async function ensureStateDir(project: string): Promise<string> {
+  const dir = stateDir(project);
+  try {
+    await Deno.mkdir(`${dir}/logs`, { recursive: true, mode: 0o700 });
+    await Deno.chmod(dir, 0o700);
+    await Deno.chmod(`${dir}/logs`, 0o700);
+  } catch (error) {
+    throw new OrchError(`cannot create ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  return dir;
+}
+
 // sun_path holds 108 bytes with its terminating NUL; keep a margin.
 const SOCKET_PATH_MAX = 100;
 
-/** Where the control socket goes: in `.orch/`, or in a short runtime directory when too long. */
+/** Why `dir` is not a private directory of this user (or undefined when it is one). */
+async function notPrivate(dir: string): Promise<string | undefined> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(dir);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (info.isSymlink) return "it is a symbolic link";
+  if (!info.isDirectory) return "it is not a directory";
+  if (info.uid !== null && info.uid !== Deno.uid()) return `it belongs to uid ${info.uid}`;
+  if (info.mode !== null && (info.mode & 0o077) !== 0) {
+    return `its mode is ${(info.mode & 0o777).toString(8)}, not 700`;
+  }
+  return undefined;
+}
+
+/**
+ * A directory for sockets private to this user: `$TMPDIR/orch-UID` (or `/tmp/orch-UID`), created
+ * mode 0700, or checked to be a directory (not a symlink) of this user with mode 0700.
+ *
+ * @throws {OrchError} when it exists and is not (another user may have made it).
+ */
+export async function privateRuntimeDir(base: string): Promise<string> {
+  const dir = `${base.replace(/\/+$/, "")}/orch-${Deno.uid()}`;
+  try {
+    await Deno.mkdir(dir, { mode: 0o700 });
+    await Deno.chmod(dir, 0o700);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) {
+      throw new OrchError(
+        `cannot create ${dir} for the control socket: ${(error as Error).message}`,
+      );
+    }
+  }
+  const why = await notPrivate(dir);
+  if (why) {
+    throw new OrchError(
+      `cannot put the control socket in ${dir}: ${why} (it must be a directory of uid ` +
+        `${Deno.uid()} with mode 700); remove it, or set XDG_RUNTIME_DIR`,
+    );
+  }
+  return dir;
+}
+
+/**
+ * Where the control socket goes: in `.orch/`, or, when that path is too long for a socket, in
+ * `$XDG_RUNTIME_DIR` (when it is private to this user) or a private `/tmp/orch-UID/`.
+ */
 export async function socketPathFor(project: string, env: (n: string) => string | undefined) {
   const preferred = `${stateDir(project)}/orch.sock`;
-  if (new TextEncoder().encode(preferred).length <= SOCKET_PATH_MAX) return preferred;
-  const base = env("XDG_RUNTIME_DIR") || "/tmp";
-  return `${base}/orch-${await shortHash(project)}.sock`;
+  const fits = (path: string) => new TextEncoder().encode(path).length <= SOCKET_PATH_MAX;
+  if (fits(preferred)) return preferred;
+  const name = `orch-${await shortHash(project)}.sock`;
+  const runtime = env("XDG_RUNTIME_DIR");
+  if (runtime && fits(`${runtime}/${name}`) && !await notPrivate(runtime)) {
+    return `${runtime.replace(/\/+$/, "")}/${name}`;
+  }
+  const tmp = env("TMPDIR");
+  const base = tmp && fits(`${tmp}/orch-${Deno.uid()}/${name}`) ? tmp : "/tmp";
+  return `${await privateRuntimeDir(base)}/${name}`;
 }
 
 /** Whether the run's process is alive and is still the same process (not a reused pid). */
@@ -122,11 +193,37 @@ function runFileText(run: RunFile): string {
   return JSON.stringify(run, null, 2) + "\n";
 }
 
+/**
+ * Writes `text` to a temporary file beside `path` (mode 0600), then puts it in place: by rename,
+ * or with `createNew` by a hard link that fails when `path` exists. Readers never see half a
+ * file, and a full disk leaves nothing behind.
+ *
+ * @throws {OrchError} naming the file and why, when it cannot be written.
+ * @throws {Deno.errors.AlreadyExists} with `createNew`, when `path` exists.
+ */
+export async function writeAtomic(
+  path: string,
+  text: string,
+  options: { createNew?: boolean } = {},
+): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(tmp, text, { createNew: true, mode: 0o600 });
+    if (options.createNew) await Deno.link(tmp, path);
+    else await Deno.rename(tmp, path);
+  } catch (error) {
+    if (options.createNew && error instanceof Deno.errors.AlreadyExists) throw error;
+    // Deno adds the call and the (temporary) path: the message names the real file instead.
+    const reason = (error as Error).message.replace(/: [a-z]+ '[^']*'$/, "");
+    throw new OrchError(`cannot write ${path}: ${reason}`, { cause: error });
+  } finally {
+    await Deno.remove(tmp).catch(() => {});
+  }
+}
+
 /** Rewrites the run file of a claimed project (atomically: readers never see half of it). */
 export async function updateRunFile(project: string, run: RunFile): Promise<void> {
-  const path = `${stateDir(project)}/orch.json`;
-  await Deno.writeTextFile(`${path}.tmp`, runFileText(run), { mode: 0o600 });
-  await Deno.rename(`${path}.tmp`, path);
+  await writeAtomic(`${stateDir(project)}/orch.json`, runFileText(run));
 }
 
 /**
@@ -134,11 +231,11 @@ export async function updateRunFile(project: string, run: RunFile): Promise<void
  * cleans up after one that crashed.
  */
 export async function claim(project: string, run: RunFile): Promise<void> {
-  await Deno.mkdir(stateDir(project), { recursive: true });
+  await ensureStateDir(project);
   const path = `${stateDir(project)}/orch.json`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      await Deno.writeTextFile(path, runFileText(run), { createNew: true, mode: 0o600 });
+      await writeAtomic(path, runFileText(run), { createNew: true });
       return;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
@@ -162,21 +259,26 @@ export async function loadTokens(
   given?: string,
 ): Promise<{ admin: string; readOnly: string; file: string }> {
   const file = `${stateDir(project)}/tokens.json`;
-  let tokens: { admin?: string; readOnly?: string } = {};
+  let tokens: { admin?: unknown; readOnly?: unknown } = {};
   try {
-    tokens = JSON.parse(await Deno.readTextFile(file));
+    tokens = JSON.parse(await Deno.readTextFile(file)) ?? {};
+    // Made by an older orch, perhaps with a wider mode.
+    await Deno.chmod(file, 0o600);
   } catch {
     // none yet
   }
+  const kept = (value: unknown) => (typeof value === "string" && value ? value : undefined);
   const make = () => {
     const bytes = crypto.getRandomValues(new Uint8Array(24));
     return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
   };
-  const result = { admin: given ?? tokens.admin ?? make(), readOnly: tokens.readOnly ?? make() };
+  const result = {
+    admin: given ?? kept(tokens.admin) ?? make(),
+    readOnly: kept(tokens.readOnly) ?? make(),
+  };
   if (result.admin !== tokens.admin || result.readOnly !== tokens.readOnly) {
-    await Deno.mkdir(stateDir(project), { recursive: true });
-    await Deno.writeTextFile(file, JSON.stringify(result, null, 2) + "\n", { mode: 0o600 });
-    await Deno.chmod(file, 0o600);
+    await ensureStateDir(project);
+    await writeAtomic(file, JSON.stringify(result, null, 2) + "\n");
   }
   return { ...result, file };
 }

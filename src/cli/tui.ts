@@ -26,7 +26,7 @@ function stamp(): string {
 async function writeCapture(dir: string, lines: readonly string[]): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const path = `${dir}/capture-${stamp()}.log`;
-  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  await Deno.writeTextFile(path, lines.join("\n") + "\n", { mode: 0o600 });
   return path;
 }
 

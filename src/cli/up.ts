@@ -9,6 +9,7 @@ import { loadProject } from "../config/flows/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { OrchError } from "../domain/errors.ts";
+import { serviceNamed } from "../domain/model.ts";
 import { killLeftovers } from "../runtime/process/leftovers.ts";
 import { limitFindings } from "../runtime/process/limits.ts";
 import { parseContainment } from "../runtime/process/cgroup_detect.ts";
@@ -28,7 +29,8 @@ import { upDetached } from "./daemon.ts";
 import { requirePermission } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 import { AsyncWriter, LinePrinter, terminalCleaner } from "./printer.ts";
-import { EventBus, makeController, serveApi } from "./serve.ts";
+import { raiseDescriptorLimit } from "./limits.ts";
+import { EventBus, makeController, serveApi, warnIfExposed } from "./serve.ts";
 import {
   claim,
   loadTokens,
@@ -86,6 +88,7 @@ export async function upCommand(
   if (options.detach) return await upDetached(io, files, options);
   const init = new UpInit(options);
   const startedAt = Date.now();
+  const limit = raiseDescriptorLimit();
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
   const loadOptions = loadOptionsOf(options);
   const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptions });
@@ -139,6 +142,8 @@ export async function upCommand(
         "removed only by the next orch up or orch down\n",
     );
   }
+  if (limit.note) io.err(`${style.yellow("warning")}: ${limit.note}\n`);
+  if (options.listen && !options.daemonChild) warnIfExposed(io, options.listen);
 
   const baseRun: RunFile = {
     pid: Deno.pid,
@@ -150,13 +155,12 @@ export async function upCommand(
     procStart: processStart(Deno.pid),
   };
   await claim(project, baseRun);
-  await Deno.mkdir(`${dir}/logs`, { recursive: true });
   const leftovers = await killLeftovers(dir, project);
   if (leftovers.length > 0) {
     say(`killed ${leftovers.length} process(es) left by an earlier orch that did not stop cleanly`);
   }
 
-  const multi = (name: string) => (stack.services[name]?.replicas ?? 1) > 1;
+  const multi = (name: string) => (serviceNamed(stack, name)?.replicas ?? 1) > 1;
   const bus = new EventBus();
   // The flows see the services through the engine's status and events.
   const serviceView = hasFlows ? new EngineServices(() => engine.status()) : undefined;
@@ -266,7 +270,12 @@ export async function upCommand(
   const tokens = options.listen ? await loadTokens(project, options.token) : undefined;
   let server;
   try {
-    server = await serveApi(controller, { socket, listen: options.listen, tokens });
+    server = await serveApi(controller, {
+      socket,
+      listen: options.listen,
+      tokens,
+      note: (message) => logs.note("orch", 0, message, "warn"),
+    });
   } catch (error) {
     removeRunFiles(project, baseRun);
     flows?.close();

@@ -77,6 +77,14 @@ export class NotFoundError extends OrchError {
   }
 }
 
+/** An operation that the caller may not do (a file outside the project). HTTP 403. */
+export class ForbiddenError extends OrchError {
+  constructor(message: string) {
+    super(message, { exitCode: 1 });
+    this.name = "ForbiddenError";
+  }
+}
+
 /** An operation that conflicts with the current state. HTTP 409. */
 export class ConflictError extends OrchError {
   constructor(message: string) {

@@ -242,3 +242,22 @@ export interface Stack {
   /** Docker networks by stack key; absent when the stack declares none. */
   readonly networks?: Readonly<Record<string, NetworkSpec>>;
 }
+
+/**
+ * The service named `name`, or undefined. Only the stack's own entries count: a name such as
+ * `constructor` or `toString` is a service only when the stack defines one.
+ */
+export function serviceNamed(stack: Stack, name: string): Service | undefined {
+  return Object.hasOwn(stack.services, name) ? stack.services[name] : undefined;
+}
+
+/** A copy of `services` (a null-prototype table, in the same order) with `name` set to `spec`. */
+export function withService(
+  services: Readonly<Record<string, Service>>,
+  name: string,
+  spec: Service,
+): Record<string, Service> {
+  const out: Record<string, Service> = Object.assign(Object.create(null), services);
+  out[name] = spec;
+  return out;
+}

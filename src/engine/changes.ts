@@ -8,7 +8,7 @@
  */
 import { ConflictError, NotFoundError, UsageError } from "../domain/errors.ts";
 import { topologicalLevels } from "../domain/graph.ts";
-import type { Service, Stack } from "../domain/model.ts";
+import { type Service, serviceNamed, type Stack, withService } from "../domain/model.ts";
 import { type Plan, plan as computePlan } from "../domain/plan.ts";
 import type { EngineEvent, RolloutPhase } from "../domain/state.ts";
 import { publishedPorts } from "./mesh.ts";
@@ -44,6 +44,16 @@ export interface ApplyResult {
   readonly plan: Plan;
   /** Services whose change failed, with the reason (a failed rollout was rolled back). */
   readonly failed: Readonly<Record<string, string>>;
+}
+
+/** Defines `table[key]`: assigning would make a service named `__proto__` the prototype. */
+function setOwn(table: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(table, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** How long a new replica may take to become ready before a rollout gives up on it. */
@@ -82,7 +92,7 @@ export class Changes<I> {
   /** Changes the number of replicas of a service. */
   async scale(name: string, replicas: number): Promise<void> {
     const pool = this.#pool;
-    const svc = pool.stack().services[name];
+    const svc = serviceNamed(pool.stack(), name);
     if (!svc) throw new NotFoundError(`no service named "${name}"`);
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
       throw new UsageError(`replicas must be a whole number from 0 to 1000, not ${replicas}`);
@@ -94,7 +104,7 @@ export class Changes<I> {
     try {
       const spec: Service = { ...svc, replicas };
       const stack = pool.stack();
-      pool.setStack({ ...stack, services: { ...stack.services, [name]: spec } });
+      pool.setStack({ ...stack, services: withService(stack.services, name, spec) });
       for (const i of pool.instancesOf(name)) pool.setSpec(i, { ...pool.specOf(i), replicas });
       if (svc.enabled) {
         await this.#resize(spec, replicas);
@@ -135,7 +145,7 @@ export class Changes<I> {
         for (const i of pool.instancesOf(service)) pool.setSpec(i, next.services[service]);
         await this.#resize(next.services[service], to);
         const error = await this.#reroute(current.services[service], next.services[service]);
-        if (error) failed[service] = error;
+        if (error) setOwn(failed, service, error);
       }
       for (const name of plan.unchanged) {
         for (const i of pool.instancesOf(name)) pool.setSpec(i, next.services[name]);
@@ -149,13 +159,13 @@ export class Changes<I> {
           level.filter((n) => changed.has(n)).map(async (name) => {
             const error = await this.#rollout(next.services[name]);
             if (!error) return;
-            failed[name] = error;
+            setOwn(failed, name, error);
             // The old definition keeps serving: keep it in the stack, so that a later apply
             // still sees the change.
             const stack = pool.stack();
             pool.setStack({
               ...stack,
-              services: { ...stack.services, [name]: current.services[name] },
+              services: withService(stack.services, name, current.services[name]),
             });
           }),
         );

@@ -7,7 +7,7 @@
 import { expandDeferred } from "../domain/deferred.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { topologicalLevels } from "../domain/graph.ts";
-import type { Dependency, Service, Stack } from "../domain/model.ts";
+import { type Dependency, type Service, serviceNamed, type Stack } from "../domain/model.ts";
 import {
   type EngineEvent,
   type InstanceState,
@@ -206,7 +206,7 @@ export class Engine {
   #route(name: string): void {
     this.#mesh.update(
       name,
-      this.#stack.services[name],
+      serviceNamed(this.#stack, name),
       (this.#byService.get(name) ?? []).map((i) => ({
         service: i.service,
         replica: i.replica,
@@ -251,7 +251,7 @@ export class Engine {
   async restart(name: string): Promise<void> {
     if (this.#shuttingDown) throw new ConflictError("the stack is shutting down");
     const list = [...this.#instancesOf(name)];
-    const svc = this.#stack.services[name];
+    const svc = serviceNamed(this.#stack, name);
     const rolling = list.length > 1 && svc?.update.strategy === "rolling";
     const batch = rolling ? Math.max(1, svc.update.maxUnavailable) : list.length;
     for (let i = 0; i < list.length; i += batch) {
@@ -397,7 +397,11 @@ export class Engine {
     const vars = this.#vars(instance);
     // A process inherits orch's environment; a container gets only what the service declares.
     const inherit = instance.service.runtime === "process";
-    const env: Record<string, string> = inherit ? { ...(this.#deps.baseEnv ?? {}) } : {};
+    // A null-prototype table: a variable named __proto__ is a variable like any other.
+    const env: Record<string, string> = Object.assign(
+      Object.create(null),
+      inherit ? this.#deps.baseEnv : {},
+    );
     for (const file of instance.service.envFiles) {
       Object.assign(env, this.#deps.readEnvFile?.(file));
     }
@@ -695,7 +699,12 @@ export class Engine {
       model: i.model,
       ...(i.health ? { describeHealth: () => i.health!.describe() } : {}),
     }));
-    return checkDependency(dep, targets, this.stack.services[dep.target]?.waitAfterMs ?? 0, now);
+    return checkDependency(
+      dep,
+      targets,
+      serviceNamed(this.stack, dep.target)?.waitAfterMs ?? 0,
+      now,
+    );
   }
 
   // ---- settling and shutdown ------------------------------------------------------------------

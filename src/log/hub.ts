@@ -7,7 +7,6 @@
  * @module
  */
 import {
-  fromNdjson,
   type Level,
   type LogQuery,
   type LogRecord,
@@ -22,6 +21,7 @@ import {
   type RotatingFileOptions,
 } from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
+import { type Batches, type Chunks, ndjsonOf, parsed, readPersistedNdjson } from "./persisted.ts";
 
 /** Options of the hub. */
 export interface LogHubOptions {
@@ -80,6 +80,8 @@ export class LogHub {
   readonly #onDropped: ((consumer: string, count: number) => void) | undefined;
   readonly #lineListeners = new Set<(record: LogRecord) => void>();
   #seq = 0;
+  /** The time of this hub's first record: anything older is only in the files. */
+  #firstTs: number | undefined;
 
   constructor(options: LogHubOptions = {}) {
     this.#ringSize = options.ringSize ?? 5000;
@@ -168,6 +170,7 @@ export class LogHub {
   }
 
   #store(record: LogRecord): void {
+    this.#firstTs ??= record.ts;
     let ring = this.#rings.get(record.service);
     if (!ring) this.#rings.set(record.service, ring = new Ring(this.#ringSize));
     ring.push(record);
@@ -197,45 +200,33 @@ export class LogHub {
   }
 
   /**
-   * Records for a query, oldest first, at most `tail`: from memory when the rings still hold all
-   * that is asked for, else from the persisted NDJSON (rotated generations included).
+   * Records for a query, oldest first, at most `tail`, as NDJSON bytes (the form they are stored
+   * in): from memory when the rings still hold all that is asked for, else from the persisted
+   * NDJSON (rotated generations included), read with bounded memory. What is kept is captured
+   * now: later records are not part of the answer.
    */
-  async query(filter: LogFilter = {}, tail?: number): Promise<LogRecord[]> {
+  queryNdjson(filter: LogFilter = {}, tail?: number): Chunks {
     const kept = this.recent(filter, tail);
     const names = filter.services?.length ? filter.services : [...this.#rings.keys()];
     const evicted = names.some((n) => this.#rings.get(n)?.evicted);
+    // Records older than this hub are only in the files (an earlier run wrote them).
+    const older = filter.since !== undefined &&
+      (this.#firstTs === undefined || filter.since < this.#firstTs);
     const enough = tail !== undefined && kept.length >= tail;
     const reachesSince = filter.since !== undefined && kept.length > 0 &&
       kept[0].ts <= filter.since;
-    if (!evicted || enough || reachesSince || !this.#ndjsonPath) return kept;
+    if ((!evicted && !older) || enough || reachesSince || !this.#ndjsonPath) return ndjsonOf(kept);
     this.flush();
     const files = Array.from(
       { length: this.#keep },
       (_, i) => `${this.#ndjsonPath}.${this.#keep - i}`,
-    )
-      .concat(this.#ndjsonPath);
-    const out: LogRecord[] = [];
-    for (const file of files) {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch {
-        continue;
-      }
-      for (const line of text.split("\n")) {
-        if (!line) continue;
-        let record: LogRecord;
-        try {
-          record = fromNdjson(line);
-        } catch {
-          continue;
-        }
-        if (!matchesQuery(record, filter)) continue;
-        out.push(record);
-        if (tail !== undefined && out.length > tail * 2 + 1000) out.splice(0, out.length - tail);
-      }
-    }
-    return tail === undefined ? out : out.slice(Math.max(0, out.length - tail));
+    ).concat(this.#ndjsonPath);
+    return readPersistedNdjson(files, filter, tail);
+  }
+
+  /** {@link queryNdjson} as records. */
+  query(filter: LogFilter = {}, tail?: number): Batches<LogRecord> {
+    return parsed(this.queryNdjson(filter, tail));
   }
 
   /** Follows new records through a bounded queue. */

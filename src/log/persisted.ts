@@ -1,18 +1,37 @@
 /**
  * Reading the persisted NDJSON log (its rotated generations, oldest first) with bounded memory:
- * files are read in 64 KiB chunks and split into lines (a line longer than 1 MiB is skipped), a
- * generation whose last record is older than `since` is skipped whole, and `tail` keeps a ring of
- * the last N. The files are opened, and their sizes taken, when the read is created: a rotation
- * or new lines afterwards change nothing of what it returns.
+ * files are read in 64 KiB chunks into one buffer and scanned for lines as bytes (a line longer
+ * than 1 MiB is skipped), a generation whose last record is older than `since` is skipped whole,
+ * and `tail` keeps a ring of the last N. Lines come out as the bytes they are stored as, matched on
+ * the prefix LogHub writes (scan.ts) without being decoded, so that a query over hundreds of
+ * megabytes allocates little more than what it returns. The files are opened, and their sizes
+ * taken, when the read is created: a rotation or new lines afterwards change nothing of what it
+ * returns.
  *
  * @module
  */
-import { fromNdjson, type LogQuery, type LogRecord, matchesQuery } from "../domain/log.ts";
+import {
+  fromNdjson,
+  type LogQuery,
+  type LogRecord,
+  matchesQuery,
+  toNdjson,
+} from "../domain/log.ts";
+import { byteMatcher } from "./scan.ts";
 
-/** Records in batches (one per chunk read), oldest first; `close()` releases the files. */
-export interface RecordBatches extends AsyncIterable<LogRecord[]> {
+/** Items in batches, oldest first; `close()` releases what the reading holds (open files). */
+export interface Batches<T> extends AsyncIterable<T[]> {
   close(): void;
 }
+
+/** Chunks of NDJSON bytes (whole lines), oldest first; `close()` releases the files. */
+export interface Chunks extends AsyncIterable<Uint8Array> {
+  close(): void;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const NEWLINE = 10;
 
 const CHUNK = 64 * 1024;
 const MAX_LINE = 1 << 20;
@@ -22,24 +41,24 @@ interface Opened {
   readonly size: number;
 }
 
-/** A bounded ring of the last `size` records. */
-class LastN {
-  readonly #items: (LogRecord | undefined)[];
+/** A bounded ring of the last `size` items. */
+class LastN<T> {
+  readonly #items: (T | undefined)[];
   #next = 0;
   #count = 0;
   constructor(size: number) {
     this.#items = new Array(size);
   }
-  push(record: LogRecord): void {
+  push(item: T): void {
     if (this.#items.length === 0) return;
-    this.#items[this.#next] = record;
+    this.#items[this.#next] = item;
     this.#next = (this.#next + 1) % this.#items.length;
     this.#count = Math.min(this.#count + 1, this.#items.length);
   }
-  *drain(batch: number): Generator<LogRecord[]> {
+  *drain(batch: number): Generator<T[]> {
     const n = this.#items.length;
     const start = (this.#next - this.#count + n) % Math.max(n, 1);
-    let out: LogRecord[] = [];
+    let out: T[] = [];
     for (let i = 0; i < this.#count; i++) {
       out.push(this.#items[(start + i) % n]!);
       this.#items[(start + i) % n] = undefined;
@@ -50,33 +69,6 @@ class LastN {
     }
     if (out.length > 0) yield out;
   }
-}
-
-/** The lines of the first `size` bytes of `file`, a chunk's worth at a time. */
-async function* lines(file: Deno.FsFile, size: number): AsyncGenerator<string[]> {
-  const decoder = new TextDecoder();
-  const buffer = new Uint8Array(CHUNK);
-  let left = size;
-  let carry = "";
-  let skipping = false;
-  while (left > 0) {
-    const n = await file.read(buffer.subarray(0, Math.min(CHUNK, left)));
-    if (n === null || n === 0) break;
-    left -= n;
-    const text = carry + decoder.decode(buffer.subarray(0, n), { stream: left > 0 });
-    const parts = text.split("\n");
-    carry = parts.pop() ?? "";
-    if (skipping && parts.length > 0) {
-      parts.shift();
-      skipping = false;
-    }
-    if (carry.length > MAX_LINE) {
-      carry = "";
-      skipping = true;
-    }
-    yield parts;
-  }
-  if (carry && !skipping) yield [carry];
 }
 
 /** The time of the last record of a file, or undefined when it cannot be read. */
@@ -106,12 +98,84 @@ async function lastTime({ file, size }: Opened): Promise<number | undefined> {
   }
 }
 
-/** A cheap test that a line may be of one of `services`, before it is parsed. */
-function prefilter(services: readonly string[] | undefined): (line: string) => boolean {
-  if (!services?.length) return () => true;
-  const needles = services.map((s) => `"service":${JSON.stringify(s)},`);
-  return (line) => !line.startsWith('{"ts":"') || needles.some((n) => line.includes(n));
+/** Whether the text of a line (not in LogHub's form) is a record that matches `query`. */
+function parsesAndMatches(line: string, query: LogQuery): boolean {
+  try {
+    return matchesQuery(fromNdjson(line), query);
+  } catch {
+    return false;
+  }
 }
+
+/** `lines` (each without its newline) as one chunk of NDJSON bytes. */
+function joined(lines: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(lines.reduce((n, l) => n + l.length + 1, 0));
+  let at = 0;
+  for (const line of lines) {
+    out.set(line, at);
+    at += line.length;
+    out[at++] = NEWLINE;
+  }
+  return out;
+}
+
+/**
+ * The matching lines of the first `size` bytes of `file`, one chunk of NDJSON bytes per 64 KiB
+ * read (lines that match go to `ring` instead, when there is one).
+ */
+async function* matching(
+  one: Opened,
+  buffer: Uint8Array,
+  query: LogQuery,
+  ring: LastN<Uint8Array> | undefined,
+): AsyncGenerator<Uint8Array> {
+  const match = byteMatcher(query);
+  let left = one.size;
+  let carry = 0;
+  let skipping = false;
+  for (;;) {
+    let n = 0;
+    if (left > 0) {
+      n = await one.file.read(buffer.subarray(carry, carry + Math.min(CHUNK, left))) ?? 0;
+      left = n === 0 ? 0 : left - n;
+    }
+    const filled = carry + n;
+    const last = left === 0;
+    const out = ring ? undefined : new Uint8Array(filled + 1);
+    let used = 0;
+    let start = 0;
+    while (start < filled) {
+      let end = buffer.indexOf(NEWLINE, start);
+      if (end < 0 || end >= filled) {
+        if (!last) break;
+        end = filled;
+      }
+      if (skipping) skipping = false;
+      else if (end > start) {
+        const ok = match(buffer, start, end) ??
+          parsesAndMatches(decoder.decode(buffer.subarray(start, end)), query);
+        if (ok && ring) ring.push(buffer.slice(start, end));
+        else if (ok) {
+          out!.set(buffer.subarray(start, end), used);
+          used += end - start;
+          out![used++] = NEWLINE;
+        }
+      }
+      start = end + 1;
+    }
+    carry = Math.max(0, filled - start);
+    if (carry > MAX_LINE || (skipping && carry === filled && carry > 0)) {
+      // A line too long to keep: drop it, and what follows of it up to the next newline.
+      carry = 0;
+      skipping = true;
+    } else if (carry > 0) buffer.copyWithin(0, start, filled);
+    if (used > 0) yield out!.subarray(0, used);
+    if (last) return;
+  }
+}
+
+/** Records in batches, oldest first; `close()` releases the files. */
+export type RecordBatches = Batches<LogRecord>;
 
 /**
  * Reads the records of `paths` (oldest first) that match `query`, at most the last `tail`.
@@ -122,6 +186,19 @@ export function readPersisted(
   query: LogQuery,
   tail?: number,
 ): RecordBatches {
+  return parsed(readPersistedNdjson(paths, query, tail));
+}
+
+/**
+ * Reads the NDJSON lines of `paths` (oldest first) whose records match `query`, at most the last
+ * `tail`, as the bytes they are stored as: each item holds whole lines, each ending in a newline.
+ * Files that do not exist are skipped.
+ */
+export function readPersistedNdjson(
+  paths: readonly string[],
+  query: LogQuery,
+  tail?: number,
+): Chunks {
   const opened: Opened[] = [];
   for (const path of paths) {
     try {
@@ -143,34 +220,21 @@ export function readPersisted(
       }
     }
   };
-  const mayMatch = prefilter(query.services);
-  async function* read(): AsyncGenerator<LogRecord[]> {
+  async function* read(): AsyncGenerator<Uint8Array> {
     try {
-      const ring = tail === undefined ? undefined : new LastN(tail);
+      const ring = tail === undefined ? undefined : new LastN<Uint8Array>(tail);
+      const buffer = new Uint8Array(CHUNK + MAX_LINE + 1);
       for (const one of opened) {
         if (query.since !== undefined) {
           const last = await lastTime(one);
           if (last !== undefined && last < query.since) continue;
         }
-        for await (const batch of lines(one.file, one.size)) {
+        for await (const chunk of matching(one, buffer, query, ring)) {
           if (closed) return;
-          const out: LogRecord[] = [];
-          for (const line of batch) {
-            if (!line || !mayMatch(line)) continue;
-            let record: LogRecord;
-            try {
-              record = fromNdjson(line);
-            } catch {
-              continue;
-            }
-            if (!matchesQuery(record, query)) continue;
-            if (ring) ring.push(record);
-            else out.push(record);
-          }
-          if (out.length > 0) yield out;
+          yield chunk;
         }
       }
-      if (ring) yield* ring.drain(1000);
+      if (ring) { for (const lines of ring.drain(1000)) yield joined(lines); }
     } finally {
       close();
     }
@@ -185,14 +249,49 @@ export function readPersisted(
   };
 }
 
-/** `records` as batches of at most `size`. */
-export function inBatches(records: readonly LogRecord[], size = 1000): RecordBatches {
-  async function* batches(): AsyncGenerator<LogRecord[]> {
-    for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size);
+/** An iterator as Batches: `close` ends it, and runs `release` even if it never started. */
+function batches<T>(iterator: AsyncGenerator<T[]>, release?: () => void): Batches<T> {
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    close() {
+      release?.();
+      iterator.return(undefined).catch(() => {});
+    },
+  };
+}
+
+/** `records` as chunks of NDJSON bytes, at most `size` records each. */
+export function ndjsonOf(records: readonly LogRecord[], size = 1000): Chunks {
+  async function* read(): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < records.length; i += size) {
+      yield encoder.encode(records.slice(i, i + size).map(toNdjson).join("\n") + "\n");
+    }
   }
-  const iterator = batches();
+  const iterator = read();
   return {
     [Symbol.asyncIterator]: () => iterator,
     close: () => void iterator.return(undefined).catch(() => {}),
   };
+}
+
+/** Chunks of NDJSON bytes back into records (lines that do not parse are left out). */
+export function parsed(source: Chunks): Batches<LogRecord> {
+  async function* read(): AsyncGenerator<LogRecord[]> {
+    const text = new TextDecoder();
+    try {
+      for await (const chunk of source) {
+        yield text.decode(chunk).split("\n").flatMap((line) => {
+          if (!line) return [];
+          try {
+            return [fromNdjson(line)];
+          } catch {
+            return [];
+          }
+        });
+      }
+    } finally {
+      source.close();
+    }
+  }
+  return batches(read(), () => source.close());
 }

@@ -32,20 +32,28 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `orch ARGS` in `cwd` (colour off) and waits for it. */
+/**
+ * Runs `orch ARGS` in `cwd` (colour off) and waits for it; with `timeoutMs`, a run that takes
+ * longer is killed (and its result says so, exit code 137).
+ */
 export async function runOrch(
   cwd: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  options: { timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const [program, ...rest] = orchArgv();
-  const out = await new Deno.Command(program, {
+  const child = new Deno.Command(program, {
     args: [...rest, ...args],
     cwd,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  const timer = options.timeoutMs === undefined
+    ? undefined
+    : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+  const out = await child.output().finally(() => clearTimeout(timer));
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }

@@ -1,10 +1,15 @@
 /** The API handler called directly with Requests (no socket), on a real engine. */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { createHandler } from "../../src/api/handler.ts";
+import type { Controller } from "../../src/api/controller.ts";
 import { EventBus, makeController } from "../../src/cli/serve.ts";
 import { testStack } from "../../src/testing/engine.ts";
 
-async function api(yaml: string, tokens?: { admin: string; readOnly: string }) {
+async function api(
+  yaml: string,
+  tokens?: { admin: string; readOnly: string },
+  options: { wrap?: (c: Controller) => Controller; onInternalError?: (e: unknown) => void } = {},
+) {
   const t = await testStack(yaml);
   const bus = new EventBus();
   const controller = makeController({
@@ -21,7 +26,11 @@ async function api(yaml: string, tokens?: { admin: string; readOnly: string }) {
   const stopFeeding = t.events.watch(() => {
     for (; seen < t.events.events.length; seen++) bus.publish(t.events.events[seen]);
   });
-  const handler = createHandler(controller, { tokens, keepAliveMs: 60_000 });
+  const handler = createHandler(options.wrap?.(controller) ?? controller, {
+    tokens,
+    keepAliveMs: 60_000,
+    onInternalError: options.onInternalError,
+  });
   const call = (method: string, path: string, body?: unknown, token?: string) =>
     handler(
       new Request(`http://orch${path}`, {
@@ -181,4 +190,84 @@ Deno.test("apply through the API: a dry run plans, an invalid file is 422 with i
   const body = await bad.json();
   assertEquals(body.error.issues[0].line, 3);
   assertMatch(body.error.message, /comand/);
+});
+
+Deno.test("bad input is a 400 in orch's words: malformed escapes, wrong types, unknown fields", async () => {
+  await using a = await api(STACK);
+  a.t.engine.start();
+  const cases: [string, string, unknown, RegExp][] = [
+    ["GET", "/v1/services/%E0%A4%A", undefined, /not a valid percent-encoded name/],
+    ["POST", "/v1/services/%zz/restart", undefined, /not a valid percent-encoded name/],
+    ["POST", "/v1/services/echo/scale", { replicas: "3" }, /replicas: a whole number .* a string/],
+    ["POST", "/v1/services/echo/scale", { replicas: 1.5 }, /replicas: a whole number .*1\.5/],
+    ["POST", "/v1/services/echo/scale", { replicas: 2, extra: 1 }, /"extra": unknown field/],
+    ["POST", "/v1/services/echo/send", { text: 5 }, /text: a string is expected, not a number/],
+    ["POST", "/v1/services/echo/send", { text: { a: 1 } }, /text: .* not an object/],
+    ["POST", "/v1/services/echo/stop", { now: true }, /takes no fields/],
+    ["POST", "/v1/shutdown", { timeout: {} }, /timeout: a duration .* not an object/],
+    ["POST", "/v1/shutdown", { timeout: [1] }, /timeout: .* not a list/],
+    ["POST", "/v1/shutdown", { timeout: "soon" }, /"soon" is not a duration/],
+    ["POST", "/v1/apply", { files: "stack.yaml" }, /files: a non-empty list/],
+    ["POST", "/v1/apply", { files: [3] }, /files\[0\]: a string is expected/],
+    ["POST", "/v1/apply", { dryRun: "yes" }, /dryRun: true or false/],
+    ["POST", "/v1/apply", { dryrun: true }, /"dryrun": unknown field/],
+    ["POST", "/v1/apply", { content: 7 }, /content: a string is expected/],
+    ["POST", "/v1/apply", { content: "x", format: "json" }, /"json" is not yaml or toml/],
+    ["POST", "/v1/apply", { content: "x", files: ["a.yaml"] }, /not files and content/],
+    ["POST", "/v1/apply", { documents: [{ content: "x", mode: 1 }] }, /documents\[0\]\."mode"/],
+    ["POST", "/v1/apply", [], /must be a JSON object, not a list/],
+    ["POST", "/v1/apply", "nope", /must be a JSON object, not a string/],
+    ["GET", "/v1/logs?tail=-1", undefined, /tail: "-1" is not a whole number/],
+    ["GET", "/v1/logs?tail=1000001", undefined, /up to 100000/],
+    ["GET", "/v1/logs?follow=maybe", undefined, /follow: "maybe" is not true or false/],
+    ["GET", "/v1/status?usage=perhaps", undefined, /usage: "perhaps"/],
+  ];
+  for (const [method, path, body, message] of cases) {
+    const response = await a.call(method, path, body);
+    const text = await response.text();
+    assertEquals(response.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${text}`);
+    assertEquals(JSON.parse(text).error.kind, "bad_request");
+    assertMatch(JSON.parse(text).error.message, message);
+    assert(!/is not a function|Cannot read|undefined/.test(text), text);
+  }
+});
+
+Deno.test("a body over its route's limit is a 413; a bug is a generic 500, its message in orch's log", async () => {
+  const reported: unknown[] = [];
+  await using a = await api(STACK, undefined, {
+    wrap: (controller) => ({
+      ...controller,
+      status: () => {
+        throw new TypeError("input.trim is not a function");
+      },
+    }),
+    onInternalError: (e) => reported.push(e),
+  });
+  const big = await a.call("POST", "/v1/services/echo/send", { text: "x".repeat(2 << 20) });
+  assertEquals(big.status, 413);
+  assertMatch((await big.json()).error.message, /larger than 1048576 bytes/);
+  const bug = await a.call("GET", "/v1/status");
+  assertEquals(bug.status, 500);
+  const text = await bug.text();
+  assert(!text.includes("trim"), text);
+  assertMatch(JSON.parse(text).error.message, /internal error; orch's log has the details/);
+  assertMatch(String(reported[0]), /input\.trim is not a function/);
+});
+
+Deno.test("apply through the API takes the stack's content, and files only inside the project", async () => {
+  await using a = await api(STACK);
+  a.t.engine.start();
+  const next = `services:\n  echo:\n    command: "cat"\n`;
+  const plan = await (await a.call("POST", "/v1/apply", { content: next, dryRun: true })).json();
+  assertEquals(plan.plan.removed, ["worker"]);
+  assertEquals(plan.plan.changed[0].fields, ["command"]);
+  const toml = await a.call("POST", "/v1/apply", {
+    documents: [{ content: '[[task]]\nname = "echo"\ncmd = "cat"\n', format: "toml" }],
+    dryRun: true,
+  });
+  assertEquals(toml.status, 200, await toml.clone().text());
+  assertEquals((await toml.json()).plan.removed, ["worker"]);
+  const outside = await a.call("POST", "/v1/apply", { files: ["/etc/hosts"], dryRun: true });
+  assertEquals(outside.status, 403);
+  assertMatch((await outside.json()).error.message, /outside the project directory/);
 });

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../assert.ts";
 import { LogHub } from "../../src/log/hub.ts";
+import type { LogRecord } from "../../src/domain/log.ts";
 import { RotatingFile } from "../../src/log/file_sink.ts";
 import { readLines } from "../../src/log/lines.ts";
 import { detectLevel } from "../../src/log/level.ts";
@@ -119,17 +120,20 @@ Deno.test("older records than the ring holds come from the persisted log, rotati
     hub.flush();
   }
   assert(Deno.statSync(`${dir.path}/orch.ndjson.1`).isFile, "the file rotated");
-  assertEquals((await hub.query({ services: ["a"] }, 2)).map((r) => r.msg), ["line 8", "line 10"]);
+  assertEquals((await all(hub.query({ services: ["a"] }, 2))).map((r) => r.msg), [
+    "line 8",
+    "line 10",
+  ]);
   assertEquals(
-    (await hub.query({ services: ["a"] }, 5)).map((r) => r.msg),
+    (await all(hub.query({ services: ["a"] }, 5))).map((r) => r.msg),
     ["line 2", "line 4", "line 6", "line 8", "line 10"],
   );
-  assertEquals((await hub.query({ since: 1_009 })).map((r) => r.msg), [
+  assertEquals((await all(hub.query({ since: 1_009 }))).map((r) => r.msg), [
     "line 9",
     "line 10",
     "line 11",
   ]);
-  assertEquals((await hub.query({ since: 1_004, services: ["b"] })).map((r) => r.msg), [
+  assertEquals((await all(hub.query({ since: 1_004, services: ["b"] }))).map((r) => r.msg), [
     "line 5",
     "line 7",
     "line 9",
@@ -137,3 +141,9 @@ Deno.test("older records than the ring holds come from the persisted log, rotati
   ]);
   hub.close();
 });
+
+async function all(batches: AsyncIterable<readonly LogRecord[]>): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const batch of batches) out.push(...batch);
+  return out;
+}
