@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { expandDeferred } from "../domain/deferred.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { topologicalLevels } from "../domain/graph.ts";
 import { type Dependency, type Service, serviceNamed, type Stack } from "../domain/model.ts";
@@ -18,13 +17,22 @@ import {
 } from "../domain/state.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import type { Plan } from "../domain/plan.ts";
+import {
+  expandCommand,
+  instanceEnv,
+  instanceId,
+  type InstanceRef,
+  instanceVars,
+  type ResolvedInstance,
+  resolveInstance,
+} from "../domain/instance.ts";
 import { type ApplyResult, Changes, readyBudgetMs } from "./changes.ts";
 import { checkDependency, type DependencyCheck } from "./dependencies.ts";
 import type { LogHub } from "../log/hub.ts";
 import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
 import { awaitReady } from "./await_ready.ts";
-import { expandCommand, probeTargets } from "./probe_targets.ts";
+import { probeTargets } from "./probe_targets.ts";
 import { Mesh, ROUTE_DRAIN_MS } from "./mesh.ts";
 import { type HookRun, Hooks } from "./hooks.ts";
 import { RESTART_HELD, RestartLimiter } from "./limiter.ts";
@@ -49,8 +57,12 @@ export interface EngineDeps {
   readonly random?: () => number;
   /** The environment instances inherit. */
   readonly baseEnv?: Readonly<Record<string, string>>;
-  /** Reads an env file (`envFromFile`) into variables. */
-  readonly readEnvFile?: (path: string) => Record<string, string>;
+  /**
+   * Reads an env file (`envFromFile`) into variables.
+   *
+   * @throws when it cannot: the start fails, naming the file and why.
+   */
+  readonly readEnvFile?: (path: string) => Readonly<Record<string, string>>;
   /** The routing mesh: listens on published ports that orch routes (none without it). */
   readonly router?: Router;
 }
@@ -70,6 +82,8 @@ interface Instance {
   readyRun: number | undefined;
   probes: Record<string, ProbeSnapshot>;
   handle: Handle | undefined;
+  /** What the current (or last) run was started with. */
+  spec: ResolvedInstance | undefined;
   health: HealthMonitor | undefined;
   cancelBackoff: (() => void) | undefined;
   waitingSince: number;
@@ -176,6 +190,7 @@ export class Engine {
       readyRun: undefined,
       probes: {},
       handle: undefined,
+      spec: undefined,
       health: undefined,
       cancelBackoff: undefined,
       waitingSince: 0,
@@ -190,7 +205,7 @@ export class Engine {
   #idOf(instance: Instance): string {
     const name = instance.service.name;
     const many = instance.service.replicas > 1 || (this.#byService.get(name)?.length ?? 0) > 1;
-    return many ? `${name}.${instance.replica}` : name;
+    return instanceId(name, instance.replica, many);
   }
 
   /** Wants every enabled service up. */
@@ -384,29 +399,41 @@ export class Engine {
     for (const listener of [...this.#changeListeners]) listener();
   }
 
-  #vars(instance: Instance): Record<string, string> {
+  #ref(instance: Instance): InstanceRef {
     return {
-      ORCH_REPLICA: String(instance.replica),
-      ORCH_SERVICE: instance.service.name,
-      ORCH_INSTANCE: this.#idOf(instance),
-      ORCH_STACK: this.stack.name,
+      service: instance.service.name,
+      replica: instance.replica,
+      id: this.#idOf(instance),
+      stack: this.stack.name,
     };
   }
 
-  #env(instance: Instance): Record<string, string> {
-    const vars = this.#vars(instance);
-    // A process inherits orch's environment; a container gets only what the service declares.
-    const inherit = instance.service.runtime === "process";
-    // A null-prototype table: a variable named __proto__ is a variable like any other.
-    const env: Record<string, string> = Object.assign(
-      Object.create(null),
-      inherit ? this.#deps.baseEnv : {},
-    );
-    for (const file of instance.service.envFiles) {
-      Object.assign(env, this.#deps.readEnvFile?.(file));
+  /**
+   * The contents of the service's env files. `strict` (an instance starting): every one, or the
+   * reader's error, naming the file. Otherwise (a preScript, which may be what writes them) those
+   * that can be read now.
+   */
+  #envFiles(svc: Service, strict: boolean): Map<string, Readonly<Record<string, string>>> {
+    const read = this.#deps.readEnvFile;
+    const files = new Map<string, Readonly<Record<string, string>>>();
+    for (const file of read ? svc.envFiles : []) {
+      try {
+        files.set(file, read!(file));
+      } catch (error) {
+        if (strict) throw error;
+      }
     }
-    for (const [k, v] of Object.entries(instance.service.env)) env[k] = expandDeferred(v, vars);
-    return { ...env, ...vars };
+    return files;
+  }
+
+  /** The instance as its runtime starts it: variables, command, environment and ports. */
+  #resolve(instance: Instance): ResolvedInstance {
+    const svc = instance.service;
+    return resolveInstance(svc, this.#ref(instance), {
+      baseEnv: this.#deps.baseEnv,
+      envFiles: this.#envFiles(svc, true),
+      ports: this.#mesh.publish(svc, instance.replica),
+    });
   }
 
   #hook(
@@ -414,13 +441,21 @@ export class Engine {
     which: "preScript" | "postScript",
     hook: NonNullable<Service["preScript"]>,
   ): HookRun {
+    const vars = instanceVars(this.#ref(instance));
+    // A post script runs with the environment of the run that ended.
+    const env = which === "postScript" && instance.spec
+      ? instance.spec.env
+      : instanceEnv(instance.service, vars, {
+        baseEnv: this.#deps.baseEnv,
+        envFiles: this.#envFiles(instance.service, false),
+      });
     return {
       service: instance.service.name,
       replica: instance.replica,
       which,
-      command: expandCommand(hook.command, this.#vars(instance)),
+      command: expandCommand(hook.command, vars),
       cwd: instance.service.workdir,
-      env: this.#env(instance),
+      env,
       timeoutMs: hook.timeoutMs,
     };
   }
@@ -433,19 +468,9 @@ export class Engine {
       const hookError = svc.preScript &&
         await this.#hooks.run(this.#hook(instance, "preScript", svc.preScript));
       if (hookError) throw new Error(`preScript failed: ${hookError}`);
-      const vars = this.#vars(instance);
-      const service: Service = {
-        ...svc,
-        command: svc.command ? expandCommand(svc.command, vars) : undefined,
-      };
-      const handle = await runtime.start({
-        service,
-        replica: instance.replica,
-        instance: this.#idOf(instance),
-        stack: this.stack.name,
-        env: this.#env(instance),
-        ports: this.#mesh.publish(svc, instance.replica),
-      }, {
+      const spec = this.#resolve(instance);
+      instance.spec = spec;
+      const handle = await runtime.start(spec, {
         onNote: (line) => this.#deps.logs.note(svc.name, instance.replica, line),
       });
       instance.handle = handle;
@@ -510,8 +535,8 @@ export class Engine {
       service: instance.service,
       replica: instance.replica,
       handle: instance.handle,
-      vars: this.#vars(instance),
-      env: this.#env(instance),
+      vars: instance.spec?.vars ?? instanceVars(this.#ref(instance)),
+      env: instance.spec?.env ?? {},
     });
     const monitor: HealthMonitor = new HealthMonitor(health, targets, {
       prober: this.#deps.prober,

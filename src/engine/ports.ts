@@ -4,25 +4,12 @@
  *
  * @module
  */
-import type { Command, PortMapping, Service } from "../domain/model.ts";
+import type { InstanceSpec } from "../domain/instance.ts";
+import type { Command } from "../domain/model.ts";
 import type { ExitStatus, Usage } from "../domain/state.ts";
 
-/** What a runtime needs to start one instance. */
-export interface InstanceSpec {
-  /** The service with per-instance variables already expanded. */
-  readonly service: Service;
-  readonly replica: number;
-  /** Unique id of this instance in this stack, e.g. `api.1`. */
-  readonly instance: string;
-  readonly stack: string;
-  /** The full environment of the instance (orch's variables included). */
-  readonly env: Readonly<Record<string, string>>;
-  /**
-   * The ports to publish, resolved for this replica. A port that orch routes comes with host
-   * 127.0.0.1 and no host port: the runtime picks a free one and reports it in `Handle.endpoints`.
-   */
-  readonly ports: readonly PortMapping[];
-}
+/** What a runtime needs to start one instance: resolved in the domain (`domain/instance.ts`). */
+export type { InstanceSpec } from "../domain/instance.ts";
 
 /** Where a published port of an instance ended up on the host. */
 export interface Endpoint {

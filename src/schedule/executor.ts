@@ -8,6 +8,7 @@
  */
 import { formatDuration } from "../domain/duration.ts";
 import type { Flow, FlowTask, RunTrigger } from "../domain/flow.ts";
+import { inheritsEnv, layerEnv } from "../domain/instance.ts";
 import type { Command, Service } from "../domain/model.ts";
 import { describeExit, type ExitStatus } from "../domain/state.ts";
 import type { Clock, Handle, Runtime } from "../engine/ports.ts";
@@ -127,9 +128,16 @@ export async function runAttempt(
       ORCH_OUTPUTS: outputsFile,
       ...(payloadJson.length <= PAYLOAD_ENV_LIMIT ? { ORCH_PAYLOAD: payloadJson } : {}),
     };
-    const env: Record<string, string> = task.runtime === "process" ? { ...deps.baseEnv } : {};
-    for (const [k, v] of Object.entries(task.env)) env[k] = expandText(v, ctx);
-    Object.assign(env, expanded.env, vars);
+    // The same layering as a service's instance: orch's environment for a process, then what the
+    // task declares (its references to payload and outputs included), then orch's variables.
+    const declared: Record<string, string> = Object.create(null);
+    for (const [k, v] of Object.entries(task.env)) declared[k] = expandText(v, ctx);
+    Object.assign(declared, expanded.env);
+    const env = layerEnv({
+      inherited: inheritsEnv(task.runtime) ? deps.baseEnv : undefined,
+      declared,
+      vars,
+    });
     const volumes = task.runtime === "docker" ? [`${files.dir}:${files.dir}`] : [];
     try {
       handle = await runtime.start({

@@ -7,7 +7,6 @@
  * @module
  */
 import { argvOf, type Command, type NetworkSpec, type Service } from "../../domain/model.ts";
-import { expandDeferred } from "../../domain/deferred.ts";
 import { configHash } from "../../domain/plan.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
 import { OrchError } from "../../domain/errors.ts";
@@ -86,12 +85,9 @@ export async function containerConfig(
   return {
     Image: svc.image,
     ...(svc.command ? { Cmd: argvOf(svc.command) } : {}),
+    // Expanded for this instance already (domain/instance.ts); [] resets the image's.
     ...(svc.entrypoint
-      ? {
-        Entrypoint: svc.entrypoint.length === 0
-          ? [""]
-          : svc.entrypoint.map((a) => expandDeferred(a, spec.env)),
-      }
+      ? { Entrypoint: svc.entrypoint.length === 0 ? [""] : [...svc.entrypoint] }
       : {}),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(svc.workdir !== project ? { WorkingDir: svc.workdir } : {}),
