@@ -28,8 +28,6 @@ import {
 } from "../domain/instance.ts";
 import { type ApplyResult, Changes, readyBudgetMs } from "./changes.ts";
 import { checkDependency, type DependencyCheck } from "./dependencies.ts";
-import type { LogHub } from "../log/hub.ts";
-import { readLines } from "../log/lines.ts";
 import { HealthMonitor } from "./health.ts";
 import { awaitReady } from "./await_ready.ts";
 import { probeTargets } from "./probe_targets.ts";
@@ -38,7 +36,7 @@ import { type HookRun, Hooks } from "./hooks.ts";
 import { RESTART_HELD, RestartLimiter } from "./limiter.ts";
 import { narrateStop, type StoppingView } from "./shutdown.ts";
 import { type StdinState, writeBounded } from "./stdin.ts";
-import type { Clock, CommandRunner, Handle, Prober, Router, Runtime } from "./ports.ts";
+import type { Clock, CommandRunner, Handle, LogSink, Prober, Router, Runtime } from "./ports.ts";
 import {
   initialModel,
   type InstanceModel,
@@ -52,7 +50,7 @@ export interface EngineDeps {
   readonly runner: CommandRunner;
   readonly prober: Prober;
   readonly clock: Clock;
-  readonly logs: LogHub;
+  readonly logs: LogSink;
   readonly emit: (event: EngineEvent) => void;
   readonly random?: () => number;
   /** The environment instances inherit. */
@@ -476,10 +474,10 @@ export class Engine {
       instance.handle = handle;
       const drained = new AbortController();
       const pump = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>
-        readLines(stream, (line) => {
-          this.#deps.logs.line(svc.name, instance.replica, name, line);
-          instance.health?.logLine(name, line);
-        }, { signal: drained.signal });
+        this.#deps.logs.pump(svc.name, instance.replica, stream, name, {
+          signal: drained.signal,
+          onLine: (line) => instance.health?.logLine(name, line),
+        });
       instance.pumps = [pump(handle.stdout, "stdout"), pump(handle.stderr, "stderr")];
       this.#dispatch(instance, { type: "spawned" });
       // The exit is the main process's (and, for a process, all it started is gone by then); the

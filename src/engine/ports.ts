@@ -5,6 +5,7 @@
  * @module
  */
 import type { InstanceSpec } from "../domain/instance.ts";
+import type { Level } from "../domain/log.ts";
 import type { Command } from "../domain/model.ts";
 import type { ExitStatus, Usage } from "../domain/state.ts";
 
@@ -73,6 +74,28 @@ export interface CommandRunner {
       readonly signal?: AbortSignal;
     },
   ): Promise<CommandResult>;
+}
+
+/**
+ * Where the engine's log lines go: what instances write, and orch's own notes about them. The log
+ * hub (`src/log/hub.ts`) is one.
+ */
+export interface LogSink {
+  /** Records one line an instance wrote. */
+  line(service: string, replica: number, stream: "stdout" | "stderr", msg: string): void;
+  /** Records a line of orch's own about an instance (`level` defaults to info). */
+  note(service: string, replica: number, msg: string, level?: Level): void;
+  /**
+   * Reads one of an instance's streams into the log, line by line, until it ends or `signal`
+   * aborts (the reader is cancelled then); `onLine` sees each line after it is recorded.
+   */
+  pump(
+    service: string,
+    replica: number,
+    stream: ReadableStream<Uint8Array>,
+    name: "stdout" | "stderr",
+    options: { readonly signal?: AbortSignal; readonly onLine?: (line: string) => void },
+  ): Promise<void>;
 }
 
 /** Time, injectable for tests. */

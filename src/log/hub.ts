@@ -21,6 +21,7 @@ import {
   type RotatingFileOptions,
 } from "./file_sink.ts";
 import { detectLevel } from "./level.ts";
+import { readLines } from "./lines.ts";
 import { type Batches, type Chunks, ndjsonOf, parsed, readPersistedNdjson } from "./persisted.ts";
 
 /** Options of the hub. */
@@ -155,6 +156,24 @@ export class LogHub {
     };
     this.#store(record);
     return record;
+  }
+
+  /**
+   * Reads one of a service's streams into the hub, line by line ({@link readLines}), until it ends
+   * or `signal` aborts; `onLine` sees each line after it is recorded (the log probe).
+   */
+  pump(
+    service: string,
+    replica: number,
+    stream: ReadableStream<Uint8Array>,
+    name: "stdout" | "stderr",
+    options: { readonly signal?: AbortSignal; readonly onLine?: (line: string) => void } = {},
+  ): Promise<void> {
+    const onLine = options.onLine;
+    return readLines(stream, (line) => {
+      this.line(service, replica, name, line);
+      onLine?.(line);
+    }, { signal: options.signal });
   }
 
   /** Records a line of orch's own (stream `orch`) about a service, or about orch (`"orch"`). */
