@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
 import { topologicalLevels } from "../domain/graph.ts";
-import { type Dependency, type Service, serviceNamed, type Stack } from "../domain/model.ts";
+import { type Service, serviceNamed, type Stack } from "../domain/model.ts";
 import {
+  describeBlocked,
   type EngineEvent,
   type InstanceState,
   type InstanceStatus,
@@ -27,7 +27,7 @@ import {
   resolveInstance,
 } from "../domain/instance.ts";
 import { type ApplyResult, Changes, readyBudgetMs } from "./changes.ts";
-import { checkDependency, type DependencyCheck } from "./dependencies.ts";
+import { gate, type GateSnapshot, isStuck } from "./gating.ts";
 import { HealthMonitor } from "./health.ts";
 import { awaitReady } from "./await_ready.ts";
 import { probeTargets } from "./probe_targets.ts";
@@ -244,6 +244,7 @@ export class Engine {
       readyAt: i.model.readyAt,
       since: i.model.since,
       message: i.model.message,
+      ...(i.model.blocked ? { blocked: i.model.blocked } : {}),
       probes: { ...i.probes },
       ...usageOf(i, options.usage),
     }));
@@ -670,40 +671,29 @@ export class Engine {
   /** Moves waiting instances whose dependencies are met; arms a timer for the next deadline. */
   #reevaluate(): void {
     const now = this.#deps.clock.now();
+    const snapshot = this.#snapshot();
     let nextCheck = Infinity;
     for (const instance of this.#instances.values()) {
       if (instance.model.state !== "waiting" || instance.model.want !== "up") continue;
       if (this.#shuttingDown) continue;
-      let blocked: string | undefined;
-      for (const dep of instance.service.dependsOn) {
-        const check = this.#checkDependency(dep, now);
-        if (check.ok) continue;
-        if (check.retryAt !== undefined) nextCheck = Math.min(nextCheck, check.retryAt);
-        const waited = now - instance.waitingSince;
-        if (dep.timeoutMs !== undefined) {
-          if (waited >= dep.timeoutMs) {
-            this.#dispatch(instance, {
-              type: "depsTimedOut",
-              reason: `dependency ${dep.target} not ${dep.require} after ${
-                formatDuration(dep.timeoutMs)
-              }${check.detail ? ` (${check.detail})` : ""}`,
-            });
-            blocked = undefined;
-            break;
+      const { verdict, retryAt } = gate(
+        instance.service.dependsOn,
+        instance.waitingSince,
+        snapshot,
+        now,
+      );
+      nextCheck = Math.min(nextCheck, retryAt);
+      switch (verdict.kind) {
+        case "met":
+          this.#dispatch(instance, { type: "depsMet" });
+          break;
+        case "timedOut":
+          this.#dispatch(instance, { type: "depsTimedOut", reason: verdict.reason });
+          break;
+        case "blocked":
+          if (describeBlocked(verdict.reason) !== instance.model.message) {
+            this.#dispatch(instance, { type: "depsBlocked", reason: verdict.reason });
           }
-          nextCheck = Math.min(nextCheck, instance.waitingSince + dep.timeoutMs);
-        }
-        const extras = [
-          dep.timeoutMs !== undefined ? `timeout ${formatDuration(dep.timeoutMs)}` : "",
-          check.detail ?? "",
-        ].filter(Boolean).join(", ");
-        blocked = `blocked: dependency ${dep.target} ${check.what}${extras ? ` (${extras})` : ""}`;
-        break;
-      }
-      if (instance.model.state !== "waiting") continue;
-      if (blocked === undefined) this.#dispatch(instance, { type: "depsMet" });
-      else if (blocked !== instance.model.message) {
-        this.#dispatch(instance, { type: "depsBlocked", reason: blocked });
       }
     }
     this.#cancelReevalTimer?.();
@@ -717,30 +707,20 @@ export class Engine {
     this.#checkIdle();
   }
 
-  #checkDependency(dep: Dependency, now: number): DependencyCheck {
-    const targets = (this.#byService.get(dep.target) ?? []).map((i) => ({
-      model: i.model,
-      ...(i.health ? { describeHealth: () => i.health!.describe() } : {}),
-    }));
-    return checkDependency(
-      dep,
-      targets,
-      serviceNamed(this.stack, dep.target)?.waitAfterMs ?? 0,
-      now,
-    );
+  /** The stack's instances as gating reads them (live: each read sees the instances now). */
+  #snapshot(): GateSnapshot {
+    return {
+      instancesOf: (name) =>
+        (this.#byService.get(name) ?? []).map((i) => ({
+          model: i.model,
+          dependsOn: i.service.dependsOn,
+          ...(i.health ? { describeHealth: () => i.health!.describe() } : {}),
+        })),
+      waitAfterMs: (name) => serviceNamed(this.stack, name)?.waitAfterMs ?? 0,
+    };
   }
 
   // ---- settling and shutdown ------------------------------------------------------------------
-
-  #isStuck(instance: Instance): boolean {
-    // Waiting on something that can no longer happen: every dependency's target has settled.
-    return instance.service.dependsOn.some((dep) =>
-      (this.#byService.get(dep.target) ?? []).every((t) =>
-        t.model.state === "failed" || t.model.state === "stopped" || t.model.state === "pending" ||
-        (t.model.state === "waiting" && this.#isStuck(t))
-      )
-    );
-  }
 
   #checkIdle(): void {
     if (this.#idleWaiters.length === 0 || !this.#started) return;
@@ -750,9 +730,10 @@ export class Engine {
       if (all.some((i) => i.handle || isAlive(i.model.state))) return;
     } else {
       if (this.#reevaluateScheduled) return;
+      const snapshot = this.#snapshot();
       for (const i of all) {
         if (ACTIVE.has(i.model.state)) return;
-        if (i.model.state === "waiting" && !this.#isStuck(i)) return;
+        if (i.model.state === "waiting" && !isStuck(i.service.dependsOn, snapshot)) return;
       }
     }
     const outcome = this.#outcome();

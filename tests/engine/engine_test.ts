@@ -99,6 +99,12 @@ services:
     api.message,
     "blocked: dependency db failed (gave up after 2 restarts: exit code 3)",
   );
+  assertEquals(api.blocked, {
+    target: "db",
+    condition: "ready",
+    because: "failed",
+    detail: "gave up after 2 restarts: exit code 3",
+  });
   assertEquals(outcome.code, 1);
   assertMatch(outcome.summary, /db failed: gave up after 2 restarts/);
 });
@@ -117,6 +123,13 @@ services:
   await t.events.reached("api", "failed");
   const api = t.engine.status().find((s) => s.service === "api")!;
   assertEquals(api.message, "dependency db not ready after 400ms (probe tcp: connection refused)");
+  assertEquals(api.blocked, {
+    target: "db",
+    condition: "ready",
+    because: "timed-out",
+    detail: "probe tcp: connection refused",
+    timeoutMs: 400,
+  });
 });
 
 Deno.test("stop escalates to SIGKILL for a group that ignores SIGTERM, counting down", async () => {
