@@ -7,7 +7,7 @@
  * @module
  */
 import { formatDuration } from "../domain/duration.ts";
-import type { Dependency } from "../domain/model.ts";
+import type { Dependency, Stack } from "../domain/model.ts";
 import { type BlockedReason, describeDependencyWait } from "../domain/state.ts";
 import type { InstanceModel } from "./supervisor.ts";
 
@@ -79,4 +79,11 @@ export function checkDependency(
   else if (m.message) detail = `${m.state}: ${m.message}`;
   else detail = m.state;
   return { ok: false, because: "unmet", detail, retryAt };
+}
+
+/** The services that declared `restart: true` on `target`: they restart after it does. */
+export function followersOf(stack: Stack, target: string): string[] {
+  return Object.values(stack.services)
+    .filter((svc) => svc.dependsOn.some((d) => d.target === target && d.restart))
+    .map((svc) => svc.name);
 }

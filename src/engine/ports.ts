@@ -6,8 +6,8 @@
  */
 import type { InstanceSpec } from "../domain/instance.ts";
 import type { Level } from "../domain/log.ts";
-import type { Command } from "../domain/model.ts";
-import type { ExitStatus, Usage } from "../domain/state.ts";
+import type { Command, RuntimeKind } from "../domain/model.ts";
+import type { EngineEvent, ExitStatus, Usage } from "../domain/state.ts";
 
 /** What a runtime needs to start one instance: resolved in the domain (`domain/instance.ts`). */
 export type { InstanceSpec } from "../domain/instance.ts";
@@ -172,4 +172,27 @@ export interface Router {
   unroute(address: RouteAddress): void;
   /** Stops listening everywhere and closes every connection. */
   close(): Promise<void>;
+}
+
+/** The engine's collaborators: its ports, filled by the composition root (`src/cli/assemble.ts`). */
+export interface EngineDeps {
+  readonly runtimes: Partial<Record<RuntimeKind, Runtime>>;
+  /** Runs hooks. */
+  readonly runner: CommandRunner;
+  readonly prober: Prober;
+  readonly clock: Clock;
+  readonly logs: LogSink;
+  readonly emit: (event: EngineEvent) => void;
+  /** Jitter of backoff delays; `Math.random` by default. */
+  readonly random?: () => number;
+  /** The environment instances inherit. */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * Reads an env file (`envFromFile`) into variables.
+   *
+   * @throws when it cannot: the start fails, naming the file and why.
+   */
+  readonly readEnvFile?: (path: string) => Readonly<Record<string, string>>;
+  /** The routing mesh: listens on published ports that orch routes (none without it). */
+  readonly router?: Router;
 }

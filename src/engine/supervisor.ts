@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Kind, RestartPolicy } from "../domain/model.ts";
+import type { Kind, RestartPolicy, Service } from "../domain/model.ts";
 import {
   type BlockedReason,
   describeBlocked,
@@ -90,6 +90,19 @@ export interface SupervisorContext {
   readonly random: () => number;
   /** What failing probes do after ready (default `restart`). */
   readonly onFailure?: "restart" | "unready";
+}
+
+/** The table's context for an instance of `svc` at `now`. */
+export function contextOf(svc: Service, now: number, random: () => number): SupervisorContext {
+  return {
+    now,
+    kind: svc.kind,
+    hasProbes: svc.health !== undefined,
+    restart: svc.restart,
+    successCodes: svc.successCodes,
+    random,
+    onFailure: svc.health?.onFailure,
+  };
 }
 
 /** The result of one step. */
