@@ -289,6 +289,15 @@ export const OPENAPI = {
               timeoutMs: { type: "integer" },
             },
           },
+          logFile: {
+            type: "object",
+            description: "Set while the service's logFile cannot be written",
+            properties: {
+              path: { type: "string" },
+              error: { type: "string" },
+              lostRecords: { type: "integer" },
+            },
+          },
           probes: { type: "object" },
           usage: {
             type: "object",

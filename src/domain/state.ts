@@ -199,6 +199,13 @@ export function describeBlocked(reason: BlockedReason): string {
   return reason.because === "timed-out" ? words : `blocked: ${words}`;
 }
 
+/** A service's `logFile` while writing it fails: where, why, and how many lines it missed. */
+export interface LogFileProblem {
+  readonly path: string;
+  readonly error: string;
+  readonly lostRecords: number;
+}
+
 /** A read-only view of one instance, for status output, the API and the TUI. */
 export interface InstanceStatus {
   readonly service: string;
@@ -219,6 +226,8 @@ export interface InstanceStatus {
    * "timed-out"`); the message says the same in words.
    */
   readonly blocked?: BlockedReason;
+  /** Set while the service's `logFile` cannot be written (its lines are still in orch's log). */
+  readonly logFile?: LogFileProblem;
   /** Last result of each probe that ran. */
   readonly probes: Readonly<Record<string, ProbeSnapshot>>;
   /** Filled in when asked for (it reads /proc or the engine's stats). */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ConflictError, NotFoundError, UsageError } from "../domain/errors.ts";
+import { ConflictError, noSuchService, shuttingDown, UsageError } from "../domain/errors.ts";
 import { topologicalLevels } from "../domain/graph.ts";
 import { type Service, serviceNamed, type Stack, withService } from "../domain/model.ts";
 import { type Plan, plan as computePlan } from "../domain/plan.ts";
@@ -100,7 +100,7 @@ export class Changes<I> {
   }
 
   #begin(what: string): void {
-    if (this.#pool.stopping()) throw new ConflictError("the stack is shutting down");
+    if (this.#pool.stopping()) throw shuttingDown();
     if (this.#changing) throw new ConflictError(`${this.#changing} is in progress`);
     this.#changing = what;
   }
@@ -123,8 +123,8 @@ export class Changes<I> {
    */
   async restart(name: string): Promise<void> {
     const pool = this.#pool;
-    if (pool.stopping()) throw new ConflictError("the stack is shutting down");
-    if (!pool.has(name)) throw new NotFoundError(`no service named "${name}"`);
+    if (pool.stopping()) throw shuttingDown();
+    if (!pool.has(name)) throw noSuchService(name);
     const list = pool.instancesOf(name);
     const svc = serviceNamed(pool.stack(), name);
     const rolling = list.length > 1 && svc?.update.strategy === "rolling";
@@ -148,7 +148,7 @@ export class Changes<I> {
   async scale(name: string, replicas: number): Promise<void> {
     const pool = this.#pool;
     const svc = serviceNamed(pool.stack(), name);
-    if (!svc) throw new NotFoundError(`no service named "${name}"`);
+    if (!svc) throw noSuchService(name);
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
       throw new UsageError(`replicas must be a whole number from 0 to 1000, not ${replicas}`);
     }

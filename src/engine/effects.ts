@@ -25,6 +25,7 @@ import type { EngineDeps } from "./ports.ts";
 import { probeTargets } from "./probe_targets.ts";
 import type { StoppingView } from "./shutdown.ts";
 import type { Effect, SupervisorEvent } from "./supervisor.ts";
+import { runtimeUnavailable } from "../domain/errors.ts";
 
 /** After an exit, output already written is read to its end within this long (then cancelled). */
 const DRAIN_GRACE_MS = 2_000;
@@ -182,7 +183,7 @@ export class Effects {
     const dispatch = (event: SupervisorEvent) => this.#ctx.dispatch(instance, event);
     const runtime = this.#deps.runtimes[svc.runtime];
     try {
-      if (!runtime) throw new Error(`the ${svc.runtime} runtime is not available`);
+      if (!runtime) throw runtimeUnavailable(svc.runtime);
       const hookError = svc.preScript &&
         await this.hooks.run(this.#hook(instance, "preScript", svc.preScript));
       if (hookError) throw new Error(`preScript failed: ${hookError}`);

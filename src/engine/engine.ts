@@ -8,7 +8,7 @@
  */
 import { serviceNamed, type Stack } from "../domain/model.ts";
 import { describeBlocked, type InstanceStatus, isAlive } from "../domain/state.ts";
-import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import { noSuchService, notRunning, shuttingDown } from "../domain/errors.ts";
 import type { Plan } from "../domain/plan.ts";
 import { type ApplyResult, Changes } from "./changes.ts";
 import { Effects } from "./effects.ts";
@@ -100,11 +100,14 @@ export class Engine {
 
   /** Snapshot of every instance, in declaration order; `usage` reads resource use too. */
   status(options: { usage?: boolean } = {}): InstanceStatus[] {
-    return this.#table.all().map((i) => this.#table.statusOf(i, options));
+    const logs = this.#deps.logs;
+    return this.#table.all().map((i) =>
+      this.#table.statusOf(i, { ...options, logFile: logs.logFileProblem?.(i.service.name) })
+    );
   }
 
   #instancesOf(name: string): readonly Instance[] {
-    if (!this.#table.has(name)) throw new NotFoundError(`no service named "${name}"`);
+    if (!this.#table.has(name)) throw noSuchService(name);
     return this.#table.of(name);
   }
 
@@ -119,7 +122,7 @@ export class Engine {
 
   /** Wants a service up. */
   startService(name: string): void {
-    if (this.#shuttingDown) throw new ConflictError("the stack is shutting down");
+    if (this.#shuttingDown) throw shuttingDown();
     for (const instance of this.#instancesOf(name)) this.#dispatch(instance, { type: "up" });
   }
 
@@ -136,7 +139,7 @@ export class Engine {
   /** Writes a line to the stdin of a service's instances. */
   async send(name: string, text: string): Promise<number> {
     const alive = this.#instancesOf(name).filter((i) => i.handle && isAlive(i.model.state));
-    if (alive.length === 0) throw new ConflictError(`"${name}" is not running`);
+    if (alive.length === 0) throw notRunning(name);
     const to = alive.map((i) => ({ handle: i.handle!, stdin: i.stdin, id: this.#table.idOf(i) }));
     return await sendLine(to, text, this.#deps.clock);
   }

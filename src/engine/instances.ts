@@ -6,7 +6,12 @@
  */
 import { instanceId, type ResolvedInstance } from "../domain/instance.ts";
 import { type Service, serviceNamed, type Stack } from "../domain/model.ts";
-import { type InstanceStatus, isAlive, type ProbeSnapshot } from "../domain/state.ts";
+import {
+  type InstanceStatus,
+  isAlive,
+  type LogFileProblem,
+  type ProbeSnapshot,
+} from "../domain/state.ts";
 import type { GateSnapshot } from "./gating.ts";
 import type { HealthMonitor } from "./health.ts";
 import type { MeshInstance } from "./mesh.ts";
@@ -171,8 +176,14 @@ export class InstanceTable {
     }));
   }
 
-  /** The read-only view of an instance; `usage` reads its resource use too. */
-  statusOf(instance: Instance, options: { usage?: boolean } = {}): InstanceStatus {
+  /**
+   * The read-only view of an instance; `usage` reads its resource use too, `logFile` is what is
+   * wrong with its service's log file.
+   */
+  statusOf(
+    instance: Instance,
+    options: { usage?: boolean; logFile?: LogFileProblem } = {},
+  ): InstanceStatus {
     const { model, handle } = instance;
     const usage = options.usage ? handle?.usage?.() : undefined;
     return {
@@ -188,6 +199,7 @@ export class InstanceTable {
       since: model.since,
       message: model.message,
       ...(model.blocked ? { blocked: model.blocked } : {}),
+      ...(options.logFile ? { logFile: options.logFile } : {}),
       probes: { ...instance.probes },
       ...(usage ? { usage } : {}),
     };

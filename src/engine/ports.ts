@@ -7,7 +7,7 @@
 import type { InstanceSpec } from "../domain/instance.ts";
 import type { Level } from "../domain/log.ts";
 import type { Command, RuntimeKind } from "../domain/model.ts";
-import type { EngineEvent, ExitStatus, Usage } from "../domain/state.ts";
+import type { EngineEvent, ExitStatus, LogFileProblem, Usage } from "../domain/state.ts";
 
 /** What a runtime needs to start one instance: resolved in the domain (`domain/instance.ts`). */
 export type { InstanceSpec } from "../domain/instance.ts";
@@ -96,6 +96,8 @@ export interface LogSink {
     name: "stdout" | "stderr",
     options: { readonly signal?: AbortSignal; readonly onLine?: (line: string) => void },
   ): Promise<void>;
+  /** Why the service's `logFile` cannot be written now (for its status); undefined when it can. */
+  logFileProblem?(service: string): LogFileProblem | undefined;
 }
 
 /** Time, injectable for tests. */

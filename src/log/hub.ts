@@ -20,6 +20,7 @@ import {
   RotatingFile,
   type RotatingFileOptions,
 } from "./file_sink.ts";
+import type { LogFileProblem } from "../domain/state.ts";
 import { detectLevel } from "./level.ts";
 import { readLines } from "./lines.ts";
 import { type Batches, type Chunks, ndjsonOf, parsed, readPersistedNdjson } from "./persisted.ts";
@@ -133,14 +134,39 @@ export class LogHub {
     return this.#seq;
   }
 
-  /** Also writes `service`'s lines, as plain text, to `path`. */
+  /**
+   * Also writes `service`'s lines, as plain text, to `path` (its `logFile`), opened now: when it
+   * cannot be opened or written, the service's own log says so (and again when it resumes), and
+   * {@link logFileProblem} tells the status.
+   */
   addPlainFile(service: string, path: string): void {
-    if (!this.#files.has(service)) {
-      this.#files.set(
-        service,
-        new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }, this.#failureNotes(path)),
-      );
-    }
+    if (this.#files.has(service)) return;
+    const file = new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }, {
+      failing: (error) =>
+        this.note(
+          service,
+          0,
+          `writing the logFile ${path} is failing (${error.message}): the lines are kept in ` +
+            `orch's log, not copied there, until it succeeds again; the service keeps running`,
+          "error",
+        ),
+      resumed: (lost) =>
+        this.note(
+          service,
+          0,
+          `writing the logFile ${path} resumed: ${lost} line(s) were not copied while it failed`,
+          "warn",
+        ),
+    });
+    this.#files.set(service, file);
+    file.open();
+  }
+
+  /** Why writing `service`'s `logFile` fails now; undefined when it does not (or it has none). */
+  logFileProblem(service: string): LogFileProblem | undefined {
+    const health = this.#files.get(service)?.health;
+    if (!health?.failing) return undefined;
+    return { path: health.path, error: health.error ?? "", lostRecords: health.lostRecords };
   }
 
   /** Records one line a service wrote. */

@@ -15,6 +15,7 @@ import type { Clock, Handle, Runtime } from "../engine/ports.ts";
 import type { AttemptResult } from "./dag.ts";
 import { expandCommand, expandText, parseOutputs } from "./expand.ts";
 import type { TaskLog, Workspace } from "./ports.ts";
+import { runtimeUnavailable } from "../domain/errors.ts";
 
 /** What one attempt runs. */
 export interface AttemptInput {
@@ -111,7 +112,7 @@ export async function runAttempt(
   try {
     if (signal.aborted) return { ok: false, error: `not started: ${String(signal.reason)}` };
     const runtime = deps.runtimes[task.runtime];
-    if (!runtime) return { ok: false, error: `the ${task.runtime} runtime is not available` };
+    if (!runtime) return { ok: false, error: runtimeUnavailable(task.runtime).message };
     const files = await deps.files();
     outputsFile = `${files.dir}/${encodeURIComponent(task.name)}.${input.attempt}.outputs`;
     const ctx = { config: flow.config, payload: input.payload, outputs: input.outputs };

@@ -9,7 +9,7 @@
 import { argvOf, type Command, type NetworkSpec, type Service } from "../../domain/model.ts";
 import { configHash } from "../../domain/plan.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
-import { OrchError } from "../../domain/errors.ts";
+import { nothingToRun, OrchError } from "../../domain/errors.ts";
 import type { CommandResult, Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
 import type { Guard } from "../guard.ts";
 import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
@@ -62,7 +62,7 @@ export async function containerConfig(
   networks: readonly string[] = [],
 ): Promise<Record<string, unknown>> {
   const svc: Service = spec.service;
-  if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
+  if (!svc.image) throw nothingToRun("image");
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   // Resolved for this replica by the engine; a port orch routes comes without a host port.
@@ -164,7 +164,7 @@ export class DockerRuntime implements Runtime {
     const client = this.#client;
     const image = svc.image ?? "";
     try {
-      if (!image) throw new OrchError("no image to run (runtime: docker needs image)");
+      if (!image) throw nothingToRun("image");
       if (!await client.hasImage(image)) {
         options.onNote?.(`pulling image ${image}`);
         try {
