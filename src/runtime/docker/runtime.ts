@@ -7,10 +7,9 @@
  * @module
  */
 import { argvOf, type Command, type NetworkSpec, type Service } from "../../domain/model.ts";
-import { expandDeferred } from "../../domain/deferred.ts";
 import { configHash } from "../../domain/plan.ts";
 import type { ExitStatus, Usage } from "../../domain/state.ts";
-import { OrchError } from "../../domain/errors.ts";
+import { nothingToRun, OrchError } from "../../domain/errors.ts";
 import type { CommandResult, Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
 import type { Guard } from "../guard.ts";
 import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
@@ -63,7 +62,7 @@ export async function containerConfig(
   networks: readonly string[] = [],
 ): Promise<Record<string, unknown>> {
   const svc: Service = spec.service;
-  if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
+  if (!svc.image) throw nothingToRun("image");
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   // Resolved for this replica by the engine; a port orch routes comes without a host port.
@@ -86,12 +85,9 @@ export async function containerConfig(
   return {
     Image: svc.image,
     ...(svc.command ? { Cmd: argvOf(svc.command) } : {}),
+    // Expanded for this instance already (domain/instance.ts); [] resets the image's.
     ...(svc.entrypoint
-      ? {
-        Entrypoint: svc.entrypoint.length === 0
-          ? [""]
-          : svc.entrypoint.map((a) => expandDeferred(a, spec.env)),
-      }
+      ? { Entrypoint: svc.entrypoint.length === 0 ? [""] : [...svc.entrypoint] }
       : {}),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(svc.workdir !== project ? { WorkingDir: svc.workdir } : {}),
@@ -168,7 +164,7 @@ export class DockerRuntime implements Runtime {
     const client = this.#client;
     const image = svc.image ?? "";
     try {
-      if (!image) throw new OrchError("no image to run (runtime: docker needs image)");
+      if (!image) throw nothingToRun("image");
       if (!await client.hasImage(image)) {
         options.onNote?.(`pulling image ${image}`);
         try {
