@@ -2,6 +2,8 @@
  * Enforces the dependency directions of STYLE.md by reading every import in `src/`:
  * domain imports nothing; engine never imports an adapter (runtime, probe, api, tui, cli, store);
  * api, tui and store never import one another; only cli and main.ts know the concrete adapters.
+ * It also fails on an import cycle between modules (type-only and dynamic imports included): each
+ * module's dependencies must form a tree that can be read from the bottom up.
  */
 const ALLOWED: Record<string, string[]> = {
   domain: ["domain"],
@@ -12,9 +14,10 @@ const ALLOWED: Record<string, string[]> = {
   runtime: ["domain", "engine", "runtime"],
   schedule: ["domain", "engine", "schedule"],
   store: ["domain", "store"],
-  api: ["domain", "api"],
+  control: ["domain", "control"],
+  api: ["domain", "control", "api"],
   export: ["domain", "export"],
-  tui: ["domain", "tui"],
+  tui: ["domain", "control", "tui"],
   cli: [
     "domain",
     "config",
@@ -24,6 +27,7 @@ const ALLOWED: Record<string, string[]> = {
     "runtime",
     "schedule",
     "store",
+    "control",
     "api",
     "tui",
     "export",
@@ -38,6 +42,7 @@ const ALLOWED: Record<string, string[]> = {
     "runtime",
     "schedule",
     "store",
+    "control",
     "cli",
     "testing",
   ],
@@ -54,10 +59,15 @@ async function walk(dir: string): Promise<string[]> {
   }
   return files;
 }
-for (const file of await walk(root.replace(/\/$/, ""))) {
+
+/** Each module of `src/` (relative path) -> the modules of `src/` it imports. */
+const graph = new Map<string, string[]>();
+for (const file of (await walk(root.replace(/\/$/, ""))).sort()) {
   const rel = file.slice(root.length);
   const layer = rel.includes("/") ? rel.split("/")[0] : "root";
   const text = await Deno.readTextFile(file);
+  const edges: string[] = [];
+  graph.set(rel, edges);
   for (
     const match of text.matchAll(
       /^\s*(?:import|export)[^"';]*?from\s+["']([^"']+)["']|import\(["']([^"']+)["']\)/gm,
@@ -70,6 +80,7 @@ for (const file of await walk(root.replace(/\/$/, ""))) {
     }
     const target = new URL(spec, `file://${file}`).pathname;
     if (!target.startsWith(root)) continue;
+    edges.push(target.slice(root.length));
     const targetLayer = target.slice(root.length).split("/")[0].replace(/\.ts$/, "");
     if (targetLayer === "version") continue;
     const allowed = ALLOWED[layer];
@@ -78,8 +89,48 @@ for (const file of await walk(root.replace(/\/$/, ""))) {
     }
   }
 }
+
+/** The cycles of the graph: one path per strongly connected component of more than one module. */
+function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  let next = 0;
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    const self = (graph.get(v) ?? []).includes(v);
+    if (component.length > 1 || self) found.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+for (const component of cycles(graph)) {
+  problems.push(`import cycle: ${component.join(" -> ")} (each imports another of them)`);
+}
+
 if (problems.length > 0) {
   console.error(`import graph: ${problems.length} violation(s)\n  ${problems.join("\n  ")}`);
   Deno.exit(1);
 }
-console.log("import graph: dependency directions hold");
+console.log("import graph: dependency directions hold, no cycles");

@@ -42,35 +42,15 @@ import {
   updateRunFile,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
-import { UpInit, type UpInitOptions } from "./init.ts";
+import { UpInit } from "./init.ts";
+import type { UpOptions } from "./up_options.ts";
+
+export type { UpOptions };
 import { loadNeeds, requireAll } from "./permissions.ts";
 import { finalReport, localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
-import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
+import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { openTerminal } from "../tui/terminal.ts";
-
-/** Options of `orch up`. */
-export interface UpOptions extends InteropLoadOptions, UpInitOptions {
-  readonly tui?: boolean;
-  readonly json?: boolean;
-  readonly color?: boolean;
-  /** Print services' output as is, escape sequences included, even on a terminal. */
-  readonly raw?: boolean;
-  /** Run in the background and return once started. */
-  readonly detach?: boolean;
-  /** With `detach`: return once everything is ready, or fail naming what is not. */
-  readonly wait?: boolean;
-  readonly timeout?: string;
-  /** Also serve the API on this TCP address, with tokens. */
-  readonly listen?: string;
-  readonly token?: string;
-  /** The flows' history database (default `.orch/history.db`). */
-  readonly db?: string;
-  /** Flow tasks running at once. */
-  readonly maxExecutors?: string;
-  /** Internal: this process is the background orch started by `up -d`. */
-  readonly daemonChild?: boolean;
-}
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 /** Signals closer together than this count as one. */

@@ -13,7 +13,7 @@ import {
   type Locator,
   MAX_DEPTH,
   type ParseOutcome,
-} from "./source.ts";
+} from "./paths.ts";
 
 /** Parses a TOML config file. */
 export function parseTomlSource(file: string, text: string): ParseOutcome {

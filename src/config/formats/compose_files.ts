@@ -17,12 +17,8 @@ import {
   parseComposeFile,
   type Parsed,
 } from "./compose_merge.ts";
-import {
-  type ComposeContext,
-  type LoadedService,
-  type Origin,
-  translateComposeService,
-} from "./compose.ts";
+import { translateComposeService } from "./compose.ts";
+import type { ComposeContext, LoadedService, Origin } from "./compose_context.ts";
 import { translateComposeNetworks } from "./compose_networks.ts";
 import {
   dirOf,

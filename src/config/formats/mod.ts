@@ -3,17 +3,11 @@
  *
  * @module
  */
-import type { FieldPath } from "../source.ts";
+import type { Translation } from "./translation.ts";
 import { orchestrateTomlSchema, translateOrchestrateToml } from "./orchestrate_toml.ts";
 import { servicesTomlSchema, translateServicesToml } from "./services_toml.ts";
 
-/** A file translated into the stack file shape, and the way back to its own field paths. */
-export interface Translation {
-  readonly stackFile: Record<string, unknown>;
-  readonly translate: (path: FieldPath) => FieldPath;
-  /** Names used twice (the TOML formats list services as arrays), with where the repeat is. */
-  readonly duplicateNames: readonly [string, FieldPath][];
-}
+export type { Translation };
 
 /** The formats orch reads. */
 export type FormatName = "stack" | "orchestrate-toml" | "services-toml";
