@@ -8,18 +8,13 @@
 import { parseDuration, parseTimeAgo } from "../domain/duration.ts";
 import { OrchError, UsageError } from "../domain/errors.ts";
 import { type Level, LEVELS, type LogQuery } from "../domain/log.ts";
-import type { StackDocument, StackSource } from "./controller.ts";
+import type { StackDocument, StackSource } from "../control/mod.ts";
 
 /** The largest request body of `/v1/apply` (stack content), and of every other route. */
 export const BODY_LIMITS = { apply: 16 << 20, json: 1 << 20 } as const;
 
 /** The most records `tail` may ask for. */
 export const MAX_TAIL = 100_000;
-
-/** The body limit of a route. */
-export function bodyLimit(_method: string, path: string): number {
-  return path.replace(/\/+$/, "") === "/v1/apply" ? BODY_LIMITS.apply : BODY_LIMITS.json;
-}
 
 /** A request body over its route's limit. HTTP 413. */
 export class BodyTooLargeError extends OrchError {
@@ -147,15 +142,6 @@ export function duration(value: unknown, field: string): number | undefined {
   const ms = parseDuration(value);
   if (ms === undefined) throw new UsageError(`${field}: "${value}" is not a duration`);
   return ms;
-}
-
-/** A path segment, percent-decoded. */
-export function segment(raw: string, what: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new UsageError(`${what}: "${raw.slice(0, 80)}" is not a valid percent-encoded name`);
-  }
 }
 
 const DOCUMENT_NAME = /^(?:[A-Za-z0-9_][A-Za-z0-9._-]*\/)*[A-Za-z0-9_][A-Za-z0-9._-]*$/;

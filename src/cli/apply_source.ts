@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { StackSource } from "../api/controller.ts";
+import type { StackSource } from "../control/mod.ts";
 import { type Loaded, loadStack } from "../config/load.ts";
 import { ForbiddenError, UsageError } from "../domain/errors.ts";
 

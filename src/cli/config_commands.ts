@@ -21,7 +21,7 @@ import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop
 import { colorEnabled, makeStyle } from "./style.ts";
 
 function styleFor(io: CliIO) {
-  return makeStyle(io.isTerminal && colorEnabled({ isTerminal: () => io.isTerminal }));
+  return makeStyle(io.isTerminal && colorEnabled(io.env, io.isTerminal));
 }
 
 function load(io: CliIO, files: readonly string[], options: InteropLoadOptions = {}) {

@@ -6,7 +6,7 @@
  * @module
  */
 import { OrchError } from "../domain/errors.ts";
-import { describeFlowEvent, type FlowEvent, type FlowSet } from "../domain/flow.ts";
+import type { FlowEvent, FlowSet } from "../domain/flow.ts";
 import type { EngineEvent, InstanceState, InstanceStatus } from "../domain/state.ts";
 import { summarize } from "../domain/status.ts";
 import { type Clock, type Runtime, systemClock } from "../engine/ports.ts";
@@ -85,21 +85,6 @@ export function usesDocker(flows: FlowSet): boolean {
   return Object.values(flows.flows).some((f) =>
     Object.values(f.tasks).some((t) => t.runtime === "docker")
   );
-}
-
-/** The flow events worth a line in the merged stream: runs, and tasks that failed or retry. */
-export function flowEventText(event: FlowEvent): string | undefined {
-  if (event.type === "task" && event.state !== "failed" && event.state !== "retrying") {
-    return undefined;
-  }
-  return `${event.flow}: ${describeFlowEvent(event)}`;
-}
-
-/** A flow event as an NDJSON line, as `--json` prints engine events. */
-export function flowEventJson(event: FlowEvent): string {
-  return `${
-    JSON.stringify({ event: event.type, ...event, ts: new Date(event.ts).toISOString() })
-  }\n`;
 }
 
 /** `--db` as given, made absolute against `cwd`. */

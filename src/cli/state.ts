@@ -253,6 +253,53 @@ export async function claim(project: string, run: RunFile): Promise<void> {
   throw new ConflictError(`could not claim ${path}`);
 }
 
+/** The lock a running orch holds on its project for as long as it lives (`.orch/orch.lock`). */
+function lockPath(project: string): string {
+  return `${stateDir(project)}/orch.lock`;
+}
+
+/** Files whose lock this process holds until it exits (kept so that nothing closes them). */
+const heldLocks: Deno.FsFile[] = [];
+
+/**
+ * Takes the project's lock for this process, exclusively, until it exits: the kernel releases it
+ * then, however the process ends (a crash, SIGKILL), so that a waiter is told at once. Call after
+ * {@link claim}.
+ */
+export function holdProjectLock(project: string): void {
+  const file = Deno.openSync(lockPath(project), {
+    read: true,
+    write: true,
+    create: true,
+    mode: 0o600,
+  });
+  file.lockSync(true);
+  heldLocks.push(file);
+}
+
+/**
+ * Resolves once the orch of `project` has exited (its lock is free), or after `timeoutMs`
+ * (resolving false). An orch that holds no lock is taken to be gone.
+ */
+export async function waitForExit(project: string, timeoutMs: number): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(lockPath(project), { read: true });
+  } catch {
+    return true;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((
+    resolve,
+  ) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([file.lock(false).then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+    file.close();
+  }
+}
+
 /** Tokens for the TCP listener, created (mode 0600) on first use. */
 export async function loadTokens(
   project: string,

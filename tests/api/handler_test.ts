@@ -1,27 +1,29 @@
 /** The API handler called directly with Requests (no socket), on a real engine. */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { createHandler } from "../../src/api/handler.ts";
-import type { Controller } from "../../src/api/controller.ts";
-import { EventBus, makeController } from "../../src/cli/serve.ts";
+import { createHandler } from "../../src/api/mod.ts";
+import type { Control } from "../../src/control/mod.ts";
+import { EventBus } from "../../src/cli/bus.ts";
+import { makeControl } from "../../src/cli/serve.ts";
 import { testStack } from "../../src/testing/engine.ts";
 import { readUntil } from "../../src/testing/deadline.ts";
 
 async function api(
   yaml: string,
   tokens?: { admin: string; readOnly: string },
-  options: { wrap?: (c: Controller) => Controller; onInternalError?: (e: unknown) => void } = {},
+  options: { wrap?: (c: Control) => Control; onInternalError?: (e: unknown) => void } = {},
 ) {
   const t = await testStack(yaml);
   const bus = new EventBus();
-  const controller = makeController({
+  const controller = makeControl({
     engine: t.engine,
     logs: t.logs,
+    bus,
     project: t.dir,
     files: [`${t.dir}/stack.yaml`],
     startedAt: Date.now(),
     env: (n) => Deno.env.get(n),
     shutdown: (timeoutMs) => void t.engine.shutdown({ timeoutMs }),
-  }, bus);
+  });
   // Feed the bus from the recorder, as `orch up` feeds it from the engine.
   let seen = 0;
   const stopFeeding = t.events.watch(() => {
