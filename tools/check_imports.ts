@@ -43,6 +43,8 @@ const ALLOWED: Record<string, string[]> = {
     "schedule",
     "store",
     "control",
+    "api",
+    "tui",
     "cli",
     "testing",
   ],

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { ERROR_STATUS } from "../control/mod.ts";
+import { ORCH_EVENT_TYPES } from "../domain/events.ts";
 import { BLOCKED_BECAUSE, INSTANCE_STATES } from "../domain/state.ts";
 import { REQUIREMENTS } from "../domain/model.ts";
 import { LEVELS } from "../domain/log.ts";
@@ -47,6 +49,13 @@ function action(summary: string, extra: Record<string, unknown> = {}) {
     },
   };
 }
+
+const metrics = {
+  get: {
+    summary: "Prometheus metrics",
+    responses: { "200": { description: "text exposition", content: { "text/plain": {} } } },
+  },
+};
 
 /** The document. */
 export const OPENAPI = {
@@ -146,8 +155,8 @@ export const OPENAPI = {
     },
     "/v1/events": {
       get: {
-        summary:
-          "engine events as server-sent events (event: state, exited, probe, rollout, stack, dropped)",
+        summary: "orch's events as server-sent events, from the moment of the request (event: " +
+          `${ORCH_EVENT_TYPES.join(", ")}; run and task are the flows' events)`,
         responses: { "200": { description: "stream", content: { "text/event-stream": {} } } },
       },
     },
@@ -201,12 +210,8 @@ export const OPENAPI = {
         responses: { "202": { description: "stopping" } },
       },
     },
-    "/metrics": {
-      get: {
-        summary: "Prometheus metrics",
-        responses: { "200": { description: "text exposition", content: { "text/plain": {} } } },
-      },
-    },
+    "/metrics": metrics,
+    "/v1/metrics": metrics,
     "/v1/openapi.json": {
       get: { summary: "this document", responses: { "200": { description: "OpenAPI" } } },
     },
@@ -224,21 +229,7 @@ export const OPENAPI = {
                 error: {
                   type: "object",
                   properties: {
-                    kind: {
-                      enum: [
-                        "bad_request",
-                        "unauthorized",
-                        "forbidden",
-                        "not_found",
-                        "method_not_allowed",
-                        "conflict",
-                        "too_large",
-                        "timeout",
-                        "busy",
-                        "invalid_config",
-                        "internal",
-                      ],
-                    },
+                    kind: { enum: Object.keys(ERROR_STATUS) },
                     message: { type: "string" },
                     issues: { type: "array" },
                   },

@@ -44,9 +44,23 @@ function arity(command: ClientCommand, count: number): boolean {
   return count >= least && count <= most;
 }
 
+/** The command word: the first argument that is neither an option nor a global option's value. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") return undefined;
+    if (!arg.startsWith("-") || arg === "-") return arg;
+    const long = arg.startsWith("--");
+    if (long && arg.includes("=")) continue;
+    const option = find(FAST_GLOBALS, long ? arg.slice(2) : arg.slice(1), !long);
+    if (option?.value) i++;
+  }
+  return undefined;
+}
+
 /** Parses a command line, or undefined when the full parser must (see the module). */
 export function parseFast(argv: readonly string[]): FastLine | undefined {
-  const name = argv.find((a) => !a.startsWith("-"));
+  const name = commandWord(argv);
   const command = name === undefined ? undefined : BY_NAME.get(name);
   if (!command) return undefined;
   const globals: { file: string[]; profile: string[]; [key: string]: unknown } = {

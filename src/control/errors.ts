@@ -15,17 +15,23 @@ import {
   UsageError,
 } from "../domain/errors.ts";
 
-/** The kinds of error the API answers with, and their statuses. */
+/**
+ * The kinds of error the API answers with, and their statuses: the handler's (by error class,
+ * `api/respond.ts`) and the server's own (a request head too slow, 408; too many connections,
+ * 503).
+ */
 export const ERROR_STATUS = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  timeout: 408,
   conflict: 409,
   too_large: 413,
   invalid_config: 422,
   internal: 500,
+  busy: 503,
 } as const;
 
 /** An error body's kind: `{ error: { kind, message, issues? } }`. */
