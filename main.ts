@@ -1,14 +1,18 @@
 /**
  * orch's composition root: the one place that exits.
  *
- * `--version` answers before anything else is loaded, so that it starts as fast as Deno does.
+ * `--version` answers before anything else is loaded, so that it starts as fast as Deno does. As
+ * PID 1 (or with `--init`) the signal listeners come first of all.
  *
  * @module
  */
 import { VERSION } from "./src/version.ts";
+import { installInitSignals, isInit } from "./src/cli/init_signals.ts";
 
 if (import.meta.main) {
   const args = Deno.args;
+  // As PID 1, a SIGTERM with no listener kills Deno: listen before anything slow is loaded.
+  if (isInit(args)) installInitSignals((code) => Deno.exit(code));
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     console.log(`orch ${VERSION}`);
     Deno.exit(0);
@@ -17,7 +21,9 @@ if (import.meta.main) {
   const { runFast } = await import("./src/cli/fast.ts");
   const { reportError } = await import("./src/cli/exit.ts");
   const io = processIO();
-  const fast = await runFast(args, io).catch((error) => reportError(io.err, error));
+  const { requireForClient } = await import("./src/cli/permissions.ts");
+  const fast = await Promise.resolve().then(() => requireForClient(args, io.cwd))
+    .then(() => runFast(args, io)).catch((error) => reportError(io.err, error));
   if (fast !== undefined) Deno.exit(fast);
   const { runCli } = await import("./src/cli/main.ts");
   Deno.exit(await runCli(args, io));

@@ -1,9 +1,10 @@
 /**
- * orch as a library: load and validate stacks, and the model they produce.
+ * orch as a library (`@orch/cli/lib`; the package's default export is the CLI): load and validate
+ * stacks, and the model they produce.
  *
  * @example
  * ```ts ignore
- * import { loadStack } from "@orch/cli";
+ * import { loadStack } from "@orch/cli/lib";
  * const { stack } = await loadStack(["stack.yaml"]);
  * console.log(Object.keys(stack.services));
  * ```

@@ -1,7 +1,8 @@
 /**
  * The benchmark runner: runs every scenario in turn (orch beside supervisord, s6, pm2 and
- * concurrently where they can do it), prints the tables, and writes them with the date, the machine
- * and the versions to bench/RESULTS.md. Peers come from `bench/setup.sh`.
+ * concurrently where they can do it, and beside tini and dumb-init as PID 1), prints the tables,
+ * and writes them with the date, the machine and the versions to bench/RESULTS.md. Peers come
+ * from `bench/setup.sh`.
  *
  * Run: `deno task bench` (add `--quick` for one round each).
  */
@@ -20,6 +21,7 @@ const scenarios: [string, string[]][] = [
   ["flows_dag.ts", quick ? ["--rounds", "1"] : ["--rounds", "3"]],
   ["flows_lag.ts", ["--ticks", "60"]],
   ["flows_history.ts", ["--runs", "100000"]],
+  ["pid1.ts", quick ? ["--rounds", "1"] : ["--rounds", "3"]],
 ];
 
 async function text(command: string, args: string[]): Promise<string> {

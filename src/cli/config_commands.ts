@@ -15,6 +15,7 @@ import { dirOf } from "./state.ts";
 import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { CliIO } from "./io.ts";
+import { loadNeeds, requireAll } from "./permissions.ts";
 import { graphDot, graphJson, graphMermaid, graphText } from "./graph.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
@@ -33,6 +34,7 @@ export async function validateCommand(
   files: readonly string[],
   options: { strict?: boolean; quiet?: boolean } & InteropLoadOptions,
 ): Promise<number> {
+  requireAll("validate", loadNeeds(io.cwd, files));
   // Flows are checked too (flow files, job files, a stack's flows: section).
   const { stack, files: used, warnings, flows } = await loadProject(files, {
     cwd: io.cwd,

@@ -142,6 +142,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--no-tui", "print the merged log stream instead of the TUI")
     .option("--json", "print log records and events as NDJSON")
     .option("--no-color", "no colour in the log stream")
+    .option("--init", "act as an init although not PID 1: reap orphans, become a subreaper")
+    .option(
+      "--forward <signal:service>",
+      "pass this signal on to a service (repeatable)",
+      collect,
+      [],
+    )
     .option("--raw", "services' output as is: escape sequences reach the terminal")
     .option("--db <file>", "the flows' history database (default .orch/history.db)")
     .option("--max-executors <n>", "flow tasks running at once (default: the number of cores)")
@@ -152,6 +159,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         ...interopOf(cmd),
         token: cmd.optsWithGlobals().token,
       });
+    });
+
+  program.command("install")
+    .description("put orch on the PATH, with the `entrypoint` compatibility link")
+    .option("--dir <dir>", "where to install", "/usr/local/bin")
+    .option("--force", "replace an orch or entrypoint there that orch did not make")
+    .action(async (opts) => {
+      code = (await import("./install.ts")).installCommand(io, opts);
     });
 
   program.command("run")

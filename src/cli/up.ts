@@ -42,13 +42,15 @@ import {
   updateRunFile,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
+import { UpInit, type UpInitOptions } from "./init.ts";
+import { loadNeeds, requireAll } from "./permissions.ts";
 import { finalReport, localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
-export interface UpOptions extends InteropLoadOptions {
+export interface UpOptions extends InteropLoadOptions, UpInitOptions {
   readonly tui?: boolean;
   readonly json?: boolean;
   readonly color?: boolean;
@@ -80,9 +82,11 @@ export async function upCommand(
   files: readonly string[],
   options: UpOptions,
 ): Promise<number> {
+  requireAll("up", loadNeeds(io.cwd, files));
   // Without it every service would fail to start, again and again.
   requirePermission("run");
   if (options.detach) return await upDetached(io, files, options);
+  const init = new UpInit(options);
   const startedAt = Date.now();
   const limit = raiseDescriptorLimit();
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
@@ -91,6 +95,7 @@ export async function upCommand(
   const { stack } = loaded;
   const project = loaded.project;
   const hasFlows = Object.keys(loaded.flows.flows).length > 0;
+  init.prepare(stack);
   const dir = stateDir(project);
   const style = makeStyle(
     options.color !== false && !options.json && !options.daemonChild && colorEnabled(),
@@ -118,6 +123,7 @@ export async function upCommand(
   let toPane: ((text: string, service?: string, replica?: number) => void) | undefined;
   let terminalGone = false;
   const say = (text: string) => toPane ? toPane(text) : out.write(printer.note(text));
+  const socket = await socketPathFor(project, io.env);
   printWarnings(io, loaded.warnings, style.yellow("warning"));
   const containment = parseContainment(io.env("ORCH_CONTAINMENT"));
   const findings = [
@@ -139,7 +145,6 @@ export async function upCommand(
   if (limit.note) io.err(`${style.yellow("warning")}: ${limit.note}\n`);
   if (options.listen && !options.daemonChild) warnIfExposed(io, options.listen);
 
-  const socket = await socketPathFor(project, io.env);
   const baseRun: RunFile = {
     pid: Deno.pid,
     socket,
@@ -171,6 +176,7 @@ export async function upCommand(
       }
     },
     emit: (event) => {
+      init.observe(event);
       serviceView?.observe(event);
       bus.publish(event);
       if (toPane) {
@@ -333,6 +339,7 @@ export async function upCommand(
     if (signals === 1) stop(`${signal}: stopping (again to kill at once)`);
     else {
       say(`${signal}: killing every service now`);
+      init.killedBy = signal;
       engine.kill();
     }
   };
@@ -341,6 +348,7 @@ export async function upCommand(
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;
   });
+  init.start({ engine, say, env: io.env });
 
   try {
     engine.start();
@@ -352,6 +360,7 @@ export async function upCommand(
           `history in ${flows.store.path}`,
       );
     }
+    init.replay(onSignal);
     const settled = engine.idle();
     if (tui) {
       // Nothing left to run (a stack of oneshots): stop what is blocked; the final table stays
@@ -401,9 +410,10 @@ export async function upCommand(
     if (!outcome || outcome.code === 0) outcome = after;
     if (outcome.code !== 0) say(style.red(outcome.summary));
     else if (!stoppedBySignal) say(style.green(outcome.summary));
-    return stoppedBySignal && !engine.failure ? 0 : outcome.code;
+    return init.exitStatus(outcome.code, stoppedBySignal);
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    init.close();
     await flows?.scheduler.stop();
     flows?.close();
     bus.close();

@@ -19,7 +19,7 @@ Deno.test("an unknown command is named, with the nearest command; exit 2", async
   const typo = await runOrch(dir.path, ["stauts"]);
   assertEquals(typo.code, 2);
   assertEquals(typo.stderr, 'orch: unknown command "stauts" (did you mean "status"?)\n');
-  for (const word of ["install", "frobnicate"]) {
+  for (const word of ["frobnicate"]) {
     const unknown = await runOrch(dir.path, [word]);
     assertEquals(unknown.code, 2, word);
     assertEquals(
