@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { parseDuration, parseTimeAgo } from "../domain/duration.ts";
+import { parseDuration } from "../domain/duration.ts";
 import { OrchError, UsageError } from "../domain/errors.ts";
 import { type Level, LEVELS, type LogQuery } from "../domain/log.ts";
-import type { StackDocument, StackSource } from "../control/mod.ts";
+import { sinceOf, type StackDocument, type StackSource } from "../control/mod.ts";
 
 /** The largest request body of `/v1/apply` (stack content), and of every other route. */
 export const BODY_LIMITS = { apply: 16 << 20, json: 1 << 20 } as const;
@@ -213,17 +213,6 @@ export function applySource(body: Record<string, unknown>): StackSource {
   return {};
 }
 
-/** Parses `since`: a duration back from now (`10m`), an ISO time, or ms since the epoch. */
-export function parseSince(value: string, now: number): number {
-  const at = parseTimeAgo(value, now);
-  if (at === undefined) {
-    throw new UsageError(
-      `since: "${value.slice(0, 80)}" is neither a duration (10m) nor a time (ISO 8601)`,
-    );
-  }
-  return at;
-}
-
 /** The query of `GET /v1/logs`. */
 export function logQuery(url: URL, now: number): { query: LogQuery; tail?: number } {
   const params = url.searchParams;
@@ -244,7 +233,7 @@ export function logQuery(url: URL, now: number): { query: LogQuery; tail?: numbe
     query: {
       ...(services.length ? { services } : {}),
       ...(level ? { minLevel: level as Level } : {}),
-      ...(since ? { since: parseSince(since, now) } : {}),
+      ...(since ? { since: sinceOf(since, now) } : {}),
     },
     tail,
   };

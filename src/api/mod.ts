@@ -5,7 +5,7 @@
  * @module
  */
 export { createHandler, type HandlerOptions, type Tokens } from "./handler.ts";
-export { BODY_LIMITS, BodyTooLargeError, MAX_TAIL, parseSince } from "./input.ts";
+export { BODY_LIMITS, BodyTooLargeError, MAX_TAIL } from "./input.ts";
 export { EventCounters, renderMetrics } from "./metrics.ts";
 export { OPENAPI } from "./openapi.ts";
 export { type ErrorKind, fromError, kindOf, STATUS } from "./respond.ts";

@@ -294,7 +294,7 @@ export async function downCommand(
     return 0;
   }
   return await withClient(io, options, async (client) => {
-    const status = await client.status({ usage: false });
+    const status = await client.status();
     const printer = new LinePrinter(status.services.map((s) => s.service), styleOf(io));
     const multi = (name: string) => status.instances.filter((i) => i.service === name).length > 1;
     // Subscribed before the shutdown is asked for, so that no event of it is missed.

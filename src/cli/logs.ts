@@ -49,14 +49,14 @@ export async function logsCommand(
   const query: LogQuery = {
     ...(services.length ? { services } : {}),
     ...(options.level ? { minLevel: options.level as Level } : {}),
-    ...(options.since ? { since: since(options.since) } : {}),
   };
   return withClient(io, options, async (client) => {
     const all = await client.services();
     const print = printerFor(io, options, all.map((s) => s.name));
     const replicas = new Map(all.map((s) => [s.name, s.replicas]));
     using interrupt = interruptible(io);
-    const logs = await client.logs(query, { tail, follow: options.follow });
+    // `since` as written: the orch that keeps the logs reads it by its own clock.
+    const logs = await client.logs(query, { tail, follow: options.follow, since: options.since });
     using _ = closing(logs, interrupt.signal);
     for await (const batch of logs.batches()) {
       let text = "";

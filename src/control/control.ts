@@ -111,6 +111,12 @@ export interface LogOptions {
   /** After the kept records, follow new ones until closed. */
   readonly follow?: boolean;
   /**
+   * Only records since then, as a person wrote it: a duration back from now (`10m`) or a time
+   * (ISO 8601), by the clock of the orch that keeps them (a remote one's, over HTTP). Takes the
+   * place of the query's `since`. @throws {UsageError} when it is neither.
+   */
+  readonly since?: string;
+  /**
    * Who reads (`api`, `tui`), for the notice when a slow reader skips ahead; and how many records
    * may queue for it first. In this process only: over HTTP the serving orch decides.
    */

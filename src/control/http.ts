@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatDuration, parseDuration } from "../domain/duration.ts";
 import { OrchError } from "../domain/errors.ts";
 import type { OrchEvent } from "../domain/events.ts";
 import { fromNdjson, type LogQuery, type LogRecord } from "../domain/log.ts";
@@ -48,8 +49,11 @@ export class HttpControl implements Control {
     this.where = target.where;
   }
 
-  /** A request; resolves with a 2xx response, or throws the API's error as an OrchError. */
-  async #request(
+  /**
+   * A request to the API (for what this interface does not cover); resolves with a 2xx
+   * response, or throws the API's error as an OrchError (see `errors.ts`).
+   */
+  async request(
     method: string,
     path: string,
     body?: unknown,
@@ -83,12 +87,13 @@ export class HttpControl implements Control {
     throw errorFromResponse(response.status, payload);
   }
 
-  async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return await (await this.#request(method, path, body)).json() as T;
+  /** A request whose answer is JSON (see {@link request}). */
+  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return await (await this.request(method, path, body)).json() as T;
   }
 
   #action(service: string, action: string, body?: unknown) {
-    return this.#json<Record<string, unknown>>(
+    return this.json<Record<string, unknown>>(
       "POST",
       `/v1/services/${encodeURIComponent(service)}/${action}`,
       body,
@@ -97,24 +102,24 @@ export class HttpControl implements Control {
 
   /** Lines of a streaming response, until it ends or `signal` aborts. */
   async #lines(path: string, signal: AbortSignal): Promise<AsyncGenerator<string>> {
-    const response = await this.#request("GET", path, undefined, signal);
+    const response = await this.request("GET", path, undefined, signal);
     return lines(response, signal);
   }
 
   info(): Promise<RunInfo> {
-    return this.#json("GET", "/v1/health");
+    return this.json("GET", "/v1/health");
   }
 
   status(options: { readonly usage?: boolean } = {}): Promise<StatusSnapshot> {
-    return this.#json("GET", options.usage === false ? "/v1/status?usage=false" : "/v1/status");
+    return this.json("GET", options.usage === false ? "/v1/status?usage=false" : "/v1/status");
   }
 
   async services(): Promise<ServiceInfo[]> {
-    return (await this.#json<{ services: ServiceInfo[] }>("GET", "/v1/services")).services;
+    return (await this.json<{ services: ServiceInfo[] }>("GET", "/v1/services")).services;
   }
 
   service(name: string): Promise<ServiceStatus> {
-    return this.#json("GET", `/v1/services/${encodeURIComponent(name)}`);
+    return this.json("GET", `/v1/services/${encodeURIComponent(name)}`);
   }
 
   async start(service: string): Promise<void> {
@@ -138,20 +143,22 @@ export class HttpControl implements Control {
   }
 
   async plan(source: StackSource): Promise<Plan> {
-    return (await this.#json<{ plan: Plan }>("POST", "/v1/apply", { ...source, dryRun: true }))
+    return (await this.json<{ plan: Plan }>("POST", "/v1/apply", { ...source, dryRun: true }))
       .plan;
   }
 
   apply(source: StackSource): Promise<ApplyOutcome> {
-    return this.#json("POST", "/v1/apply", source);
+    return this.json("POST", "/v1/apply", source);
   }
 
   async logs(query: LogQuery, options: LogOptions = {}): Promise<LogStream> {
     const params = new URLSearchParams();
     for (const s of query.services ?? []) params.append("service", s);
-    if (query.since !== undefined) params.set("since", new Date(query.since).toISOString());
-    if (query.minLevel) params.set("level", query.minLevel);
+    const since = options.since ??
+      (query.since !== undefined ? new Date(query.since).toISOString() : undefined);
+    if (since !== undefined) params.set("since", since);
     if (options.tail !== undefined) params.set("tail", String(options.tail));
+    if (query.minLevel) params.set("level", query.minLevel);
     if (options.follow) params.set("follow", "true");
     const stop = new AbortController();
     const text = await this.#lines(`/v1/logs?${params}`, stop.signal);
@@ -176,8 +183,15 @@ export class HttpControl implements Control {
   }
 
   async shutdown(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    const body = options.timeoutMs !== undefined ? { timeout: `${options.timeoutMs}ms` } : {};
-    await this.#json("POST", "/v1/shutdown", body);
+    const ms = options.timeoutMs;
+    // As people write it (5s, 1m30s), unless that would round it.
+    const timeout = ms === undefined
+      ? undefined
+      : parseDuration(formatDuration(ms)) === ms
+      ? formatDuration(ms)
+      : `${ms}ms`;
+    const body = timeout !== undefined ? { timeout } : {};
+    await this.json("POST", "/v1/shutdown", body);
   }
 
   close(): void {

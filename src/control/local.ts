@@ -8,7 +8,7 @@
 import { noSuchService } from "../domain/errors.ts";
 import { didYouMean } from "../domain/suggest.ts";
 import type { Control, RunInfo, ServiceInfo } from "./control.ts";
-import { pastThenLive } from "./logs.ts";
+import { pastThenLive, sinceOf } from "./logs.ts";
 import type { EventFeed, LogStore, ServiceEngine, StackLoader } from "./ports.ts";
 import { serviceStatus, statusSnapshot } from "./snapshot.ts";
 
@@ -99,10 +99,11 @@ export function localControl(parts: LocalParts): Control {
       files = loaded.files;
       return outcome;
     },
-    logs: (query, options) =>
+    logs: (query, options = {}) =>
       later(() => {
         known(query.services ?? []);
-        return pastThenLive(logs, query, options);
+        const since = options.since === undefined ? {} : { since: sinceOf(options.since, now()) };
+        return pastThenLive(logs, { ...query, ...since }, options);
       }),
     events: () => later(() => parts.events.subscribe()),
     shutdown: (options = {}) => later(() => parts.shutdown(options.timeoutMs)),

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { parseTimeAgo } from "../domain/duration.ts";
+import { UsageError } from "../domain/errors.ts";
 import { fromNdjson, type LogQuery, type LogRecord, toNdjson } from "../domain/log.ts";
 import type { LogOptions, LogStream, Stream } from "./control.ts";
 import type { LogStore, NdjsonChunks } from "./ports.ts";
@@ -15,7 +17,8 @@ const encoder = new TextEncoder();
 export const FOLLOW_CAPACITY = 10_000;
 
 /**
- * The kept records of `store` matching `query` (at most `tail`), then with `follow` the new ones.
+ * The kept records of `store` matching `query` (at most `tail`), then with `follow` the new ones
+ * (`options.since` is the caller's to resolve into the query, see {@link sinceOf}).
  * The subscription is made before what is kept is captured, both in the same turn of the event
  * loop: no record can fall between them, and none is in both.
  */
@@ -32,6 +35,20 @@ export function pastThenLive(
     : undefined;
   const past = store.queryNdjson(query, options.tail);
   return merged(past, live);
+}
+
+/**
+ * `since` as a person writes it: a duration back from `now` (`10m`), an ISO time, or ms since the
+ * epoch. @throws {UsageError} naming the value when it is none of these.
+ */
+export function sinceOf(value: string, now: number): number {
+  const at = parseTimeAgo(value, now);
+  if (at === undefined) {
+    throw new UsageError(
+      `since: "${value.slice(0, 80)}" is neither a duration (10m) nor a time (ISO 8601)`,
+    );
+  }
+  return at;
 }
 
 /** Records of NDJSON chunks of whole lines (a line that does not parse is left out). */

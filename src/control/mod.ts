@@ -21,7 +21,7 @@ export type {
 export { ERROR_STATUS, type ErrorBody, errorFromResponse, type ErrorKind } from "./errors.ts";
 export { HttpControl, type HttpTarget } from "./http.ts";
 export { localControl, type LocalParts, type RunFacts } from "./local.ts";
-export { FOLLOW_CAPACITY, pastThenLive } from "./logs.ts";
+export { FOLLOW_CAPACITY, pastThenLive, sinceOf } from "./logs.ts";
 export type {
   EventFeed,
   LoadedStack,
