@@ -6,7 +6,7 @@
  * @module
  */
 import type { Control } from "../control/mod.ts";
-import { UsageError } from "../domain/errors.ts";
+import { UsageError } from "../domain/mod.ts";
 import type { EventCounters } from "./metrics.ts";
 import { fail, fromError } from "./respond.ts";
 import { normalPath } from "./router.ts";

@@ -5,9 +5,14 @@
  *
  * @module
  */
-import { parseDuration } from "../domain/duration.ts";
-import { OrchError, UsageError } from "../domain/errors.ts";
-import { type Level, LEVELS, type LogQuery } from "../domain/log.ts";
+import {
+  type Level,
+  LEVELS,
+  type LogQuery,
+  OrchError,
+  parseDuration,
+  UsageError,
+} from "../domain/mod.ts";
 import { sinceOf, type StackDocument, type StackSource } from "../control/mod.ts";
 
 /** The largest request body of `/v1/apply` (stack content), and of every other route. */

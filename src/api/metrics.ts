@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { INSTANCE_STATES, type InstanceStatus } from "../domain/state.ts";
+import { INSTANCE_STATES, type InstanceStatus, type OrchEvent } from "../domain/mod.ts";
 import type { RunInfo } from "../control/mod.ts";
-import type { OrchEvent } from "../domain/events.ts";
 
 /**
  * Counts kept from the event bus: events by type, and what slow readers skipped (log lines or

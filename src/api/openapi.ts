@@ -4,10 +4,13 @@
  * @module
  */
 import { ERROR_STATUS } from "../control/mod.ts";
-import { ORCH_EVENT_TYPES } from "../domain/events.ts";
-import { BLOCKED_BECAUSE, INSTANCE_STATES } from "../domain/state.ts";
-import { REQUIREMENTS } from "../domain/model.ts";
-import { LEVELS } from "../domain/log.ts";
+import {
+  BLOCKED_BECAUSE,
+  INSTANCE_STATES,
+  LEVELS,
+  ORCH_EVENT_TYPES,
+  REQUIREMENTS,
+} from "../domain/mod.ts";
 import { VERSION } from "../version.ts";
 
 const error = { $ref: "#/components/responses/Error" };

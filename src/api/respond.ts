@@ -11,7 +11,7 @@ import {
   ForbiddenError,
   NotFoundError,
   UsageError,
-} from "../domain/errors.ts";
+} from "../domain/mod.ts";
 import { ERROR_STATUS, type ErrorKind } from "../control/mod.ts";
 import { BodyTooLargeError } from "./input.ts";
 

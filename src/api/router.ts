@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { UsageError } from "../domain/errors.ts";
+import { UsageError } from "../domain/mod.ts";
 
 /** The methods routes use. */
 export type Method = "GET" | "POST";

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { ConfigError, type ConfigIssue } from "../domain/errors.ts";
-import { isEmpty, type Plan } from "../domain/plan.ts";
+import { ConfigError, type ConfigIssue, isEmpty, type Plan } from "../domain/mod.ts";
 import { absolute, type ClientOptions, projectOf, withClient } from "./commands.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter } from "./printer.ts";

@@ -8,8 +8,8 @@
  * @module
  */
 import type { StackSource } from "../control/mod.ts";
-import { type Loaded, loadStack } from "../config/load.ts";
-import { ForbiddenError, UsageError } from "../domain/errors.ts";
+import { type Loaded, loadStack } from "../config/mod.ts";
+import { ForbiddenError, UsageError } from "../domain/mod.ts";
 
 /** Where an apply may read. */
 export interface ApplyScope {

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { OrchEvent } from "../domain/events.ts";
-import { Broadcast, type Subscription } from "../log/channel.ts";
+import type { OrchEvent } from "../domain/mod.ts";
+import { Broadcast, type Subscription } from "../log/mod.ts";
 
 /** Events a subscriber may have queued before it skips ahead. */
 const CAPACITY = 10_000;

@@ -6,7 +6,7 @@
  * @module
  */
 import { HttpControl } from "../control/mod.ts";
-import { OrchError } from "../domain/errors.ts";
+import { OrchError } from "../domain/mod.ts";
 import { findRunning, readRunFile, stateDir, unixClient } from "./state.ts";
 
 /** Where to find the orch to talk to. */

@@ -5,15 +5,11 @@
  * @module
  */
 import type { Control, StatusSnapshot } from "../control/mod.ts";
-import { parseDuration } from "../domain/duration.ts";
-import { sanitize } from "../domain/escapes.ts";
-import { formatAge, formatBytes } from "../domain/status.ts";
-import { UsageError } from "../domain/errors.ts";
+import { formatAge, formatBytes, parseDuration, sanitize, UsageError } from "../domain/mod.ts";
 import { connect, findProject } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
 import { dirOf, findRunning, waitForExit } from "./state.ts";
-import { cleanUpAfterCrash } from "./cleanup.ts";
 import { type Style, styleOf } from "./style.ts";
 
 /** Options every client command takes. */
@@ -289,6 +285,7 @@ export async function downCommand(
   const project = projectOf(io, options);
   if (!host && !await findRunning(project)) {
     // No orch runs here; still kill what a crashed one may have left: processes, containers.
+    const { cleanUpAfterCrash } = await import("./cleanup.ts");
     const said = await cleanUpAfterCrash(project, io.env("DOCKER_HOST"));
     io.out(said.length > 0 ? said.join("") : `nothing is running for ${project}\n`);
     return 0;

@@ -4,16 +4,11 @@
  * @module
  */
 import { stringify as toYaml } from "yaml";
-import type { Stack } from "../domain/model.ts";
-import { formatHealthExpr } from "../domain/expression.ts";
-import { loadStack } from "../config/load.ts";
-import { loadProject } from "../config/flows/load.ts";
-import { preflight } from "../config/preflight.ts";
-import { parseContainment } from "../runtime/process/cgroup_detect.ts";
-import { limitFindings } from "../runtime/process/limits.ts";
+import { formatHealthExpr, type Stack, UsageError } from "../domain/mod.ts";
+import { loadStack, preflight, SAMPLE_TOML, SAMPLE_YAML } from "../config/mod.ts";
+import { loadProject } from "../config/flows/mod.ts";
+import { limitFindings, parseContainment } from "../runtime/process/mod.ts";
 import { dirOf } from "./state.ts";
-import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
-import { UsageError } from "../domain/errors.ts";
 import type { CliIO } from "./io.ts";
 import { loadNeeds, requireAll } from "./permissions.ts";
 import { graphDot, graphJson, graphMermaid, graphText } from "./graph.ts";

@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { loadProject } from "../config/flows/load.ts";
-import { parseDuration } from "../domain/duration.ts";
-import { UsageError } from "../domain/errors.ts";
+import { loadProject } from "../config/flows/mod.ts";
+import { parseDuration, UsageError } from "../domain/mod.ts";
 import { connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { warnIfExposed } from "./serve.ts";

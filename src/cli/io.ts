@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { isStreamGone } from "../domain/streams.ts";
-import type { TerminalPort } from "../tui/terminal.ts";
+import { isStreamGone } from "../domain/mod.ts";
+import type { TerminalPort } from "../tui/mod.ts";
 
 /** A stream written asynchronously (the merged log stream of `orch up`). */
 export interface AsyncStream {

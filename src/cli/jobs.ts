@@ -6,12 +6,11 @@
  *
  * @module
  */
-import { loadProject } from "../config/flows/load.ts";
-import { UsageError } from "../domain/errors.ts";
-import { didYouMean } from "../domain/suggest.ts";
-import { LogHub } from "../log/hub.ts";
-import { DockerRuntime } from "../runtime/docker/runtime.ts";
-import { ProcessRuntime } from "../runtime/process/runtime.ts";
+import { loadProject } from "../config/flows/mod.ts";
+import { didYouMean, UsageError } from "../domain/mod.ts";
+import { LogHub } from "../log/mod.ts";
+import { DockerRuntime } from "../runtime/docker/mod.ts";
+import { ProcessRuntime } from "../runtime/process/mod.ts";
 import { EventBus } from "./bus.ts";
 import { dbPath, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";

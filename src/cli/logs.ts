@@ -6,12 +6,17 @@
  *
  * @module
  */
-import { parseTimeAgo } from "../domain/duration.ts";
-import { NotFoundError, OrchError, UsageError } from "../domain/errors.ts";
-import { type Level, LEVELS, type LogQuery, type LogRecord } from "../domain/log.ts";
-import { didYouMean } from "../domain/suggest.ts";
-import { persistedFiles } from "../log/generations.ts";
-import { readPersisted } from "../log/persisted.ts";
+import {
+  didYouMean,
+  type Level,
+  LEVELS,
+  type LogQuery,
+  type LogRecord,
+  NotFoundError,
+  OrchError,
+  parseTimeAgo,
+  UsageError,
+} from "../domain/mod.ts";
 import { findProject } from "./client.ts";
 import { type ClientOptions, closing, interruptible, withClient } from "./commands.ts";
 import type { CliIO } from "./io.ts";
@@ -94,7 +99,7 @@ async function stackServices(
   options: ClientOptions,
 ): Promise<Map<string, number> | undefined> {
   try {
-    const { loadStack } = await import("../config/load.ts");
+    const { loadStack } = await import("../config/mod.ts");
     const files = options.file?.length ? options.file : [];
     const { stack } = await loadStack(files, { cwd: files.length ? io.cwd : project, env: io.env });
     return new Map(Object.values(stack.services).map((s) => [s.name, s.replicas]));
@@ -122,6 +127,7 @@ async function persistedLogs(
         `${path} holds; orch up -d starts the stack)`,
     );
   }
+  const { persistedFiles, readPersisted } = await import("../log/mod.ts");
   const files = await persistedFiles(path);
   if (files.length === 0) {
     throw new OrchError(`no orch is running for ${project}, and it has no logs (${path})`);

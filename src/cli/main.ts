@@ -5,8 +5,7 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { UsageError } from "../domain/errors.ts";
-import { didYouMean } from "../domain/suggest.ts";
+import { didYouMean, UsageError } from "../domain/mod.ts";
 import { VERSION } from "../version.ts";
 import {
   argumentOf,

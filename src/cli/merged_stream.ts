@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { LogHub } from "../log/hub.ts";
+import type { LogHub } from "../log/mod.ts";
 import type { AsyncWriter, LinePrinter } from "./printer.ts";
 
 /** Records that may queue for the terminal before it skips ahead. */

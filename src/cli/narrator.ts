@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { OrchEvent } from "../domain/events.ts";
-import type { Level } from "../domain/log.ts";
+import type { Level, OrchEvent } from "../domain/mod.ts";
 import type { AsyncWriter, LinePrinter } from "./printer.ts";
 
 /** Where notes go when not to the terminal: the log hub. */

@@ -5,12 +5,15 @@
  *
  * @module
  */
-import { hasSgr, sanitize } from "../domain/escapes.ts";
-import type { LogRecord } from "../domain/log.ts";
-import { isStreamGone } from "../domain/streams.ts";
-import { toNdjson } from "../domain/log.ts";
-import type { OrchEvent } from "../domain/events.ts";
-import { describeFlowEvent } from "../domain/flow.ts";
+import {
+  describeFlowEvent,
+  hasSgr,
+  isStreamGone,
+  type LogRecord,
+  type OrchEvent,
+  sanitize,
+  toNdjson,
+} from "../domain/mod.ts";
 import type { Style } from "./style.ts";
 
 const encoder = new TextEncoder();

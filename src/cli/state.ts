@@ -5,9 +5,7 @@
  *
  * @module
  */
-import { ConflictError, OrchError } from "../domain/errors.ts";
-import { shortHash } from "../domain/plan.ts";
-import { readProcess } from "../runtime/process/procstat.ts";
+import { ConflictError, OrchError, shortHash } from "../domain/mod.ts";
 
 /** What a running orch writes about itself. */
 export interface RunFile {
@@ -20,11 +18,6 @@ export interface RunFile {
   readonly listen?: string;
   /** When the process started, in clock ticks since boot: tells a reused pid apart. */
   readonly procStart?: number;
-}
-
-/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat). */
-export function processStart(pid: number): number | undefined {
-  return readProcess(pid)?.startTicks;
 }
 
 /** The state directory of a project. */
@@ -120,8 +113,12 @@ export async function socketPathFor(project: string, env: (n: string) => string 
   return `${await privateRuntimeDir(base)}/${name}`;
 }
 
-/** Whether the run's process is alive and is still the same process (not a reused pid). */
-function runAlive(run: RunFile): boolean {
+/**
+ * Whether the run's process is alive and is still the same process (not a reused pid). The
+ * process runtime that reads /proc is loaded only here: `orch status` needs none of it.
+ */
+async function runAlive(run: RunFile): Promise<boolean> {
+  const { readProcess } = await import("../runtime/process/mod.ts");
   const info = readProcess(run.pid);
   return info !== undefined && (run.procStart === undefined || info.startTicks === run.procStart);
 }
@@ -164,8 +161,8 @@ export async function answers(run: RunFile, timeoutMs = 2000): Promise<boolean> 
 export async function findRunning(project: string): Promise<RunFile | undefined> {
   const run = readRunFile(project);
   if (!run) return undefined;
-  if (runAlive(run) && await answers(run)) return run;
-  if (runAlive(run)) {
+  if (await runAlive(run) && await answers(run)) return run;
+  if (await runAlive(run)) {
     // Alive but not answering: starting up, or hung. Give it a moment once more.
     if (await answers(run, 3000)) return run;
     throw new ConflictError(

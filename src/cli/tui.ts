@@ -6,9 +6,8 @@
  * @module
  */
 import type { Control } from "../control/mod.ts";
-import { sanitize } from "../domain/escapes.ts";
-import type { LogRecord } from "../domain/log.ts";
-import { runTui } from "../tui/app.ts";
+import { type LogRecord, sanitize } from "../domain/mod.ts";
+import { runTui } from "../tui/mod.ts";
 import { type ClientOptions, open, statusTable } from "./commands.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";

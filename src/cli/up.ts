@@ -8,10 +8,8 @@
  * @module
  */
 import { EventCounters } from "../api/mod.ts";
-import { OrchError } from "../domain/errors.ts";
-import { isEngineEvent } from "../domain/events.ts";
-import { serviceNamed } from "../domain/model.ts";
-import { killLeftovers } from "../runtime/process/leftovers.ts";
+import { isEngineEvent, OrchError, serviceNamed } from "../domain/mod.ts";
+import { killLeftovers, processStart } from "../runtime/process/mod.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
 import { EventBus } from "./bus.ts";
@@ -28,7 +26,6 @@ import {
   claim,
   holdProjectLock,
   loadTokens,
-  processStart,
   removeRunFiles,
   type RunFile,
   socketPathFor,

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
-import type { Engine } from "../engine/engine.ts";
-import type { Scheduler } from "../schedule/scheduler.ts";
+import { formatDuration } from "../domain/mod.ts";
+import type { Engine } from "../engine/mod.ts";
+import type { Scheduler } from "../schedule/mod.ts";
 import type { UpInit } from "./init.ts";
 import type { Narrator, NoteSink } from "./narrator.ts";
 import type { SignalActions } from "./up_signals.ts";

@@ -5,11 +5,10 @@
  *
  * @module
  */
-import { loadProject } from "../config/flows/load.ts";
-import { preflight } from "../config/preflight.ts";
-import { Guard } from "../runtime/guard.ts";
-import { type ContainmentChoice, parseContainment } from "../runtime/process/cgroup_detect.ts";
-import { limitFindings } from "../runtime/process/limits.ts";
+import { loadProject } from "../config/flows/mod.ts";
+import { preflight } from "../config/mod.ts";
+import { Guard } from "../runtime/mod.ts";
+import { type ContainmentChoice, limitFindings, parseContainment } from "../runtime/process/mod.ts";
 import { UpInit } from "./init.ts";
 import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import type { CliIO } from "./io.ts";

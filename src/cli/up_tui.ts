@@ -6,8 +6,8 @@
  * @module
  */
 import type { Control } from "../control/mod.ts";
-import type { Engine, Outcome } from "../engine/engine.ts";
-import { runTui } from "../tui/app.ts";
+import type { Engine, Outcome } from "../engine/mod.ts";
+import { runTui } from "../tui/mod.ts";
 import type { CliIO } from "./io.ts";
 import type { Narrator } from "./narrator.ts";
 import type { AsyncWriter } from "./printer.ts";

@@ -6,8 +6,7 @@
  * @module
  */
 import type { Control, StatusSnapshot } from "../control/mod.ts";
-import type { OrchEvent } from "../domain/events.ts";
-import type { InstanceStatus } from "../domain/state.ts";
+import type { InstanceStatus, OrchEvent } from "../domain/mod.ts";
 import type { CliIO } from "./io.ts";
 
 /**

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { ConfigError, type ConfigIssue } from "../domain/errors.ts";
-import type { Stack } from "../domain/model.ts";
+import { ConfigError, type ConfigIssue, type Stack } from "../domain/mod.ts";
 import { parseDotenv } from "./dotenv.ts";
-import { detectFormat } from "./formats/mod.ts";
+import { detectFormat } from "./formats/detect.ts";
 import { COMPOSE_OVERRIDES, FOREIGN_DEFAULT_FILES, loadForeign } from "./formats/loader.ts";
 import { interpolateTree } from "./interpolate.ts";
 import { toConfigIssues } from "./issues.ts";

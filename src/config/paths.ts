@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../domain/errors.ts";
-import { quote } from "../domain/quote.ts";
+import { type ConfigIssue, quote } from "../domain/mod.ts";
 
 /** A field path: keys and array indexes. */
 export type FieldPath = readonly (string | number)[];

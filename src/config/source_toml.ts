@@ -5,7 +5,7 @@
  * @module
  */
 import { parse as parseToml, TomlError } from "smol-toml";
-import { clip } from "../domain/quote.ts";
+import { clip } from "../domain/mod.ts";
 import {
   type FieldPath,
   formatPath,

@@ -9,7 +9,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Alias, Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
-import { clip, quote } from "../domain/quote.ts";
+import { clip, quote } from "../domain/mod.ts";
 import type { LineCol, Locator, ParseOutcome } from "./paths.ts";
 
 /** The most values a YAML file may expand to once its aliases are replaced by what they name. */

@@ -10,11 +10,14 @@
  *
  * @module
  */
-import type { OrchEvent } from "../domain/events.ts";
-import type { LogQuery, LogRecord } from "../domain/log.ts";
-import type { Plan } from "../domain/plan.ts";
-import type { InstanceStatus } from "../domain/state.ts";
-import type { ServiceSummary } from "../domain/status.ts";
+import type {
+  InstanceStatus,
+  LogQuery,
+  LogRecord,
+  OrchEvent,
+  Plan,
+  ServiceSummary,
+} from "../domain/mod.ts";
 
 /** What a running orch says about itself (`GET /v1/health`). */
 export interface RunInfo {

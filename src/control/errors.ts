@@ -13,7 +13,7 @@ import {
   NotFoundError,
   OrchError,
   UsageError,
-} from "../domain/errors.ts";
+} from "../domain/mod.ts";
 
 /**
  * The kinds of error the API answers with, and their statuses: the handler's (by error class,

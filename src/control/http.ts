@@ -5,11 +5,16 @@
  *
  * @module
  */
-import { formatDuration, parseDuration } from "../domain/duration.ts";
-import { OrchError } from "../domain/errors.ts";
-import type { OrchEvent } from "../domain/events.ts";
-import { fromNdjson, type LogQuery, type LogRecord } from "../domain/log.ts";
-import type { Plan } from "../domain/plan.ts";
+import {
+  formatDuration,
+  fromNdjson,
+  type LogQuery,
+  type LogRecord,
+  OrchError,
+  type OrchEvent,
+  parseDuration,
+  type Plan,
+} from "../domain/mod.ts";
 import type {
   ApplyOutcome,
   Control,

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { noSuchService } from "../domain/errors.ts";
-import { didYouMean } from "../domain/suggest.ts";
+import { didYouMean, noSuchService } from "../domain/mod.ts";
 import type { Control, RunInfo, ServiceInfo } from "./control.ts";
 import { pastThenLive, sinceOf } from "./logs.ts";
 import type { EventFeed, LogStore, ServiceEngine, StackLoader } from "./ports.ts";

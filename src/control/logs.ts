@@ -5,9 +5,14 @@
  *
  * @module
  */
-import { parseTimeAgo } from "../domain/duration.ts";
-import { UsageError } from "../domain/errors.ts";
-import { fromNdjson, type LogQuery, type LogRecord, toNdjson } from "../domain/log.ts";
+import {
+  fromNdjson,
+  type LogQuery,
+  type LogRecord,
+  parseTimeAgo,
+  toNdjson,
+  UsageError,
+} from "../domain/mod.ts";
 import type { LogOptions, LogStream, Stream } from "./control.ts";
 import type { LogStore, NdjsonChunks } from "./ports.ts";
 

@@ -6,11 +6,7 @@
  *
  * @module
  */
-import type { OrchEvent } from "../domain/events.ts";
-import type { LogQuery, LogRecord } from "../domain/log.ts";
-import type { Stack } from "../domain/model.ts";
-import type { Plan } from "../domain/plan.ts";
-import type { InstanceStatus } from "../domain/state.ts";
+import type { InstanceStatus, LogQuery, LogRecord, OrchEvent, Plan, Stack } from "../domain/mod.ts";
 import type { ApplyOutcome, LogPersistence, StackSource, Stream } from "./control.ts";
 
 /** The service engine, as control drives it (`src/engine`'s Engine is one). */

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { InstanceStatus } from "../domain/state.ts";
-import { summarize } from "../domain/status.ts";
+import { type InstanceStatus, summarize } from "../domain/mod.ts";
 import type { RunInfo, ServiceStatus, StatusSnapshot } from "./control.ts";
 
 /** The snapshot of a stack whose instances are `instances`, taken at `now`. */

@@ -8,11 +8,12 @@
  */
 import {
   type Level,
+  type LogFileProblem,
   type LogQuery,
   type LogRecord,
   matchesQuery,
   toNdjson,
-} from "../domain/log.ts";
+} from "../domain/mod.ts";
 import { Broadcast, type Subscription } from "./channel.ts";
 import {
   type FileFailureListener,
@@ -20,7 +21,6 @@ import {
   RotatingFile,
   type RotatingFileOptions,
 } from "./file_sink.ts";
-import type { LogFileProblem } from "../domain/state.ts";
 import { detectLevel } from "./level.ts";
 import { readLines } from "./lines.ts";
 import { type Batches, type Chunks, ndjsonOf, parsed, readPersistedNdjson } from "./persisted.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CliIO } from "../cli/io.ts";
+import type { CliIO } from "../cli/mod.ts";
 
 /** A CliIO writing to `out` and `err`, in `cwd`, with the environment `env`. */
 export function testIO(options: {

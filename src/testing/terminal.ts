@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TerminalPort } from "../tui/terminal.ts";
+import type { TerminalPort } from "../tui/mod.ts";
 
 /** A scripted terminal of `columns` x `rows`. */
 export class ScriptedTerminal implements TerminalPort {

@@ -8,10 +8,7 @@
  * @module
  */
 import type { Control, LogStream, StatusSnapshot, Stream } from "../control/mod.ts";
-import type { OrchEvent } from "../domain/events.ts";
-import type { LogRecord } from "../domain/log.ts";
-import type { InstanceStatus } from "../domain/state.ts";
-import { summarize } from "../domain/status.ts";
+import { type InstanceStatus, type LogRecord, type OrchEvent, summarize } from "../domain/mod.ts";
 import { type Command, handleKey } from "./keys.ts";
 import { initialModel, type Model, withLogs } from "./model.ts";
 

@@ -5,6 +5,7 @@ import type { Control } from "../../src/control/mod.ts";
 import { EventBus } from "../../src/cli/bus.ts";
 import { makeControl } from "../../src/cli/serve.ts";
 import { testStack } from "../../src/testing/engine.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 import { readUntil } from "../../src/testing/deadline.ts";
 
 async function api(
@@ -140,6 +141,11 @@ Deno.test("events stream as server-sent events; metrics in Prometheus text", asy
     "the event of worker ready",
   );
   await reader.cancel();
+  // A process a moment old may have no resident pages yet (it is still being exec'ed).
+  await waitFor(
+    () => (a.t.engine.status({ usage: true })[0].usage?.rssBytes ?? 0) > 0,
+    "echo's resident memory to be measured",
+  );
   const metrics = await (await a.call("GET", "/metrics")).text();
   assertMatch(metrics, /orch_service_ready\{stack="[^"]+",service="echo",replica="0"\} 1/);
   assertMatch(metrics, /orch_service_state\{[^}]*service="worker"[^}]*state="ready"\} 1/);

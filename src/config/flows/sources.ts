@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../../domain/errors.ts";
+import type { ConfigIssue } from "../../domain/mod.ts";
 import { interpolateString } from "../interpolate.ts";
 import { type FieldPath, formatPath, type Locator, parseSource } from "../source.ts";
 import { isConducktorFlow } from "./conducktor.ts";

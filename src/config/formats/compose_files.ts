@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../../domain/errors.ts";
+import type { ConfigIssue } from "../../domain/mod.ts";
 import { parseDotenv } from "../dotenv.ts";
 import { type FieldPath, formatPath, type Locator } from "../source.ts";
 import type { ComposeFile, ComposeService } from "./compose_schema.ts";

@@ -9,9 +9,7 @@
  *
  * @module
  */
-import type { Resources } from "../../domain/model.ts";
-import type { Usage } from "../../domain/state.ts";
-import { OrchError } from "../../domain/errors.ts";
+import { OrchError, type Resources, type Usage } from "../../domain/mod.ts";
 import type { CgroupSetup, Hierarchy, Limit } from "./cgroup_detect.ts";
 import { PAGE_SIZE, readProcess, TICKS_PER_SECOND } from "./procstat.ts";
 

@@ -5,15 +5,14 @@
  *
  * @module
  */
-import { argvOf, type Command } from "../../domain/model.ts";
-import { shortHash } from "../../domain/plan.ts";
+import { argvOf, type Command, nothingToRun, shortHash } from "../../domain/mod.ts";
 import type {
   CommandResult,
   CommandRunner,
   Handle,
   InstanceSpec,
   Runtime,
-} from "../../engine/ports.ts";
+} from "../../engine/mod.ts";
 import { Guard } from "../guard.ts";
 import { type CgroupUnit, createUnit, removeUnit } from "./cgroup.ts";
 import {
@@ -28,7 +27,6 @@ import { MARKER, UNIT_MARKER } from "./markers.ts";
 import { spawnProcess, withTerminal } from "./spawn.ts";
 import { Tracker } from "./tracker.ts";
 import { resolveIds } from "./users.ts";
-import { nothingToRun } from "../../domain/errors.ts";
 
 export { findProgram, withTerminal } from "./spawn.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Usage } from "../../domain/state.ts";
+import type { Usage } from "../../domain/mod.ts";
 import {
   type CgroupUnit,
   killUnit,
