@@ -121,16 +121,23 @@ export async function upDetached(
 /**
  * Waits until the background orch `child` of `project` answers on its socket, told by the run
  * file and the socket appearing in `.orch/` (not by polling), or until it exits (its status), or
- * `timeoutMs` passes.
+ * `timeoutMs` passes. Where the directory cannot be watched (no inotify instance left), it looks
+ * every 25ms instead.
  */
 async function started(
   project: string,
   child: Deno.ChildProcess,
   timeoutMs: number,
 ): Promise<"ready" | "late" | Deno.CommandStatus> {
-  const watcher = Deno.watchFs(stateDir(project), { recursive: false });
+  let watcher: Deno.FsWatcher | undefined;
+  try {
+    watcher = Deno.watchFs(stateDir(project), { recursive: false });
+  } catch {
+    // no watcher: look now and then
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) => (timer = setTimeout(resolve, timeoutMs, "late")));
+  let over = false;
   const ready = async () => {
     const run = readRunFile(project);
     return run?.pid === child.pid && await answers(run, 5000);
@@ -138,6 +145,13 @@ async function started(
   const changes = (async () => {
     // It may have started before the watcher did.
     if (await ready()) return "ready" as const;
+    if (!watcher) {
+      while (!over) {
+        await new Promise((r) => setTimeout(r, 25));
+        if (!over && await ready()) return "ready" as const;
+      }
+      return "late" as const;
+    }
     for await (const event of watcher) {
       if (!event.paths.some((p) => /\/orch\.(json|sock)$/.test(p))) continue;
       if (await ready()) return "ready" as const;
@@ -147,8 +161,9 @@ async function started(
   try {
     return await Promise.race([changes, child.status, late]);
   } finally {
+    over = true;
     clearTimeout(timer);
-    watcher.close();
+    watcher?.close();
     await changes.catch(() => {});
   }
 }
