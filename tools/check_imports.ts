@@ -1,7 +1,7 @@
 /**
  * Enforces the dependency directions of STYLE.md by reading every import in `src/`:
  * domain imports nothing; engine never imports an adapter (runtime, probe, api, tui, cli, store);
- * api, tui and store never import one another; only cli and main.ts know the concrete adapters.
+ * api, tui, web and store never import one another; only cli and main.ts know the concrete adapters.
  */
 const ALLOWED: Record<string, string[]> = {
   domain: ["domain"],
@@ -15,6 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   api: ["domain", "api"],
   export: ["domain", "export"],
   tui: ["domain", "tui"],
+  web: ["domain", "web"],
   cli: [
     "domain",
     "config",
@@ -27,6 +28,7 @@ const ALLOWED: Record<string, string[]> = {
     "api",
     "tui",
     "export",
+    "web",
     "cli",
   ],
   testing: [
