@@ -6,7 +6,7 @@
 const ALLOWED: Record<string, string[]> = {
   domain: ["domain"],
   config: ["domain", "config"],
-  engine: ["domain", "engine", "log"],
+  engine: ["domain", "engine"],
   log: ["domain", "log"],
   probe: ["domain", "engine", "probe"],
   runtime: ["domain", "engine", "runtime"],

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { INSTANCE_STATES } from "../domain/state.ts";
+import { BLOCKED_BECAUSE, INSTANCE_STATES } from "../domain/state.ts";
+import { REQUIREMENTS } from "../domain/model.ts";
 import { LEVELS } from "../domain/log.ts";
 import { VERSION } from "../version.ts";
 
@@ -277,6 +278,26 @@ export const OPENAPI = {
           readyAt: { type: "integer" },
           since: { type: "integer" },
           message: { type: "string" },
+          blocked: {
+            type: "object",
+            description: "Why a waiting instance cannot start yet (or why it failed waiting)",
+            properties: {
+              target: { type: "string" },
+              condition: { enum: [...REQUIREMENTS] },
+              because: { enum: [...BLOCKED_BECAUSE] },
+              detail: { type: "string" },
+              timeoutMs: { type: "integer" },
+            },
+          },
+          logFile: {
+            type: "object",
+            description: "Set while the service's logFile cannot be written",
+            properties: {
+              path: { type: "string" },
+              error: { type: "string" },
+              lostRecords: { type: "integer" },
+            },
+          },
           probes: { type: "object" },
           usage: {
             type: "object",

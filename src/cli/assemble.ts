@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseDotenv } from "../config/dotenv.ts";
+import { readEnvFile } from "../config/dotenv.ts";
 import type { Stack } from "../domain/model.ts";
 import type { EngineEvent } from "../domain/state.ts";
 import { Engine } from "../engine/engine.ts";
@@ -82,13 +82,8 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     emit: options.emit,
     baseEnv: options.baseEnv,
     router,
-    readEnvFile: (path) => {
-      try {
-        return parseDotenv(Deno.readTextFileSync(path)).vars;
-      } catch {
-        return {};
-      }
-    },
+    // An env file that cannot be read fails the start, naming it (it used to be an empty one).
+    readEnvFile,
   });
   return {
     engine,

@@ -145,6 +145,16 @@ export function statusCommand(
     } else if (logs?.lostRecords) {
       io.out(style.yellow(`logs: ${logs.lostRecords} record(s) lost earlier; writing resumed\n`));
     }
+    const failing = new Map(
+      status.instances.flatMap((i) => i.logFile ? [[i.service, i.logFile]] : []),
+    );
+    for (const [service, f] of failing) {
+      io.out(style.red(
+        `${sanitize(service)}: writing its logFile ${sanitize(f.path)} fails (${
+          sanitize(f.error)
+        })\n`,
+      ));
+    }
     io.out(statusTable(status, style, options.wide));
     return 0;
   });

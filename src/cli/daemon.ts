@@ -152,8 +152,7 @@ function problem(i: InstanceStatus): { fatal: boolean; text: string } | undefine
   if (i.state === "ready" || i.state === "completed" || i.want === "down") return undefined;
   const text = `${i.id} ${i.state}${i.message ? `: ${i.message}` : ""}`;
   // Blocked behind a dependency that failed for good (not one that is still being restarted).
-  const fatal = i.state === "failed" ||
-    (i.state === "waiting" && /dependency \S+ failed/.test(i.message));
+  const fatal = i.state === "failed" || (i.state === "waiting" && i.blocked?.because === "failed");
   return { fatal, text };
 }
 

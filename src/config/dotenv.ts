@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { envFileUnreadable } from "../domain/errors.ts";
 import { quote } from "../domain/quote.ts";
 
 /** One problem in an env file, by line. */
@@ -62,4 +63,27 @@ export function parseDotenv(text: string): { vars: Record<string, string>; issue
     });
   }
   return { vars, issues };
+}
+
+/**
+ * Reads an env file into variables when an instance starts; lines that are not `KEY=value` are
+ * left out, as they were.
+ *
+ * @throws {OrchError} naming the file and why, when it cannot be read.
+ */
+export function readEnvFile(path: string): Record<string, string> {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? "it does not exist"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : error instanceof Deno.errors.IsADirectory
+      ? "it is a directory"
+      : String((error as Error)?.message ?? error).split("\n")[0].slice(0, 200);
+    throw envFileUnreadable(path, why, error);
+  }
+  return parseDotenv(text).vars;
 }

@@ -92,3 +92,50 @@ export class ConflictError extends OrchError {
     this.name = "ConflictError";
   }
 }
+
+// ---- the messages several places give, each worded once ----------------------------------------
+
+/** `no service named "api"` (with a did-you-mean when there is one). HTTP 404. */
+export function noSuchService(name: string, hint?: string): NotFoundError {
+  return new NotFoundError(`no service named "${name}"${hint ? ` (${hint})` : ""}`);
+}
+
+/** A flow that does not exist. HTTP 404. */
+export function noSuchFlow(name: string): NotFoundError {
+  return new NotFoundError(`no flow named ${JSON.stringify(name)}`);
+}
+
+/** A run that does not exist. HTTP 404. */
+export function noSuchRun(id: number): NotFoundError {
+  return new NotFoundError(`no run ${id}`);
+}
+
+/** A command while the stack stops: nothing new starts. HTTP 409. */
+export function shuttingDown(): ConflictError {
+  return new ConflictError("the stack is shutting down");
+}
+
+/** A service with no live instance to talk to. HTTP 409. */
+export function notRunning(name: string): ConflictError {
+  return new ConflictError(`"${name}" is not running`);
+}
+
+/** An instance whose runtime orch has not got (no Docker engine was set up). */
+export function runtimeUnavailable(runtime: string): OrchError {
+  return new OrchError(`the ${runtime} runtime is not available`);
+}
+
+/** An instance that gives its runtime nothing to run: `no command to run`. */
+export function nothingToRun(what: "command" | "image"): OrchError {
+  return new OrchError(
+    what === "command" ? "no command to run" : "no image to run (runtime: docker needs image)",
+  );
+}
+
+/**
+ * An `envFromFile` that cannot be read when an instance starts: the start fails, naming the file
+ * and why (`cannot read envFromFile /srv/app/.env: it does not exist`).
+ */
+export function envFileUnreadable(path: string, why: string, cause?: unknown): OrchError {
+  return new OrchError(`cannot read envFromFile ${path}: ${why}`, { cause });
+}

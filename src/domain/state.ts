@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { formatDuration } from "./duration.ts";
+import type { Requirement } from "./model.ts";
 
 /**
  * Lifecycle states of an instance:
@@ -138,6 +140,72 @@ export interface ProbeSnapshot {
   readonly ts: number;
 }
 
+/** Why a waiting instance cannot start yet. */
+export interface BlockedReason {
+  /** The dependency's service. */
+  readonly target: string;
+  /** What it waits for. */
+  readonly condition: Requirement;
+  /**
+   * `failed`: the target failed; `blocked`: the target waits on its own dependencies; `unmet`: the
+   * target is not there yet (`detail` says what it is); `no-replicas`: the target has no instance;
+   * `wait-after`: the target got there, its `waitAfter` has not passed; `timed-out`: the
+   * dependency's timeout passed (the instance failed).
+   */
+  readonly because: "failed" | "blocked" | "unmet" | "no-replicas" | "wait-after" | "timed-out";
+  /** The target's state or probe, in words. */
+  readonly detail: string;
+  /** The dependency's timeout, when it has one. */
+  readonly timeoutMs?: number;
+}
+
+/** Every reason a wait can have, for schemas and documentation. */
+export const BLOCKED_BECAUSE: readonly BlockedReason["because"][] = [
+  "failed",
+  "blocked",
+  "unmet",
+  "no-replicas",
+  "wait-after",
+  "timed-out",
+];
+
+/**
+ * The wait on a dependency in words, without the `blocked: ` of a waiting instance's message:
+ * `dependency db not ready (timeout 1m, probe tcp: connection refused)`, or after a timeout
+ * `dependency db not ready after 1m (probe tcp: connection refused)`.
+ */
+export function describeDependencyWait(reason: BlockedReason): string {
+  const { target, condition, because, detail, timeoutMs } = reason;
+  if (because === "timed-out") {
+    const after = timeoutMs !== undefined ? ` after ${formatDuration(timeoutMs)}` : "";
+    return `dependency ${target} not ${condition}${after}${detail ? ` (${detail})` : ""}`;
+  }
+  const what = because === "failed" || because === "blocked"
+    ? because
+    : because === "no-replicas"
+    ? "has no replicas"
+    : `not ${condition}`;
+  const extras = [timeoutMs !== undefined ? `timeout ${formatDuration(timeoutMs)}` : "", detail]
+    .filter(Boolean).join(", ");
+  return `dependency ${target} ${what}${extras ? ` (${extras})` : ""}`;
+}
+
+/**
+ * A blocked instance's message: `blocked: dependency db not ready (timeout 1m, probe tcp:
+ * connection refused)`; a timed-out one's is the failure, `dependency db not ready after 1m (...)`.
+ */
+export function describeBlocked(reason: BlockedReason): string {
+  const words = describeDependencyWait(reason);
+  return reason.because === "timed-out" ? words : `blocked: ${words}`;
+}
+
+/** A service's `logFile` while writing it fails: where, why, and how many lines it missed. */
+export interface LogFileProblem {
+  readonly path: string;
+  readonly error: string;
+  readonly lostRecords: number;
+}
+
 /** A read-only view of one instance, for status output, the API and the TUI. */
 export interface InstanceStatus {
   readonly service: string;
@@ -153,6 +221,13 @@ export interface InstanceStatus {
   /** When the instance entered its current state. */
   readonly since: number;
   readonly message: string;
+  /**
+   * Why it waits (state `waiting`), or why it failed waiting (state `failed`, `because:
+   * "timed-out"`); the message says the same in words.
+   */
+  readonly blocked?: BlockedReason;
+  /** Set while the service's `logFile` cannot be written (its lines are still in orch's log). */
+  readonly logFile?: LogFileProblem;
   /** Last result of each probe that ran. */
   readonly probes: Readonly<Record<string, ProbeSnapshot>>;
   /** Filled in when asked for (it reads /proc or the engine's stats). */

@@ -1,5 +1,6 @@
 /**
- * Waiting for instances to be ready: what a rolling update, a scale and a restart wait for.
+ * Waiting on instances: to be ready (what a rolling update, a scale and a restart wait for), or to
+ * have no process left (what a stop and a shutdown wait for).
  *
  * @module
  */
@@ -53,6 +54,31 @@ export function awaitReady(
       const late = instances.find((i) => i.model().state !== "ready")!;
       const why = late.health() || late.model().message || late.model().state;
       finish(`${late.id()} not ready after ${formatDuration(budgetMs)} (${why})`);
+    });
+  });
+}
+
+/** One instance as a wait for its end reads it, now. */
+export interface Settling {
+  /** Whether it has a process, or is about to have one. */
+  busy(): boolean;
+}
+
+/**
+ * Resolves once `instance` is not busy: no process, and none on its way.
+ *
+ * @param onChange Subscribes to every change of the instances; returns the unsubscribe.
+ */
+export function awaitSettled(
+  instance: Settling,
+  onChange: (listener: () => void) => () => void,
+): Promise<void> {
+  return new Promise((resolve) => {
+    if (!instance.busy()) return resolve();
+    const unsubscribe = onChange(() => {
+      if (instance.busy()) return;
+      unsubscribe();
+      resolve();
     });
   });
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ConflictError, NotFoundError, UsageError } from "../domain/errors.ts";
+import { ConflictError, noSuchService, shuttingDown, UsageError } from "../domain/errors.ts";
 import { topologicalLevels } from "../domain/graph.ts";
 import { type Service, serviceNamed, type Stack, withService } from "../domain/model.ts";
 import { type Plan, plan as computePlan } from "../domain/plan.ts";
@@ -19,6 +19,8 @@ export interface Pool<I> {
   setStack(stack: Stack): void;
   /** Whether a shutdown has begun. */
   stopping(): boolean;
+  /** Whether the service has a slot (it is in the stack, enabled or not). */
+  has(name: string): boolean;
   /** The service's instances now (a copy). */
   instancesOf(name: string): I[];
   /** The definition an instance runs, and its replica index. */
@@ -30,8 +32,13 @@ export interface Pool<I> {
   add(spec: Service, replica?: number): I;
   /** Stops an instance and forgets it once it is gone. */
   retire(instance: I): Promise<void>;
-  /** Undefined once every instance is ready, else what went wrong. */
-  awaitReady(instances: readonly I[]): Promise<string | undefined>;
+  /** Restarts an instance (its supervisor's `restart`). */
+  restart(instance: I): void;
+  /**
+   * Undefined once every instance is ready, else what went wrong; within `budgetMs` (by default
+   * the longest {@link readyBudgetMs} of theirs).
+   */
+  awaitReady(instances: readonly I[], budgetMs?: number): Promise<string | undefined>;
   /** Drops a removed service's (empty) slot, or makes one for a new service. */
   forget(name: string): void;
   ensure(name: string): void;
@@ -64,7 +71,26 @@ export function readyBudgetMs(service: Service): number {
   return h.gracePeriodMs + rounds * (h.intervalMs + h.timeoutMs) + 5_000;
 }
 
-/** Scale, apply and rollouts over a pool; one change at a time. */
+/**
+ * Runs `step` on `items` in batches of `size` (at least one): each batch once the one before it
+ * succeeded; stops at the first that fails, with why. `end` is the count of items up to the batch's
+ * end. Rollouts and restarts go batch by batch through here.
+ */
+async function inBatches<I>(
+  items: readonly I[],
+  size: number,
+  step: (batch: readonly I[], end: number) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const n = Math.max(1, size);
+  for (let i = 0; i < items.length; i += n) {
+    const end = Math.min(i + n, items.length);
+    const error = await step(items.slice(i, end), end);
+    if (error) return error;
+  }
+  return undefined;
+}
+
+/** Scale, apply, restarts and rollouts over a pool; one scale or apply at a time. */
 export class Changes<I> {
   readonly #pool: Pool<I>;
   #changing: string | undefined;
@@ -74,7 +100,7 @@ export class Changes<I> {
   }
 
   #begin(what: string): void {
-    if (this.#pool.stopping()) throw new ConflictError("the stack is shutting down");
+    if (this.#pool.stopping()) throw shuttingDown();
     if (this.#changing) throw new ConflictError(`${this.#changing} is in progress`);
     this.#changing = what;
   }
@@ -89,11 +115,40 @@ export class Changes<I> {
     await Promise.all(extra.map((i) => pool.retire(i)));
   }
 
+  /**
+   * Restarts a service's instances. Replicas of a rolling service restart in batches of
+   * `maxUnavailable` (at least one), each batch ready before the next; others all at once. The
+   * promise resolves once the old processes are gone and the new ones are ready (a oneshot:
+   * completed), or rejects with what went wrong. It runs beside a scale or an apply.
+   */
+  async restart(name: string): Promise<void> {
+    const pool = this.#pool;
+    if (pool.stopping()) throw shuttingDown();
+    if (!pool.has(name)) throw noSuchService(name);
+    const list = pool.instancesOf(name);
+    const svc = serviceNamed(pool.stack(), name);
+    const rolling = list.length > 1 && svc?.update.strategy === "rolling";
+    const error = await inBatches(
+      list,
+      rolling ? svc.update.maxUnavailable : list.length,
+      (batch) => {
+        for (const instance of batch) pool.restart(instance);
+        // A oneshot may run as long as it needs; the rest get their stop timeout on top.
+        const specs = batch.map((i) => pool.specOf(i));
+        const budget = specs.every((s) => s.kind === "oneshot")
+          ? Infinity
+          : Math.max(...specs.map((s) => readyBudgetMs(s) + s.stop.timeoutMs));
+        return pool.awaitReady(batch, budget);
+      },
+    );
+    if (error) throw new ConflictError(`restart of ${name} failed: ${error}`);
+  }
+
   /** Changes the number of replicas of a service. */
   async scale(name: string, replicas: number): Promise<void> {
     const pool = this.#pool;
     const svc = serviceNamed(pool.stack(), name);
-    if (!svc) throw new NotFoundError(`no service named "${name}"`);
+    if (!svc) throw noSuchService(name);
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
       throw new UsageError(`replicas must be a whole number from 0 to 1000, not ${replicas}`);
     }
@@ -192,8 +247,7 @@ export class Changes<I> {
     const batch = Math.max(1, maxSurge > 0 ? maxSurge : maxUnavailable);
     const fresh: I[] = [];
     let retired = 0;
-    for (let i = 0; i < olds.length; i += batch) {
-      const group = olds.slice(i, i + batch);
+    const error = await inBatches(olds, batch, async (group, end) => {
       let started: I[];
       if (maxSurge > 0) {
         started = group.map(() => pool.add(spec));
@@ -205,16 +259,17 @@ export class Changes<I> {
       const error = await pool.awaitReady(started);
       if (error) {
         await Promise.all(started.map((n) => pool.retire(n)));
-        return { error, fresh, retired };
+        return error;
       }
       fresh.push(...started);
       if (maxSurge > 0) {
         await Promise.all(group.map((o) => pool.retire(o)));
         retired += group.length;
       }
-      say(`${Math.min(i + batch, olds.length)}/${olds.length} replicas replaced`);
-    }
-    return { fresh, retired };
+      say(`${end}/${olds.length} replicas replaced`);
+      return undefined;
+    });
+    return error ? { error, fresh, retired } : { fresh, retired };
   }
 
   /**

@@ -1,13 +1,14 @@
 /**
  * Whether a dependency is met, from its target's instances: `started` and `exists` (running,
  * ready or completed), `ready`, or `completed` (every instance), each `wait_after` after the
- * target started, became ready or completed. When it is not met, says why, in words for the
- * blocked service's message. Pure.
+ * target started, became ready or completed. When it is not met, says why: a reason (data) and
+ * the target's state or probe in words. Pure.
  *
  * @module
  */
 import { formatDuration } from "../domain/duration.ts";
-import type { Dependency } from "../domain/model.ts";
+import type { Dependency, Stack } from "../domain/model.ts";
+import { type BlockedReason, describeDependencyWait } from "../domain/state.ts";
 import type { InstanceModel } from "./supervisor.ts";
 
 /** One instance of the dependency's target, as the check sees it. */
@@ -15,13 +16,16 @@ export interface TargetView {
   readonly model: InstanceModel;
   /** What its probes say, when it has probes running. */
   describeHealth?(): string;
+  /** What it depends on itself (to tell whether it can still start). */
+  readonly dependsOn?: readonly Dependency[];
 }
 
 /** The verdict on one dependency. */
 export interface DependencyCheck {
   readonly ok: boolean;
-  /** `not ready`, `failed`, `blocked`, `has no replicas`. */
-  readonly what?: string;
+  /** Why it is not met (any reason but a timeout, which is the gate's to decide). */
+  readonly because?: Exclude<BlockedReason["because"], "timed-out">;
+  /** The target's state or probe, in words. */
   readonly detail?: string;
   /** When a `wait_after` will have passed: check again then. */
   readonly retryAt?: number;
@@ -34,7 +38,7 @@ export function checkDependency(
   waitAfterMs: number,
   now: number,
 ): DependencyCheck {
-  if (targets.length === 0) return { ok: false, what: "has no replicas" };
+  if (targets.length === 0) return { ok: false, because: "no-replicas" };
   let retryAt: number | undefined;
   const passes = (t: TargetView): boolean => {
     const m = t.model;
@@ -58,14 +62,28 @@ export function checkDependency(
   if (ok) return { ok };
   const first = targets.find((t) => t.model.state !== "completed") ?? targets[0];
   const m = first.model;
-  if (m.state === "failed") return { ok: false, what: "failed", detail: m.message, retryAt };
-  if (m.state === "waiting" && m.message.startsWith("blocked: ")) {
-    return { ok: false, what: "blocked", detail: m.message.slice("blocked: ".length), retryAt };
+  if (m.state === "failed") return { ok: false, because: "failed", detail: m.message, retryAt };
+  if (m.state === "waiting" && m.blocked) {
+    return { ok: false, because: "blocked", detail: describeDependencyWait(m.blocked), retryAt };
+  }
+  if (retryAt !== undefined) {
+    return {
+      ok: false,
+      because: "wait-after",
+      detail: `wait_after ${formatDuration(waitAfterMs)}`,
+      retryAt,
+    };
   }
   let detail: string;
-  if (retryAt !== undefined) detail = `wait_after ${formatDuration(waitAfterMs)}`;
-  else if (m.state === "running" && first.describeHealth) detail = first.describeHealth();
+  if (m.state === "running" && first.describeHealth) detail = first.describeHealth();
   else if (m.message) detail = `${m.state}: ${m.message}`;
   else detail = m.state;
-  return { ok: false, what: `not ${dep.require}`, detail, retryAt };
+  return { ok: false, because: "unmet", detail, retryAt };
+}
+
+/** The services that declared `restart: true` on `target`: they restart after it does. */
+export function followersOf(stack: Stack, target: string): string[] {
+  return Object.values(stack.services)
+    .filter((svc) => svc.dependsOn.some((d) => d.target === target && d.restart))
+    .map((svc) => svc.name);
 }

@@ -7,8 +7,7 @@
  */
 import { formatDuration } from "../domain/duration.ts";
 import type { Command } from "../domain/model.ts";
-import type { LogHub } from "../log/hub.ts";
-import type { CommandRunner } from "./ports.ts";
+import type { CommandRunner, LogSink } from "./ports.ts";
 
 /** One hook to run for one instance, variables expanded. */
 export interface HookRun {
@@ -24,12 +23,12 @@ export interface HookRun {
 /** Runs hooks and keeps track of the post scripts still running. */
 export class Hooks {
   readonly #runner: CommandRunner;
-  readonly #logs: LogHub;
+  readonly #logs: Pick<LogSink, "note">;
   readonly #abort = new AbortController();
   /** Post scripts running now, by instance key. */
   readonly #running = new Map<string, Set<Promise<unknown>>>();
 
-  constructor(deps: { runner: CommandRunner; logs: LogHub }) {
+  constructor(deps: { runner: CommandRunner; logs: Pick<LogSink, "note"> }) {
     this.#runner = deps.runner;
     this.#logs = deps.logs;
   }

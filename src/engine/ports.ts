@@ -4,25 +4,13 @@
  *
  * @module
  */
-import type { Command, PortMapping, Service } from "../domain/model.ts";
-import type { ExitStatus, Usage } from "../domain/state.ts";
+import type { InstanceSpec } from "../domain/instance.ts";
+import type { Level } from "../domain/log.ts";
+import type { Command, RuntimeKind } from "../domain/model.ts";
+import type { EngineEvent, ExitStatus, LogFileProblem, Usage } from "../domain/state.ts";
 
-/** What a runtime needs to start one instance. */
-export interface InstanceSpec {
-  /** The service with per-instance variables already expanded. */
-  readonly service: Service;
-  readonly replica: number;
-  /** Unique id of this instance in this stack, e.g. `api.1`. */
-  readonly instance: string;
-  readonly stack: string;
-  /** The full environment of the instance (orch's variables included). */
-  readonly env: Readonly<Record<string, string>>;
-  /**
-   * The ports to publish, resolved for this replica. A port that orch routes comes with host
-   * 127.0.0.1 and no host port: the runtime picks a free one and reports it in `Handle.endpoints`.
-   */
-  readonly ports: readonly PortMapping[];
-}
+/** What a runtime needs to start one instance: resolved in the domain (`domain/instance.ts`). */
+export type { InstanceSpec } from "../domain/instance.ts";
 
 /** Where a published port of an instance ended up on the host. */
 export interface Endpoint {
@@ -86,6 +74,30 @@ export interface CommandRunner {
       readonly signal?: AbortSignal;
     },
   ): Promise<CommandResult>;
+}
+
+/**
+ * Where the engine's log lines go: what instances write, and orch's own notes about them. The log
+ * hub (`src/log/hub.ts`) is one.
+ */
+export interface LogSink {
+  /** Records one line an instance wrote. */
+  line(service: string, replica: number, stream: "stdout" | "stderr", msg: string): void;
+  /** Records a line of orch's own about an instance (`level` defaults to info). */
+  note(service: string, replica: number, msg: string, level?: Level): void;
+  /**
+   * Reads one of an instance's streams into the log, line by line, until it ends or `signal`
+   * aborts (the reader is cancelled then); `onLine` sees each line after it is recorded.
+   */
+  pump(
+    service: string,
+    replica: number,
+    stream: ReadableStream<Uint8Array>,
+    name: "stdout" | "stderr",
+    options: { readonly signal?: AbortSignal; readonly onLine?: (line: string) => void },
+  ): Promise<void>;
+  /** Why the service's `logFile` cannot be written now (for its status); undefined when it can. */
+  logFileProblem?(service: string): LogFileProblem | undefined;
 }
 
 /** Time, injectable for tests. */
@@ -162,4 +174,27 @@ export interface Router {
   unroute(address: RouteAddress): void;
   /** Stops listening everywhere and closes every connection. */
   close(): Promise<void>;
+}
+
+/** The engine's collaborators: its ports, filled by the composition root (`src/cli/assemble.ts`). */
+export interface EngineDeps {
+  readonly runtimes: Partial<Record<RuntimeKind, Runtime>>;
+  /** Runs hooks. */
+  readonly runner: CommandRunner;
+  readonly prober: Prober;
+  readonly clock: Clock;
+  readonly logs: LogSink;
+  readonly emit: (event: EngineEvent) => void;
+  /** Jitter of backoff delays; `Math.random` by default. */
+  readonly random?: () => number;
+  /** The environment instances inherit. */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * Reads an env file (`envFromFile`) into variables.
+   *
+   * @throws when it cannot: the start fails, naming the file and why.
+   */
+  readonly readEnvFile?: (path: string) => Readonly<Record<string, string>>;
+  /** The routing mesh: listens on published ports that orch routes (none without it). */
+  readonly router?: Router;
 }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { expandDeferred, parseHostPort } from "../domain/deferred.ts";
+import { parseHostPort } from "../domain/deferred.ts";
+import { instanceProbes } from "../domain/instance.ts";
 import type { Command, Health, ProbeAlias, Service } from "../domain/model.ts";
 import { directAddress } from "./mesh.ts";
 import type { Handle, ProbeTarget } from "./ports.ts";
@@ -17,13 +18,6 @@ export interface TargetContext {
   readonly handle: Handle | undefined;
   readonly vars: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
-}
-
-/** A command with the per-instance variables expanded. */
-export function expandCommand(command: Command, vars: Readonly<Record<string, string>>): Command {
-  return "exec" in command
-    ? { exec: command.exec.map((a) => expandDeferred(a, vars)) }
-    : { shell: expandDeferred(command.shell, vars) };
 }
 
 /** `http://localhost:8080/health` to the instance's own address when orch routes 8080. */
@@ -64,25 +58,27 @@ export function probeTargets(
   health: Health,
   ctx: TargetContext,
 ): Partial<Record<ProbeAlias, ProbeTarget>> {
+  const probes = instanceProbes(health, ctx.vars);
   const targets: Partial<Record<ProbeAlias, ProbeTarget>> = {};
-  if (health.http) {
-    const url = directUrl(expandDeferred(health.http.url, ctx.vars), ctx);
-    targets.http = { kind: "http", probe: { ...health.http, url } };
+  if (probes.http) {
+    targets.http = {
+      kind: "http",
+      probe: { ...probes.http, url: directUrl(probes.http.url, ctx) },
+    };
   }
-  if (health.tcp) {
-    const address = directTcp(expandDeferred(health.tcp.address, ctx.vars), ctx);
-    targets.tcp = { kind: "tcp", probe: { address } };
+  if (probes.tcp) {
+    targets.tcp = { kind: "tcp", probe: { address: directTcp(probes.tcp.address, ctx) } };
   }
-  if (health.cmd) {
+  if (probes.cmd) {
     const handle = ctx.handle;
-    const inside = health.cmd.inContainer && handle?.exec
+    const inside = probes.cmd.inContainer && handle?.exec
       ? {
         runner: { run: (command: Command, o: { timeoutMs: number }) => handle.exec!(command, o) },
       }
       : {};
     targets.cmd = {
       kind: "cmd",
-      probe: { ...health.cmd, command: expandCommand(health.cmd.command, ctx.vars) },
+      probe: probes.cmd,
       cwd: ctx.service.workdir,
       env: ctx.env,
       ...inside,

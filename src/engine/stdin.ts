@@ -54,3 +54,25 @@ export function writeBounded(
     written.then(() => (cancel(), resolve()), (error) => (cancel(), reject(error)));
   });
 }
+
+/** One instance a line is sent to. */
+export interface Recipient {
+  readonly handle: Handle;
+  readonly stdin: StdinState;
+  /** `api.1`, for the error. */
+  readonly id: string;
+}
+
+/**
+ * Sends `text` as one line (a newline is added unless it ends with one) to every recipient, each
+ * within the bounds of {@link writeBounded}; resolves with how many took it.
+ */
+export async function sendLine(
+  recipients: readonly Recipient[],
+  text: string,
+  clock: Clock,
+): Promise<number> {
+  const data = new TextEncoder().encode(text.endsWith("\n") ? text : `${text}\n`);
+  await Promise.all(recipients.map((r) => writeBounded(r.handle, data, r.stdin, r.id, clock)));
+  return recipients.length;
+}

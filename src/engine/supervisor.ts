@@ -6,8 +6,14 @@
  *
  * @module
  */
-import type { Kind, RestartPolicy } from "../domain/model.ts";
-import { describeExit, type ExitStatus, type InstanceState } from "../domain/state.ts";
+import type { Kind, RestartPolicy, Service } from "../domain/model.ts";
+import {
+  type BlockedReason,
+  describeBlocked,
+  describeExit,
+  type ExitStatus,
+  type InstanceState,
+} from "../domain/state.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { backoffDelay } from "./backoff.ts";
 
@@ -26,6 +32,8 @@ export interface InstanceModel {
   /** When the current state was entered. */
   readonly since: number;
   readonly message: string;
+  /** Why it waits, or why it failed waiting (a dependency's timeout); the message in words. */
+  readonly blocked: BlockedReason | undefined;
   readonly exit: ExitStatus | undefined;
 }
 
@@ -41,6 +49,7 @@ export function initialModel(now: number): InstanceModel {
     readyAt: undefined,
     since: now,
     message: "",
+    blocked: undefined,
     exit: undefined,
   };
 }
@@ -51,8 +60,8 @@ export type SupervisorEvent =
   | { readonly type: "down" }
   | { readonly type: "restart" }
   | { readonly type: "depsMet" }
-  | { readonly type: "depsBlocked"; readonly reason: string }
-  | { readonly type: "depsTimedOut"; readonly reason: string }
+  | { readonly type: "depsBlocked"; readonly reason: BlockedReason }
+  | { readonly type: "depsTimedOut"; readonly reason: BlockedReason }
   | { readonly type: "spawned" }
   | { readonly type: "spawnFailed"; readonly reason: string }
   | { readonly type: "exited"; readonly exit: ExitStatus }
@@ -83,6 +92,19 @@ export interface SupervisorContext {
   readonly onFailure?: "restart" | "unready";
 }
 
+/** The table's context for an instance of `svc` at `now`. */
+export function contextOf(svc: Service, now: number, random: () => number): SupervisorContext {
+  return {
+    now,
+    kind: svc.kind,
+    hasProbes: svc.health !== undefined,
+    restart: svc.restart,
+    successCodes: svc.successCodes,
+    random,
+    onFailure: svc.health?.onFailure,
+  };
+}
+
 /** The result of one step. */
 export interface Step {
   readonly model: InstanceModel;
@@ -91,13 +113,23 @@ export interface Step {
 
 const same = (model: InstanceModel): Step => ({ model, effects: [] });
 
+/**
+ * Enters `state` (or enters it again, with a new message): why the instance was blocked is
+ * forgotten unless `patch` says it again.
+ */
 function enter(
   model: InstanceModel,
   state: InstanceState,
   now: number,
   patch: Partial<InstanceModel> = {},
 ): InstanceModel {
-  return { ...model, ...patch, state, since: state === model.state ? model.since : now };
+  return {
+    ...model,
+    blocked: undefined,
+    ...patch,
+    state,
+    since: state === model.state ? model.since : now,
+  };
 }
 
 /** After an exit nobody asked for: restart with backoff, or give up. */
@@ -220,10 +252,15 @@ export function transition(
         effects: [{ type: "spawn" }],
       };
     case "depsBlocked":
-      return s === "waiting" ? same({ ...model, message: event.reason }) : same(model);
+      return s === "waiting"
+        ? same({ ...model, message: describeBlocked(event.reason), blocked: event.reason })
+        : same(model);
     case "depsTimedOut":
       return s === "waiting"
-        ? same(enter(model, "failed", now, { message: event.reason }))
+        ? same(enter(model, "failed", now, {
+          message: describeBlocked(event.reason),
+          blocked: event.reason,
+        }))
         : same(model);
     case "spawned": {
       if (s !== "starting") return same(model);

@@ -5,6 +5,7 @@
  * @module
  */
 import { expandDeferred, isFixedPort, resolvePort } from "../domain/deferred.ts";
+import { instanceVars } from "../domain/instance.ts";
 import type { Service, Stack } from "../domain/model.ts";
 
 /** Something the target cannot express, for one service (or the stack, with `service: ""`). */
@@ -43,12 +44,12 @@ export function literal(
       `uses orch's per-instance variables (\${ORCH_REPLICA}...), written with replica 0's values`,
     );
   }
-  return expandDeferred(text, {
-    ORCH_REPLICA: "0",
-    ORCH_SERVICE: svc.name,
-    ORCH_INSTANCE: svc.name,
-    ORCH_STACK: stack.name,
-  });
+  return expandDeferred(text, replicaZero(svc, stack));
+}
+
+/** orch's per-instance variables as replica 0 of `svc` has them (its id is the service's name). */
+export function replicaZero(svc: Service, stack: Stack): Record<string, string> {
+  return instanceVars({ service: svc.name, replica: 0, id: svc.name, stack: stack.name });
 }
 
 /** A published port with numbers (replica 0's, when the stack derives them from the replica). */

@@ -8,6 +8,7 @@
  * @module
  */
 import { argvOf, type Service, type Stack } from "../domain/model.ts";
+import { layerEnv } from "../domain/instance.ts";
 import { dockerHealth } from "./healthcheck.ts";
 import { exportable, type Exported, literal, Notes, portsOf } from "./notes.ts";
 import { composeName } from "./compose.ts";
@@ -108,10 +109,12 @@ export function swarmPlan(stack: Stack, options: SwarmPlanOptions = {}): Exporte
       continue;
     }
     const text = (s: string) => literal(s, svc, stack, note);
-    const env: Record<string, string> = {};
-    for (const f of svc.envFiles) Object.assign(env, options.envFiles?.get(f) ?? {});
-    for (const [k, v] of Object.entries(svc.env)) env[k] = text(v);
-    Object.assign(env, { ORCH_SERVICE: svc.name, ORCH_STACK: stack.name });
+    // A task's replica and instance differ on the swarm: only the service and stack are fixed.
+    const env = layerEnv({
+      files: svc.envFiles.map((f) => options.envFiles?.get(f) ?? {}),
+      declared: Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, text(v)])),
+      vars: { ORCH_SERVICE: svc.name, ORCH_STACK: stack.name },
+    });
     const health = dockerHealth(svc, stack, note);
     const job = svc.kind === "oneshot";
     const attachments = svc.networks && svc.networks.length > 0

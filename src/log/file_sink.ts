@@ -91,6 +91,18 @@ export class RotatingFile {
     return this.#file = file;
   }
 
+  /**
+   * Opens the file now (else the first write does), so that one that cannot be opened is reported
+   * at once, as a failing write that lost nothing yet; later writes try again.
+   */
+  open(): void {
+    try {
+      this.#open();
+    } catch (error) {
+      this.#failed(error as Error, 0);
+    }
+  }
+
   /** Appends one line (a newline is added). */
   writeLine(line: string): void {
     this.#text += line + "\n";

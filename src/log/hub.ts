@@ -20,7 +20,9 @@ import {
   RotatingFile,
   type RotatingFileOptions,
 } from "./file_sink.ts";
+import type { LogFileProblem } from "../domain/state.ts";
 import { detectLevel } from "./level.ts";
+import { readLines } from "./lines.ts";
 import { type Batches, type Chunks, ndjsonOf, parsed, readPersistedNdjson } from "./persisted.ts";
 
 /** Options of the hub. */
@@ -132,14 +134,39 @@ export class LogHub {
     return this.#seq;
   }
 
-  /** Also writes `service`'s lines, as plain text, to `path`. */
+  /**
+   * Also writes `service`'s lines, as plain text, to `path` (its `logFile`), opened now: when it
+   * cannot be opened or written, the service's own log says so (and again when it resumes), and
+   * {@link logFileProblem} tells the status.
+   */
   addPlainFile(service: string, path: string): void {
-    if (!this.#files.has(service)) {
-      this.#files.set(
-        service,
-        new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }, this.#failureNotes(path)),
-      );
-    }
+    if (this.#files.has(service)) return;
+    const file = new RotatingFile(path, { maxBytes: 64 << 20, keep: 4 }, {
+      failing: (error) =>
+        this.note(
+          service,
+          0,
+          `writing the logFile ${path} is failing (${error.message}): the lines are kept in ` +
+            `orch's log, not copied there, until it succeeds again; the service keeps running`,
+          "error",
+        ),
+      resumed: (lost) =>
+        this.note(
+          service,
+          0,
+          `writing the logFile ${path} resumed: ${lost} line(s) were not copied while it failed`,
+          "warn",
+        ),
+    });
+    this.#files.set(service, file);
+    file.open();
+  }
+
+  /** Why writing `service`'s `logFile` fails now; undefined when it does not (or it has none). */
+  logFileProblem(service: string): LogFileProblem | undefined {
+    const health = this.#files.get(service)?.health;
+    if (!health?.failing) return undefined;
+    return { path: health.path, error: health.error ?? "", lostRecords: health.lostRecords };
   }
 
   /** Records one line a service wrote. */
@@ -155,6 +182,24 @@ export class LogHub {
     };
     this.#store(record);
     return record;
+  }
+
+  /**
+   * Reads one of a service's streams into the hub, line by line ({@link readLines}), until it ends
+   * or `signal` aborts; `onLine` sees each line after it is recorded (the log probe).
+   */
+  pump(
+    service: string,
+    replica: number,
+    stream: ReadableStream<Uint8Array>,
+    name: "stdout" | "stderr",
+    options: { readonly signal?: AbortSignal; readonly onLine?: (line: string) => void } = {},
+  ): Promise<void> {
+    const onLine = options.onLine;
+    return readLines(stream, (line) => {
+      this.line(service, replica, name, line);
+      onLine?.(line);
+    }, { signal: options.signal });
   }
 
   /** Records a line of orch's own (stream `orch`) about a service, or about orch (`"orch"`). */

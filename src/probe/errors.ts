@@ -4,9 +4,19 @@
  * @module
  */
 
-/** Describes a connect or fetch error in a few words. */
+/**
+ * Describes a connect or fetch error in a few words. A fetch that fails says only `fetch failed`:
+ * what happened is in its `cause` (and the cause's), which are read too.
+ */
 export function describeNetworkError(error: unknown): string {
-  const text = String((error as Error)?.message ?? error);
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; depth++) {
+    messages.push(String((e as Error)?.message ?? e));
+    e = (e as Error)?.cause;
+  }
+  const text = messages.length > 1 && /^fetch failed$/i.test(messages[0])
+    ? messages.slice(1).join(": ")
+    : messages.join(": ");
   const known: [RegExp, string][] = [
     [/refused/i, "connection refused"],
     [/reset/i, "connection reset"],

@@ -8,12 +8,14 @@
  */
 import { formatDuration } from "../domain/duration.ts";
 import type { Flow, FlowTask, RunTrigger } from "../domain/flow.ts";
+import { inheritsEnv, layerEnv } from "../domain/instance.ts";
 import type { Command, Service } from "../domain/model.ts";
 import { describeExit, type ExitStatus } from "../domain/state.ts";
 import type { Clock, Handle, Runtime } from "../engine/ports.ts";
 import type { AttemptResult } from "./dag.ts";
 import { expandCommand, expandText, parseOutputs } from "./expand.ts";
 import type { TaskLog, Workspace } from "./ports.ts";
+import { runtimeUnavailable } from "../domain/errors.ts";
 
 /** What one attempt runs. */
 export interface AttemptInput {
@@ -110,7 +112,7 @@ export async function runAttempt(
   try {
     if (signal.aborted) return { ok: false, error: `not started: ${String(signal.reason)}` };
     const runtime = deps.runtimes[task.runtime];
-    if (!runtime) return { ok: false, error: `the ${task.runtime} runtime is not available` };
+    if (!runtime) return { ok: false, error: runtimeUnavailable(task.runtime).message };
     const files = await deps.files();
     outputsFile = `${files.dir}/${encodeURIComponent(task.name)}.${input.attempt}.outputs`;
     const ctx = { config: flow.config, payload: input.payload, outputs: input.outputs };
@@ -127,9 +129,16 @@ export async function runAttempt(
       ORCH_OUTPUTS: outputsFile,
       ...(payloadJson.length <= PAYLOAD_ENV_LIMIT ? { ORCH_PAYLOAD: payloadJson } : {}),
     };
-    const env: Record<string, string> = task.runtime === "process" ? { ...deps.baseEnv } : {};
-    for (const [k, v] of Object.entries(task.env)) env[k] = expandText(v, ctx);
-    Object.assign(env, expanded.env, vars);
+    // The same layering as a service's instance: orch's environment for a process, then what the
+    // task declares (its references to payload and outputs included), then orch's variables.
+    const declared: Record<string, string> = Object.create(null);
+    for (const [k, v] of Object.entries(task.env)) declared[k] = expandText(v, ctx);
+    Object.assign(declared, expanded.env);
+    const env = layerEnv({
+      inherited: inheritsEnv(task.runtime) ? deps.baseEnv : undefined,
+      declared,
+      vars,
+    });
     const volumes = task.runtime === "docker" ? [`${files.dir}:${files.dir}`] : [];
     try {
       handle = await runtime.start({

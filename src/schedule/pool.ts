@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import { ConflictError, noSuchRun } from "../domain/errors.ts";
 import type { Flow, FlowSet, RunRecord, RunStatus } from "../domain/flow.ts";
 import { isRunEnded } from "../domain/flow.ts";
 import { newRun, restoreRun, type RunOutcome } from "./dag.ts";
@@ -143,14 +143,14 @@ export class RunPool {
       return ended;
     }
     const stored = this.deps.store.run(id);
-    if (!stored) throw new NotFoundError(`no run ${id}`);
+    if (!stored) throw noSuchRun(id);
     throw new ConflictError(`run ${id} has already ended (${stored.status})`);
   }
 
   /** Resolves with the run once it has ended. */
   wait(id: number): Promise<RunRecord> {
     const stored = this.deps.store.run(id);
-    if (!stored) return Promise.reject(new NotFoundError(`no run ${id}`));
+    if (!stored) return Promise.reject(noSuchRun(id));
     if (isRunEnded(stored.status)) return Promise.resolve(stored);
     return new Promise((resolve) => {
       const list = this.#waiters.get(id) ?? [];

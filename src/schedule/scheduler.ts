@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import { ConflictError, noSuchFlow, noSuchRun, NotFoundError } from "../domain/errors.ts";
 import type { Flow, FlowSet, RunRecord, RunStatus, TriggerKind } from "../domain/flow.ts";
 import { isRunEnded } from "../domain/flow.ts";
 import { didYouMean } from "../domain/suggest.ts";
@@ -101,7 +101,7 @@ export class Scheduler {
 
   #flow(name: string): Flow {
     if (!Object.hasOwn(this.#flows.flows, name)) {
-      throw new NotFoundError(`no flow named ${JSON.stringify(name)}`);
+      throw noSuchFlow(name);
     }
     return this.#flows.flows[name];
   }
@@ -142,7 +142,7 @@ export class Scheduler {
    */
   retry(id: number, options: { from: string; only?: boolean }): TriggerResult {
     const old = this.deps.store.run(id);
-    if (!old) throw new NotFoundError(`no run ${id}`);
+    if (!old) throw noSuchRun(id);
     if (!isRunEnded(old.status) || old.status === "skipped") {
       throw new ConflictError(
         `run ${id} is ${old.status}: only a run that ran and ended is retried`,

@@ -7,6 +7,7 @@
 import { MARKER, scanMarks } from "../runtime/process/markers.ts";
 import { parseMounts } from "../runtime/process/cgroup_detect.ts";
 import { processAlive } from "./recorder.ts";
+import { waitFor } from "./deadline.ts";
 
 /**
  * A shell command that starts `holding` escapees keeping the service's stdout, `quiet` ones that let
@@ -53,16 +54,12 @@ export function markedWith(project: string): number[] {
 }
 
 /** Resolves once `condition` holds (checked every 20 ms); rejects after `timeoutMs` naming `what`. */
-export async function eventually(
+export function eventually(
   condition: () => boolean,
   what: () => string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitFor(condition, what, timeoutMs);
 }
 
 /** The cgroup directories of the project with this hash that exist (in this process's hierarchies). */

@@ -5,6 +5,7 @@
  * @module
  */
 import { orchArgv } from "./cli.ts";
+import { waitFor } from "./deadline.ts";
 
 /** Why orch cannot be run in a new PID namespace here, or undefined when it can. */
 export async function namespaceProblem(): Promise<string | undefined> {
@@ -184,16 +185,10 @@ export class InitRun implements AsyncDisposable {
 }
 
 /** Polls `check` every 20 ms until it returns true; rejects naming `what` after `timeoutMs`. */
-export async function eventually(
+export function eventually(
   check: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!await check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return waitFor(check, what, timeoutMs);
 }

@@ -4,6 +4,7 @@ import { createHandler } from "../../src/api/handler.ts";
 import type { Controller } from "../../src/api/controller.ts";
 import { EventBus, makeController } from "../../src/cli/serve.ts";
 import { testStack } from "../../src/testing/engine.ts";
+import { readUntil } from "../../src/testing/deadline.ts";
 
 async function api(
   yaml: string,
@@ -110,12 +111,7 @@ Deno.test("send reaches stdin; logs by service, level and tail; follow streams n
   const reader = follow.body!.pipeThrough(new TextDecoderStream()).getReader();
   const sent = await (await a.call("POST", "/v1/services/echo/send", { text: "hello" })).json();
   assertEquals(sent.delivered, 1);
-  let text = "";
-  while (!text.includes("got hello")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the stream ended");
-    text += value;
-  }
+  const text = await readUntil(reader, (t) => t.includes("got hello"), "the echo in the log");
   await reader.cancel();
   assertEquals(JSON.parse(text.trim().split("\n").at(-1)!).msg, "got hello");
   await a.t.events.until(
@@ -136,12 +132,11 @@ Deno.test("events stream as server-sent events; metrics in Prometheus text", asy
   assertEquals(events.headers.get("content-type"), "text/event-stream");
   const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
   a.t.engine.start();
-  let text = "";
-  while (!/event: state\ndata: .*"service":"worker","replica":0,"state":"ready"/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the stream ended");
-    text += value;
-  }
+  await readUntil(
+    reader,
+    (t) => /event: state\ndata: .*"service":"worker","replica":0,"state":"ready"/.test(t),
+    "the event of worker ready",
+  );
   await reader.cancel();
   const metrics = await (await a.call("GET", "/metrics")).text();
   assertMatch(metrics, /orch_service_ready\{stack="[^"]+",service="echo",replica="0"\} 1/);

@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { type HttpServerOptions, serveHttp } from "../../src/cli/http_server.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 
 const encoder = new TextEncoder();
 
@@ -125,18 +126,23 @@ Deno.test("over the connection limit, a client gets 503 and the others are still
     await Deno.connect({ hostname: "127.0.0.1", port: s.port }),
     await Deno.connect({ hostname: "127.0.0.1", port: s.port }),
   ];
-  const deadline = Date.now() + 5000;
-  while (s.http.connections < 2 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(
+    () => s.http.connections === 2,
+    () => `2 connections (${s.http.connections})`,
+    5000,
+    5,
+  );
   const extra = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
   await extra.write(encoder.encode("GET / HTTP/1.1\r\n\r\n"));
   assertMatch(await readAll(extra), /^HTTP\/1\.1 503 .*too many connections/s);
   assertMatch(s.reports.join("\n"), /2 connections are open \(the limit\)/);
   for (const conn of idle) conn.close();
-  while (s.http.connections > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(
+    () => s.http.connections === 0,
+    () => `no connection (${s.http.connections})`,
+    5000,
+    5,
+  );
   assertEquals(await (await fetch(s.url)).text(), "ok\n");
 });
 
@@ -199,17 +205,22 @@ Deno.test("out of file descriptors: the server says so once, survives, and serve
     );
     await until(/report .*out of file descriptors/);
     for (const conn of flood) conn.close();
-    const deadline = Date.now() + 20_000;
     let answer = "";
-    while (!answer.includes("ok") && Date.now() < deadline) {
-      try {
-        answer =
-          await (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }))
-            .text();
-      } catch {
-        // still draining the backlog
-      }
-    }
+    await waitFor(
+      async () => {
+        try {
+          answer =
+            await (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }))
+              .text();
+        } catch {
+          // still draining the backlog
+        }
+        return answer.includes("ok");
+      },
+      () => `the fixture to answer again (last answer ${JSON.stringify(answer)})`,
+      20_000,
+      0,
+    );
     assertEquals(answer, "ok\n");
     assertEquals(out.match(/out of file descriptors/g)?.length, 1, out);
   } finally {

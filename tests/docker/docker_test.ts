@@ -13,6 +13,7 @@ import { runOrch } from "../../src/testing/cli.ts";
 import { freePort } from "../../src/testing/net.ts";
 import { getOnce, hammer } from "../../src/testing/mesh.ts";
 import { eventually } from "../../src/testing/containment.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 
 const IMAGE = "local/busybox:latest";
 const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
@@ -293,13 +294,13 @@ dockerTest(
         () => !processAlive(pid),
         () => `orch ${pid} is gone`,
       );
-      const deadline = Date.now() + 10_000;
       let left = await containersOf(dir.path);
-      while (left.length > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        left = await containersOf(dir.path);
-      }
-      assertEquals(left, [], "no container outlives orch");
+      await waitFor(
+        async () => (left = await containersOf(dir.path)).length === 0,
+        () => `no container to outlive orch (left: ${left.map((c) => c.Id.slice(0, 12))})`,
+        10_000,
+        100,
+      );
     } finally {
       await orch(dir.path, "down");
     }

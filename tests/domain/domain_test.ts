@@ -10,6 +10,7 @@ import {
 import { evaluateReplicaArithmetic, isFixedPort, resolvePorts } from "../../src/domain/deferred.ts";
 import { quote } from "../../src/domain/quote.ts";
 import { suggest } from "../../src/domain/suggest.ts";
+import { describeBlocked } from "../../src/domain/state.ts";
 
 Deno.test("durations parse from strings and plain seconds", () => {
   assertEquals(parseDuration("500ms"), 500);
@@ -141,4 +142,44 @@ Deno.test("replica arithmetic: integers, ORCH_REPLICA, + - * with * first", () =
     thrown,
     `Cannot publish ports[0] of "a" for replica 1: "\${ORCH_REPLICA + 65535}" does not give a port from 1 to 65535`,
   );
+});
+
+Deno.test("a blocked reason in words: today's messages, one per reason", () => {
+  const base = {
+    target: "db",
+    condition: "ready",
+    detail: "probe tcp: connection refused",
+  } as const;
+  const cases: [Parameters<typeof describeBlocked>[0], string][] = [
+    [
+      { ...base, because: "unmet", timeoutMs: 60_000 },
+      "blocked: dependency db not ready (timeout 1m, probe tcp: connection refused)",
+    ],
+    [
+      { ...base, because: "unmet" },
+      "blocked: dependency db not ready (probe tcp: connection refused)",
+    ],
+    [
+      { ...base, because: "failed", detail: "exit code 3" },
+      "blocked: dependency db failed (exit code 3)",
+    ],
+    [
+      { ...base, because: "blocked", detail: "dependency cache failed (exit 1)" },
+      "blocked: dependency db blocked (dependency cache failed (exit 1))",
+    ],
+    [{ ...base, because: "no-replicas", detail: "" }, "blocked: dependency db has no replicas"],
+    [
+      { ...base, condition: "completed", because: "wait-after", detail: "wait_after 3s" },
+      "blocked: dependency db not completed (wait_after 3s)",
+    ],
+    [
+      { ...base, because: "timed-out", timeoutMs: 400 },
+      "dependency db not ready after 400ms (probe tcp: connection refused)",
+    ],
+    [
+      { ...base, because: "timed-out", detail: "", timeoutMs: 1000 },
+      "dependency db not ready after 1s",
+    ],
+  ];
+  for (const [reason, words] of cases) assertEquals(describeBlocked(reason), words);
 });

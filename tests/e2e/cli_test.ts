@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { type CliResult, MAIN as main, runOrch } from "../../src/testing/cli.ts";
 import { eventually } from "../../src/testing/containment.ts";
+import { readUntil, waitFor } from "../../src/testing/deadline.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -115,14 +116,12 @@ Deno.test("no process outlives a SIGKILLed orch", async () => {
     stderr: "null",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const deadline = Date.now() + 20_000;
-  while (!/child (\d+)/.test(text) || !/plain ready/.test(text)) {
-    if (Date.now() > deadline) throw new Error(`orch did not start its services:\n${text}`);
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`orch exited early:\n${text}`);
-    text += value;
-  }
+  const text = await readUntil(
+    reader,
+    (t) => /child (\d+)/.test(t) && /plain ready/.test(t),
+    "orch to start its services",
+    { ms: 20_000 },
+  );
   const grandchild = Number(/child (\d+)/.exec(text)![1]);
   // The record of live groups is written a moment after the spawns (once for a burst).
   const recorded = () => {
@@ -139,9 +138,7 @@ Deno.test("no process outlives a SIGKILLed orch", async () => {
   await child.status;
   await reader.cancel();
   const gone = () => !processAlive(grandchild) && pgids.every((p) => !processAlive(p));
-  const until = Date.now() + 10_000;
-  while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  assert(gone(), "every service process and grandchild is gone after orch was SIGKILLed");
+  await waitFor(gone, "every service process and grandchild to be gone after orch was SIGKILLed");
 });
 
 Deno.test("the next up kills what a crashed orch left, and only that", async () => {

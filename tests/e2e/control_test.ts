@@ -7,6 +7,7 @@ import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { MAIN as main, runOrch } from "../../src/testing/cli.ts";
 import { freePortPrefix } from "../../src/testing/net.ts";
 import { ECHO_TICKER_STACK } from "../../src/testing/fixtures.ts";
+import { readUntil, waitFor } from "../../src/testing/deadline.ts";
 
 const orch = runOrch;
 
@@ -72,12 +73,7 @@ Deno.test("up -d --wait, status, logs -f, send, restart, stop/start, scale, even
   const reader = follow.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const send = await orch(p.path, ["send", "echo", "hello", "there"]);
   assertEquals(send.stdout, "sent to 1 instance(s) of echo\n");
-  let seen = "";
-  while (!seen.includes("got hello there")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`logs -f ended: ${seen}`);
-    seen += value;
-  }
+  const seen = await readUntil(reader, (t) => t.includes("got hello there"), "logs -f to show it");
   assertMatch(seen, /echo\s+\| got hello there/);
   await reader.cancel();
   follow.kill("SIGINT");
@@ -110,12 +106,11 @@ Deno.test("up -d --wait, status, logs -f, send, restart, stop/start, scale, even
   await notes.cancel();
   const scale = await orch(p.path, ["scale", "echo=3"]);
   assertEquals(scale.stdout, "echo: 3 replica(s)\n");
-  let stream = "";
-  while (!/"service":"echo","replica":2,"state":"ready"/.test(stream)) {
-    const { value, done } = await eventReader.read();
-    if (done) throw new Error(`events ended: ${stream}`);
-    stream += value;
-  }
+  await readUntil(
+    eventReader,
+    (t) => /"service":"echo","replica":2,"state":"ready"/.test(t),
+    "the event of echo.2 ready",
+  );
   await eventReader.cancel();
   events.kill("SIGINT");
   await events.status;
@@ -225,11 +220,11 @@ Deno.test("a SIGKILLed background orch leaves a stale socket that is detected an
   const children = JSON.parse((await orch(p.path, ["status", "--json"])).stdout).instances
     .flatMap((i: { pid?: number }) => (i.pid ? [i.pid] : []));
   Deno.kill(pid, "SIGKILL");
-  const deadline = Date.now() + 10_000;
-  while ((processAlive(pid) || children.some(processAlive)) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert(!processAlive(pid));
+  await waitFor(
+    () => !processAlive(pid) && !children.some(processAlive),
+    () =>
+      `orch ${pid} and its services to be gone (alive: ${[pid, ...children].filter(processAlive)})`,
+  );
   for (const child of children) assert(!processAlive(child), `service ${child} died with orch`);
   await Deno.stat(socket); // the socket file is still there
   const status = await orch(p.path, ["status"]);

@@ -10,6 +10,7 @@ import { MAIN, runOrch } from "../../src/testing/cli.ts";
 import { testStackFromFiles } from "../../src/testing/engine.ts";
 import { testFlows } from "../../src/testing/flows.ts";
 import { SqliteHistory } from "../../src/store/sqlite.ts";
+import { within } from "../../src/testing/deadline.ts";
 
 const example = new URL("../../examples/flows/", import.meta.url).pathname;
 
@@ -92,7 +93,7 @@ Deno.test("the example: a release event takes a branch, a report needs the db, c
   assertEquals(t.store.taskRun(bad.run.id, "ship")!.state, "skipped");
   assertEquals([rejected.status, rejected.failures.map((f) => f.handled)], ["succeeded", [true]]);
 
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   const reports = t.store.runs({ flow: "report" }).runs;
   assertEquals(reports.map((r) => [r.trigger.kind, r.status]), [
     ["chain", "succeeded"],

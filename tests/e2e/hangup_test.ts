@@ -7,6 +7,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { MAIN, runOrch } from "../../src/testing/cli.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { HAS_TMUX, terminal } from "../../src/testing/tmux.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 
 if (!HAS_TMUX) console.error("tests/e2e/hangup_test.ts: SKIPPED: tmux is not installed");
 
@@ -21,13 +22,8 @@ services:
     dependsOn: [b]
 `;
 
-async function until(what: string, test: () => boolean | Promise<boolean>) {
-  const deadline = Date.now() + 20_000;
-  while (!await test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, test: () => boolean | Promise<boolean>) =>
+  waitFor(test, what, 20_000, 50);
 
 const exists = async (path: string) => {
   try {

@@ -4,6 +4,7 @@
 import { assertEquals, assertMatch } from "../assert.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
 import { MAIN } from "../../src/testing/cli.ts";
+import { readToEnd, readUntil } from "../../src/testing/deadline.ts";
 
 Deno.test("orch up stopped by SIGTERM runs pos_script to its end before it exits", async () => {
   await using dir = await tempDir();
@@ -26,20 +27,9 @@ pos_script = "sh -c 'sleep 0.5; echo cleaned > post.txt'"
     stderr: "piped",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const deadline = Date.now() + 20_000;
-  while (!/app ready/.test(text)) {
-    if (Date.now() > deadline) throw new Error(`app did not start:\n${text}`);
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`orch exited early:\n${text}`);
-    text += value;
-  }
+  let text = await readUntil(reader, (t) => /app ready/.test(t), "app ready", { ms: 20_000 });
   child.kill("SIGTERM");
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
+  text = await readToEnd(reader, "orch to end after SIGTERM", { text });
   const status = await child.status;
   await child.stderr.cancel();
   assertEquals(status.code, 0, text);

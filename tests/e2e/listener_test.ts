@@ -7,6 +7,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { runOrch as orch } from "../../src/testing/cli.ts";
 import { project, rssBytes, runFile, sampleMax } from "../../src/testing/project.ts";
 import { processAlive } from "../../src/testing/recorder.ts";
+import { readUntil, waitFor } from "../../src/testing/deadline.ts";
 
 const STACK = `services:\n  a: { command: "exec sleep 600" }\n`;
 const encoder = new TextEncoder();
@@ -87,12 +88,9 @@ Deno.test("20,000 connections to the TCP listener: orch and its services live, t
     // While the connections are being opened and held, the socket keeps answering.
     const reports = flooders.map(async (child) => {
       const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      let text = "";
-      while (!text.includes("\n")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += value;
-      }
+      const text = await readUntil(reader, (t) => t.includes("\n"), "a flooder's report", {
+        ms: 120_000,
+      });
       await reader.cancel();
       return text.trim();
     });
@@ -125,16 +123,20 @@ Deno.test("20,000 connections to the TCP listener: orch and its services live, t
   }
   // After the flood: both listeners answer.
   const { admin } = JSON.parse(await Deno.readTextFile(`${p.path}/.orch/tokens.json`));
-  const deadline = Date.now() + 30_000;
   let status = 0;
-  while (status !== 200 && Date.now() < deadline) {
-    const response = await fetch(`http://${run.listen}/v1/health`, {
-      headers: { authorization: `Bearer ${admin}` },
-    });
-    await response.body?.cancel();
-    status = response.status;
-  }
-  assertEquals(status, 200);
+  await waitFor(
+    async () => {
+      const response = await fetch(`http://${run.listen}/v1/health`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      await response.body?.cancel();
+      status = response.status;
+      return status === 200;
+    },
+    () => `the TCP listener to answer 200 (last ${status})`,
+    30_000,
+    0,
+  );
   assertEquals(await healthOnSocket(run.socket), 200);
   assert(processAlive(run.pid) && processAlive(service));
   const log = await Deno.readTextFile(`${p.path}/.orch/orch.log`);

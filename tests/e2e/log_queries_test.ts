@@ -8,6 +8,7 @@ import { runOrch as orch } from "../../src/testing/cli.ts";
 import { project, rssBytes, runFile, sampleMax } from "../../src/testing/project.ts";
 import { type LogRecord, toNdjson } from "../../src/domain/log.ts";
 import { unixClient } from "../../src/cli/state.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 
 const PER_FILE = 25 << 20;
 
@@ -90,10 +91,12 @@ Deno.test("four log queries over 100 MB of logs: orch stays under 150 MB, health
   const generated = await writeLogs(p.path);
   const up = await orch(p.path, ["up", "-d", "--wait"]);
   assertEquals(up.code, 0, up.stderr);
-  const deadline = Date.now() + 20_000;
-  while (!(await orch(p.path, ["logs", "c", "-n", "1"])).stdout.includes("6000")) {
-    if (Date.now() > deadline) throw new Error("c's 6000 lines did not arrive");
-  }
+  await waitFor(
+    async () => (await orch(p.path, ["logs", "c", "-n", "1"])).stdout.includes("6000"),
+    "c's 6000 lines to arrive",
+    20_000,
+    0,
+  );
   const { pid, socket } = runFile(p.path);
   const before = rssBytes(pid);
   const stop = sampleMax(() => rssBytes(pid), 20);

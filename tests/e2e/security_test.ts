@@ -7,6 +7,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { runOrch as orch } from "../../src/testing/cli.ts";
 import { project, runFile } from "../../src/testing/project.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 
 /** Every process's command line, by pid. */
 async function commandLines(): Promise<Map<string, string>> {
@@ -166,10 +167,7 @@ Deno.test(".orch/ is 0700 and every file in it 0600, logs included", async () =>
     "tokens.json",
   ];
   // The NDJSON file is written within a turn of the event loop after the line.
-  const deadline = Date.now() + 10_000;
-  while (!(await exists(`${p.path}/.orch/logs/orch.ndjson`)) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(() => exists(`${p.path}/.orch/logs/orch.ndjson`), "the NDJSON log to be written");
   const seen: string[] = [];
   const walk = async (dir: string, prefix: string) => {
     for await (const entry of Deno.readDir(dir)) {

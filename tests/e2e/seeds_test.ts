@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { testStackFromFiles } from "../../src/testing/engine.ts";
 import type { InstanceStatus } from "../../src/engine/engine.ts";
+import { within } from "../../src/testing/deadline.ts";
 
 const seeds = new URL("../../examples/seeds/", import.meta.url).pathname;
 
@@ -53,7 +54,7 @@ for (const file of ["services.toml", "webapp.toml"]) {
   Deno.test(`seed 002 (${file}): missing programs are named, dependents blocked, run ends`, async () => {
     await using t = await testStackFromFiles([`${seeds}${file}`]);
     t.engine.start();
-    const outcome = await t.engine.idle();
+    const outcome = await within(t.engine.idle(), 60_000, `${file} to settle`);
     assertEquals(outcome.code, 1);
     for (const s of t.engine.status()) {
       if (s.state === "failed") assertMatch(s.message, /no such executable|not found|exit code/);

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { testStack } from "../../src/testing/engine.ts";
 import { processAlive } from "../../src/testing/recorder.ts";
 import { freePort, freePortPrefix } from "../../src/testing/net.ts";
+import { within } from "../../src/testing/deadline.ts";
 
 Deno.test("services start in dependency order, each gated on its condition", async () => {
   await using t = await testStack(`
@@ -85,7 +86,7 @@ services:
     dependsOn: [db]
 `);
   t.engine.start();
-  const outcome = await t.engine.idle();
+  const outcome = await within(t.engine.idle(), 30_000, "the stack to settle");
   const db = t.engine.status().find((s) => s.service === "db")!;
   assertEquals([db.state, db.message, db.restarts], [
     "failed",
@@ -98,6 +99,12 @@ services:
     api.message,
     "blocked: dependency db failed (gave up after 2 restarts: exit code 3)",
   );
+  assertEquals(api.blocked, {
+    target: "db",
+    condition: "ready",
+    because: "failed",
+    detail: "gave up after 2 restarts: exit code 3",
+  });
   assertEquals(outcome.code, 1);
   assertMatch(outcome.summary, /db failed: gave up after 2 restarts/);
 });
@@ -116,6 +123,13 @@ services:
   await t.events.reached("api", "failed");
   const api = t.engine.status().find((s) => s.service === "api")!;
   assertEquals(api.message, "dependency db not ready after 400ms (probe tcp: connection refused)");
+  assertEquals(api.blocked, {
+    target: "db",
+    condition: "ready",
+    because: "timed-out",
+    detail: "probe tcp: connection refused",
+    timeoutMs: 400,
+  });
 });
 
 Deno.test("stop escalates to SIGKILL for a group that ignores SIGTERM, counting down", async () => {
@@ -210,7 +224,7 @@ services:
     restartPolicy: never
 `);
   t.engine.start();
-  const outcome = await t.engine.idle();
+  const outcome = await within(t.engine.idle(), 30_000, "the stack to settle");
   assertEquals(outcome.code, 1);
   assertEquals(outcome.summary, `required service "critical" failed: exit code 4`);
   assertEquals(t.engine.status().find((s) => s.service === "other")?.state, "stopped");
@@ -253,7 +267,7 @@ services:
     command: "if [ -t 1 ]; then echo 'on a terminal'; else echo 'no terminal'; fi"
 `);
   t.engine.start();
-  await t.engine.idle();
+  await within(t.engine.idle(), 30_000, "the stack to settle");
   assertEquals(t.logs.recent({ services: ["term"] }).map((r) => r.msg), ["on a terminal"]);
   assertEquals(t.logs.recent({ services: ["plain"] }).map((r) => r.msg), ["no terminal"]);
   assertEquals(

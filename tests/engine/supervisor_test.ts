@@ -197,9 +197,39 @@ Deno.test("readiness only: failing probes after ready unready the instance, pass
 });
 
 Deno.test("a dependency timeout fails the waiting instance with the reason", () => {
-  const { model } = run([{ type: "up" }, {
-    type: "depsTimedOut",
-    reason: "dependency db not ready after 1s",
-  }]);
+  const reason = {
+    target: "db",
+    condition: "ready",
+    because: "timed-out",
+    detail: "",
+    timeoutMs: 1000,
+  } as const;
+  const { model } = run([{ type: "up" }, { type: "depsTimedOut", reason }]);
   assertEquals([model.state, model.message], ["failed", "dependency db not ready after 1s"]);
+  assertEquals(model.blocked, reason, "the reason stays on the failed instance, as data");
+  const again = run([{ type: "up" }], undefined, model).model;
+  assertEquals([again.state, again.blocked], ["waiting", undefined]);
+});
+
+Deno.test("a blocked instance keeps why as data until it leaves waiting", () => {
+  const reason = {
+    target: "db",
+    condition: "ready",
+    because: "unmet",
+    detail: "probe tcp: connection refused",
+    timeoutMs: 60_000,
+  } as const;
+  const { model } = run([{ type: "up" }, { type: "depsBlocked", reason }]);
+  assertEquals(
+    [model.state, model.message, model.blocked],
+    [
+      "waiting",
+      "blocked: dependency db not ready (timeout 1m, probe tcp: connection refused)",
+      reason,
+    ],
+  );
+  const started = run([{ type: "depsMet" }], undefined, model).model;
+  assertEquals([started.state, started.blocked], ["starting", undefined]);
+  const stopped = run([{ type: "down" }], undefined, model).model;
+  assertEquals([stopped.state, stopped.blocked], ["stopped", undefined]);
 });

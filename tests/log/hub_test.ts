@@ -147,3 +147,28 @@ async function all(batches: AsyncIterable<readonly LogRecord[]>): Promise<LogRec
   for await (const batch of batches) out.push(...batch);
   return out;
 }
+
+Deno.test("pump records a child's stream line by line as its own, and stops when aborted", async () => {
+  const hub = new LogHub();
+  const seen: string[] = [];
+  const child = new Deno.Command("sh", {
+    args: ["-c", "printf 'one\\ntwo\\r\\nthree'"],
+    stdout: "piped",
+  }).spawn();
+  await hub.pump("api", 1, child.stdout, "stdout", { onLine: (line) => seen.push(line) });
+  await child.status;
+  assertEquals(seen, ["one", "two", "three"]);
+  assertEquals(
+    hub.recent({ services: ["api"] }).map((r) => [r.replica, r.stream, r.msg]),
+    [[1, "stdout", "one"], [1, "stdout", "two"], [1, "stdout", "three"]],
+  );
+  // A stream that never ends (a grandchild holds the pipe) ends at the signal.
+  const abort = new AbortController();
+  const endless = new ReadableStream<Uint8Array>({
+    start: (c) => c.enqueue(new TextEncoder().encode("first\n")),
+  });
+  const pumping = hub.pump("api", 0, endless, "stderr", { signal: abort.signal });
+  abort.abort();
+  await pumping;
+  assertEquals(hub.recent({ services: ["api"] }).at(-1)?.msg, "first");
+});

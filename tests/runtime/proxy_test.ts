@@ -4,16 +4,29 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { TcpRouter } from "../../src/runtime/proxy/router.ts";
 import { freePort } from "../../src/testing/net.ts";
+import { within } from "../../src/testing/deadline.ts";
 
-/** Reads a connection to the end of its data with `read()` (which leaves it open to write). */
+/**
+ * Reads a connection to the end of its data with `read()` (which leaves it open to write), within
+ * 15 seconds.
+ */
 async function readAll(conn: Deno.Conn): Promise<string> {
   const buffer = new Uint8Array(1024);
   let text = "";
-  for (;;) {
-    const n = await conn.read(buffer);
-    if (n === null) return text;
-    text += new TextDecoder().decode(buffer.subarray(0, n));
-  }
+  await within(
+    (async () => {
+      for (;;) {
+        const n = await conn.read(buffer);
+        if (n === null) return;
+        text += new TextDecoder().decode(buffer.subarray(0, n));
+      }
+    })(),
+    15_000,
+    "the connection to end",
+  ).catch((error) => {
+    throw new Error(`${error.message}; read so far: ${JSON.stringify(text)}`);
+  });
+  return text;
 }
 
 /** A backend that reads a connection to its end, then answers with what it read, reversed. */

@@ -6,6 +6,7 @@ import { assertEquals } from "../assert.ts";
 import { loadProject } from "../../src/config/flows/load.ts";
 import { latestAttempts, testFlows } from "../../src/testing/flows.ts";
 import { FakeClock } from "../../src/testing/clock.ts";
+import { within } from "../../src/testing/deadline.ts";
 
 const STAMP = (name: string) =>
   `echo "start ${name} $(date +%s%N)" >> "$TESTDIR/stamps"; sleep 0.1; ` +
@@ -108,7 +109,7 @@ Deno.test("a Petit job directory runs with conditions, retries and slots", async
   assertEquals(retrying.length, 2);
 
   // The job without a schedule that depends on etl ran after it (a chain), and its requirement held.
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   const reports = t.store.runs({ flow: "report" }).runs;
   assertEquals(reports.map((r) => [r.trigger.kind, r.status]), [["chain", "succeeded"]]);
   await Deno.remove(dir, { recursive: true });

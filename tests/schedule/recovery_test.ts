@@ -9,6 +9,7 @@ import { testFlows } from "../../src/testing/flows.ts";
 import { processAlive } from "../../src/testing/recorder.ts";
 import { SqliteHistory } from "../../src/store/sqlite.ts";
 import type { FlowEvent } from "../../src/domain/flow.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 
 const CHILD = new URL("../../src/testing/flow_child.ts", import.meta.url).pathname;
 const BLOCK = 'echo $$ >> "$TESTDIR/pids"; while [ ! -e "$TESTDIR/go" ]; do sleep 0.02; done';
@@ -30,13 +31,8 @@ dag:
   - "retried: after"
 `;
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms}ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (condition: () => boolean | Promise<boolean>, what: string, ms = 20_000) =>
+  waitFor(condition, what, ms);
 
 Deno.test("a SIGKILLed scheduler: the database holds, the run is interrupted and taken up", async () => {
   const dir = await Deno.makeTempDir({ prefix: "orch-recovery-" });

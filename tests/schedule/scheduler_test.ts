@@ -6,6 +6,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { loadProject } from "../../src/config/flows/load.ts";
 import { latestAttempts, projectFrom, testFlows } from "../../src/testing/flows.ts";
 import { processAlive } from "../../src/testing/recorder.ts";
+import { within } from "../../src/testing/deadline.ts";
 
 const seeds = new URL("../../examples/seeds/", import.meta.url).pathname;
 
@@ -97,7 +98,7 @@ flows:
   const again = t.scheduler.publish("released", { payload: { v: 2 }, idempotencyKey: "r-1" });
   assertEquals(first.map((r) => [r.run.flow, r.created]), [["deploy", true], ["other", true]]);
   assertEquals(again.map((r) => [r.run.id, r.created]), first.map((r) => [r.run.id, false]));
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   assertEquals(t.store.runs({ flow: "deploy" }).runs.length, 1);
   assertEquals(t.logs.recent({ services: ["deploy"] }).map((r) => r.msg), ['{"v":1}']);
   assertEquals(t.scheduler.publish("nobody-listens"), []);
@@ -115,7 +116,7 @@ flows:
   await using t = await testFlows(project.flows, { maxExecutors: 3 });
   t.scheduler.start({ schedules: false });
   for (let i = 0; i < 20; i++) t.scheduler.trigger("f");
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   const runs = t.store.runs({ flow: "f" }).runs;
   assertEquals(runs.map((r) => r.status), Array(20).fill("succeeded"));
   // Replay the timestamps the tasks wrote themselves.
@@ -217,13 +218,13 @@ flows:
   await using t = await testFlows(project.flows);
   t.scheduler.start({ schedules: false });
   const ok = await t.scheduler.wait(t.scheduler.trigger("build", { payload: { code: 0 } }).run.id);
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   const deploy = t.store.runs({ flow: "deploy" }).runs;
   assertEquals(deploy.map((r) => [r.status, r.trigger.kind]), [["succeeded", "chain"]]);
   assertEquals(deploy[0].payload, { flow: "build", run: ok.id, status: "succeeded" });
   assertEquals(t.store.runs({ flow: "alert" }).runs, []);
   await t.scheduler.wait(t.scheduler.trigger("build", { payload: { code: 3 } }).run.id);
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   assertEquals(t.store.runs({ flow: "alert" }).runs.map((r) => r.status), ["succeeded"]);
   assertEquals(t.store.runs({ flow: "deploy" }).runs.length, 1);
 });

@@ -6,6 +6,7 @@ import { assertEquals } from "../assert.ts";
 import { FakeClock } from "../../src/testing/clock.ts";
 import { projectFrom, testFlows } from "../../src/testing/flows.ts";
 import type { RunRecord } from "../../src/domain/flow.ts";
+import { within } from "../../src/testing/deadline.ts";
 
 const iso = (ms: number | undefined) => (ms === undefined ? "none" : new Date(ms).toISOString());
 
@@ -30,7 +31,7 @@ flows:
     t.scheduler.start();
     for (let h = 0; h < hours * 4; h++) {
       clock.advance(15 * 60_000);
-      await t.scheduler.idle();
+      await within(t.scheduler.idle(), 30_000, "every run to end");
     }
     const fired = (flow: string) =>
       t.store.runs({ flow }).runs.map((r) => iso(r.scheduledFor)).toReversed();
@@ -82,7 +83,7 @@ flows:
   clock.advance(31 * 60_000);
   await using t = await testFlows(project.flows, { clock, dir });
   t.scheduler.start();
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   assertEquals(stateOf(t.store.runs({ flow: "none" }).runs), []);
   assertEquals(stateOf(t.store.runs({ flow: "latest" }).runs), [
     ["catchup", "succeeded", "2025-01-01T00:30:00.000Z"],
@@ -126,7 +127,7 @@ flows:
   if (policy === "allow") await running(2);
   clock.advance(1000);
   await Deno.writeTextFile(`${t.dir}/go`, "");
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   for (const id of [1, 2, 3]) seen.push(t.events.runStatuses(id));
   return t.store.runs({ flow: "f" }).runs.toReversed().map((r) => [r.status, r.reason ?? ""]);
 }
@@ -198,7 +199,7 @@ flows:
   assertEquals(t.scheduler.status().flows[0].paused, true);
   t.scheduler.resume("f");
   clock.advance(1000);
-  await t.scheduler.idle();
+  await within(t.scheduler.idle(), 30_000, "every run to end");
   assertEquals(t.store.runs({ flow: "f" }).runs[0].trigger.kind, "schedule");
   await Deno.remove(dir, { recursive: true });
 });

@@ -6,15 +6,14 @@
  *
  * @module
  */
-import { argvOf, type Command, type NetworkSpec, type Service } from "../../domain/model.ts";
-import { expandDeferred } from "../../domain/deferred.ts";
+import { argvOf, type NetworkSpec, type Service } from "../../domain/model.ts";
 import { configHash } from "../../domain/plan.ts";
-import type { ExitStatus, Usage } from "../../domain/state.ts";
-import { OrchError } from "../../domain/errors.ts";
-import type { CommandResult, Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import { nothingToRun, OrchError } from "../../domain/errors.ts";
+import type { Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
 import type { Guard } from "../guard.ts";
-import { type Attached, demultiplex, DockerClient, DockerError, endpointFrom } from "./client.ts";
+import { DockerClient, DockerError, endpointFrom } from "./client.ts";
 import { NetworkManager } from "./networks.ts";
+import { ContainerHandle } from "./handle.ts";
 
 /** Labels orch puts on its containers. */
 export const LABEL = {
@@ -24,8 +23,6 @@ export const LABEL = {
   replica: "orch.replica",
   hash: "orch.config-hash",
 } as const;
-
-const SIGNALS: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 9: "SIGKILL", 15: "SIGTERM" };
 
 /** Options of the runtime. */
 export interface DockerRuntimeOptions {
@@ -63,7 +60,7 @@ export async function containerConfig(
   networks: readonly string[] = [],
 ): Promise<Record<string, unknown>> {
   const svc: Service = spec.service;
-  if (!svc.image) throw new OrchError(`no image to run (runtime: docker needs image)`);
+  if (!svc.image) throw nothingToRun("image");
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   // Resolved for this replica by the engine; a port orch routes comes without a host port.
@@ -86,12 +83,9 @@ export async function containerConfig(
   return {
     Image: svc.image,
     ...(svc.command ? { Cmd: argvOf(svc.command) } : {}),
+    // Expanded for this instance already (domain/instance.ts); [] resets the image's.
     ...(svc.entrypoint
-      ? {
-        Entrypoint: svc.entrypoint.length === 0
-          ? [""]
-          : svc.entrypoint.map((a) => expandDeferred(a, spec.env)),
-      }
+      ? { Entrypoint: svc.entrypoint.length === 0 ? [""] : [...svc.entrypoint] }
       : {}),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(svc.workdir !== project ? { WorkingDir: svc.workdir } : {}),
@@ -168,7 +162,7 @@ export class DockerRuntime implements Runtime {
     const client = this.#client;
     const image = svc.image ?? "";
     try {
-      if (!image) throw new OrchError("no image to run (runtime: docker needs image)");
+      if (!image) throw nothingToRun("image");
       if (!await client.hasImage(image)) {
         options.onNote?.(`pulling image ${image}`);
         try {
@@ -284,154 +278,4 @@ export function endpointsOf(info: ContainerInfo): Endpoint[] {
     }
   }
   return endpoints;
-}
-
-class ContainerHandle implements Handle {
-  readonly pid: number | undefined;
-  readonly endpoints: readonly Endpoint[];
-  readonly id: string;
-  readonly stdout: ReadableStream<Uint8Array>;
-  readonly stderr: ReadableStream<Uint8Array>;
-  readonly exited: Promise<ExitStatus>;
-  readonly #client: DockerClient;
-  readonly #attached: Attached;
-  #stopping: Promise<ExitStatus> | undefined;
-  #usage: Usage | undefined;
-  #sampling: ReturnType<typeof setInterval> | undefined;
-  #done = false;
-
-  constructor(
-    client: DockerClient,
-    id: string,
-    started: { pid: number | undefined; endpoints: readonly Endpoint[] },
-    attached: Attached,
-    tty: boolean,
-    release: () => void,
-  ) {
-    this.#client = client;
-    this.id = id;
-    this.pid = started.pid;
-    this.endpoints = started.endpoints;
-    this.#attached = attached;
-    if (tty) {
-      this.stdout = attached.readable;
-      this.stderr = new ReadableStream({ start: (c) => c.close() });
-    } else {
-      const { stdout, stderr } = demultiplex(attached.readable);
-      this.stdout = stdout;
-      this.stderr = stderr;
-    }
-    this.exited = (async () => {
-      let exit: ExitStatus;
-      try {
-        const { StatusCode } = await client.json<{ StatusCode: number }>(
-          "POST",
-          `/containers/${id}/wait`,
-        );
-        const signal = StatusCode > 128 && StatusCode < 160 ? SIGNALS[StatusCode - 128] : undefined;
-        exit = signal ? { code: null, signal } : { code: StatusCode, signal: null };
-        const info = await client.json<{ State?: { OOMKilled?: boolean } }>(
-          "GET",
-          `/containers/${id}/json`,
-        ).catch(() => undefined);
-        if (info?.State?.OOMKilled) exit = { ...exit, oomKilled: true };
-      } catch {
-        exit = { code: null, signal: "SIGKILL" };
-      }
-      this.#done = true;
-      clearInterval(this.#sampling);
-      attached.close();
-      await client.call("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(
-        () => {},
-      );
-      release();
-      return exit;
-    })();
-    this.#sample();
-    this.#sampling = setInterval(() => this.#sample(), 2000);
-  }
-
-  #sample(): void {
-    if (this.#done) return;
-    this.#client.json<{
-      cpu_stats?: { cpu_usage?: { total_usage?: number } };
-      memory_stats?: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
-    }>("GET", `/containers/${this.id}/stats`, { query: { stream: false, "one-shot": true } })
-      .then((s) => {
-        const memory = (s.memory_stats?.usage ?? 0) -
-          (s.memory_stats?.stats?.inactive_file ?? s.memory_stats?.stats?.cache ?? 0);
-        this.#usage = {
-          cpuSeconds: (s.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9,
-          rssBytes: Math.max(0, memory),
-        };
-      })
-      .catch(() => {});
-  }
-
-  usage(): Usage | undefined {
-    return this.#done ? undefined : this.#usage;
-  }
-
-  async write(data: Uint8Array): Promise<void> {
-    if (this.#done) throw new OrchError("the container has exited");
-    await this.#attached.write(data);
-  }
-
-  stop(options: { signal: string; timeoutMs: number }): Promise<ExitStatus> {
-    this.#stopping ??= (async () => {
-      await this.#client.call("POST", `/containers/${this.id}/kill`, {
-        query: { signal: options.signal },
-      })
-        .catch(() => {});
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((
-        resolve,
-      ) => (timer = setTimeout(() => resolve("late"), options.timeoutMs)));
-      const first = await Promise.race([this.exited, late]);
-      clearTimeout(timer);
-      if (first === "late") this.kill();
-      return await this.exited;
-    })();
-    return this.#stopping;
-  }
-
-  kill(): void {
-    this.#client.call("POST", `/containers/${this.id}/kill`, { query: { signal: "SIGKILL" } })
-      .catch(() => {});
-  }
-
-  /** Runs a command inside the container (a cmd probe with `inContainer`). */
-  async exec(command: Command, options: { timeoutMs: number }): Promise<CommandResult> {
-    const abort = AbortSignal.timeout(options.timeoutMs);
-    try {
-      const { Id } = await this.#client.json<{ Id: string }>(
-        "POST",
-        `/containers/${this.id}/exec`,
-        {
-          body: { Cmd: argvOf(command), AttachStdout: true, AttachStderr: true },
-        },
-      );
-      const response = await this.#client.request("POST", `/exec/${Id}/start`, {
-        body: { Detach: false, Tty: false },
-        signal: abort,
-      });
-      const { stdout, stderr } = demultiplex(response.body!);
-      const read = async (s: ReadableStream<Uint8Array>) => {
-        let text = "";
-        for await (const chunk of s.pipeThrough(new TextDecoderStream())) {
-          if (text.length < 4096) text += chunk;
-        }
-        return text;
-      };
-      const [out, err] = await Promise.all([read(stdout), read(stderr)]);
-      const { ExitCode } = await this.#client.json<{ ExitCode: number | null }>(
-        "GET",
-        `/exec/${Id}/json`,
-      );
-      return { code: ExitCode, output: (out + err).trim().slice(0, 4096), timedOut: false };
-    } catch (error) {
-      if (abort.aborted) return { code: null, output: "", timedOut: true };
-      return { code: null, output: "", timedOut: false, error: (error as Error).message };
-    }
-  }
 }

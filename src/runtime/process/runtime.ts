@@ -28,6 +28,7 @@ import { MARKER, UNIT_MARKER } from "./markers.ts";
 import { spawnProcess, withTerminal } from "./spawn.ts";
 import { Tracker } from "./tracker.ts";
 import { resolveIds } from "./users.ts";
+import { nothingToRun } from "../../domain/errors.ts";
 
 export { findProgram, withTerminal } from "./spawn.ts";
 
@@ -98,7 +99,7 @@ export class ProcessRuntime implements Runtime, CommandRunner {
     options: { onNote?: (line: string) => void } = {},
   ): Promise<Handle> {
     const svc = spec.service;
-    if (!svc.command) throw new Error(`no command to run`);
+    if (!svc.command) throw nothingToRun("command");
     const note = options.onNote ?? (() => {});
     const setup = await this.containment();
     const ids = resolveIds(svc.user, svc.group);
