@@ -42,6 +42,7 @@ import {
   updateRunFile,
 } from "./state.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
+import { openDashboard, projectDashboard } from "./ui.ts";
 import { UpInit, type UpInitOptions } from "./init.ts";
 import { loadNeeds, requireAll } from "./permissions.ts";
 import { finalReport, localSource } from "./tui.ts";
@@ -63,6 +64,8 @@ export interface UpOptions extends InteropLoadOptions, UpInitOptions {
   readonly timeout?: string;
   /** Also serve the API on this TCP address, with tokens. */
   readonly listen?: string;
+  /** Serve the web dashboard and print a one-time login URL. */
+  readonly ui?: boolean;
   readonly token?: string;
   /** The flows' history database (default `.orch/history.db`). */
   readonly db?: string;
@@ -268,6 +271,7 @@ export async function upCommand(
     },
   }, bus);
   const tokens = options.listen ? await loadTokens(project, options.token) : undefined;
+  const dashboard = projectDashboard(project, options.token, (m) => logs.note("orch", 0, m));
   let server;
   try {
     server = await serveApi(controller, {
@@ -275,6 +279,7 @@ export async function upCommand(
       listen: options.listen,
       tokens,
       note: (message) => logs.note("orch", 0, message, "warn"),
+      sites: dashboard,
     });
   } catch (error) {
     removeRunFiles(project, baseRun);
@@ -295,6 +300,7 @@ export async function upCommand(
   if (server.listen) {
     say(`control API on http://${server.listen} (tokens in ${tokens!.file})`);
   }
+  if (options.ui) await openDashboard(dashboard, say, io.err);
 
   // Without the TUI, the merged stream goes to the terminal.
   const subscription = tui ? undefined : logs.subscribe("terminal", { capacity: 20_000 });
