@@ -80,6 +80,7 @@ export function makeController(deps: ControllerDeps, bus: EventBus): Controller 
         replicas: s.replicas,
         enabled: s.enabled,
         dependsOn: s.dependsOn.map((d) => d.target),
+        dependencies: s.dependsOn.map((d) => ({ target: d.target, condition: d.require })),
       })),
     start: (name) => engine.startService(name),
     stop: async (name) => {

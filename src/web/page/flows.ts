@@ -144,7 +144,7 @@ export function live(context: Context, load: () => Promise<void>, ms: number): (
 
 /** The flows. */
 export function flowsView(context: Context): View {
-  const body = h("div", { class: "table-wrap" });
+  const body = h("div");
   const scheduler = h("p", { class: "scheduler" });
   const row = (flow: FlowRow, now: number): Child =>
     h(
@@ -203,20 +203,24 @@ export function flowsView(context: Context): View {
         body,
         flows.length
           ? h(
-            "table",
-            { class: "flows" },
+            "div",
+            { class: "table-wrap" },
             h(
-              "thead",
-              {},
+              "table",
+              { class: "flows" },
               h(
-                "tr",
+                "thead",
                 {},
-                ["Flow", "Schedules", "Next runs", "Last run", "State", "Actions"].map((t) =>
-                  h("th", { scope: "col" }, t)
+                h(
+                  "tr",
+                  {},
+                  ["Flow", "Schedules", "Next runs", "Last run", "State", "Actions"].map((t) =>
+                    h("th", { scope: "col" }, t)
+                  ),
                 ),
               ),
+              h("tbody", {}, flows.map((f) => row(f, now))),
             ),
-            h("tbody", {}, flows.map((f) => row(f, now))),
           )
           : h("p", {}, "This stack has no flows."),
       );
@@ -258,7 +262,7 @@ export function runsView(context: Context, initial: { flow?: string; status?: st
     RUN_STATUSES.map((s) => h("option", { value: s }, s)),
   );
   statusSelect.value = initial.status ?? "";
-  const body = h("div", { class: "table-wrap" });
+  const body = h("div");
   const load = async () => {
     const query = new URLSearchParams();
     if (flowInput.value.trim()) query.set("flow", flowInput.value.trim());
@@ -272,35 +276,39 @@ export function runsView(context: Context, initial: { flow?: string; status?: st
         body,
         runs.length
           ? h(
-            "table",
-            { class: "runs" },
+            "div",
+            { class: "table-wrap" },
             h(
-              "thead",
-              {},
+              "table",
+              { class: "runs" },
               h(
-                "tr",
+                "thead",
                 {},
-                ["Run", "Flow", "Status", "Trigger", "Started", "Duration"].map((t) =>
-                  h("th", { scope: "col" }, t)
+                h(
+                  "tr",
+                  {},
+                  ["Run", "Flow", "Status", "Trigger", "Started", "Duration"].map((t) =>
+                    h("th", { scope: "col" }, t)
+                  ),
                 ),
               ),
-            ),
-            h(
-              "tbody",
-              {},
-              runs.map((run) => {
-                const took = elapsed(run, now);
-                return h(
-                  "tr",
-                  { class: `run-${run.status}` },
-                  h("th", { scope: "row" }, h("a", { href: `#/runs/${run.id}` }, `#${run.id}`)),
-                  h("td", {}, run.flow),
-                  h("td", { class: `badge run-${run.status}` }, run.status),
-                  h("td", {}, run.trigger),
-                  h("td", {}, when(run.startedAt ?? run.queuedAt)),
-                  h("td", {}, took === undefined ? "–" : formatDuration(took)),
-                );
-              }),
+              h(
+                "tbody",
+                {},
+                runs.map((run) => {
+                  const took = elapsed(run, now);
+                  return h(
+                    "tr",
+                    { class: `run-${run.status}` },
+                    h("th", { scope: "row" }, h("a", { href: `#/runs/${run.id}` }, `#${run.id}`)),
+                    h("td", {}, run.flow),
+                    h("td", { class: `badge run-${run.status}` }, run.status),
+                    h("td", {}, run.trigger),
+                    h("td", {}, when(run.startedAt ?? run.queuedAt)),
+                    h("td", {}, took === undefined ? "–" : formatDuration(took)),
+                  );
+                }),
+              ),
             ),
           )
           : h("p", {}, "No runs."),

@@ -36,6 +36,7 @@ function wanted(status: StatusBody, service: string): boolean {
 interface Row {
   readonly tr: HTMLTableRowElement;
   readonly cells: Record<string, HTMLElement>;
+  readonly badge: HTMLElement;
   readonly toggle: HTMLButtonElement;
 }
 
@@ -78,6 +79,8 @@ export function servicesView(context: Context): View {
       memory: cell("memory", "wide"),
       message: cell("message"),
     };
+    const badge = h("span", { class: "chip" });
+    cells.state.append(badge);
     const toggle = h("button", { type: "button", ...actionProps(context) }, "Stop");
     toggle.addEventListener(
       "click",
@@ -120,7 +123,7 @@ export function servicesView(context: Context): View {
       cells.message,
       h("td", { class: "actions" }, toggle, restart, scaleButton, sendButton),
     );
-    return { tr, cells, toggle };
+    return { tr, cells, badge, toggle };
   };
 
   const update = () => {
@@ -138,8 +141,8 @@ export function servicesView(context: Context): View {
       }
       body.append(row.tr); // keeps the API's order
       row.tr.className = `state-${summary.state}`;
-      setText(row.cells.state, summary.state);
-      row.cells.state.className = `state badge-${summary.state}`;
+      setText(row.badge, summary.state);
+      row.badge.className = `chip badge-${summary.state}`;
       setText(row.cells.ready, `${summary.ready}/${summary.replicas}`);
       setText(row.cells.restarts, String(summary.restarts));
       setText(row.cells.age, formatAge(context.now() - summary.since));
