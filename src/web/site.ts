@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { OrchError, UsageError } from "../domain/errors.ts";
 import type { Assets } from "./assets.ts";
 import { assetPaths } from "./assets.ts";
 import {
@@ -206,20 +207,22 @@ export function createSite(api: Handler, options: SiteOptions): Handler {
     );
   };
 
-  /** The caller of a request, or the response that refuses it. */
-  const callerOf = (request: Request): Caller | Response => {
+  /**
+   * The caller of a request, the response that refuses it, or `api` when the API decides (a bearer
+   * token, or no credentials at all: it answers as it always has).
+   */
+  const callerOf = (request: Request): Caller | Response | "api" => {
     if (!tokens) return { access: "admin" };
     const viaToken = bearer(request);
-    if (viaToken === undefined) {
-      return fail(401, "unauthorized", "a valid bearer token is required");
-    }
+    if (viaToken === undefined) return "api";
     if (viaToken !== "none") return { access: viaToken };
+    if (readCookie(request, options.cookie) === undefined) return "api";
     const session = sessionOf(request);
     if (!session) {
       return fail(
         401,
         "unauthorized",
-        "log in first (orch ui prints a login URL), or send a bearer token",
+        "the session has ended; log in again (orch ui prints a URL)",
       );
     }
     if (!READING.has(request.method)) {
@@ -252,7 +255,13 @@ export function createSite(api: Handler, options: SiteOptions): Handler {
       if (!options.openUi) {
         return fail(409, "conflict", "this orch cannot serve the dashboard");
       }
-      ({ listen } = await options.openUi({ listen: body.listen as string | undefined }));
+      try {
+        ({ listen } = await options.openUi({ listen: body.listen as string | undefined }));
+      } catch (error) {
+        if (error instanceof UsageError) return fail(400, "bad_request", error.message);
+        if (error instanceof OrchError) return fail(409, "conflict", error.message);
+        throw error;
+      }
     }
     const login = sessions.mintLogin(access);
     return json({
@@ -351,6 +360,7 @@ export function createSite(api: Handler, options: SiteOptions): Handler {
       return redirect("/ui/", 303);
     }
     const caller = callerOf(request);
+    if (caller === "api") return await api(request);
     if (caller instanceof Response) {
       await request.body?.cancel().catch(() => {});
       return caller;

@@ -6,6 +6,7 @@ import { testStack } from "../../src/testing/engine.ts";
 import { assetPaths, type Assets } from "../../src/web/assets.ts";
 import { createSite, CSRF_HEADER, type SiteOptions } from "../../src/web/site.ts";
 import { Sessions } from "../../src/web/sessions.ts";
+import { OrchError, UsageError } from "../../src/domain/errors.ts";
 
 const ASSETS: Assets = {
   hash: "0123456789abcdef",
@@ -187,7 +188,8 @@ Deno.test("bearer tokens work as before, and a bad one is refused even with a co
   await bad.body?.cancel();
   const anonymous = await s.call("GET", "/v1/health");
   assertEquals(anonymous.status, 401);
-  assertMatch((await anonymous.json()).error.message, /log in first/);
+  assertEquals(anonymous.headers.get("www-authenticate"), 'Bearer realm="orch"', "the API answers");
+  assertMatch((await anonymous.json()).error.message, /a valid bearer token is required/);
   const other = await s.call("GET", "/v1/health", {
     headers: { cookie: cookie.replace(COOKIE, "orch_other") },
   });
@@ -246,7 +248,7 @@ Deno.test("a session that has ended is refused", async () => {
   now += 1000;
   const response = await s.call("GET", "/v1/health", { headers: { cookie } });
   assertEquals(response.status, 401);
-  await response.body?.cancel();
+  assertMatch((await response.json()).error.message, /the session has ended; log in again/);
 });
 
 Deno.test("POST /v1/ui on the socket opens the dashboard and mints a one-time login", async () => {
@@ -304,4 +306,24 @@ Deno.test("a read-only caller may open read-only sessions only", async () => {
   assertEquals([read.access, read.listen], ["read", undefined], "served here: no other listener");
   const admin = await (await post(TOKENS.admin, {})).json();
   assertEquals(admin.access, "admin");
+});
+
+Deno.test("POST /v1/ui says why the dashboard could not be opened", async () => {
+  await using s = await site();
+  const failing = (error: Error) =>
+    createSite(() => Promise.resolve(new Response("api")), {
+      sessions: s.sessions,
+      ui: false,
+      assets: ASSETS,
+      cookie: COOKIE,
+      openUi: () => Promise.reject(error),
+    })(new Request("http://orch/v1/ui", { method: "POST" }));
+  const busy = await failing(
+    new OrchError("cannot serve the dashboard on 127.0.0.1:1: address in use"),
+  );
+  assertEquals(busy.status, 409);
+  assertMatch((await busy.json()).error.message, /address in use/);
+  const bad = await failing(new UsageError('--listen: "x" is not HOST:PORT'));
+  assertEquals(bad.status, 400);
+  await bad.body?.cancel();
 });
