@@ -25,8 +25,6 @@ function browserTest(name: string, fn: () => Promise<void>) {
   Deno.test({
     name: `web: ${name}`,
     ignore: problem !== undefined && !required,
-    sanitizeResources: false,
-    sanitizeOps: false,
     async fn() {
       if (problem) throw new Error(`Chromium is required (ORCH_BROWSER_TESTS=require): ${problem}`);
       await fn();
@@ -118,6 +116,15 @@ browserTest(
     assertEquals(await rowState(page, "migrate"), "completed");
     assertMatch(await page.locator('tr[data-service="api"] td.ready').innerText(), /^2\/2$/);
 
+    // By keyboard: the skip link first, then the views.
+    await page.keyboard.press("Tab");
+    assertEquals(
+      await page.evaluate(() => document.activeElement?.textContent),
+      "Skip to the content",
+    );
+    await page.keyboard.press("Tab");
+    assertEquals(await page.evaluate(() => document.activeElement?.textContent), "Services");
+
     // The URL works once.
     const other = await browser.page();
     const again = await other.goto(url);
@@ -131,7 +138,8 @@ browserTest(
     await page.locator('tr[data-service="worker"] td.state', { hasText: "stopped" }).waitFor({
       timeout: 10_000,
     });
-    await page.locator('tr[data-service="worker"] button[data-action="start"]').click();
+    await page.locator('tr[data-service="worker"] button[data-action="start"]').focus();
+    await page.keyboard.press("Enter");
     await page.locator('tr[data-service="worker"] td.state', { hasText: "ready" }).waitFor({
       timeout: 10_000,
     });
