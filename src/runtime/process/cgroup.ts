@@ -17,7 +17,7 @@ import { PAGE_SIZE, readProcess, TICKS_PER_SECOND } from "./procstat.ts";
 
 /** The cgroups of one instance. */
 export interface CgroupUnit {
-  /** `<instance>@<n>`: the directory name in every hierarchy. */
+  /** `<instance>@<run>.<n>`: the directory name in every hierarchy. */
   readonly name: string;
   /** The directory every process of the instance is in (v2, or v1 freezer/pids). */
   readonly track: string;
