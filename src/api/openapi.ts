@@ -206,6 +206,28 @@ export const OPENAPI = {
         },
       },
     },
+    "/v1/ui": {
+      post: {
+        summary: "a one-time login URL for the web dashboard, its listener started if it is off",
+        description: "`path` (`/ui/login?token=...`) works once, within 10 minutes, on the " +
+          "dashboard's listener: `listen`, or (when absent) the listener that answered. A " +
+          "read-only caller may ask only for a read-only session.",
+        requestBody: jsonBody({
+          access: { type: "string", enum: ["admin", "read"], description: "default: the caller's" },
+          listen: {
+            type: "string",
+            description: "HOST:PORT if the dashboard is off (127.0.0.1:0)",
+          },
+        }),
+        responses: {
+          "200": { description: "{path, listen?, access, expiresAt}" },
+          "400": error,
+          "401": error,
+          "403": error,
+          "409": error,
+        },
+      },
+    },
     "/v1/shutdown": {
       post: {
         summary: "stop the stack in reverse dependency order and exit",

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Control, StatusSnapshot } from "../control/mod.ts";
+import type { HttpControl, StatusSnapshot } from "../control/mod.ts";
 import { formatAge, formatBytes, parseDuration, sanitize, UsageError } from "../domain/mod.ts";
 import { connect, findProject } from "./client.ts";
 import type { CliIO } from "./io.ts";
@@ -31,7 +31,7 @@ export function projectOf(io: CliIO, options: ClientOptions): string {
 }
 
 /** Connects as the options say (`--host`/`ORCH_HOST`, `--token`/`ORCH_TOKEN`, or the socket). */
-export function open(io: CliIO, options: ClientOptions): Promise<Control> {
+export function open(io: CliIO, options: ClientOptions): Promise<HttpControl> {
   const host = options.host ?? io.env("ORCH_HOST");
   const token = options.token ?? io.env("ORCH_TOKEN");
   return host ? connect({ host, token }) : connect({ project: projectOf(io, options) });
@@ -41,7 +41,7 @@ export function open(io: CliIO, options: ClientOptions): Promise<Control> {
 export async function withClient(
   io: CliIO,
   options: ClientOptions,
-  fn: (client: Control) => Promise<number>,
+  fn: (client: HttpControl) => Promise<number>,
 ): Promise<number> {
   const client = await open(io, options);
   try {

@@ -111,6 +111,7 @@ export async function upDetached(
       `orch status, orch logs -f, orch down\n`,
   );
   try {
+    if (options.ui) await (await import("./ui.ts")).showDashboard(io, client, {});
     if (!options.wait) return 0;
     return await waitReady(io, client, waitMs);
   } finally {

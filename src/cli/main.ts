@@ -134,6 +134,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--wait", "with -d: return once every service is ready (non-zero if one fails)")
     .option("--timeout <duration>", "with --wait: give up after this long", "5m")
     .option("--listen <host:port>", "also serve the control API on TCP, with bearer tokens")
+    .option("--ui", "serve the web dashboard and print a one-time login URL")
     .option("--no-tui", "print the merged log stream instead of the TUI")
     .option("--json", "print log records and events as NDJSON")
     .option("--no-color", "no colour in the log stream")
@@ -197,6 +198,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   };
   for (const spec of CLIENT_COMMANDS) {
     if (spec.name === "down") {
+      program.command("ui")
+        .description("print a one-time login URL of the web dashboard (starting it if it is off)")
+        .option("--listen <host:port>", "where the dashboard listens if it is off (127.0.0.1:0)")
+        .option("--open", "open a browser on it")
+        .option("--read-only", "a read-only session: it sees everything and changes nothing")
+        .action(async (opts, cmd) => {
+          code = await (await import("./ui.ts")).uiCommand(io, { ...client(cmd), ...opts });
+        });
       program.command("attach").alias("tui")
         .description(
           "open the TUI on a running stack (local, or remote with --host); q leaves it running",

@@ -58,6 +58,26 @@ export function makeControl(deps: ControlDeps): Control {
   });
 }
 
+/** How the API is served, for what serves beside it on listeners of its own (the dashboard). */
+export interface ApiServing {
+  /** The API's handler with these tokens. */
+  readonly api: (tokens: { admin: string; readOnly: string }) => Handler;
+  /** A listener's limits, as the API's. */
+  readonly limits: Omit<HttpServerOptions, "name">;
+}
+
+/** What serves beside the API on its listeners: the web dashboard (src/cli/ui.ts). */
+export interface ApiSites {
+  attach(serving: ApiServing): void;
+  /** The handler of the unix socket around the API's. */
+  socket(api: Handler): Handler;
+  /** The handler of a TCP listener with tokens around the API's. */
+  tcp(api: Handler, tokens: { admin: string; readOnly: string }, listen: string): Handler;
+  close(): Promise<void>;
+}
+
+type Handler = (request: Request) => Promise<Response>;
+
 /** A running API server. */
 export interface ApiServer {
   readonly socket: string;
@@ -105,6 +125,8 @@ export async function serveApi(
     tokens?: { admin: string; readOnly: string };
     note?: (message: string) => void;
     limits?: Omit<HttpServerOptions, "name" | "report" | "bodyLimit">;
+    /** Served beside the API (the dashboard). */
+    sites?: ApiSites;
   },
 ): Promise<ApiServer> {
   try {
@@ -120,6 +142,12 @@ export async function serveApi(
   const limits = { ...options.limits, maxConnections, bodyLimit, report: note };
   const onInternalError = (error: unknown) =>
     note(`control API: internal error: ${(error as Error)?.stack ?? error}`);
+  const sites = options.sites;
+  sites?.attach({
+    api: (tokens) =>
+      createHandler(control, { tokens, onInternalError, counters: options.counters }),
+    limits,
+  });
   const servers: HttpServer[] = [];
   // Create the socket with no access for others, then make sure of its mode.
   const oldUmask = Deno.umask(0o077);
@@ -130,11 +158,9 @@ export async function serveApi(
     Deno.umask(oldUmask);
   }
   await Deno.chmod(options.socket, 0o600);
+  const unixApi = createHandler(control, { onInternalError, counters: options.counters });
   servers.push(
-    serveHttp(unix, createHandler(control, { onInternalError, counters: options.counters }), {
-      ...limits,
-      name: options.socket,
-    }),
+    serveHttp(unix, sites ? sites.socket(unixApi) : unixApi, { ...limits, name: options.socket }),
   );
   let listen: string | undefined;
   if (options.listen) {
@@ -147,19 +173,17 @@ export async function serveApi(
       throw error;
     }
     listen = `${host.includes(":") ? `[${host}]` : host}:${(tcp.addr as Deno.NetAddr).port}`;
+    const tcpApi = createHandler(control, {
+      tokens: options.tokens,
+      onInternalError,
+      counters: options.counters,
+    });
+    const tokens = options.tokens;
     servers.push(
-      serveHttp(
-        tcp,
-        createHandler(control, {
-          tokens: options.tokens,
-          onInternalError,
-          counters: options.counters,
-        }),
-        {
-          ...limits,
-          name: listen,
-        },
-      ),
+      serveHttp(tcp, sites && tokens ? sites.tcp(tcpApi, tokens, listen) : tcpApi, {
+        ...limits,
+        name: listen,
+      }),
     );
   }
   return {
@@ -167,7 +191,7 @@ export async function serveApi(
     listen,
     async close() {
       // Streams (logs -f, events) end when their sources close; do not wait long for stragglers.
-      await Promise.all(servers.map((s) => s.close(2000)));
+      await Promise.all([...servers.map((s) => s.close(2000)), sites?.close()]);
     },
   };
 }

@@ -32,6 +32,7 @@ import {
   updateRunFile,
 } from "./state.ts";
 import { makeStyle } from "./style.ts";
+import { openDashboard, projectDashboard } from "./ui.ts";
 import { UpLife } from "./up_life.ts";
 import type { UpOptions } from "./up_options.ts";
 import { prepareUp } from "./up_prepare.ts";
@@ -156,6 +157,7 @@ export async function upCommand(
     shutdown: life.requested,
   });
   const tokens = options.listen ? await loadTokens(project, options.token) : undefined;
+  const dashboard = projectDashboard(project, options.token, (m) => logs.note("orch", 0, m));
   let server;
   try {
     server = await serveApi(control, {
@@ -164,6 +166,7 @@ export async function upCommand(
       tokens,
       counters,
       note: (message) => logs.note("orch", 0, message, "warn"),
+      sites: dashboard,
     });
   } catch (error) {
     removeRunFiles(project, baseRun);
@@ -184,6 +187,7 @@ export async function upCommand(
   if (server.listen) {
     narrator.say(`control API on http://${server.listen} (tokens in ${tokens!.file})`);
   }
+  if (options.ui) await openDashboard(dashboard, narrator.say, io.err);
 
   // Without the TUI, the merged stream goes to the terminal.
   const printing = tui ? undefined : printMerged(logs, printer, out, { json: options.json, multi });

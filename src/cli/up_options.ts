@@ -20,6 +20,8 @@ export interface UpOptions extends InteropLoadOptions, UpInitOptions {
   readonly timeout?: string;
   /** Also serve the API on this TCP address, with tokens. */
   readonly listen?: string;
+  /** Serve the web dashboard and print a one-time login URL. */
+  readonly ui?: boolean;
   readonly token?: string;
   /** The flows' history database (default `.orch/history.db`). */
   readonly db?: string;

@@ -66,6 +66,8 @@ export interface ServiceInfo {
   readonly replicas: number;
   readonly enabled: boolean;
   readonly dependsOn: readonly string[];
+  /** Each dependency with what it waits for (`ready`, `completed`, ...). */
+  readonly dependencies: readonly { readonly target: string; readonly condition: string }[];
 }
 
 /** The result of an apply: the plan carried out, and the services whose rollout failed (why). */

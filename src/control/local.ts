@@ -76,6 +76,7 @@ export function localControl(parts: LocalParts): Control {
           replicas: s.replicas,
           enabled: s.enabled,
           dependsOn: s.dependsOn.map((d) => d.target),
+          dependencies: s.dependsOn.map((d) => ({ target: d.target, condition: d.require })),
         }))
       ),
     service: (name) =>

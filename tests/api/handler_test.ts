@@ -79,6 +79,7 @@ Deno.test("status, services, health and openapi", async () => {
   assert(status.instances[0].usage.rssBytes > 0, "resource use of the process group");
   const services = await (await a.call("GET", "/v1/services")).json();
   assertEquals(services.services[1].dependsOn, ["echo"]);
+  assertEquals(services.services[1].dependencies, [{ target: "echo", condition: "ready" }]);
   const health = await (await a.call("GET", "/v1/health")).json();
   assertEquals([health.status, health.pid], ["ok", Deno.pid]);
   const doc = await (await a.call("GET", "/v1/openapi.json")).json();

@@ -20,10 +20,13 @@ import {
   UsageError,
 } from "../../src/domain/errors.ts";
 
+/** Routes the dashboard's site serves in front of the API (src/web/site.ts), documented with it. */
+const SITE_ROUTES = ["POST /v1/ui"];
+
 Deno.test("every route is in the OpenAPI document with its method, and nothing else is", () => {
   const documented = Object.entries(OPENAPI.paths).flatMap(([path, item]) =>
     Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)
-  ).sort();
+  ).filter((route) => !SITE_ROUTES.includes(route)).sort();
   const routed = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
   assertEquals(routed, documented);
 });

@@ -50,8 +50,9 @@ export function newRunId(): string {
     .join("");
 }
 
-function unitName(instance: string, n: number): string {
-  return `${instance.replace(/[^A-Za-z0-9_.-]/g, "_")}@${n}`;
+/** Unique across runs: a crashed run's cgroup of the same instance may not be removed yet. */
+function unitName(instance: string, run: string, n: number): string {
+  return `${instance.replace(/[^A-Za-z0-9_.-]/g, "_")}@${run}.${n}`;
 }
 
 /** Starts processes for instances. */
@@ -102,7 +103,7 @@ export class ProcessRuntime implements Runtime, CommandRunner {
     const setup = await this.containment();
     const ids = resolveIds(svc.user, svc.group);
     const argv = svc.tty ? withTerminal(argvOf(svc.command)) : argvOf(svc.command);
-    const name = unitName(spec.instance, this.#seq++);
+    const name = unitName(spec.instance, this.#guard.run, this.#seq++);
     const marker = `${this.#guard.run}/${name}`;
     let cgroup: CgroupUnit | undefined;
     if (setup.track) {
