@@ -52,6 +52,7 @@ export class SqliteHistory implements HistoryStore {
     try {
       if (!options.readOnly) {
         Deno.mkdirSync(path.slice(0, Math.max(1, path.lastIndexOf("/"))), { recursive: true });
+        private0600(path);
       }
       this.#db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
       this.#db.exec("PRAGMA busy_timeout = 5000");
@@ -373,5 +374,21 @@ export class SqliteHistory implements HistoryStore {
   close(): void {
     this.#statements.clear();
     if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+/**
+ * Makes the database file readable by its owner only before SQLite opens it (it holds payloads
+ * and outputs): created 0600 when missing, made so (with its `-wal` and `-shm` files) when it is
+ * not. SQLite gives the `-wal` and `-shm` files it creates the database's mode.
+ */
+function private0600(path: string): void {
+  Deno.openSync(path, { write: true, create: true, mode: 0o600 }).close();
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (((Deno.statSync(file).mode ?? 0) & 0o777) !== 0o600) Deno.chmodSync(file, 0o600);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
 }

@@ -177,3 +177,22 @@ Deno.test("one scheduler owns a database; a dead owner's claim is taken over", a
   assertEquals(db.claim(me, () => true), undefined);
   db.close();
 });
+
+Deno.test("the database and its WAL files are created 0600, and an open one is made so", async () => {
+  const path = await tempDb();
+  const modeOf = (p: string) => Deno.statSync(p).mode! & 0o777;
+  const db = new SqliteHistory(path);
+  db.createRun(newRun());
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    assertEquals(modeOf(file).toString(8), "600", file);
+  }
+  db.close();
+  // A database left readable by others (an older orch made it 0644) is closed to them again.
+  Deno.chmodSync(path, 0o644);
+  new SqliteHistory(path).close();
+  assertEquals(modeOf(path).toString(8), "600");
+  // Read-only, it is left as it is.
+  Deno.chmodSync(path, 0o640);
+  new SqliteHistory(path, { readOnly: true }).close();
+  assertEquals(modeOf(path).toString(8), "640");
+});
