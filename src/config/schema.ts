@@ -225,6 +225,19 @@ const dependsOnSchema = z.preprocess(
   z.array(dependencySchema),
 );
 
+/** `resources: {memory, cpus, pids}` of a service or a flow task. */
+export const resourcesSchema = z.strictObject({
+  memory: memorySize.optional(),
+  cpus: z.number().min(0.01).max(1024).optional(),
+  pids: positiveInt.optional(),
+}).transform((r): Resources | undefined =>
+  r.memory === undefined && r.cpus === undefined && r.pids === undefined ? undefined : {
+    ...(r.memory !== undefined ? { memoryBytes: r.memory } : {}),
+    ...(r.cpus !== undefined ? { cpus: r.cpus } : {}),
+    ...(r.pids !== undefined ? { pids: r.pids } : {}),
+  }
+);
+
 /** One service as written in a stack file. */
 export const serviceSchema = z.strictObject({
   kind: z.enum(["oneshot", "service", "daemon"]).optional(),
@@ -262,17 +275,7 @@ export const serviceSchema = z.strictObject({
   tty: z.boolean().optional(),
   labels: table(scalarString).optional(),
   description: z.string().optional(),
-  resources: z.strictObject({
-    memory: memorySize.optional(),
-    cpus: z.number().min(0.01).max(1024).optional(),
-    pids: positiveInt.optional(),
-  }).transform((r): Resources | undefined =>
-    r.memory === undefined && r.cpus === undefined && r.pids === undefined ? undefined : {
-      ...(r.memory !== undefined ? { memoryBytes: r.memory } : {}),
-      ...(r.cpus !== undefined ? { cpus: r.cpus } : {}),
-      ...(r.pids !== undefined ? { pids: r.pids } : {}),
-    }
-  ).optional(),
+  resources: resourcesSchema.optional(),
 });
 
 /** A whole stack file. */

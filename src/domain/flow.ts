@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Command, RuntimeKind } from "./model.ts";
+import type { Command, Resources, RuntimeKind } from "./model.ts";
 import type { InstanceState } from "./state.ts";
 
 /** Which outcome of an upstream task an edge follows: `A: B` is success, `A?: B | C` C is failure. */
@@ -79,6 +79,8 @@ export interface FlowTask {
   readonly condition: TaskCondition;
   /** Exit codes that count as success. */
   readonly successCodes: readonly number[];
+  /** Limits of each attempt (a cgroup for a process, the engine's for a container). */
+  readonly resources: Resources | undefined;
 }
 
 /** A schedule: a cron expression (5 or 6 fields, or `@daily`-style) or a fixed interval. */

@@ -91,7 +91,7 @@ export function taskService(
     postScript: undefined,
     logFile: undefined,
     tty: false,
-    resources: undefined,
+    resources: task.resources,
     labels: { "orch.flow": flow.name, "orch.task": task.name },
   };
 }

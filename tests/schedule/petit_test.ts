@@ -7,6 +7,10 @@ import { loadProject } from "../../src/config/flows/load.ts";
 import { latestAttempts, testFlows } from "../../src/testing/flows.ts";
 import { FakeClock } from "../../src/testing/clock.ts";
 import { within } from "../../src/testing/deadline.ts";
+import { cgroupsUnavailable } from "../../src/testing/containment.ts";
+
+const noCgroups = cgroupsUnavailable();
+if (noCgroups) console.error(`tests/schedule/petit_test.ts: limit tests SKIPPED: ${noCgroups}`);
 
 const STAMP = (name: string) =>
   `echo "start ${name} $(date +%s%N)" >> "$TESTDIR/stamps"; sleep 0.1; ` +
@@ -142,4 +146,46 @@ Deno.test("Petit's depends_on skips a run whose required job last failed, saying
   // A manual run is not held back.
   assertEquals((await t.scheduler.wait(t.scheduler.trigger("b").run.id)).status, "succeeded");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test({
+  name:
+    "Petit's resources.memory_bytes: a task over it is killed, and the attempt says out of memory",
+  ignore: noCgroups !== undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "orch-petit-" });
+    await Deno.mkdir(`${dir}/jobs`);
+    await Deno.writeTextFile(
+      `${dir}/jobs/hog.yaml`,
+      `name: hog
+tasks:
+  eat:
+    type: command
+    program: python3
+    args: ["-c", "a = []\\nwhile True: a.append(b'x' * (1 << 20))"]
+    resources: { memory_bytes: ${48 << 20}, cpu_cores: 0.5 }
+  fine:
+    type: command
+    program: "true"
+    resources: { memory_bytes: ${48 << 20} }
+`,
+    );
+    const project = await loadProject([`${dir}/jobs`], { env: () => undefined });
+    assertEquals(project.flows.flows.hog.tasks.eat.resources, {
+      memoryBytes: 48 << 20,
+      cpus: 0.5,
+    });
+    await using t = await testFlows(project.flows, { dir });
+    t.scheduler.start({ schedules: false });
+    const ended = await within(
+      t.scheduler.wait(t.scheduler.trigger("hog").run.id),
+      30_000,
+      "the hog's run",
+    );
+    assertEquals(ended.status, "failed");
+    const eat = t.store.taskRun(ended.id, "eat")!;
+    assertEquals([eat.state, eat.error], ["failed", "killed by SIGKILL (out of memory)"]);
+    assertEquals(t.store.taskRun(ended.id, "fine")!.state, "succeeded");
+    await Deno.remove(dir, { recursive: true });
+  },
 });

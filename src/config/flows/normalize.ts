@@ -181,6 +181,7 @@ export function normalizeFlow(
       upstream: edges,
       condition,
       successCodes: task.successCodes ?? [0],
+      resources: task.resources,
     };
   }
   const graphOk = checkGraph(taskNames, upstream, (name) => dagPathOf(file, name), report);

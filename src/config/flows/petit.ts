@@ -120,6 +120,16 @@ export function translatePetitJob(job: PetitJob): FlowTranslation {
         }
         : {}),
       ...(task.resources?.slots ? { slots: task.resources.slots } : {}),
+      ...(task.resources?.memory_bytes !== undefined || task.resources?.cpu_cores !== undefined
+        ? {
+          resources: {
+            ...(task.resources.memory_bytes !== undefined
+              ? { memory: task.resources.memory_bytes }
+              : {}),
+            ...(task.resources.cpu_cores !== undefined ? { cpus: task.resources.cpu_cores } : {}),
+          },
+        }
+        : {}),
       ...(task.timeout_seconds !== undefined ? { timeout: task.timeout_seconds } : {}),
       ...(task.description !== undefined ? { description: task.description } : {}),
     };
@@ -160,6 +170,10 @@ export function translatePetitJob(job: PetitJob): FlowTranslation {
         ? ["exit_codes"]
         : [];
       return ["tasks", name, "retry", ...sub];
+    }
+    if (field === "resources") {
+      const sub = more[0] === "memory" ? ["memory_bytes"] : more[0] === "cpus" ? ["cpu_cores"] : [];
+      return ["tasks", name, "resources", ...sub];
     }
     const mapped = TASK_FIELDS[String(field)];
     return mapped ? ["tasks", name, ...mapped, ...more] : ["tasks", name];

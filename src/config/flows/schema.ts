@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { command, duration } from "../schema.ts";
+import { command, duration, resourcesSchema } from "../schema.ts";
 import { EDGE_ONS, INSTANCE_STATES, OVERLAP_POLICIES, TASK_CONDITIONS } from "../../domain/mod.ts";
 
 const describe = (value: unknown): string =>
@@ -74,6 +74,7 @@ export const flowTaskSchema = z.strictObject({
   ).optional(),
   condition: z.enum(TASK_CONDITIONS).optional(),
   successCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
+  resources: resourcesSchema.optional(),
   description: z.string().optional(),
 });
 
