@@ -17,7 +17,7 @@ import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
 import { Narrator } from "./narrator.ts";
 import { AsyncWriter, LinePrinter } from "./printer.ts";
-import { stateDir } from "./state.ts";
+import { ensureStateDir } from "./state.ts";
 import { styleOf } from "./style.ts";
 
 /** Options of `orch run --jobs`. */
@@ -70,8 +70,8 @@ async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Sign
       `--trigger: no job named "${options.trigger}" in ${options.jobs} (${hint})`,
     );
   }
-  const dir = stateDir(project.project);
-  await Deno.mkdir(`${dir}/logs`, { recursive: true });
+  // Private to orch's user, as under `orch up`: it holds the history and the runs' payloads.
+  const dir = await ensureStateDir(project.project);
   const style = styleOf(io, options.color !== false && !options.json);
   const display = Object.values(project.flows.flows).flatMap((f) =>
     Object.keys(f.tasks).map((t) => `${f.name}/${t}`)

@@ -22,7 +22,7 @@ import {
 import type { Clock, Handle, Runtime } from "../engine/mod.ts";
 import type { AttemptResult } from "./dag.ts";
 import { expandCommand, expandText, parseOutputs } from "./expand.ts";
-import type { TaskLog, Workspace } from "./ports.ts";
+import type { TaskLog, TaskOwner, Workspace } from "./ports.ts";
 
 /** What one attempt runs. */
 export interface AttemptInput {
@@ -41,8 +41,10 @@ export interface AttemptDeps {
   readonly runtimes: Partial<Record<Service["runtime"], Runtime>>;
   readonly clock: Clock;
   readonly workspace: Workspace;
-  /** The run's directory and payload file (made once per run). */
-  readonly files: () => Promise<{ readonly dir: string; readonly payload: string }>;
+  /** The run's directory and payload file (made once per run, and per task owner). */
+  readonly files: (
+    owner?: TaskOwner,
+  ) => Promise<{ readonly dir: string; readonly payload: string }>;
   readonly log: TaskLog;
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly stack: string;
@@ -120,7 +122,10 @@ export async function runAttempt(
     if (signal.aborted) return { ok: false, error: `not started: ${String(signal.reason)}` };
     const runtime = deps.runtimes[task.runtime];
     if (!runtime) return { ok: false, error: runtimeUnavailable(task.runtime).message };
-    const files = await deps.files();
+    // A process running as another user cannot reach orch's private `.orch/`.
+    const owned = task.runtime === "process" &&
+      (task.user !== undefined || task.group !== undefined);
+    const files = await deps.files(owned ? { user: task.user, group: task.group } : undefined);
     outputsFile = `${files.dir}/${encodeURIComponent(task.name)}.${input.attempt}.outputs`;
     const ctx = { config: flow.config, payload: input.payload, outputs: input.outputs };
     const expanded = expandCommand(task.command, ctx);

@@ -83,10 +83,24 @@ export interface ServiceView {
   subscribe(listener: (change: ServiceChange) => void): () => void;
 }
 
+/** Who a task process runs as, when its flow says (`user`, `group`). */
+export interface TaskOwner {
+  readonly user: string | undefined;
+  readonly group: string | undefined;
+}
+
 /** A run's directory: the payload its tasks read and the outputs files they write. */
 export interface Workspace {
-  /** Makes the run's directory (again, after a restart) with its `payload.json`. */
-  open(run: number, payload: unknown): Promise<{ readonly dir: string; readonly payload: string }>;
+  /**
+   * Makes the run's directory (again, after a restart) with its `payload.json`. With `owner`, a
+   * directory that user can reach (orch's own is private to orch's user): one of its own, removed
+   * with the run's.
+   */
+  open(
+    run: number,
+    payload: unknown,
+    owner?: TaskOwner,
+  ): Promise<{ readonly dir: string; readonly payload: string }>;
   /** Reads an attempt's outputs file (empty when the task wrote none), and removes it. */
   outputs(path: string): Promise<string>;
   /** Removes the run's directory once the run has ended. */

@@ -49,7 +49,8 @@ export class ActiveRun {
   readonly #timers = new Map<string, () => void>();
   readonly #waitingFor = new Map<string, string>();
   readonly #logPaths = new Map<string, string>();
-  #files: Promise<{ readonly dir: string; readonly payload: string }> | undefined;
+  /** The run's directories, by who the tasks run as (`""`: orch's own user). */
+  readonly #files = new Map<string, Promise<{ readonly dir: string; readonly payload: string }>>();
   #ended = false;
 
   constructor(host: RunHost, flow: Flow, record: RunRecord, dag: DagRun) {
@@ -216,7 +217,15 @@ export class ActiveRun {
       runtimes: deps.runtimes,
       clock: deps.clock,
       workspace: deps.workspace,
-      files: () => this.#files ??= deps.workspace.open(this.id, this.record.payload),
+      files: (owner) => {
+        const key = owner ? `${owner.user ?? ""}:${owner.group ?? ""}` : "";
+        let files = this.#files.get(key);
+        if (!files) {
+          files = deps.workspace.open(this.id, this.record.payload, owner);
+          this.#files.set(key, files);
+        }
+        return files;
+      },
       log,
       baseEnv: deps.baseEnv ?? {},
       stack: deps.stack,
