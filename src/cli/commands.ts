@@ -8,6 +8,7 @@ import type { HttpControl, StatusSnapshot } from "../control/mod.ts";
 import { formatAge, formatBytes, parseDuration, sanitize, UsageError } from "../domain/mod.ts";
 import { connect, findProject } from "./client.ts";
 import type { CliIO } from "./io.ts";
+import { runningBelow } from "./registry.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
 import { dirOf, findRunning, waitForExit } from "./state.ts";
 import { type Style, styleOf } from "./style.ts";
@@ -27,7 +28,19 @@ export function absolute(cwd: string, path: string): string {
 /** The project a client command is about: `-f FILE`'s directory, or the nearest one with `.orch/`. */
 export function projectOf(io: CliIO, options: ClientOptions): string {
   if (options.file && options.file.length > 0) return dirOf(absolute(io.cwd, options.file[0]));
-  return findProject(io.cwd) ?? io.cwd;
+  const found = findProject(io.cwd);
+  if (found) return found;
+  // Nothing here or above: the one stack this user runs below here (the README's demo, run from
+  // the repository), when there is exactly one.
+  const below = runningBelow(io.cwd, io.env);
+  if (below.length === 1) return below[0];
+  if (below.length > 1) {
+    throw new UsageError(
+      `no orch runs for ${io.cwd}, and several run below it: ${below.join(", ")}; ` +
+        "name one with -f FILE, or run the command in its directory",
+    );
+  }
+  return io.cwd;
 }
 
 /** Connects as the options say (`--host`/`ORCH_HOST`, `--token`/`ORCH_TOKEN`, or the socket). */

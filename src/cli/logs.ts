@@ -18,7 +18,7 @@ import {
   UsageError,
 } from "../domain/mod.ts";
 import { findProject } from "./client.ts";
-import { type ClientOptions, closing, interruptible, withClient } from "./commands.ts";
+import { type ClientOptions, closing, interruptible, projectOf, withClient } from "./commands.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
 import { dirOf, findRunning, stateDir } from "./state.ts";
@@ -76,12 +76,13 @@ export async function logsCommand(
 
 /**
  * The project whose logs are asked for: `--file`'s directory, else the nearest directory upward
- * with a running orch's run file, else the nearest with a persisted log.
+ * with a running orch's run file, else the nearest with a persisted log, else the one stack
+ * running below.
  */
 function logsProject(io: CliIO, options: ClientOptions): string {
   const file = options.file?.[0];
   if (file) return dirOf(file.startsWith("/") ? file : `${io.cwd.replace(/\/$/, "")}/${file}`);
-  return findProject(io.cwd) ?? findProject(io.cwd, "logs/orch.ndjson") ?? io.cwd;
+  return findProject(io.cwd) ?? findProject(io.cwd, "logs/orch.ndjson") ?? projectOf(io, {});
 }
 
 function printerFor(io: CliIO, options: LogsOptions, services: readonly string[]): LinePrinter {

@@ -18,6 +18,8 @@ export interface RunFile {
   readonly listen?: string;
   /** When the process started, in clock ticks since boot: tells a reused pid apart. */
   readonly procStart?: number;
+  /** Its entry among the user's running orchs (see registry.ts), removed with the run file. */
+  readonly registry?: string;
 }
 
 /** The state directory of a project. */
@@ -176,7 +178,7 @@ export async function findRunning(project: string): Promise<RunFile | undefined>
 
 /** Removes what a run left (the run file and its socket). */
 export function removeRunFiles(project: string, run: RunFile | undefined): void {
-  for (const path of [`${stateDir(project)}/orch.json`, run?.socket]) {
+  for (const path of [`${stateDir(project)}/orch.json`, run?.socket, run?.registry]) {
     if (!path) continue;
     try {
       Deno.removeSync(path);

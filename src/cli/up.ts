@@ -18,6 +18,7 @@ import { requirePermission } from "./exit.ts";
 import { dbPath, EngineServices, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
+import { registerRun } from "./registry.ts";
 import { Narrator } from "./narrator.ts";
 import { loadNeeds, requireAll } from "./permissions.ts";
 import { AsyncWriter, LinePrinter, terminalCleaner } from "./printer.ts";
@@ -69,7 +70,7 @@ export async function upCommand(
   const narrator = new Narrator(printer, out, multi);
 
   const socket = await socketPathFor(project, io.env);
-  const baseRun: RunFile = {
+  let baseRun: RunFile = {
     pid: Deno.pid,
     socket,
     startedAt: prepared.startedAt,
@@ -79,6 +80,9 @@ export async function upCommand(
     procStart: processStart(Deno.pid),
   };
   await claim(project, baseRun);
+  // Found from a directory above it too (`orch status` in the repository of examples/demo/).
+  const registry = await registerRun(project, io.env);
+  if (registry) await updateRunFile(project, baseRun = { ...baseRun, registry });
   holdProjectLock(project);
   const leftovers = await killLeftovers(dir, project);
   if (leftovers.length > 0) {
