@@ -227,6 +227,11 @@ export function logQuery(url: URL, now: number): { query: LogQuery; tail?: numbe
     throw new UsageError(`level: "${level.slice(0, 20)}" is not one of ${LEVELS.join(", ")}`);
   }
   const since = params.get("since");
+  const runText = params.get("run");
+  if (runText !== null && !/^[1-9]\d{0,15}$/.test(runText)) {
+    throw new UsageError(`run: "${runText.slice(0, 20)}" is not a run id`);
+  }
+  const task = params.get("task");
   const tailText = params.get("tail");
   const tail = tailText === null ? undefined : Number(tailText);
   if (tail !== undefined && (!/^\d+$/.test(tailText!) || tail > MAX_TAIL)) {
@@ -239,6 +244,8 @@ export function logQuery(url: URL, now: number): { query: LogQuery; tail?: numbe
       ...(services.length ? { services } : {}),
       ...(level ? { minLevel: level as Level } : {}),
       ...(since ? { since: sinceOf(since, now) } : {}),
+      ...(runText !== null ? { run: Number(runText) } : {}),
+      ...(task ? { task } : {}),
     },
     tail,
   };

@@ -12,13 +12,30 @@ import type { RunInfo } from "../control/mod.ts";
  * Counts kept from the event bus: events by type, and what slow readers skipped (log lines or
  * events, by reader). Fed every event (`observe`), read by `renderMetrics`.
  */
+/** The attempts of one flow task that ended: how many, and their time in all. */
+export interface TaskDurations {
+  readonly flow: string;
+  readonly task: string;
+  count: number;
+  seconds: number;
+}
+
 export class EventCounters {
   readonly #events = new Map<string, number>();
   readonly #dropped = new Map<string, { of: string; consumer: string; count: number }>();
+  readonly #tasks = new Map<string, TaskDurations>();
 
   /** Counts one event. */
   readonly observe = (event: OrchEvent): void => {
     this.#events.set(event.type, (this.#events.get(event.type) ?? 0) + 1);
+    if (event.type === "task" && event.durationMs !== undefined) {
+      const key = `${event.flow}\u0000${event.task}`;
+      const entry = this.#tasks.get(key) ??
+        { flow: event.flow, task: event.task, count: 0, seconds: 0 };
+      entry.count++;
+      entry.seconds += event.durationMs / 1000;
+      this.#tasks.set(key, entry);
+    }
     if (event.type !== "dropped") return;
     const key = `${event.of}\u0000${event.consumer}`;
     const entry = this.#dropped.get(key) ?? { of: event.of, consumer: event.consumer, count: 0 };
@@ -31,13 +48,19 @@ export class EventCounters {
     return [...this.#events];
   }
 
+  /** Durations of the flow tasks' attempts that ended, by flow and task. */
+  taskDurations(): TaskDurations[] {
+    return [...this.#tasks.values()];
+  }
+
   /** Items skipped for slow readers, by what they are and who reads. */
   dropped(): { of: string; consumer: string; count: number }[] {
     return [...this.#dropped.values()];
   }
 }
 
-function label(value: string): string {
+/** A Prometheus label value, escaped. */
+export function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 

@@ -12,6 +12,7 @@ import {
   REQUIREMENTS,
 } from "../domain/mod.ts";
 import { VERSION } from "../version.ts";
+import { FLOW_PATHS } from "./openapi_flows.ts";
 
 const error = { $ref: "#/components/responses/Error" };
 const serviceParam = {
@@ -240,6 +241,7 @@ export const OPENAPI = {
     "/v1/openapi.json": {
       get: { summary: "this document", responses: { "200": { description: "OpenAPI" } } },
     },
+    ...FLOW_PATHS,
   },
   components: {
     securitySchemes: { bearer: { type: "http", scheme: "bearer" } },

@@ -18,7 +18,10 @@ import {
   whole,
   yes,
 } from "./input.ts";
+import { FLOW_ROUTES } from "./flow_routes.ts";
+import { renderFlowMetrics } from "./flow_metrics.ts";
 import { type EventCounters, renderMetrics } from "./metrics.ts";
+import { PETIT_ROUTES } from "./petit_routes.ts";
 import { OPENAPI } from "./openapi.ts";
 import { json, rendered, streamedBytes } from "./respond.ts";
 import { normalPath, type Route, Router } from "./router.ts";
@@ -71,7 +74,10 @@ export const ROUTES: readonly Route<Handler>[] = [
     path,
     handle: async ({ control, now, counters }) => {
       const status = await control.status({ usage: true });
-      return new Response(renderMetrics(status, status.instances, now(), counters), {
+      const flows = await control.flows.scheduler().catch(() => undefined);
+      const text = renderMetrics(status, status.instances, now(), counters) +
+        (flows ? renderFlowMetrics(status.stack, flows, counters) : "");
+      return new Response(text, {
         headers: { "content-type": "text/plain; version=0.0.4" },
       });
     },
@@ -162,6 +168,8 @@ export const ROUTES: readonly Route<Handler>[] = [
       return json({ stopping: true }, 202);
     },
   },
+  ...FLOW_ROUTES,
+  ...PETIT_ROUTES,
 ];
 
 /** The router over {@link ROUTES}. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { bodyLimit, createHandler, type EventCounters } from "../api/mod.ts";
-import { type Control, localControl } from "../control/mod.ts";
+import { type Control, type FlowControl, localControl } from "../control/mod.ts";
 import { DEFAULTS, type HttpServer, type HttpServerOptions, serveHttp } from "./http_server.ts";
 import { descriptorLimit } from "./limits.ts";
 import { UsageError } from "../domain/mod.ts";
@@ -29,6 +29,8 @@ export interface ControlDeps {
   readonly env: (name: string) => string | undefined;
   /** Starts the ordered shutdown (with the caller's narration). */
   readonly shutdown: (timeoutMs?: number) => void;
+  /** The flows' control, when the stack has flows. */
+  readonly flows?: FlowControl;
 }
 
 /**
@@ -55,6 +57,7 @@ export function makeControl(deps: ControlDeps): Control {
       files: deps.files,
     },
     shutdown: deps.shutdown,
+    ...(deps.flows ? { flows: deps.flows } : {}),
   });
 }
 

@@ -8,6 +8,7 @@
  * @module
  */
 import { EventCounters } from "../api/mod.ts";
+import { localFlows } from "../control/mod.ts";
 import { isEngineEvent, OrchError, serviceNamed } from "../domain/mod.ts";
 import { killLeftovers, processStart } from "../runtime/process/mod.ts";
 import { VERSION } from "../version.ts";
@@ -159,6 +160,7 @@ export async function upCommand(
     env: io.env,
     loadOptions: prepared.loadOptions,
     shutdown: life.requested,
+    ...(flows ? { flows: localFlows(flows.scheduler, flows.store) } : {}),
   });
   const tokens = options.listen ? await loadTokens(project, options.token) : undefined;
   const dashboard = projectDashboard(project, options.token, (m) => logs.note("orch", 0, m));

@@ -18,6 +18,7 @@ import type {
   Plan,
   ServiceSummary,
 } from "../domain/mod.ts";
+import type { FlowControl } from "./flows.ts";
 
 /** What a running orch says about itself (`GET /v1/health`). */
 export interface RunInfo {
@@ -133,6 +134,8 @@ export interface LogOptions {
 export interface Control {
   /** Where it points, for messages: the project's socket, a URL, or `this orch`. */
   readonly where: string;
+  /** Its flows, runs and scheduler (an orch without flows answers 404 to most of it). */
+  readonly flows: FlowControl;
   /** The run: stack, version, pid, phase, project, files, the persisted log's health. */
   info(): Promise<RunInfo>;
   /** The whole stack now; with `usage` (the default), CPU and memory of each instance. */

@@ -28,6 +28,7 @@ import type {
   Stream,
 } from "./control.ts";
 import { type ErrorBody, errorFromResponse } from "./errors.ts";
+import { HttpFlows } from "./flows_http.ts";
 
 /** Where an HTTP control talks to, and how. */
 export interface HttpTarget {
@@ -48,10 +49,13 @@ const EVENTS_OPENED = ": orch events";
 export class HttpControl implements Control {
   readonly #target: HttpTarget;
   readonly where: string;
+  /** The flows of that orch. */
+  readonly flows: HttpFlows;
 
   constructor(target: HttpTarget) {
     this.#target = target;
     this.where = target.where;
+    this.flows = new HttpFlows(this);
   }
 
   /**
@@ -164,6 +168,8 @@ export class HttpControl implements Control {
     if (since !== undefined) params.set("since", since);
     if (options.tail !== undefined) params.set("tail", String(options.tail));
     if (query.minLevel) params.set("level", query.minLevel);
+    if (query.run !== undefined) params.set("run", String(query.run));
+    if (query.task !== undefined) params.set("task", query.task);
     if (options.follow) params.set("follow", "true");
     const stop = new AbortController();
     const text = await this.#lines(`/v1/logs?${params}`, stop.signal);

@@ -7,6 +7,8 @@
  */
 import { didYouMean, noSuchService } from "../domain/mod.ts";
 import type { Control, RunInfo, ServiceInfo } from "./control.ts";
+import type { FlowControl } from "./flows.ts";
+import { noFlows } from "./flows_local.ts";
 import { pastThenLive, sinceOf } from "./logs.ts";
 import type { EventFeed, LogStore, ServiceEngine, StackLoader } from "./ports.ts";
 import { serviceStatus, statusSnapshot } from "./snapshot.ts";
@@ -31,6 +33,8 @@ export interface LocalParts {
   /** Starts the ordered shutdown (with the caller's narration). */
   readonly shutdown: (timeoutMs?: number) => void;
   readonly now?: () => number;
+  /** The flows (`localFlows`); absent when the stack has none. */
+  readonly flows?: FlowControl;
 }
 
 /**
@@ -64,6 +68,7 @@ export function localControl(parts: LocalParts): Control {
   const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
   return {
     where: "this orch",
+    flows: parts.flows ?? noFlows(),
     info: () => later(info),
     status: (options = {}) =>
       later(() => statusSnapshot(info(), engine.status({ usage: options.usage ?? true }), now())),
@@ -101,7 +106,8 @@ export function localControl(parts: LocalParts): Control {
     },
     logs: (query, options = {}) =>
       later(() => {
-        known(query.services ?? []);
+        // A flow run's output is kept under the flow's name, which is no service.
+        if (query.run === undefined && query.task === undefined) known(query.services ?? []);
         const since = options.since === undefined ? {} : { since: sinceOf(options.since, now()) };
         return pastThenLive(logs, { ...query, ...since }, options);
       }),

@@ -18,6 +18,27 @@ export type {
   StatusSnapshot,
   Stream,
 } from "./control.ts";
+export type {
+  FlowControl,
+  FlowDetail,
+  FlowSummary,
+  FlowTaskInfo,
+  RunCountRow,
+  RunDetail,
+  RunsPage,
+  RunsQuery,
+  SchedulerState,
+  TriggerInput,
+  TriggerOutcome,
+} from "./flows.ts";
+export {
+  type FlowHistory,
+  type FlowRunner,
+  localFlows,
+  noFlows,
+  taskInfos,
+} from "./flows_local.ts";
+export { HttpFlows } from "./flows_http.ts";
 export { ERROR_STATUS, type ErrorBody, errorFromResponse, type ErrorKind } from "./errors.ts";
 export { HttpControl, type HttpTarget } from "./http.ts";
 export { localControl, type LocalParts, type RunFacts } from "./local.ts";

@@ -10,7 +10,7 @@ import {
   ROUTES,
   STATUS,
 } from "../../src/api/mod.ts";
-import type { Control } from "../../src/control/mod.ts";
+import { type Control, noFlows } from "../../src/control/mod.ts";
 import {
   ConfigError,
   ConflictError,
@@ -82,6 +82,7 @@ function failing(error: Error): Control {
   const fail = () => Promise.reject(error);
   return {
     where: "test",
+    flows: noFlows(),
     info: fail,
     status: fail,
     services: fail,
