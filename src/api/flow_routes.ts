@@ -10,7 +10,7 @@ import { NotFoundError, RUN_STATUSES, type RunStatus, UsageError } from "../doma
 import { BODY_LIMITS, flag, logQuery, readJson, text, yes } from "./input.ts";
 import { json, streamedBytes } from "./respond.ts";
 import type { Route } from "./router.ts";
-import type { Handler, RouteContext } from "./routes.ts";
+import type { Handler, RouteContext } from "./route_context.ts";
 
 /** A run id from a path or a query: a positive whole number. */
 export function runId(raw: string, field = "id"): number {

@@ -13,7 +13,7 @@ import { runId } from "./flow_routes.ts";
 import { BODY_LIMITS, readJson } from "./input.ts";
 import { json } from "./respond.ts";
 import type { Route } from "./router.ts";
-import type { Handler } from "./routes.ts";
+import type { Handler } from "./route_context.ts";
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 const took = (start: number | undefined, end: number | undefined) =>

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Control } from "../control/mod.ts";
 import {
   APPLY_FIELDS,
   applySource,
@@ -20,27 +19,14 @@ import {
 } from "./input.ts";
 import { FLOW_ROUTES } from "./flow_routes.ts";
 import { renderFlowMetrics } from "./flow_metrics.ts";
-import { type EventCounters, renderMetrics } from "./metrics.ts";
+import { renderMetrics } from "./metrics.ts";
 import { PETIT_ROUTES } from "./petit_routes.ts";
 import { OPENAPI } from "./openapi.ts";
 import { json, rendered, streamedBytes } from "./respond.ts";
 import { normalPath, type Route, Router } from "./router.ts";
+import type { Handler, RouteContext } from "./route_context.ts";
 
-/** What a route's handler gets. */
-export interface RouteContext {
-  readonly control: Control;
-  readonly request: Request;
-  readonly url: URL;
-  /** The path's parameters, decoded. */
-  readonly params: Readonly<Record<string, string>>;
-  readonly now: () => number;
-  /** Interval of SSE keep-alive comments. */
-  readonly keepAliveMs: number;
-  readonly counters?: EventCounters;
-}
-
-/** A route's handler. */
-export type Handler = (ctx: RouteContext) => Promise<Response>;
+export type { Handler, RouteContext };
 
 /** The body of a request to a route: a JSON object with only `fields`. */
 function body(ctx: RouteContext, fields: readonly string[], limit: number = BODY_LIMITS.json) {
