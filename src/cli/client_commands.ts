@@ -16,57 +16,17 @@ import {
   serviceCommand,
   statusCommand,
 } from "./commands.ts";
-import type { CliIO } from "./io.ts";
 import { logsCommand } from "./logs.ts";
+import type {
+  ArgSpec,
+  ClientCommand,
+  GlobalOptions,
+  OptionSpec,
+  ParsedOptions,
+} from "./command_spec.ts";
+import { FLOW_COMMANDS } from "./flow_specs.ts";
 
-/** An option: `--long`, maybe `-s`, maybe taking a value (`<n>`), maybe repeatable. */
-export interface OptionSpec {
-  /** The long name without dashes: `dry-run`; its value is `dryRun` in the parsed options. */
-  readonly long: string;
-  readonly short?: string;
-  /** The value's placeholder, for an option that takes one: `<duration>`. */
-  readonly value?: string;
-  /** Given more than once, the values make a list. */
-  readonly repeat?: boolean;
-  readonly description: string;
-  /** Only the full parser knows it (it does something of its own). */
-  readonly slow?: boolean;
-}
-
-/** A positional argument. */
-export interface ArgSpec {
-  readonly name: string;
-  readonly required: boolean;
-  readonly variadic: boolean;
-  readonly description?: string;
-}
-
-/** Parsed options: camelCase names to a value, true, or a list for repeatable ones. */
-export type ParsedOptions = Readonly<Record<string, string | boolean | string[] | undefined>>;
-
-/** The global options, as the commands see them. */
-export interface GlobalOptions {
-  readonly file: string[];
-  readonly host?: string;
-  readonly token?: string;
-  readonly profile: string[];
-  readonly formation?: string;
-}
-
-/** One client command. */
-export interface ClientCommand {
-  readonly name: string;
-  readonly aliases: readonly string[];
-  readonly description: string;
-  readonly args: readonly ArgSpec[];
-  readonly options: readonly OptionSpec[];
-  readonly run: (
-    io: CliIO,
-    args: readonly string[],
-    opts: ParsedOptions,
-    globals: GlobalOptions,
-  ) => Promise<number>;
-}
+export type { ArgSpec, ClientCommand, GlobalOptions, OptionSpec, ParsedOptions };
 
 /** The options every command takes (commander's program options). */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
@@ -78,6 +38,11 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     description: "stack file; repeat to override earlier files",
   },
   { long: "host", value: "<url>", description: "talk to the orch listening there (or ORCH_HOST)" },
+  {
+    long: "host-port",
+    value: "<host:port>",
+    description: "a synonym of --host (Conducktor's; CDKTR_HOST_PORT)",
+  },
   { long: "token", value: "<token>", description: "bearer token for --host (or ORCH_TOKEN)" },
   { long: "sample-toml", description: "print a sample orchestrate.toml", slow: true },
   {
@@ -101,7 +66,11 @@ export function camel(long: string): string {
 
 const str = (v: ParsedOptions[string]) => (typeof v === "string" ? v : undefined);
 const json = { long: "json", description: "as JSON" } as const;
-const client = (g: GlobalOptions) => ({ file: g.file, host: g.host, token: g.token });
+const client = (g: GlobalOptions) => ({
+  file: g.file,
+  host: g.host ?? g.hostPort,
+  token: g.token,
+});
 const interop = (g: GlobalOptions) => ({
   profile: g.profile,
   formation: g.formation,
@@ -170,6 +139,9 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
       { long: "since", value: "<when>", description: "only lines since then: 10m, or an ISO time" },
       { long: "tail", short: "n", value: "<n>", description: "only the last n lines" },
       { long: "level", value: "<level>", description: "only lines at this level or above" },
+      { long: "flow", value: "<flow>", description: "a flow's task output (no service then)" },
+      { long: "run", value: "<id>", description: "with --flow: only this run's" },
+      { long: "task", value: "<task>", description: "with --flow: only this task's" },
       { ...json, description: "as NDJSON records" },
       {
         long: "raw",
@@ -183,6 +155,9 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
         since: str(o.since),
         tail: str(o.tail),
         level: str(o.level),
+        flow: str(o.flow),
+        run: str(o.run),
+        task: str(o.task),
         json: !!o.json,
         raw: !!o.raw,
       }),
@@ -195,6 +170,7 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
     options: [{ ...json, description: "as NDJSON" }],
     run: (io, _args, o, g) => eventsCommand(io, { ...client(g), json: !!o.json }),
   },
+  ...FLOW_COMMANDS,
   serviceAction("start"),
   serviceAction("stop"),
   serviceAction("restart"),

@@ -28,6 +28,11 @@ export interface JobsOptions {
   readonly maxExecutors?: string;
   readonly json?: boolean;
   readonly color?: boolean;
+  /** Serve the control API on the project's socket (Petit's `--api`). */
+  readonly api?: boolean;
+  /** With `api`, also on TCP with bearer tokens. */
+  readonly listen?: string;
+  readonly token?: string;
 }
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];

@@ -32,6 +32,31 @@ export interface LogsOptions extends ClientOptions {
   readonly json?: boolean;
   readonly level?: string;
   readonly raw?: boolean;
+  /** A flow's task output instead of services' (`--flow`, with `--run`, `--task`). */
+  readonly flow?: string;
+  readonly run?: string;
+  readonly task?: string;
+}
+
+/** The flow part of a query: `--flow F [--run ID] [--task T]`. */
+function flowQuery(services: readonly string[], options: LogsOptions): LogQuery {
+  if (options.flow === undefined) {
+    if (options.run !== undefined || options.task !== undefined) {
+      throw new UsageError("--run and --task go with --flow FLOW");
+    }
+    return {};
+  }
+  if (services.length > 0) {
+    throw new UsageError(`--flow ${options.flow}: name no service with it (${services[0]})`);
+  }
+  if (options.run !== undefined && !/^[1-9]\d{0,15}$/.test(options.run)) {
+    throw new UsageError(`--run: "${options.run}" is not a run id`);
+  }
+  return {
+    services: [options.flow],
+    ...(options.run !== undefined ? { run: Number(options.run) } : {}),
+    ...(options.task !== undefined ? { task: options.task } : {}),
+  };
 }
 
 /** `orch logs [SERVICE...]`. */
@@ -47,6 +72,7 @@ export async function logsCommand(
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
     throw new UsageError(`--tail: "${options.tail}" is not a whole number`);
   }
+  const flow = flowQuery(services, options);
   if (!(options.host ?? io.env("ORCH_HOST"))) {
     const project = logsProject(io, options);
     if (!await findRunning(project)) return await persistedLogs(io, project, services, options);
@@ -54,10 +80,11 @@ export async function logsCommand(
   const query: LogQuery = {
     ...(services.length ? { services } : {}),
     ...(options.level ? { minLevel: options.level as Level } : {}),
+    ...flow,
   };
   return withClient(io, options, async (client) => {
     const all = await client.services();
-    const print = printerFor(io, options, all.map((s) => s.name));
+    const print = printerFor(io, options, [...all.map((s) => s.name), ...(query.services ?? [])]);
     const replicas = new Map(all.map((s) => [s.name, s.replicas]));
     using interrupt = interruptible(io);
     // `since` as written: the orch that keeps the logs reads it by its own clock.
@@ -120,6 +147,7 @@ async function persistedLogs(
     ...(services.length ? { services } : {}),
     ...(options.level ? { minLevel: options.level as Level } : {}),
     ...(options.since ? { since: since(options.since) } : {}),
+    ...flowQuery(services, options),
   };
   const path = `${stateDir(project)}/logs/orch.ndjson`;
   if (options.follow) {
@@ -134,7 +162,7 @@ async function persistedLogs(
     throw new OrchError(`no orch is running for ${project}, and it has no logs (${path})`);
   }
   const known = await stackServices(io, project, options);
-  const unknown = known && services.find((s) => !known.has(s));
+  const unknown = known && options.flow === undefined && services.find((s) => !known.has(s));
   if (unknown) {
     const hint = didYouMean(unknown, known.keys());
     throw new NotFoundError(`no service named "${unknown}"${hint ? ` (${hint})` : ""}`);

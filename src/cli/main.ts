@@ -165,21 +165,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       code = (await import("./install.ts")).installCommand(io, opts);
     });
 
-  program.command("run")
-    .description("run the scheduler over a directory of job files (Petit's `run --jobs`)")
-    .requiredOption("--jobs <dir>", "the directory of job files (Petit, Conducktor or orch flows)")
-    .option("--db <file>", "the history database (default .orch/history.db beside the directory)")
-    .option("--trigger <job>", "run this job once and exit with its status")
-    .option("--max-executors <n>", "tasks running at once (default: the number of cores)")
-    .option("--json", "print log records and events as NDJSON")
-    .option("--no-color", "no colour")
-    .action(async (opts) => {
-      code = await (await import("./jobs.ts")).runJobsCommand(io, opts);
-    });
-
   const client = (cmd: Command) => {
     const g = cmd.optsWithGlobals();
-    return { file: g.file, host: g.host, token: g.token };
+    return { file: g.file, host: g.host ?? g.hostPort, token: g.token };
   };
 
   // The commands that talk to a running orch, from the table the fast parser reads too.

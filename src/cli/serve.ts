@@ -31,6 +31,8 @@ export interface ControlDeps {
   readonly shutdown: (timeoutMs?: number) => void;
   /** The flows' control, when the stack has flows. */
   readonly flows?: FlowControl;
+  /** The flows' names (their output is logged under them). */
+  readonly flowNames?: readonly string[];
 }
 
 /**
@@ -58,6 +60,7 @@ export function makeControl(deps: ControlDeps): Control {
     },
     shutdown: deps.shutdown,
     ...(deps.flows ? { flows: deps.flows } : {}),
+    flowNames: () => deps.flowNames ?? [],
   });
 }
 

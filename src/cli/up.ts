@@ -161,6 +161,7 @@ export async function upCommand(
     loadOptions: prepared.loadOptions,
     shutdown: life.requested,
     ...(flows ? { flows: localFlows(flows.scheduler, flows.store) } : {}),
+    flowNames: Object.keys(loaded.flows.flows),
   });
   const tokens = options.listen ? await loadTokens(project, options.token) : undefined;
   const dashboard = projectDashboard(project, options.token, (m) => logs.note("orch", 0, m));

@@ -35,6 +35,8 @@ export interface LocalParts {
   readonly now?: () => number;
   /** The flows (`localFlows`); absent when the stack has none. */
   readonly flows?: FlowControl;
+  /** The flows' names: their tasks' output is logged under them, as a service's is. */
+  readonly flowNames?: () => readonly string[];
 }
 
 /**
@@ -107,7 +109,8 @@ export function localControl(parts: LocalParts): Control {
     logs: (query, options = {}) =>
       later(() => {
         // A flow run's output is kept under the flow's name, which is no service.
-        if (query.run === undefined && query.task === undefined) known(query.services ?? []);
+        const flowNames = parts.flowNames?.() ?? [];
+        known((query.services ?? []).filter((s) => !flowNames.includes(s)));
         const since = options.since === undefined ? {} : { since: sinceOf(options.since, now()) };
         return pastThenLive(logs, { ...query, ...since }, options);
       }),
