@@ -11,7 +11,9 @@ import { didYouMean, UsageError } from "../domain/mod.ts";
 import { LogHub } from "../log/mod.ts";
 import { DockerRuntime } from "../runtime/docker/mod.ts";
 import { ProcessRuntime } from "../runtime/process/mod.ts";
+import { EventCounters } from "../api/mod.ts";
 import { EventBus } from "./bus.ts";
+import { serveJobsApi } from "./jobs_api.ts";
 import { dbPath, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
@@ -52,20 +54,28 @@ export function parseMaxExecutors(value: string | undefined): number | undefined
 /** Runs the scheduler over a jobs directory; returns the exit status. */
 export async function runJobsCommand(io: CliIO, options: JobsOptions): Promise<number> {
   // First thing: as PID 1, Deno needs listeners for these three (and a signal stops the run).
-  const stopped = Promise.withResolvers<Deno.Signal>();
+  const stopped = Promise.withResolvers<Deno.Signal | "orch down">();
   const handlers = SIGNALS.map((signal) => {
     const handler = () => stopped.resolve(signal);
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;
   });
   try {
-    return await run(io, options, stopped.promise);
+    return await run(io, options, stopped.promise, () => stopped.resolve("orch down"));
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   }
 }
 
-async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Signal>) {
+async function run(
+  io: CliIO,
+  options: JobsOptions,
+  signalled: Promise<Deno.Signal | "orch down">,
+  requestStop: () => void,
+) {
+  if (options.listen !== undefined && !options.api) {
+    throw new UsageError("--listen goes with --api (the control API on TCP)");
+  }
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
   const project = await loadProject([options.jobs], { cwd: io.cwd, env: io.env });
   const names = Object.keys(project.flows.flows);
@@ -116,7 +126,28 @@ async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Sign
     throw error;
   }
   const { scheduler, store } = flows;
+  let api: { close(): Promise<void> } | undefined;
   try {
+    if (options.api) {
+      const counters = new EventCounters();
+      bus.listen(counters.observe);
+      api = await serveJobsApi({
+        project: project.project,
+        stack: project.stack,
+        logs,
+        bus,
+        counters,
+        scheduler,
+        store,
+        flowNames: names,
+        jobs: options.jobs,
+        listen: options.listen,
+        token: options.token,
+        env: io.env,
+        shutdown: requestStop,
+        say,
+      });
+    }
     if (options.trigger !== undefined) {
       // One job, once: no schedules, no follow-ups, and runs left by an earlier orch stay as they are.
       scheduler.start({ schedules: false, recover: false, follow: false });
@@ -140,6 +171,7 @@ async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Sign
     say(`${signal}: stopping (running tasks are stopped; their runs resume at the next start)`);
     return 0;
   } finally {
+    await api?.close();
     await scheduler.stop();
     flows.close();
     bus.close();

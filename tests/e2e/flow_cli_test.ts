@@ -185,3 +185,107 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "orch run --jobs DIR --api: the flows commands and Petit's routes reach it; orch down stops it",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "orch-jobs-api-" });
+    await Deno.mkdir(`${dir}/jobs`);
+    await Deno.writeTextFile(
+      `${dir}/jobs/hello.yaml`,
+      `name: hello
+schedule: "0 0 3 * * *"
+tasks:
+  greet:
+    type: command
+    program: echo
+    args: ["hello from petit"]
+`,
+    );
+    const [program, ...rest] = (await import("../../src/testing/cli.ts")).orchArgv();
+    const child = new Deno.Command(program, {
+      args: [...rest, "run", "--jobs", "jobs", "--api", "--listen", "127.0.0.1:0"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const output = Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    try {
+      await waitFor(
+        () => {
+          try {
+            return runFile(dir).listen !== undefined;
+          } catch {
+            return false;
+          }
+        },
+        "the jobs run's API to listen",
+        30_000,
+      );
+      const orch = (args: string[]) => runOrch(dir, args, {}, { timeoutMs: 60_000 });
+      const flows = await orch(["flows"]);
+      assertEquals(flows.code, 0, flows.stderr);
+      assertMatch(flows.stdout, /^hello +0 0 3 \* \* \*/m);
+      const ran = await orch(["flow", "run", "hello", "--wait"]);
+      assertEquals(ran.code, 0, ran.stdout + ran.stderr);
+      assertMatch(ran.stdout, /^greet +succeeded/m);
+      const logs = await orch(["logs", "--flow", "hello", "--tail", "1"]);
+      assertMatch(logs.stdout, /hello from petit/);
+
+      const { listen } = runFile(dir) as { listen?: string };
+      const tokens = JSON.parse(await Deno.readTextFile(`${dir}/.orch/tokens.json`));
+      const petit = async (method: string, path: string, token = tokens.readOnly) => {
+        const r = await fetch(`http://${listen}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return { status: r.status, json: await r.json() };
+      };
+      const jobs = await petit("GET", "/api/jobs");
+      assertEquals(jobs.json.map((j: { id: string }) => j.id), ["hello"]);
+      assertEquals(jobs.json[0].last_run.status, "completed");
+      assertEquals((await petit("POST", "/api/jobs/hello/trigger")).status, 403);
+      const trig = await petit("POST", "/api/jobs/hello/trigger", tokens.admin);
+      assertEquals(trig.status, 202);
+      await waitFor(
+        async () => {
+          const run = await petit("GET", `/api/runs/${trig.json.run_id}`);
+          return run.json.status === "completed";
+        },
+        "the triggered run to complete",
+        30_000,
+        50,
+      );
+      const tasks = await petit("GET", `/api/runs/${trig.json.run_id}/tasks`);
+      assertEquals(tasks.json.map((t: { task_id: string }) => t.task_id), ["greet"]);
+      assertEquals((await petit("GET", "/api/scheduler/state")).json.state, "running");
+
+      const down = await orch(["down"]);
+      assertEquals(down.code, 0, down.stderr);
+      const status = await child.status;
+      assertEquals(status.code, 0);
+      let runFileGone = false;
+      try {
+        runFile(dir);
+      } catch {
+        runFileGone = true;
+      }
+      assert(runFileGone, "the run file is removed");
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // ended
+      }
+      const [out, err] = await output;
+      if (Deno.env.get("DEBUG")) console.error(out, err);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
