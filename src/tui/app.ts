@@ -11,6 +11,8 @@ import type { Control, LogStream, StatusSnapshot, Stream } from "../control/mod.
 import { type InstanceStatus, type LogRecord, type OrchEvent, summarize } from "../domain/mod.ts";
 import { type Command, handleKey } from "./keys.ts";
 import { initialModel, type Model, withLogs } from "./model.ts";
+import { actFlow, loadFlows } from "./flows_app.ts";
+import type { View } from "./flows_model.ts";
 
 import { type Buffer, diff } from "./screen.ts";
 import type { TerminalPort } from "./terminal.ts";
@@ -40,6 +42,10 @@ export interface TuiOptions {
   readonly onHangup?: (reason: string) => void;
   /** Closes the TUI when aborted (a signal while the final table is held on screen). */
   readonly signal?: AbortSignal;
+  /** The view at the start (default Services). */
+  readonly view?: View;
+  /** Why no action can be carried out (a database read with no orch running). */
+  readonly readOnly?: string;
 }
 
 /** What a run measured, for benchmarks. */
@@ -54,7 +60,7 @@ export interface TuiStats {
 /** Carries out a command from a key through `control`; resolves with a message for the footer. */
 export async function act(
   control: Control,
-  command: Exclude<Command, { type: "save" | "quit" }>,
+  command: Exclude<Command, { type: "save" | "quit" | "flow" }>,
   progress: (text: string) => void = () => {},
 ): Promise<string> {
   const { service } = command;
@@ -106,6 +112,8 @@ export async function runTui(
     stack: "",
     ownsStack: options.ownsStack,
     now: Date.now(),
+    view: options.view,
+    readOnly: options.readOnly,
   });
   let previous: Buffer | undefined;
   let pending: LogRecord[] = [];
@@ -200,6 +208,28 @@ export async function runTui(
     });
     return taking;
   };
+  // The flows views read the flows, runs and the open run again on their events, every second
+  // while shown, and after each key; one reading at a time.
+  let loading: Promise<void> | undefined;
+  let loadAgain = false;
+  const refreshFlows = (): void => {
+    if (finished) return;
+    if (loading) {
+      loadAgain = true;
+      return;
+    }
+    loading = loadFlows(control, model).then((patch) => {
+      if (patch && !finished) model = { ...model, flows: { ...model.flows, ...patch } };
+      schedule();
+    }).finally(() => {
+      loading = undefined;
+      if (loadAgain) {
+        loadAgain = false;
+        refreshFlows();
+      }
+    });
+  };
+
   const hold = async (message: string) => {
     await refresh(true);
     holding = true;
@@ -211,6 +241,7 @@ export async function runTui(
   const tick = setInterval(() => {
     if (holding) return;
     model = { ...model, now: clock.orch + (performance.now() - clock.local) };
+    if (model.view !== "services") refreshFlows();
     schedule();
   }, 1000);
   const usage = setInterval(() => void (!holding && refresh(true)), usageMs);
@@ -225,6 +256,7 @@ export async function runTui(
       for await (const batch of events.batches()) {
         if (finished) break;
         if (batch.some(changesTable)) void refresh(false);
+        if (batch.some((e) => e.type === "run" || e.type === "task")) refreshFlows();
       }
     } catch {
       // the stack went away
@@ -264,7 +296,10 @@ export async function runTui(
       return;
     }
     try {
-      if (command.type === "save") {
+      if (command.type === "flow") {
+        flash(await actFlow(control, command.command));
+        refreshFlows();
+      } else if (command.type === "save") {
         const path = await options.save(command.lines);
         flash(`wrote ${command.lines.length} lines (${command.what}) to ${path}`);
       } else flash(await act(control, command, flash));
@@ -280,6 +315,7 @@ export async function runTui(
       const result = handleKey(model, key);
       model = result.model;
       for (const command of result.commands) void run(command);
+      if (model.view !== "services") refreshFlows();
       schedule();
     }
   };
@@ -303,6 +339,7 @@ export async function runTui(
     void followEvents();
     void followLogs();
     void readKeys();
+    refreshFlows();
     frame();
     await done;
     return { stopStack, stats, ...(lost !== undefined ? { lost } : {}) };

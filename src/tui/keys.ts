@@ -12,6 +12,7 @@ import {
   tableWindow,
   visibleLogs,
 } from "./model.ts";
+import { FLOW_KEY_HELP, type FlowCommand, handleFlowKey, viewKey } from "./flows_keys.ts";
 
 /** What the app must do after a key. */
 export type Command =
@@ -20,7 +21,8 @@ export type Command =
   | { readonly type: "stop"; readonly service: string }
   | { readonly type: "send"; readonly service: string; readonly text: string }
   | { readonly type: "save"; readonly lines: readonly string[]; readonly what: string }
-  | { readonly type: "quit"; readonly stopStack: boolean };
+  | { readonly type: "quit"; readonly stopStack: boolean }
+  | { readonly type: "flow"; readonly command: FlowCommand };
 
 /** Key names the terminal decoder produces (printable characters are themselves). */
 export type Key = string;
@@ -40,6 +42,7 @@ export const KEY_HELP: readonly [string, string][] = [
   ["i", "type a line for the selected service's stdin"],
   ["w", "write the visible logs (focused: the service's whole buffer) to a file"],
   ["Ctrl-U / Ctrl-W", "in a prompt: clear the line / delete the word before the cursor"],
+  ...FLOW_KEY_HELP,
   ["?", "this help"],
   ["q / Ctrl-C", "quit (orch up asks first: y or Ctrl-C stops the stack)"],
 ];
@@ -93,6 +96,15 @@ export function handleKey(model: Model, key: Key): Result {
   const m: Model = { ...model, flash: undefined };
   // The stack has ended and its final table is on screen: any key leaves.
   if (m.ended !== undefined && key !== "ctrl-l") return done(m, { type: "quit", stopStack: false });
+  if (m.view !== "services" || m.mode === "payload") {
+    const flow = handleFlowKey(m, key);
+    if (flow) {
+      return done(
+        flow.model,
+        ...flow.commands.map((command) => ({ type: "flow" as const, command })),
+      );
+    }
+  }
   const service = selectedService(m);
   switch (m.mode) {
     case "help":
@@ -137,6 +149,8 @@ export function handleKey(model: Model, key: Key): Result {
       return done(m);
     }
   }
+  const view = m.mode === "normal" ? viewKey(key) : undefined;
+  if (view) return done({ ...m, view });
   switch (key) {
     case "up":
     case "k":

@@ -11,10 +11,11 @@ import {
   type LogRecord,
   type ServiceSummary,
 } from "../domain/mod.ts";
+import { type FlowsState, initialFlows, type View } from "./flows_model.ts";
 import { clean } from "./text.ts";
 
 /** What the user is doing. */
-export type Mode = "normal" | "filter" | "input" | "help" | "confirmQuit";
+export type Mode = "normal" | "filter" | "input" | "help" | "confirmQuit" | "payload";
 
 /** A line in the log pane: the record and its text, cleaned of escapes. */
 export interface LogLine {
@@ -60,6 +61,9 @@ export interface Model extends Snapshot {
   readonly ended?: string;
   /** Quitting asks whether to stop the stack (`orch up`), or just leaves (`orch attach`). */
   readonly ownsStack: boolean;
+  /** The view shown (Services, Flows, Runs, Run), switched with 1 to 4. */
+  readonly view: View;
+  readonly flows: FlowsState;
 }
 
 /** A fresh model. */
@@ -70,6 +74,9 @@ export function initialModel(options: {
   ownsStack: boolean;
   logCapacity?: number;
   now?: number;
+  view?: View;
+  /** Why actions cannot be carried out (a database read with no orch). */
+  readOnly?: string;
 }): Model {
   return {
     width: options.width,
@@ -89,6 +96,8 @@ export function initialModel(options: {
     mode: "normal",
     input: "",
     ownsStack: options.ownsStack,
+    view: options.view ?? "services",
+    flows: initialFlows(options.readOnly),
   };
 }
 

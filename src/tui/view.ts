@@ -8,6 +8,7 @@
 import { formatAge, formatBytes, type InstanceState } from "../domain/mod.ts";
 import { KEY_HELP } from "./keys.ts";
 import { layout, type Model, tableWindow, visibleLogs } from "./model.ts";
+import { renderFlows } from "./flows_view.ts";
 import { Buffer, COLOR, type Style } from "./screen.ts";
 import { textWidth, truncate } from "./text.ts";
 
@@ -218,6 +219,7 @@ function footer(buf: Buffer, model: Model): void {
 
 /** Renders the model. */
 export function render(model: Model): Buffer {
+  if (model.view !== "services" && model.mode !== "help") return renderFlows(model);
   const buf = new Buffer(model.width, model.height);
   if (model.width < 20 || model.height < 6) {
     buf.put(0, 0, truncate("terminal too small", model.width));
