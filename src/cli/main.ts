@@ -198,8 +198,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         .description(
           "open the TUI on a running stack (local, or remote with --host); q leaves it running",
         )
-        .action(async (_opts, cmd) => {
-          code = await (await import("./tui.ts")).attachCommand(io, client(cmd));
+        .option("--db <file>", "read-only: the flows of a history database, no orch running")
+        .action(async (opts, cmd) => {
+          code = opts.db
+            ? await (await import("./tui_db.ts")).dbTuiCommand(io, opts.db)
+            : await (await import("./tui.ts")).attachCommand(io, client(cmd));
         });
     }
     declare(spec);
