@@ -156,9 +156,12 @@ export const FLOW_ROUTES: readonly Route<Handler>[] = [
     path: "/v1/runs/{id}/retry",
     handle: async (ctx) => {
       const input = await body(ctx, ["from", "only"]);
-      const from = text(input.from, "from");
+      const from = input.from === undefined ? undefined : text(input.from, "from");
       const only = flag(input.only, "only");
-      const outcome = await ctx.control.flows.retry(runId(ctx.params.id), { from, only });
+      const outcome = await ctx.control.flows.retry(runId(ctx.params.id), {
+        ...(from !== undefined ? { from } : {}),
+        only,
+      });
       return json(outcome, outcome.created ? 201 : 200);
     },
   },

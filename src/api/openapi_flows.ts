@@ -123,7 +123,10 @@ export const FLOW_PATHS = {
     "run an ended run again from a task (only: that task alone): a new run, {run, created}",
     {
       parameters: [runParam],
-      requestBody: body({ from: { type: "string" }, only: { type: "boolean" } }, ["from"]),
+      requestBody: body({
+        from: { type: "string", description: "default: the run's first failed task" },
+        only: { type: "boolean" },
+      }),
     },
   ),
   "/v1/events/{name}": post(

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FlowControl, RunDetail, TriggerInput } from "../control/mod.ts";
+import type { FlowControl, TriggerInput } from "../control/mod.ts";
 import {
   isRunEnded,
   parseTimeAgo,
@@ -142,10 +142,13 @@ export function runActionCommand(
       else io.out(`run ${id} of ${run.flow}: ${run.status}\n`);
       return 0;
     }
-    const from = options.from ?? firstFailed(await client.flows.run(id));
     const stream = options.wait ? await client.events() : undefined;
     try {
-      const outcome = await client.flows.retry(id, { from, only: options.only });
+      const outcome = await client.flows.retry(id, {
+        ...(options.from !== undefined ? { from: options.from } : {}),
+        only: options.only,
+      });
+      const from = outcome.run.trigger.detail.replace(/^run \d+ from /, "");
       const what = options.only ? `task ${from} alone` : `from task ${from}`;
       if (!options.json) {
         io.out(`run ${outcome.run.id} of ${outcome.run.flow}: retries run ${id} ${what}\n`);
@@ -159,16 +162,6 @@ export function runActionCommand(
       stream?.close();
     }
   });
-}
-
-/** The task a retry starts from when none is named: the run's first failed task. */
-function firstFailed(detail: RunDetail): string {
-  const failed = detail.run.failures[0]?.task ??
-    detail.tasks.find((t) => t.state === "failed" || t.state === "cancelled")?.task;
-  if (failed === undefined) {
-    throw new UsageError(`run ${detail.run.id} has no failed task: name one with --from TASK`);
-  }
-  return failed;
 }
 
 /** The exit status of an ended run: 0 when it succeeded (or was skipped), 1 otherwise. */

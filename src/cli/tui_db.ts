@@ -39,16 +39,12 @@ const refuse = () => Promise.reject(new ForbiddenError(READ_ONLY));
 
 /** A stream with no items that ends when closed. */
 function quiet<T>(): Stream<T> {
-  const closed = Promise.withResolvers<void>();
-  async function* none(): AsyncGenerator<never> {
-    await closed.promise;
-  }
+  const closed = Promise.withResolvers<IteratorResult<never>>();
+  const iterator = (): AsyncIterator<never> => ({ next: () => closed.promise });
   return {
-    [Symbol.asyncIterator]: () => none(),
-    async *batches() {
-      await closed.promise;
-    },
-    close: () => closed.resolve(),
+    [Symbol.asyncIterator]: iterator,
+    batches: () => ({ [Symbol.asyncIterator]: iterator }),
+    close: () => closed.resolve({ done: true, value: undefined }),
   };
 }
 

@@ -120,8 +120,11 @@ export interface FlowControl {
   run(id: number): Promise<RunDetail>;
   /** Cancels a queued or running run. @throws {ConflictError} for one that has ended. */
   cancel(id: number): Promise<RunRecord>;
-  /** Runs an ended run again from `from` (with `only`, that task alone): a new run. */
-  retry(id: number, options: { readonly from: string; readonly only?: boolean }): Promise<
+  /**
+   * Runs an ended run again from `from` (default: its first failed task; with `only`, that task
+   * alone): a new run. @throws {UsageError} without `from` for a run with no failed task.
+   */
+  retry(id: number, options: { readonly from?: string; readonly only?: boolean }): Promise<
     TriggerOutcome
   >;
   scheduler(): Promise<SchedulerState>;

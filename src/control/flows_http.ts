@@ -83,8 +83,11 @@ export class HttpFlows implements FlowControl {
     return (await this.#client.json<{ run: RunRecord }>("POST", `/v1/runs/${id}/cancel`, {})).run;
   }
 
-  retry(id: number, options: { readonly from: string; readonly only?: boolean }) {
-    const body = { from: options.from, ...(options.only ? { only: true } : {}) };
+  retry(id: number, options: { readonly from?: string; readonly only?: boolean }) {
+    const body = {
+      ...(options.from !== undefined ? { from: options.from } : {}),
+      ...(options.only ? { only: true } : {}),
+    };
     return this.#client.json<TriggerOutcome>("POST", `/v1/runs/${id}/retry`, body);
   }
 

@@ -11,6 +11,7 @@ import {
   NotFoundError,
   type RunRecord,
   type TaskRunRecord,
+  UsageError,
 } from "../domain/mod.ts";
 import type {
   FlowControl,
@@ -103,6 +104,17 @@ export function localFlows(runner: FlowRunner, history: FlowHistory): FlowContro
       recent: recent.map((r) => r.status),
     };
   };
+  /** The task a retry starts from when none is named: the run's first failed one. */
+  const firstFailed = (id: number): string => {
+    const run = history.run(id);
+    if (!run) throw new NotFoundError(`no run ${id}`);
+    const task = run.failures[0]?.task ??
+      history.tasks(id).find((t) => t.state === "failed" || t.state === "cancelled")?.task;
+    if (task === undefined) {
+      throw new UsageError(`run ${id} has no failed task: name the task to retry from`);
+    }
+    return task;
+  };
   const statusOf = (name: string) => runner.status().flows.find((f) => f.name === name);
   const state = (): SchedulerState => {
     const s = runner.status();
@@ -153,7 +165,11 @@ export function localFlows(runner: FlowRunner, history: FlowHistory): FlowContro
         return { run, tasks: history.tasks(id), graph: flow ? taskInfos(flow) : [] };
       }),
     cancel: (id) => later(() => runner.cancel(id)),
-    retry: (id, options) => later(() => runner.retry(id, options)),
+    retry: (id, options) =>
+      later(() => {
+        const from = options.from ?? firstFailed(id);
+        return runner.retry(id, { from, ...(options.only ? { only: true } : {}) });
+      }),
     scheduler: () => later(state),
     pause: (flow) =>
       later(() => {

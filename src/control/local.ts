@@ -110,7 +110,9 @@ export function localControl(parts: LocalParts): Control {
       later(() => {
         // A flow run's output is kept under the flow's name, which is no service.
         const flowNames = parts.flowNames?.() ?? [];
-        known((query.services ?? []).filter((s) => !flowNames.includes(s)));
+        if (query.run === undefined && query.task === undefined) {
+          known((query.services ?? []).filter((s) => !flowNames.includes(s)));
+        }
         const since = options.since === undefined ? {} : { since: sinceOf(options.since, now()) };
         return pastThenLive(logs, { ...query, ...since }, options);
       }),

@@ -80,17 +80,11 @@ export async function actFlow(control: Control, command: FlowCommand): Promise<s
       return `run ${run.id}: ${run.status}`;
     }
     case "retry": {
-      let from = command.from;
-      if (from === undefined) {
-        const detail = await control.flows.run(command.run);
-        from = detail.run.failures[0]?.task ??
-          detail.tasks.find((t) => t.state === "failed" || t.state === "cancelled")?.task;
-        if (from === undefined) {
-          return `run ${command.run} has no failed task: open it (Enter) and pick one`;
-        }
-      }
-      const { run } = await control.flows.retry(command.run, { from });
-      return `run ${run.id} retries run ${command.run} from ${from}`;
+      const { run } = await control.flows.retry(
+        command.run,
+        command.from === undefined ? {} : { from: command.from },
+      );
+      return `run ${run.id}: ${run.trigger.detail}`;
     }
     case "pause":
     case "resume":

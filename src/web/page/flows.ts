@@ -23,9 +23,10 @@ import { type Child, fill, h, modal, setText, toast } from "./dom.ts";
 /** The words when the flows routes are not there. */
 export const NO_FLOWS = "Flows are not available on this orch.";
 
-/** Whether an error means the routes do not exist here. */
+/** Whether an error means the routes do not exist here, or this orch runs no flows. */
 export function missingRoutes(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404 && /no route/.test(error.message);
+  return error instanceof ApiError && error.status === 404 &&
+    /no route|runs no flows/.test(error.message);
 }
 
 /** A time as the views show it: `12:04:05`, with the date when it is not today. */
