@@ -5,7 +5,8 @@
  * @module
  */
 import { loadProject, type Project } from "../config/flows/mod.ts";
-import type { Flow, FlowEvent, FlowSet, TaskRunRecord } from "../domain/mod.ts";
+import type { Flow, FlowEvent, FlowSet, RunRecord, TaskRunRecord } from "../domain/mod.ts";
+import { DeadlineError } from "./deadline.ts";
 import { Recorder } from "./recorder.ts";
 import { assembleFlows } from "../cli/mod.ts";
 import type { Clock } from "../engine/mod.ts";
@@ -55,6 +56,11 @@ export interface TestFlows extends AsyncDisposable {
   readonly logs: LogHub;
   readonly dir: string;
   readonly db: string;
+  /**
+   * Resolves with the run once it has ended; after `ms` (default 30s) fails naming the run and
+   * how it and its tasks stand then, so that a hang says what it waited for.
+   */
+  ended(id: number, ms?: number): Promise<RunRecord>;
 }
 
 /** What a test may set. */
@@ -98,6 +104,26 @@ export async function testFlows(
     services: options.services,
     baseEnv: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TESTDIR: dir },
   });
+  const ended = (id: number, ms = 30_000): Promise<RunRecord> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const run = parts.store.run(id);
+        const tasks = Object.values(latestAttempts(parts.store.tasks(id)))
+          .map((t) =>
+            `${t.task} ${t.state}${t.waitingFor ? ` (waiting for ${t.waitingFor})` : ""}`
+          );
+        reject(
+          new DeadlineError(
+            ms,
+            `run ${id}${run ? ` of ${run.flow}` : ""} to end (it is ${run?.status ?? "unknown"}; ` +
+              `tasks: ${tasks.join(", ") || "none"})`,
+          ),
+        );
+      }, ms);
+    });
+    return Promise.race([parts.scheduler.wait(id), late]).finally(() => clearTimeout(timer));
+  };
   return {
     scheduler: parts.scheduler,
     store: parts.store,
@@ -105,6 +131,7 @@ export async function testFlows(
     logs,
     dir,
     db,
+    ended,
     async [Symbol.asyncDispose]() {
       await parts.scheduler.stop();
       parts.close();

@@ -22,7 +22,7 @@ flows:
 `);
   await using t = await testFlows(project.flows, { docker: true });
   t.scheduler.start({ schedules: false });
-  const run = await t.scheduler.wait(t.scheduler.trigger("f", { payload: { n: 1 } }).run.id);
+  const run = await t.ended(t.scheduler.trigger("f", { payload: { n: 1 } }).run.id);
   assertEquals(run.status, "succeeded");
   assertEquals(
     t.logs.recent({ run: run.id, task: "boxed" }).filter((r) => r.stream === "stdout")

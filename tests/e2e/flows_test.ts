@@ -82,13 +82,13 @@ Deno.test("the example: a release event takes a branch, a report needs the db, c
   t.scheduler.start({ schedules: false });
 
   const [good] = t.scheduler.publish("release", { payload: { version: "1.2" } });
-  assertEquals((await t.scheduler.wait(good.run.id)).status, "succeeded");
+  assertEquals((await t.ended(good.run.id)).status, "succeeded");
   const out = (run: number, task: string) => t.logs.recent({ run, task }).map((r) => r.msg);
   assertEquals(out(good.run.id, "announce"), ["released at https://example.test/1.2"]);
   assertEquals(t.store.taskRun(good.run.id, "reject")!.state, "skipped");
 
   const [bad] = t.scheduler.publish("release", { payload: {} });
-  const rejected = await t.scheduler.wait(bad.run.id);
+  const rejected = await t.ended(bad.run.id);
   assertEquals(out(bad.run.id, "reject"), ["rejected: the release has no version"]);
   assertEquals(t.store.taskRun(bad.run.id, "ship")!.state, "skipped");
   assertEquals([rejected.status, rejected.failures.map((f) => f.handled)], ["succeeded", [true]]);

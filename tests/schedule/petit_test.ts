@@ -86,7 +86,7 @@ Deno.test("a Petit job directory runs with conditions, retries and slots", async
   assertEquals(t.scheduler.status().executors.max, 4);
 
   const { run } = t.scheduler.trigger("etl");
-  const ended = await t.scheduler.wait(run.id);
+  const ended = await t.ended(run.id);
   assertEquals(ended.status, "succeeded");
   const tasks = latestAttempts(t.store.tasks(run.id));
   assertEquals(
@@ -135,7 +135,7 @@ Deno.test("Petit's depends_on skips a run whose required job last failed, saying
   const clock = new FakeClock(Date.parse("2025-01-01T00:30:00Z"));
   await using t = await testFlows(project.flows, { dir, clock });
   t.scheduler.start();
-  await t.scheduler.wait(t.scheduler.trigger("a").run.id);
+  await t.ended(t.scheduler.trigger("a").run.id);
   clock.advance(30 * 60_000);
   const [skipped] = t.store.runs({ flow: "b" }).runs;
   assertEquals([skipped.trigger.kind, skipped.status, skipped.reason], [
@@ -144,7 +144,7 @@ Deno.test("Petit's depends_on skips a run whose required job last failed, saying
     "requires a: its last run failed",
   ]);
   // A manual run is not held back.
-  assertEquals((await t.scheduler.wait(t.scheduler.trigger("b").run.id)).status, "succeeded");
+  assertEquals((await t.ended(t.scheduler.trigger("b").run.id)).status, "succeeded");
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -178,7 +178,7 @@ tasks:
     await using t = await testFlows(project.flows, { dir });
     t.scheduler.start({ schedules: false });
     const ended = await within(
-      t.scheduler.wait(t.scheduler.trigger("hog").run.id),
+      t.ended(t.scheduler.trigger("hog").run.id),
       30_000,
       "the hog's run",
     );

@@ -78,7 +78,7 @@ Deno.test("a SIGKILLed scheduler: the database holds, the run is interrupted and
   const project = await loadProject([`${dir}/flows`], { env: () => undefined });
   await using t = await testFlows(project.flows, { dir });
   t.scheduler.start({ schedules: false });
-  const ended = await t.scheduler.wait(left.id);
+  const ended = await t.ended(left.id);
   assertEquals(t.events.runStatuses(left.id), ["interrupted", "running", "failed"]);
   assertEquals(ended.interruptions, 1);
   assertEquals(

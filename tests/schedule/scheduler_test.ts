@@ -26,7 +26,7 @@ Deno.test("Conducktor's seed flow runs from its file, each branch in turn", asyn
   await using t = await testFlows(project.flows, { dir });
   t.scheduler.start({ schedules: false });
 
-  const ok = await t.scheduler.wait(t.scheduler.trigger("my-flow").run.id);
+  const ok = await t.ended(t.scheduler.trigger("my-flow").run.id);
   assertEquals(ok.status, "succeeded");
   const okTasks = latestAttempts(t.store.tasks(ok.id));
   assertEquals(
@@ -36,7 +36,7 @@ Deno.test("Conducktor's seed flow runs from its file, each branch in turn", asyn
   const lines = t.logs.recent({ run: ok.id }).map((r) => `${r.task}: ${r.msg}`);
   assertEquals(lines, ["First task: hello", "Second task: world", "Third task: hello world"]);
 
-  const failing = await t.scheduler.wait(t.scheduler.trigger("my-flow-failing").run.id);
+  const failing = await t.ended(t.scheduler.trigger("my-flow-failing").run.id);
   const failTasks = latestAttempts(t.store.tasks(failing.id));
   assertEquals(
     ["First task", "Second task", "Third task", "Fourth task"].map((n) => failTasks[n].state),
@@ -72,7 +72,7 @@ flows:
   await using t = await testFlows(project.flows);
   t.scheduler.start({ schedules: false });
   const payload = { user: { name: "ada; rm -rf /" } };
-  const run = await t.scheduler.wait(t.scheduler.trigger("f", { payload }).run.id);
+  const run = await t.ended(t.scheduler.trigger("f", { payload }).run.id);
   assertEquals(run.status, "succeeded");
   assertEquals(run.payload, payload);
   const tasks = latestAttempts(t.store.tasks(run.id));
@@ -148,7 +148,7 @@ flows:
 `);
   await using t = await testFlows(project.flows, { maxExecutors: 8 });
   t.scheduler.start({ schedules: false });
-  const run = await t.scheduler.wait(t.scheduler.trigger("f").run.id);
+  const run = await t.ended(t.scheduler.trigger("f").run.id);
   assertEquals(run.status, "succeeded");
   const lines = (await Deno.readTextFile(`${t.dir}/t`)).trim().split("\n").map((l) => l.split(" "));
   lines.sort((a, b) => (BigInt(a[2]) < BigInt(b[2]) ? -1 : 1));
@@ -173,7 +173,7 @@ flows:
 `);
   await using t = await testFlows(project.flows);
   t.scheduler.start({ schedules: false });
-  const run = await t.scheduler.wait(t.scheduler.trigger("f").run.id);
+  const run = await t.ended(t.scheduler.trigger("f").run.id);
   assertEquals([run.status, run.reason], ["failed", "slow failed: timed out after 500ms"]);
   const child = Number(await Deno.readTextFile(`${t.dir}/child`));
   assert(child > 0);
@@ -196,7 +196,7 @@ flows:
     "the long task to start",
   );
   t.scheduler.cancel(run.id, "cancelled in a test");
-  const ended = await t.scheduler.wait(run.id);
+  const ended = await t.ended(run.id);
   assertEquals([ended.status, ended.reason], ["cancelled", "cancelled in a test"]);
   const tasks = latestAttempts(t.store.tasks(run.id));
   assertEquals([tasks.long.state, tasks.after.state], ["cancelled", "cancelled"]);
@@ -217,13 +217,13 @@ flows:
 `);
   await using t = await testFlows(project.flows);
   t.scheduler.start({ schedules: false });
-  const ok = await t.scheduler.wait(t.scheduler.trigger("build", { payload: { code: 0 } }).run.id);
+  const ok = await t.ended(t.scheduler.trigger("build", { payload: { code: 0 } }).run.id);
   await within(t.scheduler.idle(), 30_000, "every run to end");
   const deploy = t.store.runs({ flow: "deploy" }).runs;
   assertEquals(deploy.map((r) => [r.status, r.trigger.kind]), [["succeeded", "chain"]]);
   assertEquals(deploy[0].payload, { flow: "build", run: ok.id, status: "succeeded" });
   assertEquals(t.store.runs({ flow: "alert" }).runs, []);
-  await t.scheduler.wait(t.scheduler.trigger("build", { payload: { code: 3 } }).run.id);
+  await t.ended(t.scheduler.trigger("build", { payload: { code: 3 } }).run.id);
   await within(t.scheduler.idle(), 30_000, "every run to end");
   assertEquals(t.store.runs({ flow: "alert" }).runs.map((r) => r.status), ["succeeded"]);
   assertEquals(t.store.runs({ flow: "deploy" }).runs.length, 1);
@@ -240,7 +240,7 @@ flows:
   t.scheduler.start({ schedules: false });
   const logs: string[] = [];
   for (let i = 0; i < 4; i++) {
-    const run = await t.scheduler.wait(t.scheduler.trigger("f").run.id);
+    const run = await t.ended(t.scheduler.trigger("f").run.id);
     logs.push(t.store.taskRun(run.id, "t")!.logPath!);
   }
   assertEquals(t.store.runs({ flow: "f" }).runs.map((r) => r.id), [4, 3]);
@@ -260,12 +260,12 @@ flows:
 `);
   await using t = await testFlows(project.flows);
   t.scheduler.start({ schedules: false });
-  const first = await t.scheduler.wait(t.scheduler.trigger("f").run.id);
+  const first = await t.ended(t.scheduler.trigger("f").run.id);
   assertEquals([first.status, first.reason], ["failed", "b failed: exit code 1"]);
   await Deno.writeTextFile(`${t.dir}/fixed`, "");
   const { run } = t.scheduler.retry(first.id, { from: "b" });
   assertEquals(run.trigger, { kind: "retry", detail: `run ${first.id} from b` });
-  const again = await t.scheduler.wait(run.id);
+  const again = await t.ended(run.id);
   assertEquals(again.status, "succeeded");
   const tasks = latestAttempts(t.store.tasks(again.id));
   // a kept its outputs from the first run and did not run again.
@@ -274,7 +274,7 @@ flows:
     `c: c saw ${first.id}`,
   ]);
   // Only that task: c keeps its skipped state.
-  const only = await t.scheduler.wait(
+  const only = await t.ended(
     t.scheduler.retry(first.id, { from: "b", only: true }).run.id,
   );
   assertEquals(latestAttempts(t.store.tasks(only.id)).c.state, "skipped");
@@ -304,7 +304,7 @@ flows:
     // A temporary directory is private to root; a project's directory is usually not.
     await Deno.chmod(t.dir, 0o755);
     t.scheduler.start({ schedules: false });
-    const run = await t.scheduler.wait(t.scheduler.trigger("f", { payload: { x: 1 } }).run.id);
+    const run = await t.ended(t.scheduler.trigger("f", { payload: { x: 1 } }).run.id);
     assertEquals(run.status, "succeeded", run.reason);
     const uid = new TextDecoder().decode(
       (await new Deno.Command("id", { args: ["-u", "nobody"], stdout: "piped" }).output()).stdout,

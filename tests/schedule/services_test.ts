@@ -47,7 +47,7 @@ Deno.test("a task needing a service waits for it; a service failing starts a flo
   assertMatch(row.waitingFor!, /^service db to be ready \(pending\)$/);
 
   stack.engine.start();
-  assertEquals((await t.scheduler.wait(run.id)).status, "succeeded");
+  assertEquals((await t.ended(run.id)).status, "succeeded");
 
   await t.events.until(
     () => t.store.runs({ flow: "on-api-failure" }).runs.some((r) => r.status === "succeeded"),

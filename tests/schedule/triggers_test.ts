@@ -192,7 +192,7 @@ flows:
     ]);
     assertEquals(t.store.runs({ flow: "f" }).runs[0].reason, "the flow is paused");
     // A manual run is not held back.
-    assertEquals((await t.scheduler.wait(t.scheduler.trigger("f").run.id)).status, "succeeded");
+    assertEquals((await t.ended(t.scheduler.trigger("f").run.id)).status, "succeeded");
   }
   await using t = await testFlows(project.flows, { clock, dir });
   t.scheduler.start();
