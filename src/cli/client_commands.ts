@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { UsageError } from "../domain/mod.ts";
 import { applyCommand } from "./apply.ts";
 import {
   downCommand,
@@ -85,15 +86,41 @@ const many = (name: string, required: boolean, description?: string): ArgSpec =>
 });
 
 function serviceAction(action: "start" | "stop" | "restart"): ClientCommand {
+  const conducktor = action === "start"
+    ? "; without one, start the stack and its scheduler in the background (Conducktor's start)"
+    : action === "stop"
+    ? "; without one, stop the stack and its orch (Conducktor's stop, orch down)"
+    : "";
   return {
     name: action,
     aliases: [],
     description: action === "restart"
       ? "restart services (all without names); replicas roll one batch at a time"
-      : `${action} a service`,
-    args: [many("service", action !== "restart")],
-    options: [],
-    run: (io, args, _o, g) => serviceCommand(io, action, args, client(g)),
+      : `${action} a service${conducktor}`,
+    args: [many("service", false)],
+    options: action === "start"
+      ? [{
+        long: "max-executors",
+        value: "<n>",
+        description: "without a service: flow tasks at once (CDKTR_MAX_EXECUTORS)",
+      }]
+      : [],
+    run: async (io, args, o, g) => {
+      if (args.length === 0 && action === "stop") return await downCommand(io, client(g));
+      if (args.length === 0 && action === "start") {
+        if (g.host ?? g.hostPort) {
+          throw new UsageError("orch start without a service starts a stack here, not on --host");
+        }
+        return await (await import("./up.ts")).upCommand(io, g.file, {
+          detach: true,
+          maxExecutors: str(o.maxExecutors),
+        });
+      }
+      if (o.maxExecutors !== undefined) {
+        throw new UsageError("--max-executors goes with orch start alone (no service)");
+      }
+      return await serviceCommand(io, action, args, client(g));
+    },
   };
 }
 

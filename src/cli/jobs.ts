@@ -14,6 +14,7 @@ import { ProcessRuntime } from "../runtime/process/mod.ts";
 import { EventCounters } from "../api/mod.ts";
 import { EventBus } from "./bus.ts";
 import { serveJobsApi } from "./jobs_api.ts";
+import { maxExecutorsSetting } from "./settings.ts";
 import { dbPath, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
@@ -76,8 +77,10 @@ async function run(
   if (options.listen !== undefined && !options.api) {
     throw new UsageError("--listen goes with --api (the control API on TCP)");
   }
-  const maxExecutors = parseMaxExecutors(options.maxExecutors);
   const project = await loadProject([options.jobs], { cwd: io.cwd, env: io.env });
+  const maxExecutors = parseMaxExecutors(
+    maxExecutorsSetting(options.maxExecutors, project.flows.maxExecutors, io.env),
+  );
   const names = Object.keys(project.flows.flows);
   if (options.trigger !== undefined && !names.includes(options.trigger)) {
     const hint = didYouMean(options.trigger, names) ?? `jobs: ${names.join(", ") || "none"}`;

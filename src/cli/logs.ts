@@ -22,6 +22,7 @@ import { type ClientOptions, closing, interruptible, projectOf, withClient } fro
 import type { CliIO } from "./io.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
 import { dirOf, findRunning, stateDir } from "./state.ts";
+import { hostSetting } from "./settings.ts";
 import { styleOf } from "./style.ts";
 
 /** Options of `orch logs`. */
@@ -73,7 +74,7 @@ export async function logsCommand(
     throw new UsageError(`--tail: "${options.tail}" is not a whole number`);
   }
   const flow = flowQuery(services, options);
-  if (!(options.host ?? io.env("ORCH_HOST"))) {
+  if (!hostSetting(options.host, io.env)) {
     const project = logsProject(io, options);
     if (!await findRunning(project)) return await persistedLogs(io, project, services, options);
   }

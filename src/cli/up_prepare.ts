@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { maxExecutorsSetting } from "./settings.ts";
 import { loadProject } from "../config/flows/mod.ts";
 import { preflight } from "../config/mod.ts";
 import { Guard } from "../runtime/mod.ts";
@@ -48,9 +49,12 @@ export async function prepareUp(
   const init = new UpInit(options);
   const startedAt = Date.now();
   const limit = raiseDescriptorLimit();
-  const maxExecutors = parseMaxExecutors(options.maxExecutors);
   const loadOptions = loadOptionsOf(options);
   const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptions });
+  // The flag, else the config's, else the environment's (ORCH_ or CDKTR_MAX_EXECUTORS).
+  const maxExecutors = parseMaxExecutors(
+    maxExecutorsSetting(options.maxExecutors, loaded.flows.maxExecutors, io.env),
+  );
   const { stack } = loaded;
   init.prepare(stack);
   const style = styleOf(io, options.color !== false && !options.json && !options.daemonChild);

@@ -54,7 +54,7 @@ Deno.test("anything unusual goes to the full parser", () => {
       ["status", "-x"],
       ["status", "-wj"],
       ["logs", "--tail"],
-      ["start"],
+      ["start", "--max-executors"],
       ["send", "echo"],
       ["scale"],
       ["--sample-toml", "status"],

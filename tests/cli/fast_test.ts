@@ -80,7 +80,7 @@ Deno.test("a line the fast path does not fully understand goes to the full parse
     ["constructor", "--host", h],
     ["__proto__", "--host", h],
     ["status", "--constructor", "--host", h],
-    ["stop", "--host", h],
+    ["stop", "--bogus", "--host", h],
     ["scale", "--host", h],
     ["send", "api", "--host", h],
     ["logs", "-q", "--host", h],

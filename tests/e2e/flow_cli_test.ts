@@ -289,3 +289,54 @@ tasks:
     }
   },
 });
+
+Deno.test({
+  name: "Conducktor's command line: start --max-executors, CDKTR_* settings, stop",
+  sanitizeResources: false,
+  async fn() {
+    await using p = await project(`
+flows:
+  f:
+    tasks:
+      hello: { command: "echo hello" }
+`);
+    const dir = p.path;
+    const orch = (args: string[], env: Record<string, string> = {}) =>
+      runOrch(dir, args, env, { timeoutMs: 60_000 });
+    const start = await orch(["start", "--max-executors", "3"]);
+    assertEquals(start.code, 0, start.stderr);
+    assertEquals(JSON.parse((await orch(["scheduler", "--json"])).stdout).executors.max, 3);
+    const stop = await orch(["stop"]);
+    assertEquals(stop.code, 0, stop.stderr);
+    // The environment's setting, below the flag.
+    assertEquals((await orch(["start"], { CDKTR_MAX_EXECUTORS: "5" })).code, 0);
+    assertEquals(JSON.parse((await orch(["scheduler", "--json"])).stdout).executors.max, 5);
+    assertEquals((await orch(["stop"])).code, 0);
+    const bad = await orch(["start"], { CDKTR_MAX_EXECUTORS: "lots" });
+    assertEquals(bad.code, 2, bad.stderr);
+    assertMatch(
+      bad.stderr,
+      /CDKTR_MAX_EXECUTORS: expected a whole number from 1 to 10000, got "lots"/,
+    );
+
+    // The master's address from CDKTR_MASTER_HOST and CDKTR_MASTER_PORT, with a token.
+    assertEquals((await orch(["up", "-d", "--listen", "127.0.0.1:0"])).code, 0);
+    const { listen } = runFile(dir) as { listen?: string };
+    const [host, port] = listen!.split(":");
+    const tokens = JSON.parse(await Deno.readTextFile(`${dir}/.orch/tokens.json`));
+    const elsewhere = await Deno.makeTempDir({ prefix: "orch-cdktr-" });
+    try {
+      const remote = await runOrch(elsewhere, ["flows"], {
+        CDKTR_MASTER_HOST: host,
+        CDKTR_MASTER_PORT: port,
+        ORCH_TOKEN: tokens.readOnly,
+      });
+      assertEquals(remote.code, 0, remote.stderr);
+      assertMatch(remote.stdout, /^f +- +- +- +-/m);
+      const half = await runOrch(elsewhere, ["flows"], { CDKTR_MASTER_HOST: host });
+      assertMatch(half.stderr, /CDKTR_MASTER_HOST and CDKTR_MASTER_PORT go together/);
+    } finally {
+      await Deno.remove(elsewhere, { recursive: true });
+    }
+  },
+});
