@@ -300,15 +300,7 @@ export async function upCommand(
   const subscription = tui ? undefined : logs.subscribe("terminal", { capacity: 20_000 });
   const printing = (async () => {
     if (!subscription) return;
-    for await (const batch of subscription.batches()) {
-      let text = "";
-      for (const r of batch) {
-        text += r.task && !options.json
-          ? printer.record({ ...r, service: `${r.service}/${r.task}` }, false)
-          : printer.record(r, multi(r.service));
-      }
-      out.write(text);
-    }
+    for await (const slices of subscription.slices()) out.write(printer.slices(slices, multi));
   })();
 
   // Closes a TUI that holds the final table on screen.
