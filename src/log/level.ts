@@ -65,6 +65,7 @@ export function detectLevel(line: string, fallback: Level = "info"): Level {
 /** The names a level prefix may use, as bytes (lower case). */
 const WORDS = Object.keys(NAMES);
 const LONGEST = Math.max(...WORDS.map((w) => w.length));
+const SHORTEST = Math.min(...WORDS.map((w) => w.length));
 const isWord = (text: string) => Object.hasOwn(NAMES, text);
 
 const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b + 32 : b);
@@ -98,9 +99,11 @@ export function mayShowLevel(
       isDigit(bytes[i + 3]) && bytes[i + 4] === 0x2d;
   }
   if (b === 0x5b || b === 0x28 || b === 0x3c) i++; // [ ( <
+  let n = 0;
+  while (i + n < end && isLetter(bytes[i + n])) n++;
+  // Level words are 3 to 8 letters: most lines stop here.
+  if (n < SHORTEST || n > LONGEST) return false;
   let word = "";
-  while (i < end && isLetter(bytes[i]) && word.length <= LONGEST) {
-    word += String.fromCharCode(lower(bytes[i++]));
-  }
+  for (let k = 0; k < n; k++) word += String.fromCharCode(lower(bytes[i + k]));
   return isWord(word);
 }

@@ -17,6 +17,8 @@ const encoder = new TextEncoder();
 interface Templates {
   /** `,"service":"api","replica":0,"stream":"stdout","level":"<level>","msg":"`, by level. */
   readonly middle: readonly Uint8Array[];
+  /** The longest of them. */
+  readonly longest: number;
   /** `"}` + newline, or with `,"run":N,"task":"..."` first. */
   readonly end: Uint8Array;
 }
@@ -45,7 +47,7 @@ function templatesOf(source: Source): Templates {
   });
   const text = sample(0);
   const end = encoder.encode(`${text.slice(text.indexOf('"msg":"') + 7)}\n`);
-  t = { middle, end };
+  t = { middle, end, longest: Math.max(...middle.map((m) => m.length)) };
   templates.set(source, t);
   return t;
 }
@@ -63,6 +65,8 @@ function headOf(ts: number): Uint8Array {
 
 const HEX = encoder.encode("0123456789abcdef");
 const SHORT: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
+
+let rowBuffer = new Uint8Array(0);
 
 /** Appends `bytes[start, end)` escaped as a JSON string's content (as JSON.stringify does). */
 function escapeInto(out: Uint8Array, at: number, bytes: Uint8Array, start: number, end: number) {
@@ -105,15 +109,10 @@ export function encodeBatch(
     return;
   }
   const { bytes, starts, ends, flags } = lines;
-  const { middle, end } = templatesOf(batch.source);
+  const { middle, end, longest } = templatesOf(batch.source);
   const head = headOf(batch.ts);
-  // The sequence number's digits, counted up in place.
-  const digits = new Uint8Array(20);
-  let text = String(batch.firstSeq + from);
-  let width = text.length;
-  for (let k = 0; k < width; k++) digits[k] = text.charCodeAt(k);
   // The longest a record can be: the templates, 16 digits, the line escaped 6 bytes a byte.
-  const fixed = head.length + 16 + Math.max(...middle.map((m) => m.length)) + end.length;
+  const fixed = head.length + 16 + longest + end.length;
   let size = 0;
   for (let i = from; i < to; i++) {
     const n = ends[i] - starts[i];
@@ -123,13 +122,35 @@ export function encodeBatch(
   const o = out.bytes;
   let at = out.length;
   const levels = batch.levels;
+  // One row for what precedes the text of a record: the head, the sequence number (counted up in
+  // place) and the middle of the current level, copied whole for each record.
+  if (rowBuffer.length < head.length + 20 + longest) {
+    rowBuffer = new Uint8Array(head.length + 20 + longest);
+  }
+  const row = rowBuffer;
+  row.set(head);
+  let width = 0;
+  let level = -1;
+  let view = row;
+  const build = (seq: number, lv: number) => {
+    const text = String(seq);
+    width = text.length;
+    for (let k = 0; k < width; k++) row[head.length + k] = text.charCodeAt(k);
+    row.set(middle[lv], head.length + width);
+    level = lv;
+    view = row.subarray(0, head.length + width + middle[lv].length);
+  };
+  build(batch.firstSeq + from, levels[from]);
+  const digitsEnd = () => head.length + width;
+  let last = digitsEnd() - 1;
+  const endLength = end.length;
   for (let i = from; i < to; i++) {
-    o.set(head, at);
-    at += head.length;
-    for (let k = 0; k < width; k++) o[at++] = digits[k];
-    const mid = middle[levels[i]];
-    o.set(mid, at);
-    at += mid.length;
+    if (levels[i] !== level) {
+      build(batch.firstSeq + i, levels[i]);
+      last = digitsEnd() - 1;
+    }
+    o.set(view, at);
+    at += view.length;
     const s = starts[i];
     const e = ends[i];
     if (flags[i] & JSON_ESCAPE) at = escapeInto(o, at, bytes, s, e);
@@ -138,15 +159,14 @@ export function encodeBatch(
       o.set(bytes.subarray(s, e), at);
       at += e - s;
     }
-    for (let k = 0; k < end.length; k++) o[at++] = end[k];
-    // The next sequence number.
-    let k = width - 1;
-    while (k >= 0 && digits[k] === 0x39) digits[k--] = 0x30;
-    if (k >= 0) digits[k]++;
+    for (let k = 0; k < endLength; k++) o[at++] = end[k];
+    // The next sequence number, in the row.
+    let k = last;
+    while (row[k] === 0x39 && k >= head.length) row[k--] = 0x30;
+    if (k >= head.length) row[k]++;
     else {
-      text = String(batch.firstSeq + i + 1);
-      width = text.length;
-      for (let q = 0; q < width; q++) digits[q] = text.charCodeAt(q);
+      build(batch.firstSeq + i + 1, level);
+      last = digitsEnd() - 1;
     }
   }
   out.length = at;

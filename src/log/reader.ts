@@ -8,10 +8,25 @@
  */
 
 /** How long a reader may keep the event loop before it lets timers run. */
-const YIELD_EVERY_MS = 8;
+const YIELD_EVERY_MS = 20;
 const SMALLEST = 1024;
 /** A pipe holds 64 KiB: no read returns more. */
 const LARGEST = 64 * 1024;
+
+let turn: Promise<void> | undefined;
+/**
+ * A turn of the event loop for the timers (a read of a pipe that always has data completes at
+ * once, without one): a timer's turn costs a millisecond or more, so readers that flood together
+ * share one.
+ */
+function timersTurn(): Promise<void> {
+  return turn ??= new Promise((resolve) =>
+    setTimeout(() => {
+      turn = undefined;
+      resolve();
+    }, 0)
+  );
+}
 
 /** The size of the next read's buffer, after one that returned `got` bytes into `size`. */
 function nextSize(size: number, got: number): number {
@@ -39,7 +54,7 @@ export async function readChunks(
   }
   const cancel = () => void (byob ?? reader)!.cancel().catch(() => {});
   options.signal?.addEventListener("abort", cancel, { once: true });
-  let turn = performance.now();
+  let since = performance.now();
   let buffer = new ArrayBuffer(SMALLEST);
   try {
     if (options.signal?.aborted) cancel();
@@ -58,9 +73,9 @@ export async function readChunks(
         chunk = value;
       }
       onChunk(chunk);
-      if (performance.now() - turn > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        turn = performance.now();
+      if (performance.now() - since > YIELD_EVERY_MS) {
+        await timersTurn();
+        since = performance.now();
       }
     }
   } catch {
