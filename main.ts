@@ -11,6 +11,11 @@ import { installInitSignals, isInit } from "./src/cli/init_signals.ts";
 
 if (import.meta.main) {
   const args = Deno.args;
+  // The short-lived config loader `orch up` starts (src/cli/config_loader.ts).
+  if (args[0] === "__load-config") {
+    const { runLoaderChild } = await import("./src/config/load_child.ts");
+    Deno.exit(await runLoaderChild());
+  }
   // As PID 1, a SIGTERM with no listener kills Deno: listen before anything slow is loaded.
   if (isInit(args)) installInitSignals((code) => Deno.exit(code));
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
@@ -25,6 +30,12 @@ if (import.meta.main) {
   const fast = await Promise.resolve().then(() => requireForClient(args, io.cwd))
     .then(() => runFast(args, io)).catch((error) => reportError(io.err, error));
   if (fast !== undefined) Deno.exit(fast);
+  // `up` and `validate` without commander, when the line is a plain one.
+  if (args.length === 0 || args.includes("up") || args.includes("validate")) {
+    const { runConfigFast } = await import("./src/cli/fast_config.ts");
+    const code = await runConfigFast(args, io).catch((error) => reportError(io.err, error));
+    if (code !== undefined) Deno.exit(code);
+  }
   const { runCli } = await import("./src/cli/main.ts");
   Deno.exit(await runCli(args, io));
 }

@@ -8,7 +8,10 @@
  * @module
  */
 import type { StackSource } from "../api/controller.ts";
-import { type Loaded, loadStack } from "../config/load.ts";
+import type { Loaded } from "../config/load.ts";
+// The loader (and its parsers) loads when a stack is applied, not with the engine.
+const loadStack: typeof import("../config/load.ts").loadStack = async (...args) =>
+  (await import("../config/load.ts")).loadStack(...args);
 import { ForbiddenError, UsageError } from "../domain/errors.ts";
 
 /** Where an apply may read. */

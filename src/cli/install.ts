@@ -8,7 +8,7 @@
  * @module
  */
 import { OrchError } from "../domain/errors.ts";
-import { selfCommand } from "./daemon.ts";
+import { selfCommand } from "./self.ts";
 import type { CliIO } from "./io.ts";
 
 /** Where `orch install` puts orch by default. */

@@ -9,7 +9,6 @@ import { ConfigError, type ConfigIssue, formatIssue, UsageError } from "../domai
 import { loadStack } from "../config/load.ts";
 import { mergeDeep } from "../config/merge.ts";
 import { loadForeign } from "../config/formats/loader.ts";
-import { parseFormation } from "../config/formats/procfile.ts";
 import { relativePath } from "../config/formats/foreign.ts";
 import { exportCompose } from "../export/compose.ts";
 import { exportK8s, type K8sObject } from "../export/k8s.ts";
@@ -18,37 +17,8 @@ import { parseDotenv } from "../config/dotenv.ts";
 import type { CliIO } from "./io.ts";
 
 /** `--profile` and `-m` as the loader takes them. */
-export interface InteropLoadOptions {
-  readonly profile?: readonly string[];
-  readonly formation?: string;
-}
-
-/** Turns the CLI's `--profile` and `-m` into loader options. */
-export function loadOptionsOf(
-  options: InteropLoadOptions,
-): { profiles?: readonly string[]; formation?: Record<string, number> } {
-  let formation: Record<string, number> | undefined;
-  if (options.formation) {
-    try {
-      formation = parseFormation(options.formation);
-    } catch (error) {
-      throw new UsageError(`-m/--formation: ${(error as Error).message} (use web=2,worker=1)`);
-    }
-  }
-  return {
-    ...(options.profile?.length ? { profiles: options.profile } : {}),
-    ...(formation ? { formation } : {}),
-  };
-}
-
-/** Prints the loader's warnings (what a foreign format could not map). */
-export function printWarnings(
-  io: CliIO,
-  warnings: readonly ConfigIssue[],
-  label = "warning",
-): void {
-  for (const w of warnings) io.err(`${label}: ${formatIssue(w)}\n`);
-}
+export { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
 
 function absolute(cwd: string, path: string): string {
   return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { loadProject } from "../config/flows/load.ts";
 import { UsageError } from "../domain/errors.ts";
 import type { FlowEvent } from "../domain/flow.ts";
 import { didYouMean } from "../domain/suggest.ts";
@@ -61,6 +60,7 @@ export async function runJobsCommand(io: CliIO, options: JobsOptions): Promise<n
 
 async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Signal>) {
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
+  const { loadProject } = await import("../config/flows/load.ts");
   const project = await loadProject([options.jobs], { cwd: io.cwd, env: io.env });
   const names = Object.keys(project.flows.flows);
   if (options.trigger !== undefined && !names.includes(options.trigger)) {

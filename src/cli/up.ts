@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { loadProject } from "../config/flows/load.ts";
 import { preflight } from "../config/preflight.ts";
 import { formatDuration } from "../domain/duration.ts";
 import { OrchError } from "../domain/errors.ts";
@@ -25,7 +24,6 @@ import {
   usesDocker,
 } from "./flows.ts";
 import { parseMaxExecutors } from "./jobs.ts";
-import { upDetached } from "./daemon.ts";
 import { requirePermission } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 import { AsyncWriter, LinePrinter, terminalCleaner } from "./printer.ts";
@@ -46,7 +44,8 @@ import { UpInit, type UpInitOptions } from "./init.ts";
 import { loadNeeds, requireAll } from "./permissions.ts";
 import { finalReport, localSource } from "./tui.ts";
 import { runTui } from "../tui/app.ts";
-import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
+import { loadProjectFor, requestOf } from "./config_loader.ts";
 import { openTerminal } from "../tui/terminal.ts";
 
 /** Options of `orch up`. */
@@ -85,13 +84,17 @@ export async function upCommand(
   requireAll("up", loadNeeds(io.cwd, files));
   // Without it every service would fail to start, again and again.
   requirePermission("run");
-  if (options.detach) return await upDetached(io, files, options);
+  if (options.detach) return await (await import("./daemon.ts")).upDetached(io, files, options);
   const init = new UpInit(options);
   const startedAt = Date.now();
   const limit = raiseDescriptorLimit();
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
   const loadOptions = loadOptionsOf(options);
-  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptions });
+  // Through the config cache; a change is loaded in a short-lived process (config_loader.ts).
+  const loaded = await loadProjectFor(requestOf(io.cwd, files, loadOptions), {
+    env: io.env,
+    separate: true,
+  });
   const { stack } = loaded;
   const project = loaded.project;
   const hasFlows = Object.keys(loaded.flows.flows).length > 0;

@@ -30,8 +30,26 @@ export const DEFAULT_FILES = [
   ...FOREIGN_DEFAULT_FILES,
 ] as const;
 
+/** How the loader looks at the file system besides reading files (the config cache records it). */
+export interface LoaderFs {
+  stat(path: string): Promise<Deno.FileInfo>;
+  readDir(path: string): Promise<Deno.DirEntry[]>;
+}
+
+/** The real file system. */
+export const REAL_FS: LoaderFs = {
+  stat: (path) => Deno.stat(path),
+  readDir: async (path) => {
+    const entries: Deno.DirEntry[] = [];
+    for await (const entry of Deno.readDir(path)) entries.push(entry);
+    return entries;
+  },
+};
+
 /** How the loader reaches the outside world; tests pass their own. */
 export interface LoadOptions {
+  /** Looking for files and listing directories (reading them is `readTextFile`). */
+  readonly fs?: LoaderFs;
   /** Directory to resolve relative file names against and to search for default files. */
   readonly cwd?: string;
   /** Variables for interpolation; `.env` beside the first file fills in what this lacks. */
@@ -67,10 +85,10 @@ function dirname(path: string): string {
  *
  * @throws {ConfigError} when there is none.
  */
-export async function findDefaultFile(cwd: string): Promise<string> {
+export async function findDefaultFile(cwd: string, fs: LoaderFs = REAL_FS): Promise<string> {
   for (const name of DEFAULT_FILES) {
     try {
-      const info = await Deno.stat(`${cwd}/${name}`);
+      const info = await fs.stat(`${cwd}/${name}`);
       if (info.isFile) return `${cwd}/${name}`;
     } catch {
       // not this one
@@ -85,11 +103,11 @@ export async function findDefaultFile(cwd: string): Promise<string> {
 }
 
 /** A default Compose file comes with its override file beside it, as `docker compose` loads it. */
-async function withComposeOverride(file: string): Promise<string[]> {
+async function withComposeOverride(file: string, fs: LoaderFs): Promise<string[]> {
   const override = COMPOSE_OVERRIDES[file.slice(file.lastIndexOf("/") + 1)];
   if (!override) return [file];
   try {
-    if ((await Deno.stat(`${dirname(file)}/${override}`)).isFile) {
+    if ((await fs.stat(`${dirname(file)}/${override}`)).isFile) {
       return [file, `${dirname(file)}/${override}`];
     }
   } catch {
@@ -110,9 +128,10 @@ export async function loadStack(
 ): Promise<Loaded> {
   const cwd = options.cwd ?? Deno.cwd();
   const read = options.readTextFile ?? Deno.readTextFile;
-  const paths = files.length > 0
-    ? files.map((f) => absolute(cwd, f))
-    : await withComposeOverride(await findDefaultFile(cwd));
+  const paths = files.length > 0 ? files.map((f) => absolute(cwd, f)) : await withComposeOverride(
+    await findDefaultFile(cwd, options.fs),
+    options.fs ?? REAL_FS,
+  );
   const baseDir = dirname(paths[0]);
   const envLookup = options.env ?? ((name: string) => Deno.env.get(name));
   const issues: ConfigIssue[] = [];

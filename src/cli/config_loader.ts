@@ -1,0 +1,146 @@
+/**
+ * Loading the project for a command, through the config cache (`src/config/cached_load.ts`). For
+ * `orch up`, which runs for long, a change is loaded by a short-lived loader process
+ * (`main.ts __load-config`, allowed to read files and the environment only), so that the YAML and
+ * TOML parsers and the schemas never take memory in the engine's process. `main.ts` starts `up`'s
+ * load while the engine's modules load; the command takes it over when it asks for the same.
+ *
+ * @module
+ */
+import type { Entry } from "../config/cache.ts";
+import { loadProjectCached, type LoadRequest } from "../config/cached_load.ts";
+import type { Project } from "../config/flows/load.ts";
+import { loaderCommand } from "./self.ts";
+
+export type { LoadRequest } from "../config/cached_load.ts";
+
+/** The request of a command: files as given, the directory, the loader options. */
+export function requestOf(
+  cwd: string,
+  files: readonly string[],
+  options: { profiles?: readonly string[]; formation?: Readonly<Record<string, number>> } = {},
+): LoadRequest {
+  return {
+    files: [...files],
+    cwd,
+    ...(options.profiles?.length ? { profiles: [...options.profiles] } : {}),
+    ...(options.formation ? { formation: { ...options.formation } } : {}),
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** Loads in a loader process; its cache entry, or undefined when it could not. */
+async function loadElsewhere(request: LoadRequest): Promise<Entry | undefined> {
+  const [command, ...args] = loaderCommand();
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(encoder.encode(JSON.stringify(request)));
+  await writer.close();
+  const [text, status] = await Promise.all([new Response(child.stdout).text(), child.status]);
+  if (!status.success) return undefined;
+  const entry = JSON.parse(text);
+  return entry?.deps ? entry : undefined;
+}
+
+const started = new Map<string, Promise<Project>>();
+
+/**
+ * The project for a request: the load already started for the same request, or a new one
+ * (`separate`: a change is loaded in a loader process).
+ *
+ * @throws {ConfigError} with every problem, located.
+ */
+export function loadProjectFor(
+  request: LoadRequest,
+  options: { readonly env: (name: string) => string | undefined; readonly separate?: boolean },
+): Promise<Project> {
+  const key = JSON.stringify(request);
+  const early = started.get(key);
+  if (early) {
+    started.delete(key);
+    return early;
+  }
+  return loadProjectCached(request, {
+    env: options.env,
+    ...(options.separate ? { elsewhere: loadElsewhere } : {}),
+  });
+}
+
+/** Starts the load of `request` now (in a loader process on a change), for a command to take over. */
+export function startLoading(
+  request: LoadRequest,
+  env: (name: string) => string | undefined,
+): void {
+  const loading = loadProjectCached(request, { env, elsewhere: loadElsewhere });
+  loading.catch(() => {}); // the command reports it
+  started.set(JSON.stringify(request), loading);
+}
+
+const TAKES_VALUE = new Set([
+  "-f",
+  "--file",
+  "--host",
+  "--token",
+  "--profile",
+  "-m",
+  "--formation",
+  "--timeout",
+  "--listen",
+  "--forward",
+  "--db",
+  "--max-executors",
+]);
+const FLAGS = new Set([
+  "--wait",
+  "--no-tui",
+  "--json",
+  "--no-color",
+  "--init",
+  "--raw",
+  "--daemon-child",
+  "--sample-toml",
+]);
+
+/**
+ * The load `orch up` will ask for, read from its command line, or undefined when the line is not
+ * a plain `up` (in the background, or anything this does not know: the command loads it itself).
+ */
+export function upRequestOf(
+  args: readonly string[],
+  cwd: string,
+  parseFormation: (text: string) => Record<string, number>,
+): LoadRequest | undefined {
+  const files: string[] = [];
+  const profiles: string[] = [];
+  let formation: Record<string, number> | undefined;
+  let command: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const [name, inline] = arg.startsWith("--") && arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
+    if (TAKES_VALUE.has(name)) {
+      const value = inline ?? args[++i];
+      if (value === undefined) return undefined;
+      if (name === "-f" || name === "--file") files.push(value);
+      else if (name === "--profile") profiles.push(value);
+      else if (name === "-m" || name === "--formation") {
+        try {
+          formation = parseFormation(value);
+        } catch {
+          return undefined;
+        }
+      }
+    } else if (FLAGS.has(arg)) continue;
+    else if (!arg.startsWith("-") && command === undefined) command = arg;
+    else return undefined;
+  }
+  if (command !== "up") return undefined;
+  return requestOf(cwd, files, { profiles, ...(formation ? { formation } : {}) });
+}
