@@ -1,33 +1,16 @@
 /**
- * The control API as a plain `Request -> Response` function: routing, authorization, JSON, NDJSON
- * log streams and server-sent events. It knows nothing of sockets; the CLI serves it on a unix socket
- * and, optionally, on TCP with tokens.
+ * The control API as a plain `Request -> Response` function over the control interface:
+ * authorization, then the route table (`routes.ts`), then errors answered by their kind. It knows
+ * nothing of sockets; the CLI serves it on a unix socket and, optionally, on TCP with tokens.
  *
  * @module
  */
-import { NotFoundError, UsageError } from "../domain/errors.ts";
-import { type LogRecord, toNdjson } from "../domain/log.ts";
-import { summarize } from "../domain/status.ts";
-import type { Controller } from "./controller.ts";
-import {
-  APPLY_FIELDS,
-  applySource,
-  BODY_LIMITS,
-  duration,
-  flag,
-  logQuery,
-  readJson,
-  segment,
-  text,
-  whole,
-  yes,
-} from "./input.ts";
-import { renderMetrics } from "./metrics.ts";
-import { OPENAPI } from "./openapi.ts";
-import { concat, fail, fromError, json, rendered, streamedBytes } from "./respond.ts";
-
-export { parseSince } from "./input.ts";
-export type { ErrorKind } from "./respond.ts";
+import type { Control } from "../control/mod.ts";
+import { UsageError } from "../domain/mod.ts";
+import type { EventCounters } from "./metrics.ts";
+import { fail, fromError } from "./respond.ts";
+import { normalPath } from "./router.ts";
+import { ROUTER } from "./routes.ts";
 
 /** Bearer tokens for a TCP listener. A unix socket is served without them (its mode protects it). */
 export interface Tokens {
@@ -46,6 +29,8 @@ export interface HandlerOptions {
   readonly keepAliveMs?: number;
   /** Gets errors that are bugs (answered with a generic 500), for orch's own log. */
   readonly onInternalError?: (error: unknown) => void;
+  /** Counts from the event bus, for `/metrics`. */
+  readonly counters?: EventCounters;
 }
 
 /** Constant-time comparison of two tokens. */
@@ -73,146 +58,39 @@ const UNAUTHORIZED = JSON.stringify({
   error: { kind: "unauthorized", message: "a valid bearer token is required" },
 }) + "\n";
 
-/** Builds the handler for one running stack. */
+/** Builds the handler for one running stack, over its control. */
 export function createHandler(
-  controller: Controller,
+  control: Control,
   options: HandlerOptions = {},
 ): (request: Request) => Promise<Response> {
   const now = options.now ?? Date.now;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const report = options.onInternalError ?? (() => {});
-  const read = (request: Request, fields: readonly string[], limit: number = BODY_LIMITS.json) =>
-    readJson(request, limit, fields);
-
-  const serviceAction = async (
-    name: string,
-    action: string,
-    request: Request,
-  ): Promise<Response> => {
-    switch (action) {
-      case "start":
-      case "stop":
-      case "restart": {
-        await read(request, []);
-        if (action === "start") controller.start(name);
-        else await controller[action](name);
-        return json({ service: name, action }, action === "start" ? 202 : 200);
-      }
-      case "scale": {
-        const body = await read(request, ["replicas"]);
-        const replicas = whole(body.replicas, "replicas");
-        await controller.scale(name, replicas);
-        return json({ service: name, action, replicas });
-      }
-      case "send": {
-        const body = await read(request, ["text"]);
-        const delivered = await controller.send(name, text(body.text, "text"));
-        return json({ service: name, action, delivered });
-      }
-      default:
-        return fail("not_found", `no action "${action}" (start, stop, restart, scale, send)`);
-    }
-  };
-
-  /** Throws a 404 for the first name that is not a service. */
-  const known = (names: readonly string[]): void => {
-    if (names.length === 0) return;
-    const services = new Set(controller.services().map((s) => s.name));
-    const name = names.find((n) => !services.has(n));
-    if (name !== undefined) throw new NotFoundError(`no service named "${name}"`);
-  };
-
-  const logs = (url: URL): Response => {
-    const { query, tail } = logQuery(url, now());
-    known(query.services ?? []);
-    const contentType = "application/x-ndjson";
-    if (!yes(url, "follow", false)) {
-      const past = controller.logs(query, tail);
-      return streamedBytes(past, () => past.close(), { contentType });
-    }
-    // Subscribe first, then capture what is kept, so that nothing falls between the two.
-    const live = controller.followLogs(query);
-    const past = controller.logs(query, tail);
-    const fresh = rendered(live.batches(), (r: LogRecord) => toNdjson(r) + "\n");
-    return streamedBytes(concat(past, fresh), () => {
-      past.close();
-      live.close();
-    }, { contentType });
-  };
 
   const route = async (request: Request, url: URL, access: Access): Promise<Response> => {
-    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const path = normalPath(url.pathname);
     const method = request.method;
-    const reading = method === "GET" || method === "HEAD";
-    if (!reading && access !== "admin") {
+    if (method !== "GET" && method !== "HEAD" && access !== "admin") {
       return fail("forbidden", "this token is read-only; it cannot change anything");
     }
-    const only = (m: string) =>
-      method !== m && !(m === "GET" && method === "HEAD")
-        ? fail("method_not_allowed", `use ${m} ${path}`)
-        : undefined;
-
-    if (path === "/v1/health") return only("GET") ?? json({ status: "ok", ...controller.info() });
-    if (path === "/v1/openapi.json") return only("GET") ?? json(OPENAPI);
-    if (path === "/metrics" || path === "/v1/metrics") {
-      return only("GET") ?? new Response(
-        renderMetrics(controller.info(), controller.status({ usage: true }), now()),
-        { headers: { "content-type": "text/plain; version=0.0.4" } },
-      );
+    const matched = ROUTER.match(method, path);
+    if (matched.found === "nothing") {
+      return fail("not_found", `no route ${method} ${path}; see GET /v1/openapi.json`);
     }
-    if (path === "/v1/status") {
-      const bad = only("GET");
-      if (bad) return bad;
-      const instances = controller.status({ usage: yes(url, "usage", true) });
-      return json({
-        ...controller.info(),
-        now: now(),
-        services: summarize(instances),
-        instances,
-      });
+    if (matched.found === "other-method") {
+      const response = fail("method_not_allowed", `use ${matched.allowed.join(" or ")} ${path}`);
+      response.headers.set("allow", matched.allowed.join(", "));
+      return response;
     }
-    if (path === "/v1/services") return only("GET") ?? json({ services: controller.services() });
-    const service = /^\/v1\/services\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
-    if (service) {
-      const name = segment(service[1], "service");
-      known([name]);
-      if (!service[2]) {
-        const instances = controller.status({ usage: true }).filter((i) => i.service === name);
-        return only("GET") ?? json({ service: summarize(instances)[0] ?? null, instances });
-      }
-      return only("POST") ?? await serviceAction(name, service[2], request);
-    }
-    if (path === "/v1/logs") return only("GET") ?? logs(url);
-    if (path === "/v1/events") {
-      const bad = only("GET");
-      if (bad) return bad;
-      const events = controller.events();
-      const sse = rendered(
-        events.batches(),
-        (e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`,
-      );
-      return streamedBytes(sse, () => events.close(), {
-        first: ": orch events\n\n",
-        contentType: "text/event-stream",
-        keepAlive: { ms: keepAliveMs, text: ": keep-alive\n\n" },
-      });
-    }
-    if (path === "/v1/apply") {
-      const bad = only("POST");
-      if (bad) return bad;
-      const input = await read(request, APPLY_FIELDS, BODY_LIMITS.apply);
-      const source = applySource(input);
-      if (flag(input.dryRun, "dryRun")) return json({ plan: await controller.plan(source) });
-      return json(await controller.apply(source));
-    }
-    if (path === "/v1/shutdown") {
-      const bad = only("POST");
-      if (bad) return bad;
-      const input = await read(request, ["timeout"]);
-      controller.shutdown(duration(input.timeout, "timeout"));
-      return json({ stopping: true }, 202);
-    }
-    return fail("not_found", `no route ${method} ${path}; see GET /v1/openapi.json`);
+    return await matched.route.handle({
+      control,
+      request,
+      url,
+      params: matched.params,
+      now,
+      keepAliveMs,
+      counters: options.counters,
+    });
   };
 
   return async (request: Request): Promise<Response> => {

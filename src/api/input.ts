@@ -5,21 +5,21 @@
  *
  * @module
  */
-import { parseDuration, parseTimeAgo } from "../domain/duration.ts";
-import { OrchError, UsageError } from "../domain/errors.ts";
-import { type Level, LEVELS, type LogQuery } from "../domain/log.ts";
-import type { StackDocument, StackSource } from "./controller.ts";
+import {
+  type Level,
+  LEVELS,
+  type LogQuery,
+  OrchError,
+  parseDuration,
+  UsageError,
+} from "../domain/mod.ts";
+import { sinceOf, type StackDocument, type StackSource } from "../control/mod.ts";
 
 /** The largest request body of `/v1/apply` (stack content), and of every other route. */
 export const BODY_LIMITS = { apply: 16 << 20, json: 1 << 20 } as const;
 
 /** The most records `tail` may ask for. */
 export const MAX_TAIL = 100_000;
-
-/** The body limit of a route. */
-export function bodyLimit(_method: string, path: string): number {
-  return path.replace(/\/+$/, "") === "/v1/apply" ? BODY_LIMITS.apply : BODY_LIMITS.json;
-}
 
 /** A request body over its route's limit. HTTP 413. */
 export class BodyTooLargeError extends OrchError {
@@ -149,15 +149,6 @@ export function duration(value: unknown, field: string): number | undefined {
   return ms;
 }
 
-/** A path segment, percent-decoded. */
-export function segment(raw: string, what: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new UsageError(`${what}: "${raw.slice(0, 80)}" is not a valid percent-encoded name`);
-  }
-}
-
 const DOCUMENT_NAME = /^(?:[A-Za-z0-9_][A-Za-z0-9._-]*\/)*[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 function stackDocument(value: unknown, field: string): StackDocument {
@@ -227,17 +218,6 @@ export function applySource(body: Record<string, unknown>): StackSource {
   return {};
 }
 
-/** Parses `since`: a duration back from now (`10m`), an ISO time, or ms since the epoch. */
-export function parseSince(value: string, now: number): number {
-  const at = parseTimeAgo(value, now);
-  if (at === undefined) {
-    throw new UsageError(
-      `since: "${value.slice(0, 80)}" is neither a duration (10m) nor a time (ISO 8601)`,
-    );
-  }
-  return at;
-}
-
 /** The query of `GET /v1/logs`. */
 export function logQuery(url: URL, now: number): { query: LogQuery; tail?: number } {
   const params = url.searchParams;
@@ -258,7 +238,7 @@ export function logQuery(url: URL, now: number): { query: LogQuery; tail?: numbe
     query: {
       ...(services.length ? { services } : {}),
       ...(level ? { minLevel: level as Level } : {}),
-      ...(since ? { since: parseSince(since, now) } : {}),
+      ...(since ? { since: sinceOf(since, now) } : {}),
     },
     tail,
   };

@@ -1,11 +1,41 @@
 /**
  * Prometheus text exposition of the stack's state: per instance state, readiness, restarts, uptime,
- * CPU seconds and resident memory of its process group, and the latency of its last probes.
+ * CPU seconds and resident memory of its process group, and the latency of its last probes; and,
+ * from the event bus, events by type and what slow readers skipped.
  *
  * @module
  */
-import { INSTANCE_STATES, type InstanceStatus } from "../domain/state.ts";
-import type { RunInfo } from "./controller.ts";
+import { INSTANCE_STATES, type InstanceStatus, type OrchEvent } from "../domain/mod.ts";
+import type { RunInfo } from "../control/mod.ts";
+
+/**
+ * Counts kept from the event bus: events by type, and what slow readers skipped (log lines or
+ * events, by reader). Fed every event (`observe`), read by `renderMetrics`.
+ */
+export class EventCounters {
+  readonly #events = new Map<string, number>();
+  readonly #dropped = new Map<string, { of: string; consumer: string; count: number }>();
+
+  /** Counts one event. */
+  readonly observe = (event: OrchEvent): void => {
+    this.#events.set(event.type, (this.#events.get(event.type) ?? 0) + 1);
+    if (event.type !== "dropped") return;
+    const key = `${event.of}\u0000${event.consumer}`;
+    const entry = this.#dropped.get(key) ?? { of: event.of, consumer: event.consumer, count: 0 };
+    entry.count += event.count;
+    this.#dropped.set(key, entry);
+  };
+
+  /** Events seen, by type. */
+  events(): [string, number][] {
+    return [...this.#events];
+  }
+
+  /** Items skipped for slow readers, by what they are and who reads. */
+  dropped(): { of: string; consumer: string; count: number }[] {
+    return [...this.#dropped.values()];
+  }
+}
 
 function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
@@ -16,6 +46,7 @@ export function renderMetrics(
   info: RunInfo,
   instances: readonly InstanceStatus[],
   now: number,
+  counters?: EventCounters,
 ): string {
   const out: string[] = [];
   const family = (name: string, type: string, help: string, rows: [string, number][]) => {
@@ -109,5 +140,23 @@ export function renderMetrics(
       )
     ),
   );
+  if (counters) {
+    const stack = `stack="${label(info.stack)}"`;
+    family(
+      "orch_events_total",
+      "counter",
+      "Events on orch's event bus, by type.",
+      counters.events().map(([type, n]) => [`${stack},type="${label(type)}"`, n]),
+    );
+    family(
+      "orch_dropped_total",
+      "counter",
+      "Log lines or events skipped for a reader that fell behind (all are in the log files).",
+      counters.dropped().map((d) => [
+        `${stack},of="${label(d.of)}",consumer="${label(d.consumer)}"`,
+        d.count,
+      ]),
+    );
+  }
   return out.join("\n") + "\n";
 }

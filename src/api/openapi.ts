@@ -3,9 +3,14 @@
  *
  * @module
  */
-import { BLOCKED_BECAUSE, INSTANCE_STATES } from "../domain/state.ts";
-import { REQUIREMENTS } from "../domain/model.ts";
-import { LEVELS } from "../domain/log.ts";
+import { ERROR_STATUS } from "../control/mod.ts";
+import {
+  BLOCKED_BECAUSE,
+  INSTANCE_STATES,
+  LEVELS,
+  ORCH_EVENT_TYPES,
+  REQUIREMENTS,
+} from "../domain/mod.ts";
 import { VERSION } from "../version.ts";
 
 const error = { $ref: "#/components/responses/Error" };
@@ -47,6 +52,13 @@ function action(summary: string, extra: Record<string, unknown> = {}) {
     },
   };
 }
+
+const metrics = {
+  get: {
+    summary: "Prometheus metrics",
+    responses: { "200": { description: "text exposition", content: { "text/plain": {} } } },
+  },
+};
 
 /** The document. */
 export const OPENAPI = {
@@ -146,8 +158,8 @@ export const OPENAPI = {
     },
     "/v1/events": {
       get: {
-        summary:
-          "engine events as server-sent events (event: state, exited, probe, rollout, stack, dropped)",
+        summary: "orch's events as server-sent events, from the moment of the request (event: " +
+          `${ORCH_EVENT_TYPES.join(", ")}; run and task are the flows' events)`,
         responses: { "200": { description: "stream", content: { "text/event-stream": {} } } },
       },
     },
@@ -194,6 +206,28 @@ export const OPENAPI = {
         },
       },
     },
+    "/v1/ui": {
+      post: {
+        summary: "a one-time login URL for the web dashboard, its listener started if it is off",
+        description: "`path` (`/ui/login?token=...`) works once, within 10 minutes, on the " +
+          "dashboard's listener: `listen`, or (when absent) the listener that answered. A " +
+          "read-only caller may ask only for a read-only session.",
+        requestBody: jsonBody({
+          access: { type: "string", enum: ["admin", "read"], description: "default: the caller's" },
+          listen: {
+            type: "string",
+            description: "HOST:PORT if the dashboard is off (127.0.0.1:0)",
+          },
+        }),
+        responses: {
+          "200": { description: "{path, listen?, access, expiresAt}" },
+          "400": error,
+          "401": error,
+          "403": error,
+          "409": error,
+        },
+      },
+    },
     "/v1/shutdown": {
       post: {
         summary: "stop the stack in reverse dependency order and exit",
@@ -201,12 +235,8 @@ export const OPENAPI = {
         responses: { "202": { description: "stopping" } },
       },
     },
-    "/metrics": {
-      get: {
-        summary: "Prometheus metrics",
-        responses: { "200": { description: "text exposition", content: { "text/plain": {} } } },
-      },
-    },
+    "/metrics": metrics,
+    "/v1/metrics": metrics,
     "/v1/openapi.json": {
       get: { summary: "this document", responses: { "200": { description: "OpenAPI" } } },
     },
@@ -224,21 +254,7 @@ export const OPENAPI = {
                 error: {
                   type: "object",
                   properties: {
-                    kind: {
-                      enum: [
-                        "bad_request",
-                        "unauthorized",
-                        "forbidden",
-                        "not_found",
-                        "method_not_allowed",
-                        "conflict",
-                        "too_large",
-                        "timeout",
-                        "busy",
-                        "invalid_config",
-                        "internal",
-                      ],
-                    },
+                    kind: { enum: Object.keys(ERROR_STATUS) },
                     message: { type: "string" },
                     issues: { type: "array" },
                   },

@@ -10,26 +10,15 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
-  OrchError,
   UsageError,
-} from "../domain/errors.ts";
+} from "../domain/mod.ts";
+import { ERROR_STATUS, type ErrorKind } from "../control/mod.ts";
 import { BodyTooLargeError } from "./input.ts";
 
-/** The kinds of error the API returns, with their status codes. */
-export const STATUS = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  too_large: 413,
-  invalid_config: 422,
-  internal: 500,
-} as const;
+/** The kinds of error the API returns, with their status codes (the one table, in `control`). */
+export const STATUS = ERROR_STATUS;
 
-/** An error body: `{ error: { kind, message, issues? } }`. */
-export type ErrorKind = keyof typeof STATUS;
+export type { ErrorKind };
 
 /** A JSON response. */
 export function json(body: unknown, status = 200): Response {
@@ -49,21 +38,39 @@ export function fail(
 }
 
 /**
- * The response for an error: orch's own errors by class; anything else is a bug, answered with a
- * generic 500 while `report` gets the real error (for orch's log).
+ * Which kind each class of orch's errors is, most specific first. An error of no class here (a
+ * bare OrchError included) is unclassified: a 500 with a generic message.
+ */
+// deno-lint-ignore no-explicit-any
+const KINDS: readonly [new (...args: any[]) => Error, ErrorKind][] = [
+  [ConfigError, "invalid_config"],
+  [NotFoundError, "not_found"],
+  [ForbiddenError, "forbidden"],
+  [ConflictError, "conflict"],
+  [UsageError, "bad_request"],
+  [BodyTooLargeError, "too_large"],
+];
+
+/** The kind of an error, or undefined for an unclassified one. */
+export function kindOf(error: unknown): ErrorKind | undefined {
+  return KINDS.find(([type]) => error instanceof type)?.[1];
+}
+
+/**
+ * The response for an error: orch's own errors by their kind; anything else is unclassified (a
+ * bug, or an error no caller can act on), answered with a generic 500 while `report` gets the real
+ * error (for orch's log).
  */
 export function fromError(error: unknown, report: (error: unknown) => void): Response {
-  if (error instanceof ConfigError) {
-    return fail("invalid_config", error.message, { issues: error.issues });
+  const kind = kindOf(error);
+  if (kind === undefined) {
+    report(error);
+    return fail("internal", "internal error; orch's log has the details");
   }
-  if (error instanceof NotFoundError) return fail("not_found", error.message);
-  if (error instanceof ForbiddenError) return fail("forbidden", error.message);
-  if (error instanceof ConflictError) return fail("conflict", error.message);
-  if (error instanceof UsageError) return fail("bad_request", error.message);
-  if (error instanceof BodyTooLargeError) return fail("too_large", error.message);
-  if (error instanceof OrchError) return fail("conflict", error.message);
-  report(error);
-  return fail("internal", "internal error; orch's log has the details");
+  const message = (error as Error).message;
+  return error instanceof ConfigError
+    ? fail(kind, message, { issues: error.issues })
+    : fail(kind, message);
 }
 
 const encoder = new TextEncoder();

@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { ConfigError, type ConfigIssue } from "../domain/errors.ts";
-import { isEmpty, type Plan } from "../domain/plan.ts";
+import { ConfigError, type ConfigIssue, isEmpty, type Plan } from "../domain/mod.ts";
 import { absolute, type ClientOptions, projectOf, withClient } from "./commands.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter } from "./printer.ts";
-import { colorEnabled, makeStyle, type Style } from "./style.ts";
+import { type Style, styleOf } from "./style.ts";
 
 /** The plan as people read it. */
 export function describePlan(plan: Plan, style: Style): string {
@@ -67,12 +66,9 @@ export async function applyCommand(
 ): Promise<number> {
   const documents = await readDocuments(io, options);
   return await withClient(io, options, async (client) => {
-    const style = makeStyle(!options.json && colorEnabled());
+    const style = styleOf(io, !options.json);
     const source = options.file?.length ? { documents } : {};
-    const { plan } = await client.json<{ plan: Plan }>("POST", "/v1/apply", {
-      ...source,
-      dryRun: true,
-    });
+    const plan = await client.plan(source);
     if (options.json && options.dryRun) {
       io.out(JSON.stringify({ plan }, null, 2) + "\n");
       return 0;
@@ -84,30 +80,22 @@ export async function applyCommand(
       else io.out(JSON.stringify({ plan, failed: {} }, null, 2) + "\n");
       return 0;
     }
-    // Show the rollout as it goes.
-    const stop = new AbortController();
+    // Show the rollout as it goes: subscribed before the apply is asked for, so that its first
+    // event is not missed.
     const printer = new LinePrinter([], style);
-    // Subscribed before the apply is asked for, so that its first event is not missed.
-    const opened = Promise.withResolvers<void>();
+    const events = await client.events().catch(() => undefined);
     const progress = (async () => {
       try {
-        for await (const event of client.events(stop.signal, opened.resolve)) {
+        for await (const event of events ?? []) {
           if (event.type === "rollout" && !options.json) io.out(printer.event(event, () => false));
         }
       } catch {
         // the progress display is best effort
-      } finally {
-        opened.resolve();
       }
     })();
-    await opened.promise;
     try {
-      const result = await client.json<{ plan: Plan; failed: Record<string, string> }>(
-        "POST",
-        "/v1/apply",
-        source,
-      );
-      stop.abort();
+      const result = await client.apply(source);
+      events?.close();
       await progress;
       if (options.json) io.out(JSON.stringify(result, null, 2) + "\n");
       const failed = Object.entries(result.failed);
@@ -122,7 +110,7 @@ export async function applyCommand(
       }
       return 1;
     } finally {
-      stop.abort();
+      events?.close();
     }
   });
 }

@@ -7,12 +7,13 @@
  *
  * @module
  */
-import type { StackSource } from "../api/controller.ts";
-import type { Loaded } from "../config/load.ts";
-// The loader (and its parsers) loads when a stack is applied, not with the engine.
-const loadStack: typeof import("../config/load.ts").loadStack = async (...args) =>
-  (await import("../config/load.ts")).loadStack(...args);
-import { ForbiddenError, UsageError } from "../domain/errors.ts";
+import type { StackSource } from "../control/mod.ts";
+import type { Loaded } from "../config/mod.ts";
+import { ForbiddenError, UsageError } from "../domain/mod.ts";
+
+// The loader (and its parsers and schemas) loads when a stack is applied, not with the engine.
+const loadStack: typeof import("../config/mod.ts").loadStack = async (...args) =>
+  (await import("../config/mod.ts")).loadStack(...args);
 
 /** Where an apply may read. */
 export interface ApplyScope {

@@ -5,18 +5,20 @@
  *
  * @module
  */
-import { readEnvFile } from "../config/dotenv.ts";
-import type { Stack } from "../domain/model.ts";
-import type { EngineEvent } from "../domain/state.ts";
-import { Engine } from "../engine/engine.ts";
-import { type Clock, systemClock } from "../engine/ports.ts";
-import { LogHub } from "../log/hub.ts";
+import { readEnvFile } from "../config/cached/mod.ts";
+import type { EngineEvent, Stack } from "../domain/mod.ts";
+import { type Clock, Engine, systemClock } from "../engine/mod.ts";
+import { LogHub } from "../log/mod.ts";
 import { createProber } from "../probe/mod.ts";
-import { newRunId, ProcessRuntime } from "../runtime/process/runtime.ts";
-import { type ContainmentChoice, parseContainment } from "../runtime/process/cgroup_detect.ts";
-import { DockerRuntime } from "../runtime/docker/runtime.ts";
-import { TcpRouter } from "../runtime/proxy/router.ts";
-import { Guard } from "../runtime/guard.ts";
+import {
+  type ContainmentChoice,
+  newRunId,
+  parseContainment,
+  ProcessRuntime,
+} from "../runtime/process/mod.ts";
+import { DockerRuntime } from "../runtime/docker/mod.ts";
+import { TcpRouter } from "../runtime/proxy/mod.ts";
+import { Guard } from "../runtime/mod.ts";
 
 /** What to assemble with. */
 export interface AssembleOptions {

@@ -1,17 +1,12 @@
 /**
  * What `orch down` does when no orch runs: kill the processes and remove the containers and cgroups
- * a crashed orch of the project left; and whether the orch it stopped has really ended.
+ * a crashed orch of the project left.
  *
  * @module
  */
-import { DockerRuntime } from "../runtime/docker/runtime.ts";
-import { killLeftovers } from "../runtime/process/leftovers.ts";
-import { processStart, stateDir } from "./state.ts";
-
-/** Whether the process that started at `started` (clock ticks; undefined: unknown) has ended. */
-export function ended(pid: number, started: number | undefined): boolean {
-  return started === undefined || processStart(pid) !== started;
-}
+import { DockerRuntime } from "../runtime/docker/mod.ts";
+import { killLeftovers } from "../runtime/process/mod.ts";
+import { stateDir } from "./state.ts";
 
 /** Cleans up after a crashed orch of `project`; returns the lines to print (none: nothing left). */
 export async function cleanUpAfterCrash(

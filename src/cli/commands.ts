@@ -4,16 +4,14 @@
  *
  * @module
  */
-import { sanitize } from "../domain/escapes.ts";
-import { formatAge, formatBytes } from "../domain/status.ts";
-import type { InstanceStatus } from "../domain/state.ts";
-import { UsageError } from "../domain/errors.ts";
-import { type Client, connect, findProject, type StatusBody } from "./client.ts";
+import type { HttpControl, StatusSnapshot } from "../control/mod.ts";
+import { formatAge, formatBytes, parseDuration, sanitize, UsageError } from "../domain/mod.ts";
+import { connect, findProject } from "./client.ts";
 import type { CliIO } from "./io.ts";
+import { runningBelow } from "./registry.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
-import { dirOf, findRunning, processStart, readRunFile } from "./state.ts";
-import { cleanUpAfterCrash, ended } from "./cleanup.ts";
-import { colorEnabled, makeStyle, type Style } from "./style.ts";
+import { dirOf, findRunning, waitForExit } from "./state.ts";
+import { type Style, styleOf } from "./style.ts";
 
 /** Options every client command takes. */
 export interface ClientOptions {
@@ -30,21 +28,33 @@ export function absolute(cwd: string, path: string): string {
 /** The project a client command is about: `-f FILE`'s directory, or the nearest one with `.orch/`. */
 export function projectOf(io: CliIO, options: ClientOptions): string {
   if (options.file && options.file.length > 0) return dirOf(absolute(io.cwd, options.file[0]));
-  return findProject(io.cwd) ?? io.cwd;
+  const found = findProject(io.cwd);
+  if (found) return found;
+  // Nothing here or above: the one stack this user runs below here (the README's demo, run from
+  // the repository), when there is exactly one.
+  const below = runningBelow(io.cwd, io.env);
+  if (below.length === 1) return below[0];
+  if (below.length > 1) {
+    throw new UsageError(
+      `no orch runs for ${io.cwd}, and several run below it: ${below.join(", ")}; ` +
+        "name one with -f FILE, or run the command in its directory",
+    );
+  }
+  return io.cwd;
 }
 
 /** Connects as the options say (`--host`/`ORCH_HOST`, `--token`/`ORCH_TOKEN`, or the socket). */
-export function open(io: CliIO, options: ClientOptions): Promise<Client> {
+export function open(io: CliIO, options: ClientOptions): Promise<HttpControl> {
   const host = options.host ?? io.env("ORCH_HOST");
   const token = options.token ?? io.env("ORCH_TOKEN");
   return host ? connect({ host, token }) : connect({ project: projectOf(io, options) });
 }
 
-/** Runs `fn` with a client connected as the options say, and closes it. */
+/** Runs `fn` with the control of the orch the options name, and closes it. */
 export async function withClient(
   io: CliIO,
   options: ClientOptions,
-  fn: (client: Client) => Promise<number>,
+  fn: (client: HttpControl) => Promise<number>,
 ): Promise<number> {
   const client = await open(io, options);
   try {
@@ -82,7 +92,7 @@ function stateColor(style: Style, state: string): (t: string) => string {
 
 /** The status table. */
 export function statusTable(
-  status: Pick<StatusBody, "now" | "services">,
+  status: Pick<StatusSnapshot, "now" | "services">,
   style: Style,
   wide = false,
 ): string {
@@ -130,7 +140,7 @@ export function statusCommand(
       io.out(JSON.stringify(status, null, 2) + "\n");
       return 0;
     }
-    const style = makeStyle(colorEnabled());
+    const style = styleOf(io);
     io.out(
       `${style.bold(status.stack)}  ${status.phase}, up ${
         formatAge(status.now - status.startedAt)
@@ -183,14 +193,16 @@ export function eventsCommand(
 ): Promise<number> {
   return withClient(io, options, async (client) => {
     const services = await client.services();
-    const style = makeStyle(colorEnabled());
+    const style = styleOf(io);
     const clean = terminalCleaner({ terminal: io.isTerminal, colors: style.enabled }) ??
       ((text: string) => text);
     const printer = new LinePrinter(services.map((s) => s.name), style, { clean });
     const multi = (name: string) => (services.find((s) => s.name === name)?.replicas ?? 1) > 1;
     using interrupt = interruptible(io);
-    const opened = () => io.err(`following events of ${client.where} (Ctrl-C to stop)\n`);
-    for await (const event of client.events(interrupt.signal, opened)) {
+    const events = await client.events();
+    using _ = closing(events, interrupt.signal);
+    io.err(`following events of ${client.where} (Ctrl-C to stop)\n`);
+    for await (const event of events) {
       if (options.json) {
         io.out(JSON.stringify(event) + "\n");
         continue;
@@ -205,6 +217,14 @@ export function eventsCommand(
     }
     return 0;
   });
+}
+
+/** Closes `stream` when `signal` aborts (at once if it has); dispose to let go. */
+export function closing(stream: { close(): void }, signal: AbortSignal): Disposable {
+  const close = () => stream.close();
+  if (signal.aborted) close();
+  else signal.addEventListener("abort", close, { once: true });
+  return { [Symbol.dispose]: () => signal.removeEventListener("abort", close) };
 }
 
 /** `orch start|stop|restart SERVICE...`. */
@@ -222,7 +242,7 @@ export function serviceCommand(
       names = all.filter((s) => s.enabled).map((s) => s.name);
     }
     for (const name of names) {
-      await client.json("POST", `/v1/services/${encodeURIComponent(name)}/${action}`);
+      await client[action](name);
       const past = { start: "starting", stop: "stopped", restart: "restarted" }[action];
       io.out(`${name}: ${past}\n`);
     }
@@ -244,7 +264,7 @@ export function scaleCommand(
   if (parsed.length === 0) throw new UsageError("orch scale needs SERVICE=N");
   return withClient(io, options, async (client) => {
     for (const { service, replicas } of parsed) {
-      await client.json("POST", `/v1/services/${encodeURIComponent(service)}/scale`, { replicas });
+      await client.scale(service, replicas);
       io.out(`${service}: ${replicas} replica(s)\n`);
     }
     return 0;
@@ -259,11 +279,7 @@ export function sendCommand(
   options: ClientOptions,
 ): Promise<number> {
   return withClient(io, options, async (client) => {
-    const { delivered } = await client.json<{ delivered: number }>(
-      "POST",
-      `/v1/services/${encodeURIComponent(service)}/send`,
-      { text: text.join(" ") },
-    );
+    const delivered = await client.send(service, text.join(" "));
     io.out(`sent to ${delivered} instance(s) of ${service}\n`);
     return 0;
   });
@@ -274,25 +290,28 @@ export async function downCommand(
   io: CliIO,
   options: ClientOptions & { timeout?: string },
 ): Promise<number> {
+  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+  if (timeoutMs === undefined && options.timeout !== undefined) {
+    throw new UsageError(`--timeout: "${options.timeout}" is not a duration`);
+  }
   const host = options.host ?? io.env("ORCH_HOST");
   const project = projectOf(io, options);
   if (!host && !await findRunning(project)) {
     // No orch runs here; still kill what a crashed one may have left: processes, containers.
+    const { cleanUpAfterCrash } = await import("./cleanup.ts");
     const said = await cleanUpAfterCrash(project, io.env("DOCKER_HOST"));
     io.out(said.length > 0 ? said.join("") : `nothing is running for ${project}\n`);
     return 0;
   }
   return await withClient(io, options, async (client) => {
     const status = await client.status();
-    const style = makeStyle(colorEnabled());
-    const printer = new LinePrinter(status.services.map((s) => s.service), style);
-    const multi = (name: string) =>
-      status.instances.filter((i: InstanceStatus) => i.service === name).length > 1;
-    // Subscribe to events before asking for the shutdown, so that none is missed.
-    const opened = Promise.withResolvers<void>();
+    const printer = new LinePrinter(status.services.map((s) => s.service), styleOf(io));
+    const multi = (name: string) => status.instances.filter((i) => i.service === name).length > 1;
+    // Subscribed before the shutdown is asked for, so that no event of it is missed.
+    const events = await client.events();
     const following = (async () => {
       try {
-        for await (const event of client.events(undefined, opened.resolve)) {
+        for await (const event of events) {
           if (event.type === "state" && ["stopping", "stopped"].includes(event.state)) {
             io.out(printer.event(event, multi));
           }
@@ -301,16 +320,10 @@ export async function downCommand(
         // the stream ends when orch exits
       }
     })();
-    await Promise.race([opened.promise, following]);
-    const started = host ? undefined : processStart(status.pid);
-    await client.json("POST", "/v1/shutdown", options.timeout ? { timeout: options.timeout } : {});
+    await client.shutdown({ timeoutMs });
     await following;
-    // Wait for the process itself to be gone (its run file goes just before it exits).
-    const deadline = Date.now() + 10_000;
-    const gone = () => readRunFile(project)?.pid !== status.pid && ended(status.pid, started);
-    while (!host && !gone() && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // The orch holds its project's lock until it exits: taking it is being told of the exit.
+    if (!host) await waitForExit(project, 10_000);
     io.out(`${status.stack} is down\n`);
     return 0;
   });

@@ -4,18 +4,15 @@
  * @module
  */
 import { stringify as toYaml } from "yaml";
-import type { Stack } from "../domain/model.ts";
-import { formatHealthExpr } from "../domain/expression.ts";
-import { loadStack } from "../config/load.ts";
-import { SAMPLE_TOML, SAMPLE_YAML } from "../config/samples.ts";
-import { UsageError } from "../domain/errors.ts";
+import { formatHealthExpr, type Stack, UsageError } from "../domain/mod.ts";
+import { loadStack, SAMPLE_TOML, SAMPLE_YAML } from "../config/mod.ts";
 import type { CliIO } from "./io.ts";
 import { graphDot, graphJson, graphMermaid, graphText } from "./graph.ts";
 import { type InteropLoadOptions, loadOptionsOf } from "./interop_commands.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
 
 function styleFor(io: CliIO) {
-  return makeStyle(io.isTerminal && colorEnabled({ isTerminal: () => io.isTerminal }));
+  return makeStyle(io.isTerminal && colorEnabled(io.env, io.isTerminal));
 }
 
 function load(io: CliIO, files: readonly string[], options: InteropLoadOptions = {}) {

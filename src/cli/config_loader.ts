@@ -7,12 +7,11 @@
  *
  * @module
  */
-import type { Entry } from "../config/cache.ts";
-import { loadProjectCached, type LoadRequest } from "../config/cached_load.ts";
-import type { Project } from "../config/flows/load.ts";
+import { type Entry, loadProjectCached, type LoadRequest } from "../config/cached/mod.ts";
+import type { Project } from "../config/mod.ts";
 import { loaderCommand } from "./self.ts";
 
-export type { LoadRequest } from "../config/cached_load.ts";
+export type { LoadRequest } from "../config/cached/mod.ts";
 
 /** The request of a command: files as given, the directory, the loader options. */
 export function requestOf(

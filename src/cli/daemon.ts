@@ -1,24 +1,29 @@
 /**
  * `orch up -d`: validate in the foreground, then start `orch up` as a background process in its own
- * session (its output to `.orch/orch.log`), and return once its control API answers; with `--wait`,
- * once every service is ready and every oneshot completed, or fail naming what is not.
+ * session (its output to `.orch/orch.log`), and return once its control API answers (told by its
+ * run file and socket appearing, or its exit); with `--wait`, once every service is ready and
+ * every oneshot completed, or fail naming what is not (see wait_ready.ts).
  *
  * @module
  */
-import { loadProject } from "../config/flows/load.ts";
-import { parseDuration } from "../domain/duration.ts";
-import { UsageError } from "../domain/errors.ts";
-import type { InstanceStatus } from "../domain/state.ts";
-import { type Client, connect } from "./client.ts";
+import { loadProject } from "../config/flows/mod.ts";
+import { parseDuration, UsageError } from "../domain/mod.ts";
+import { connect } from "./client.ts";
 import type { CliIO } from "./io.ts";
 import { warnIfExposed } from "./serve.ts";
-import { answers, ensureStateDir, findRunning, loadTokens, readRunFile } from "./state.ts";
-import type { UpOptions } from "./up.ts";
+import {
+  answers,
+  ensureStateDir,
+  findRunning,
+  loadTokens,
+  readRunFile,
+  stateDir,
+} from "./state.ts";
+import { waitReady } from "./wait_ready.ts";
+import type { UpOptions } from "./up_options.ts";
 import { dbPath } from "./flows.ts";
 import { loadOptionsOf, printWarnings } from "./load_options.ts";
 import { selfCommand } from "./self.ts";
-
-export { selfCommand, V8_FLAGS } from "./self.ts";
 
 /** Starts the stack in the background; returns the exit status for the foreground command. */
 export async function upDetached(
@@ -84,40 +89,83 @@ export async function upDetached(
     stderr: "null",
     detached: true,
   }).spawn();
-  let exited: Deno.CommandStatus | undefined;
-  child.status.then((s) => (exited = s));
-
-  // Wait for the child's API (or its early death) under one deadline.
-  const deadline = Date.now() + 30_000;
-  let client: Client | undefined;
-  while (!client) {
-    if (exited) {
-      const said = await tail(logFile, 20);
-      io.err(
-        `orch: the background orch exited (${exited.code}) before it started` +
-          (said ? ":\n" : `, and ${logFile} is empty (is the disk full?)\n`),
-      );
-      io.err(said);
-      return exited.code || 1;
-    }
-    if (Date.now() > deadline) {
+  const start = await started(project, child, 30_000);
+  if (start !== "ready") {
+    child.unref();
+    if (start === "late") {
       io.err(`orch: the background orch did not answer within 30s; see ${logFile}\n`);
       return 1;
     }
-    const run = readRunFile(project);
-    if (run?.pid === child.pid && await answers(run, 1000)) client = await connect({ project });
-    if (!client) await new Promise((r) => setTimeout(r, 25));
+    const said = await tail(logFile, 20);
+    io.err(
+      `orch: the background orch exited (${start.code}) before it started` +
+        (said ? ":\n" : `, and ${logFile} is empty (is the disk full?)\n`),
+    );
+    io.err(said);
+    return start.code || 1;
   }
   child.unref();
+  const client = await connect({ project });
   io.out(
     `started ${loaded.stack.name} in the background (pid ${child.pid}); ` +
       `orch status, orch logs -f, orch down\n`,
   );
   try {
+    if (options.ui) await (await import("./ui.ts")).showDashboard(io, client, {});
     if (!options.wait) return 0;
     return await waitReady(io, client, waitMs);
   } finally {
     client.close();
+  }
+}
+
+/**
+ * Waits until the background orch `child` of `project` answers on its socket, told by the run
+ * file and the socket appearing in `.orch/` (not by polling), or until it exits (its status), or
+ * `timeoutMs` passes. Where the directory cannot be watched (no inotify instance left), it looks
+ * every 25ms instead.
+ */
+async function started(
+  project: string,
+  child: Deno.ChildProcess,
+  timeoutMs: number,
+): Promise<"ready" | "late" | Deno.CommandStatus> {
+  let watcher: Deno.FsWatcher | undefined;
+  try {
+    watcher = Deno.watchFs(stateDir(project), { recursive: false });
+  } catch {
+    // no watcher: look now and then
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(resolve, timeoutMs, "late")));
+  let over = false;
+  const ready = async () => {
+    const run = readRunFile(project);
+    return run?.pid === child.pid && await answers(run, 5000);
+  };
+  const changes = (async () => {
+    // It may have started before the watcher did.
+    if (await ready()) return "ready" as const;
+    if (!watcher) {
+      while (!over) {
+        await new Promise((r) => setTimeout(r, 25));
+        if (!over && await ready()) return "ready" as const;
+      }
+      return "late" as const;
+    }
+    for await (const event of watcher) {
+      if (!event.paths.some((p) => /\/orch\.(json|sock)$/.test(p))) continue;
+      if (await ready()) return "ready" as const;
+    }
+    return "late" as const;
+  })();
+  try {
+    return await Promise.race([changes, child.status, late]);
+  } finally {
+    over = true;
+    clearTimeout(timer);
+    watcher?.close();
+    await changes.catch(() => {});
   }
 }
 
@@ -128,53 +176,5 @@ async function tail(file: string, lines: number): Promise<string> {
     return text.trimEnd().split("\n").slice(-lines).map((l) => `  ${l}\n`).join("");
   } catch {
     return "";
-  }
-}
-
-/** Why an instance keeps the stack from being ready, or undefined when it does not. */
-function problem(i: InstanceStatus): { fatal: boolean; text: string } | undefined {
-  if (i.state === "ready" || i.state === "completed" || i.want === "down") return undefined;
-  const text = `${i.id} ${i.state}${i.message ? `: ${i.message}` : ""}`;
-  // Blocked behind a dependency that failed for good (not one that is still being restarted).
-  const fatal = i.state === "failed" || (i.state === "waiting" && i.blocked?.because === "failed");
-  return { fatal, text };
-}
-
-/** Polls status until all is ready, something failed for good, or the time is up. */
-export async function waitReady(io: CliIO, client: Client, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let readyBefore = false;
-  for (;;) {
-    const status = await client.status();
-    const problems = status.instances.flatMap((i) => {
-      const p = problem(i);
-      return p ? [p] : [];
-    });
-    // All ready on two polls in a row: a service without probes is ready the moment it starts,
-    // and one that crashes at once should not count.
-    if (problems.length === 0 && readyBefore) {
-      io.out(`ready: ${status.instances.length} instance(s) ready or completed\n`);
-      return 0;
-    }
-    readyBefore = problems.length === 0;
-    if (readyBefore) {
-      await new Promise((r) => setTimeout(r, 100));
-      continue;
-    }
-    const fatal = problems.filter((p) => p.fatal);
-    if (fatal.length > 0 || status.phase === "stopping") {
-      const ordered = [...fatal, ...problems.filter((p) => !p.fatal)];
-      io.err(`orch: not ready:\n${ordered.map((p) => `  ${p.text}\n`).join("")}`);
-      return 1;
-    }
-    if (Date.now() > deadline) {
-      io.err(
-        `orch: not ready after ${Math.round(timeoutMs / 1000)}s:\n${
-          problems.map((p) => `  ${p.text}\n`).join("")
-        }`,
-      );
-      return 1;
-    }
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { OrchError, UsageError } from "../domain/errors.ts";
+import { OrchError, UsageError } from "../domain/mod.ts";
 
 /** The exit status of an internal error (EX_SOFTWARE). */
 export const INTERNAL = 70;

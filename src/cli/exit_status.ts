@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { Service } from "../domain/model.ts";
-import type { EngineEvent, ExitStatus } from "../domain/state.ts";
+import type { EngineEvent, ExitStatus, Service } from "../domain/mod.ts";
 
 /** Linux signal numbers (x86_64 and arm64), for `128 + n` exit statuses. */
 const SIGNAL_NUMBERS: Readonly<Record<string, number>> = Object.freeze({

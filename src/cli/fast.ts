@@ -1,200 +1,121 @@
 /**
- * The fast path for commands that talk to a running orch: a well-formed command line is parsed here
- * without loading commander (whose load costs more than the rest of such a command). Anything
- * unusual (help, an unknown or malformed option) returns undefined and goes to the full parser,
+ * The fast path for commands that talk to a running orch: a well-formed command line is parsed here,
+ * from the same table commander's declarations are made of (`client_commands.ts`), without loading
+ * commander (whose load costs more than the rest of such a command). Anything unusual (help, an
+ * unknown or malformed option, a missing argument) returns undefined and goes to the full parser,
  * which owns help texts and error messages.
  *
  * @module
  */
-import { applyCommand } from "./apply.ts";
 import {
-  downCommand,
-  eventsCommand,
-  listCommand,
-  scaleCommand,
-  sendCommand,
-  serviceCommand,
-  statusCommand,
-} from "./commands.ts";
-import { logsCommand } from "./logs.ts";
+  camel,
+  CLIENT_COMMANDS,
+  type ClientCommand,
+  GLOBAL_OPTIONS,
+  type GlobalOptions,
+  type OptionSpec,
+} from "./client_commands.ts";
 import type { CliIO } from "./io.ts";
 
-interface Spec {
-  /** long name -> [short, takes a value] */
-  readonly options: Record<string, readonly [string | undefined, boolean]>;
-  readonly run: (
-    io: CliIO,
-    positional: string[],
-    opts: Record<string, string | boolean>,
-    g: Global,
-  ) => Promise<number>;
+/** Each command by its names (aliases included), in a map: `constructor` is never a command. */
+const BY_NAME = new Map<string, ClientCommand>(
+  CLIENT_COMMANDS.flatMap((c) => [c.name, ...c.aliases].map((n) => [n, c] as const)),
+);
+
+const FAST_GLOBALS = GLOBAL_OPTIONS.filter((o) => !o.slow);
+
+/** A command line this parser understands: the command, its arguments and options. */
+export interface FastLine {
+  readonly command: ClientCommand;
+  readonly args: string[];
+  readonly opts: Record<string, string | boolean>;
+  readonly globals: GlobalOptions;
 }
 
-interface Global {
-  readonly file: string[];
-  readonly host?: string;
-  readonly token?: string;
+/** The option `key` (long name, or one letter) among `options`. */
+function find(options: readonly OptionSpec[], key: string, short: boolean) {
+  return options.find((o) => (short ? o.short === key : o.long === key));
 }
 
-const GLOBAL: Record<string, readonly [string | undefined, boolean]> = {
-  file: ["f", true],
-  host: [undefined, true],
-  token: [undefined, true],
-};
-
-const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
-
-/** `table[key]` when the table itself has it: `constructor` or `__proto__` is never an option. */
-function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.hasOwn(table, key) ? table[key] : undefined;
+/** Whether `count` arguments fit the command's arguments. */
+function arity(command: ClientCommand, count: number): boolean {
+  const least = command.args.filter((a) => a.required).length;
+  const most = command.args.some((a) => a.variadic) ? Infinity : command.args.length;
+  return count >= least && count <= most;
 }
 
-const SPECS: Record<string, Spec> = {
-  status: {
-    options: { json: [undefined, false], wide: ["w", false] },
-    run: (io, pos, o, g) =>
-      pos.length
-        ? Promise.resolve(-1)
-        : statusCommand(io, { ...g, json: !!o.json, wide: !!o.wide }),
-  },
-  list: {
-    options: { json: [undefined, false] },
-    run: (
-      io,
-      pos,
-      o,
-      g,
-    ) => (pos.length ? Promise.resolve(-1) : listCommand(io, { ...g, json: !!o.json })),
-  },
-  logs: {
-    options: {
-      follow: ["f", false],
-      since: [undefined, true],
-      tail: ["n", true],
-      level: [undefined, true],
-      json: [undefined, false],
-      raw: [undefined, false],
-    },
-    run: (io, pos, o, g) =>
-      logsCommand(io, pos, {
-        ...g,
-        follow: !!o.follow,
-        since: str(o.since),
-        tail: str(o.tail),
-        level: str(o.level),
-        json: !!o.json,
-        raw: !!o.raw,
-      }),
-  },
-  events: {
-    options: { json: [undefined, false] },
-    run: (
-      io,
-      pos,
-      o,
-      g,
-    ) => (pos.length ? Promise.resolve(-1) : eventsCommand(io, { ...g, json: !!o.json })),
-  },
-  start: {
-    options: {},
-    run: (
-      io,
-      pos,
-      _o,
-      g,
-    ) => (pos.length ? serviceCommand(io, "start", pos, g) : Promise.resolve(-1)),
-  },
-  stop: {
-    options: {},
-    run: (
-      io,
-      pos,
-      _o,
-      g,
-    ) => (pos.length ? serviceCommand(io, "stop", pos, g) : Promise.resolve(-1)),
-  },
-  restart: { options: {}, run: (io, pos, _o, g) => serviceCommand(io, "restart", pos, g) },
-  scale: {
-    options: {},
-    run: (io, pos, _o, g) => (pos.length ? scaleCommand(io, pos, g) : Promise.resolve(-1)),
-  },
-  send: {
-    options: {},
-    run: (
-      io,
-      pos,
-      _o,
-      g,
-    ) => (pos.length >= 2 ? sendCommand(io, pos[0], pos.slice(1), g) : Promise.resolve(-1)),
-  },
-  apply: {
-    options: { "dry-run": [undefined, false], json: [undefined, false] },
-    run: (io, pos, o, g) =>
-      pos.length
-        ? Promise.resolve(-1)
-        : applyCommand(io, { ...g, dryRun: !!o["dry-run"], json: !!o.json }),
-  },
-  down: {
-    options: { timeout: [undefined, true] },
-    run: (
-      io,
-      pos,
-      o,
-      g,
-    ) => (pos.length ? Promise.resolve(-1) : downCommand(io, { ...g, timeout: str(o.timeout) })),
-  },
-};
-SPECS.ps = SPECS.status;
+/** The command word: the first argument that is neither an option nor a global option's value. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") return undefined;
+    if (!arg.startsWith("-") || arg === "-") return arg;
+    const long = arg.startsWith("--");
+    if (long && arg.includes("=")) continue;
+    const option = find(FAST_GLOBALS, long ? arg.slice(2) : arg.slice(1), !long);
+    if (option?.value) i++;
+  }
+  return undefined;
+}
 
-/**
- * Runs a client command if the line is one this parser fully understands; otherwise undefined.
- * Errors from the command itself propagate (the caller maps them to exit codes).
- */
-export async function runFast(argv: readonly string[], io: CliIO): Promise<number | undefined> {
-  const name = argv.find((a) => !a.startsWith("-"));
-  const spec = name ? own(SPECS, name) : undefined;
-  if (!spec) return undefined;
-  const global: { file: string[]; host?: string; token?: string } = { file: [] };
+/** Parses a command line, or undefined when the full parser must (see the module). */
+export function parseFast(argv: readonly string[]): FastLine | undefined {
+  const name = commandWord(argv);
+  const command = name === undefined ? undefined : BY_NAME.get(name);
+  if (!command) return undefined;
+  const globals: { file: string[]; profile: string[]; [key: string]: unknown } = {
+    file: [],
+    profile: [],
+  };
   const opts: Record<string, string | boolean> = {};
-  const positional: string[] = [];
+  const args: string[] = [];
   let seenCommand = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith("-") || arg === "-") {
       if (!seenCommand && arg === name) seenCommand = true;
       else if (!seenCommand) return undefined;
-      else positional.push(arg);
+      else args.push(arg);
       continue;
     }
     if (arg === "--") {
-      positional.push(...argv.slice(i + 1));
+      args.push(...argv.slice(i + 1));
       break;
     }
-    let key: string | undefined;
+    let key: string;
     let inline: string | undefined;
+    let short = false;
     if (arg.startsWith("--")) {
       [key, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     } else if (arg.length === 2) {
-      const short = arg[1];
-      // In `logs`, -f follows; elsewhere it names the stack file.
-      const local = seenCommand
-        ? Object.entries(spec.options).find(([, [s]]) => s === short)?.[0]
-        : undefined;
-      key = local ?? Object.entries(GLOBAL).find(([, [s]]) => s === short)?.[0];
-    }
-    if (!key) return undefined;
-    const local = seenCommand ? own(spec.options, key) : undefined;
-    const def = local ?? own(GLOBAL, key);
-    if (!def) return undefined;
+      key = arg[1];
+      short = true;
+    } else return undefined;
+    // After the command word its own options come first: in `logs`, -f follows; elsewhere it
+    // names the stack file.
+    const local = seenCommand ? find(command.options, key, short) : undefined;
+    const option = local ?? find(FAST_GLOBALS, key, short);
+    if (!option) return undefined;
     let value: string | boolean = true;
-    if (def[1]) {
+    if (option.value) {
       value = inline ?? argv[++i];
       if (value === undefined) return undefined;
     } else if (inline !== undefined) return undefined;
-    if (!local && key === "file") global.file.push(value as string);
-    else if (!local) (global as Record<string, unknown>)[key] = value;
-    else opts[key] = value;
+    const field = camel(option.long);
+    if (local) opts[field] = value;
+    else if (option.repeat) (globals[field] as string[]).push(value as string);
+    else globals[field] = value;
   }
-  const code = await spec.run(io, positional, opts, global);
-  return code === -1 ? undefined : code;
+  if (!arity(command, args.length)) return undefined;
+  return { command, args, opts, globals: globals as unknown as GlobalOptions };
+}
+
+/**
+ * Runs a client command if the line is one this parser fully understands; otherwise undefined.
+ * Errors from the command itself propagate (the caller maps them to exit codes).
+ */
+export async function runFast(argv: readonly string[], io: CliIO): Promise<number | undefined> {
+  const line = parseFast(argv);
+  if (!line) return undefined;
+  return await line.command.run(io, line.args, line.opts, line.globals);
 }

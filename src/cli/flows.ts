@@ -5,18 +5,25 @@
  *
  * @module
  */
-import { OrchError } from "../domain/errors.ts";
-import { describeFlowEvent, type FlowEvent, type FlowSet } from "../domain/flow.ts";
-import type { EngineEvent, InstanceState, InstanceStatus } from "../domain/state.ts";
-import { summarize } from "../domain/status.ts";
-import { type Clock, type Runtime, systemClock } from "../engine/ports.ts";
-import { FlowLogs } from "../log/flow_logs.ts";
-import type { LogHub } from "../log/hub.ts";
-import { TaskWorkspace } from "../runtime/process/workspace.ts";
-import { Scheduler } from "../schedule/scheduler.ts";
-import type { ServiceChange, ServiceState, ServiceView } from "../schedule/ports.ts";
-import { SqliteHistory } from "../store/sqlite.ts";
-import { processStart } from "./state.ts";
+import {
+  type EngineEvent,
+  type FlowEvent,
+  type FlowSet,
+  type InstanceState,
+  type InstanceStatus,
+  OrchError,
+  summarize,
+} from "../domain/mod.ts";
+import { type Clock, type Runtime, systemClock } from "../engine/mod.ts";
+import { FlowLogs, type LogHub } from "../log/mod.ts";
+import { processStart, TaskWorkspace } from "../runtime/process/mod.ts";
+import {
+  Scheduler,
+  type ServiceChange,
+  type ServiceState,
+  type ServiceView,
+} from "../schedule/mod.ts";
+import { SqliteHistory } from "../store/mod.ts";
 
 /** The stack's services as the scheduler sees them, fed with the engine's events. */
 export class EngineServices implements ServiceView {
@@ -85,21 +92,6 @@ export function usesDocker(flows: FlowSet): boolean {
   return Object.values(flows.flows).some((f) =>
     Object.values(f.tasks).some((t) => t.runtime === "docker")
   );
-}
-
-/** The flow events worth a line in the merged stream: runs, and tasks that failed or retry. */
-export function flowEventText(event: FlowEvent): string | undefined {
-  if (event.type === "task" && event.state !== "failed" && event.state !== "retrying") {
-    return undefined;
-  }
-  return `${event.flow}: ${describeFlowEvent(event)}`;
-}
-
-/** A flow event as an NDJSON line, as `--json` prints engine events. */
-export function flowEventJson(event: FlowEvent): string {
-  return `${
-    JSON.stringify({ event: event.type, ...event, ts: new Date(event.ts).toISOString() })
-  }\n`;
 }
 
 /** `--db` as given, made absolute against `cwd`. */

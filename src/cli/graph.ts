@@ -3,9 +3,7 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
-import { topologicalLevels } from "../domain/graph.ts";
-import type { Dependency, Stack } from "../domain/model.ts";
+import { type Dependency, formatDuration, type Stack, topologicalLevels } from "../domain/mod.ts";
 import type { Style } from "./style.ts";
 
 function edges(stack: Stack): Map<string, string[]> {

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { ERROR_STATUS } from "../control/mod.ts";
 import {
   bodyStream,
   ByteReader,
@@ -95,7 +96,11 @@ export function serveHttp(
     if (rejecting >= 32) return closeQuietly(conn);
     rejecting++;
     try {
-      await writeAll(conn, errorResponse(503, "busy", "too many connections; try again"), 1000);
+      await writeAll(
+        conn,
+        errorResponse(ERROR_STATUS.busy, "busy", "too many connections; try again"),
+        1000,
+      );
       await linger(conn, 200);
     } catch {
       // the client is gone
@@ -170,9 +175,9 @@ async function serveConnection(
 ): Promise<void> {
   const reader = new ByteReader((p) => conn.read(p));
   const fail = async (error: HttpError) => {
-    const kind = error.status === 413
+    const kind = error.status === ERROR_STATUS.too_large
       ? "too_large"
-      : error.status === 408
+      : error.status === ERROR_STATUS.timeout
       ? "timeout"
       : "bad_request";
     try {

@@ -12,12 +12,9 @@
  *
  * @module
  */
-import { UsageError } from "../domain/errors.ts";
-import type { Engine } from "../engine/engine.ts";
-import { openLibc } from "../runtime/process/libc.ts";
-import { Reaper } from "../runtime/process/reaper.ts";
-import type { Stack } from "../domain/model.ts";
-import type { EngineEvent } from "../domain/state.ts";
+import { type EngineEvent, type Stack, UsageError } from "../domain/mod.ts";
+import type { Engine } from "../engine/mod.ts";
+import { openLibc, Reaper } from "../runtime/process/mod.ts";
 import { exitStatusOf, RequiredExit, signalNumber } from "./exit_status.ts";
 import { deferInitSignals, takeInitSignals } from "./init_signals.ts";
 import { requireAll, upNeeds } from "./permissions.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { OrchError } from "../domain/errors.ts";
+import { OrchError } from "../domain/mod.ts";
 import { selfCommand } from "./self.ts";
 import type { CliIO } from "./io.ts";
 

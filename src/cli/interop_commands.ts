@@ -5,20 +5,14 @@
  * @module
  */
 import { Document, isMap, isScalar, stringify as toYaml } from "yaml";
-import { ConfigError, type ConfigIssue, formatIssue, UsageError } from "../domain/errors.ts";
-import { loadStack } from "../config/load.ts";
-import { mergeDeep } from "../config/merge.ts";
-import { loadForeign } from "../config/formats/loader.ts";
-import { relativePath } from "../config/formats/foreign.ts";
-import { exportCompose } from "../export/compose.ts";
-import { exportK8s, type K8sObject } from "../export/k8s.ts";
-import type { ExportNote } from "../export/notes.ts";
-import { parseDotenv } from "../config/dotenv.ts";
+import { ConfigError, type ConfigIssue, formatIssue, UsageError } from "../domain/mod.ts";
+import { loadStack, mergeDeep, parseDotenv } from "../config/mod.ts";
+import { loadForeign, relativePath } from "../config/formats/mod.ts";
+import { exportCompose, exportK8s, type ExportNote, type K8sObject } from "../export/mod.ts";
 import type { CliIO } from "./io.ts";
-
-/** `--profile` and `-m` as the loader takes them. */
-export { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
+
+export { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
 
 function absolute(cwd: string, path: string): string {
   return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;

@@ -1,33 +1,60 @@
 /**
- * Where commands write: the real streams in `main.ts`, buffers in tests.
+ * Where commands read and write: the process's terminal, streams and environment in `main.ts`,
+ * buffers in tests. Commands reach stdin, stdout and the environment only through this.
  *
  * @module
  */
-import { isStreamGone } from "../domain/streams.ts";
+import { isStreamGone } from "../domain/mod.ts";
+import type { TerminalPort } from "../tui/mod.ts";
 
-/** Output sinks of a command run. */
+/** A stream written asynchronously (the merged log stream of `orch up`). */
+export interface AsyncStream {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** The I/O of a command run. */
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   /** Whether stdout is a terminal (colour, the TUI). */
   readonly isTerminal: boolean;
+  /** Whether stdin is a terminal (the TUI reads keys from it). */
+  readonly stdinIsTerminal: boolean;
   readonly cwd: string;
   readonly env: (name: string) => string | undefined;
+  /** The whole environment (what services inherit). */
+  readonly environment: () => Record<string, string>;
+  /** Stdout for asynchronous writes that must not block (a flood of service output). */
+  readonly stdout: AsyncStream;
+  /** Takes over the terminal for the TUI (raw mode, the alternate screen). */
+  readonly terminal: () => TerminalPort;
   /** Aborted once stdout is gone (its reader left): a command that follows a stream stops. */
   readonly outputGone?: AbortSignal;
 }
 
 const encoder = new TextEncoder();
 
-/** The process's own stdout and stderr. A stream that is gone (EPIPE, EIO) is written no more. */
-export function processIO(): CliIO {
+/**
+ * The process's own stdin, stdout, stderr and environment. A stream that is gone (EPIPE, EIO) is
+ * written no more. `openTerminal` is the TUI's terminal (`src/tui/terminal.ts`), loaded by the
+ * caller so that commands without a TUI do not load it.
+ */
+export function processIO(
+  openTerminal: () => TerminalPort = () => {
+    throw new Error("this command has no terminal to take over");
+  },
+): CliIO {
   const outputGone = new AbortController();
   return {
     out: writer(Deno.stdout, () => outputGone.abort()),
     err: writer(Deno.stderr),
     isTerminal: Deno.stdout.isTerminal(),
+    stdinIsTerminal: Deno.stdin.isTerminal(),
     cwd: Deno.cwd(),
     env: (name) => Deno.env.get(name),
+    environment: () => Deno.env.toObject(),
+    stdout: Deno.stdout,
+    terminal: openTerminal,
     outputGone: outputGone.signal,
   };
 }

@@ -6,17 +6,18 @@
  *
  * @module
  */
-import { UsageError } from "../domain/errors.ts";
-import type { FlowEvent } from "../domain/flow.ts";
-import { didYouMean } from "../domain/suggest.ts";
-import { LogHub } from "../log/hub.ts";
-import { DockerRuntime } from "../runtime/docker/runtime.ts";
-import { ProcessRuntime } from "../runtime/process/runtime.ts";
-import { dbPath, flowEventJson, flowEventText, openFlows, usesDocker } from "./flows.ts";
+import { didYouMean, UsageError } from "../domain/mod.ts";
+import { LogHub } from "../log/mod.ts";
+import { DockerRuntime } from "../runtime/docker/mod.ts";
+import { ProcessRuntime } from "../runtime/process/mod.ts";
+import { EventBus } from "./bus.ts";
+import { dbPath, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
+import { printMerged } from "./merged_stream.ts";
+import { Narrator } from "./narrator.ts";
 import { AsyncWriter, LinePrinter } from "./printer.ts";
 import { stateDir } from "./state.ts";
-import { colorEnabled, makeStyle } from "./style.ts";
+import { styleOf } from "./style.ts";
 
 /** Options of `orch run --jobs`. */
 export interface JobsOptions {
@@ -60,8 +61,10 @@ export async function runJobsCommand(io: CliIO, options: JobsOptions): Promise<n
 
 async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Signal>) {
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
-  const { loadProject } = await import("../config/flows/load.ts");
-  const project = await loadProject([options.jobs], { cwd: io.cwd, env: io.env });
+  const project = await (await import("../config/mod.ts")).loadProject([options.jobs], {
+    cwd: io.cwd,
+    env: io.env,
+  });
   const names = Object.keys(project.flows.flows);
   if (options.trigger !== undefined && !names.includes(options.trigger)) {
     const hint = didYouMean(options.trigger, names) ?? `jobs: ${names.join(", ") || "none"}`;
@@ -71,35 +74,24 @@ async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Sign
   }
   const dir = stateDir(project.project);
   await Deno.mkdir(`${dir}/logs`, { recursive: true });
-  const style = makeStyle(options.color !== false && !options.json && colorEnabled());
+  const style = styleOf(io, options.color !== false && !options.json);
   const display = Object.values(project.flows.flows).flatMap((f) =>
     Object.keys(f.tasks).map((t) => `${f.name}/${t}`)
   );
   const printer = new LinePrinter(display, style, { json: options.json });
-  const out = new AsyncWriter(Deno.stdout);
-  const say = (text: string) => out.write(printer.note(text));
+  const out = new AsyncWriter(io.stdout);
+  const narrator = new Narrator(printer, out, () => false);
+  const say = narrator.say;
+  // The scheduler's events go through a bus, as in `orch up`: here only the narrator reads it.
+  const bus = new EventBus();
+  bus.listen(narrator.event);
   const logs = new LogHub({ ndjsonPath: `${dir}/logs/orch.ndjson` });
   const runtime = new ProcessRuntime({ project: project.project });
   const docker = usesDocker(project.flows)
     ? new DockerRuntime({ project: project.project })
     : undefined;
-  const onEvent = (event: FlowEvent) => {
-    const text = options.json ? undefined : flowEventText(event);
-    if (options.json) out.write(flowEventJson(event));
-    else if (text) say(text);
-  };
   const db = dbPath(options.db, io.cwd);
-  const subscription = logs.subscribe("terminal", { capacity: 20_000 });
-  const printing = (async () => {
-    for await (const batch of subscription.batches()) {
-      let text = "";
-      for (const r of batch) {
-        const shown = r.task && !options.json ? { ...r, service: `${r.service}/${r.task}` } : r;
-        text += printer.record(shown, false);
-      }
-      out.write(text);
-    }
-  })();
+  const printing = printMerged(logs, printer, out, { json: options.json, multi: () => false });
   let flows;
   try {
     flows = openFlows(project.flows, {
@@ -107,14 +99,14 @@ async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Sign
       stack: project.stack.name,
       logs,
       runtimes: { process: runtime, ...(docker ? { docker } : {}) },
-      emit: onEvent,
+      emit: bus.publish,
       db,
       maxExecutors,
-      baseEnv: Deno.env.toObject(),
+      baseEnv: io.environment(),
     });
   } catch (error) {
-    subscription.close();
-    await printing;
+    printing.close();
+    await printing.done;
     await runtime.close();
     await docker?.close();
     logs.close();
@@ -147,9 +139,10 @@ async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Sign
   } finally {
     await scheduler.stop();
     flows.close();
+    bus.close();
     logs.flush();
-    subscription.close();
-    await printing;
+    printing.close();
+    await printing.done;
     await runtime.close();
     await docker?.close();
     logs.close();

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { type ConfigIssue, formatIssue, UsageError } from "../domain/errors.ts";
-import { parseFormation } from "../config/formats/formation.ts";
+import { parseFormation } from "../config/cached/mod.ts";
+import { type ConfigIssue, formatIssue, UsageError } from "../domain/mod.ts";
 import type { CliIO } from "./io.ts";
 
 /** Options of commands that load a foreign format. */

@@ -6,18 +6,23 @@
  *
  * @module
  */
-import { parseTimeAgo } from "../domain/duration.ts";
-import { NotFoundError, OrchError, UsageError } from "../domain/errors.ts";
-import { fromNdjson, type Level, LEVELS, type LogQuery, type LogRecord } from "../domain/log.ts";
-import { didYouMean } from "../domain/suggest.ts";
-import { persistedFiles } from "../log/generations.ts";
-import { readPersisted } from "../log/persisted.ts";
+import {
+  didYouMean,
+  type Level,
+  LEVELS,
+  type LogQuery,
+  type LogRecord,
+  NotFoundError,
+  OrchError,
+  parseTimeAgo,
+  UsageError,
+} from "../domain/mod.ts";
 import { findProject } from "./client.ts";
-import { type ClientOptions, interruptible, withClient } from "./commands.ts";
+import { type ClientOptions, closing, interruptible, projectOf, withClient } from "./commands.ts";
 import type { CliIO } from "./io.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
 import { dirOf, findRunning, stateDir } from "./state.ts";
-import { colorEnabled, makeStyle } from "./style.ts";
+import { styleOf } from "./style.ts";
 
 /** Options of `orch logs`. */
 export interface LogsOptions extends ClientOptions {
@@ -46,21 +51,24 @@ export async function logsCommand(
     const project = logsProject(io, options);
     if (!await findRunning(project)) return await persistedLogs(io, project, services, options);
   }
+  const query: LogQuery = {
+    ...(services.length ? { services } : {}),
+    ...(options.level ? { minLevel: options.level as Level } : {}),
+  };
   return withClient(io, options, async (client) => {
-    const params = new URLSearchParams();
-    for (const s of services) params.append("service", s);
-    if (options.since) params.set("since", options.since);
-    if (options.tail) params.set("tail", options.tail);
-    if (options.level) params.set("level", options.level);
-    if (options.follow) params.set("follow", "true");
     const all = await client.services();
     const print = printerFor(io, options, all.map((s) => s.name));
     const replicas = new Map(all.map((s) => [s.name, s.replicas]));
     using interrupt = interruptible(io);
-    for await (const line of client.lines(`/v1/logs?${params}`, interrupt.signal)) {
-      if (!line) continue;
-      const record = fromNdjson(line);
-      io.out(print.record(record, (replicas.get(record.service) ?? 1) > 1));
+    // `since` as written: the orch that keeps the logs reads it by its own clock.
+    const logs = await client.logs(query, { tail, follow: options.follow, since: options.since });
+    using _ = closing(logs, interrupt.signal);
+    for await (const batch of logs.batches()) {
+      let text = "";
+      for (const record of batch) {
+        text += print.record(record, (replicas.get(record.service) ?? 1) > 1);
+      }
+      io.out(text);
     }
     return 0;
   });
@@ -68,16 +76,17 @@ export async function logsCommand(
 
 /**
  * The project whose logs are asked for: `--file`'s directory, else the nearest directory upward
- * with a running orch's run file, else the nearest with a persisted log.
+ * with a running orch's run file, else the nearest with a persisted log, else the one stack
+ * running below.
  */
 function logsProject(io: CliIO, options: ClientOptions): string {
   const file = options.file?.[0];
   if (file) return dirOf(file.startsWith("/") ? file : `${io.cwd.replace(/\/$/, "")}/${file}`);
-  return findProject(io.cwd) ?? findProject(io.cwd, "logs/orch.ndjson") ?? io.cwd;
+  return findProject(io.cwd) ?? findProject(io.cwd, "logs/orch.ndjson") ?? projectOf(io, {});
 }
 
 function printerFor(io: CliIO, options: LogsOptions, services: readonly string[]): LinePrinter {
-  const style = makeStyle(!options.json && colorEnabled());
+  const style = styleOf(io, !options.json);
   return new LinePrinter(services, style, {
     json: options.json,
     clean: terminalCleaner({ terminal: io.isTerminal, raw: options.raw, colors: style.enabled }),
@@ -91,7 +100,7 @@ async function stackServices(
   options: ClientOptions,
 ): Promise<Map<string, number> | undefined> {
   try {
-    const { loadStack } = await import("../config/load.ts");
+    const { loadStack } = await import("../config/mod.ts");
     const files = options.file?.length ? options.file : [];
     const { stack } = await loadStack(files, { cwd: files.length ? io.cwd : project, env: io.env });
     return new Map(Object.values(stack.services).map((s) => [s.name, s.replicas]));
@@ -107,6 +116,11 @@ async function persistedLogs(
   services: readonly string[],
   options: LogsOptions,
 ): Promise<number> {
+  const query: LogQuery = {
+    ...(services.length ? { services } : {}),
+    ...(options.level ? { minLevel: options.level as Level } : {}),
+    ...(options.since ? { since: since(options.since) } : {}),
+  };
   const path = `${stateDir(project)}/logs/orch.ndjson`;
   if (options.follow) {
     throw new OrchError(
@@ -114,6 +128,7 @@ async function persistedLogs(
         `${path} holds; orch up -d starts the stack)`,
     );
   }
+  const { persistedFiles, readPersisted } = await import("../log/mod.ts");
   const files = await persistedFiles(path);
   if (files.length === 0) {
     throw new OrchError(`no orch is running for ${project}, and it has no logs (${path})`);
@@ -124,11 +139,6 @@ async function persistedLogs(
     const hint = didYouMean(unknown, known.keys());
     throw new NotFoundError(`no service named "${unknown}"${hint ? ` (${hint})` : ""}`);
   }
-  const query: LogQuery = {
-    ...(services.length ? { services } : {}),
-    ...(options.level ? { minLevel: options.level as Level } : {}),
-    ...(options.since ? { since: since(options.since) } : {}),
-  };
   io.err(`orch: no orch is running for ${project}; these are the logs it kept (${path})\n`);
   const print = printerFor(io, options, known ? [...known.keys()] : services);
   const multi = (record: LogRecord) => (known?.get(record.service) ?? 1) > 1 || record.replica > 0;

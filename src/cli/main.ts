@@ -5,20 +5,16 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { UsageError } from "../domain/errors.ts";
-import { didYouMean } from "../domain/suggest.ts";
+import { didYouMean, UsageError } from "../domain/mod.ts";
 import { VERSION } from "../version.ts";
-import { applyCommand } from "./apply.ts";
 import {
-  downCommand,
-  eventsCommand,
-  listCommand,
-  scaleCommand,
-  sendCommand,
-  serviceCommand,
-  statusCommand,
-} from "./commands.ts";
-import { logsCommand } from "./logs.ts";
+  argumentOf,
+  CLIENT_COMMANDS,
+  type ClientCommand,
+  flagsOf,
+  GLOBAL_OPTIONS,
+  type GlobalOptions,
+} from "./client_commands.ts";
 import { reportError } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 
@@ -66,12 +62,6 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         "a dependency graph gated on readiness, probes, restarts, logs, and a TUI.",
     )
     .version(`orch ${VERSION}`, "-V, --version", "print the version")
-    .option("-f, --file <path>", "stack file; repeat to override earlier files", collect, [])
-    .option("--host <url>", "talk to the orch listening there (or ORCH_HOST)")
-    .option("--token <token>", "bearer token for --host (or ORCH_TOKEN)")
-    .option("--sample-toml", "print a sample orchestrate.toml")
-    .option("--profile <name>", "Compose: enable this profile (repeatable)", collect, [])
-    .option("-m, --formation <counts>", "Procfile: instances per process type, e.g. web=2,worker=1")
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showSuggestionAfterError(true)
@@ -81,6 +71,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       if (opts.sampleToml) code = (await configCommands()).sampleTomlCommand(io);
       else program.outputHelp();
     });
+
+  for (const option of GLOBAL_OPTIONS) {
+    if (option.repeat) program.option(flagsOf(option), option.description, collect, []);
+    else program.option(flagsOf(option), option.description);
+  }
 
   const files = (cmd: Command): string[] => cmd.optsWithGlobals().file ?? [];
   const interopOf = (cmd: Command) => {
@@ -139,6 +134,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--wait", "with -d: return once every service is ready (non-zero if one fails)")
     .option("--timeout <duration>", "with --wait: give up after this long", "5m")
     .option("--listen <host:port>", "also serve the control API on TCP, with bearer tokens")
+    .option("--ui", "serve the web dashboard and print a one-time login URL")
     .option("--no-tui", "print the merged log stream instead of the TUI")
     .option("--json", "print log records and events as NDJSON")
     .option("--no-color", "no colour in the log stream")
@@ -186,110 +182,40 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return { file: g.file, host: g.host, token: g.token };
   };
 
-  program.command("status").alias("ps")
-    .description("the status table: SERVICE STATE READY REPL RESTARTS AGE MESSAGE")
-    .option("--json", "status of every instance as JSON")
-    .option("-w, --wide", "with CPU and memory")
-    .option("--swarm", "the stack deployed on a swarm (--host: the manager's Docker engine)")
-    .action(async (opts, cmd) => {
-      if (opts.swarm) {
-        const g = cmd.optsWithGlobals();
-        code = await (await swarm()).swarmStatusCommand(io, files(cmd), {
-          ...interopOf(cmd),
-          host: g.host,
-          json: opts.json,
+  // The commands that talk to a running orch, from the table the fast parser reads too.
+  const declare = (spec: ClientCommand) => {
+    const command = program.command(spec.name).description(spec.description);
+    for (const alias of spec.aliases) command.alias(alias);
+    for (const arg of spec.args) command.argument(argumentOf(arg), arg.description);
+    for (const option of spec.options) command.option(flagsOf(option), option.description);
+    command.action(async (...params: unknown[]) => {
+      const cmd = params.at(-1) as Command;
+      const opts = params.at(-2) as Record<string, string | boolean>;
+      const args = params.slice(0, -2).flat().filter((a): a is string => typeof a === "string");
+      const g = cmd.optsWithGlobals() as GlobalOptions;
+      code = await spec.run(io, args, opts, { ...g, file: g.file ?? [], profile: g.profile ?? [] });
+    });
+  };
+  for (const spec of CLIENT_COMMANDS) {
+    if (spec.name === "down") {
+      program.command("ui")
+        .description("print a one-time login URL of the web dashboard (starting it if it is off)")
+        .option("--listen <host:port>", "where the dashboard listens if it is off (127.0.0.1:0)")
+        .option("--open", "open a browser on it")
+        .option("--read-only", "a read-only session: it sees everything and changes nothing")
+        .action(async (opts, cmd) => {
+          code = await (await import("./ui.ts")).uiCommand(io, { ...client(cmd), ...opts });
         });
-        return;
-      }
-      code = await statusCommand(io, { ...client(cmd), ...opts });
-    });
-
-  program.command("list")
-    .description("the names of the services")
-    .option("--json", "with kind, runtime and replicas")
-    .action(async (opts, cmd) => {
-      code = await listCommand(io, { ...client(cmd), ...opts });
-    });
-
-  program.command("logs")
-    .description("print logs of all services or some; -f to follow")
-    .argument("[service...]", "only these services")
-    .option("-f, --follow", "keep printing new lines (the stack file is --file here)")
-    .option("--since <when>", "only lines since then: 10m, or an ISO time")
-    .option("-n, --tail <n>", "only the last n lines")
-    .option("--level <level>", "only lines at this level or above")
-    .option("--json", "as NDJSON records")
-    .option("--raw", "lines as the services wrote them: escape sequences reach the terminal")
-    .action(async (services, opts, cmd) => {
-      code = await logsCommand(io, services, { ...client(cmd), ...opts, file: client(cmd).file });
-    });
-
-  program.command("events")
-    .description("follow the engine's events: state changes, exits, probes, rollouts")
-    .option("--json", "as NDJSON")
-    .action(async (opts, cmd) => {
-      code = await eventsCommand(io, { ...client(cmd), ...opts });
-    });
-
-  for (const action of ["start", "stop", "restart"] as const) {
-    program.command(action)
-      .description(
-        action === "restart"
-          ? "restart services (all without names); replicas roll one batch at a time"
-          : `${action} a service`,
-      )
-      .argument(action === "restart" ? "[service...]" : "<service...>")
-      .action(async (services, _opts, cmd) => {
-        code = await serviceCommand(io, action, services, client(cmd));
-      });
+      program.command("attach").alias("tui")
+        .description(
+          "open the TUI on a running stack (local, or remote with --host); q leaves it running",
+        )
+        .action(async (_opts, cmd) => {
+          code = await (await import("./tui.ts")).attachCommand(io, client(cmd));
+        });
+    }
+    declare(spec);
   }
-
-  program.command("scale")
-    .description("set the number of replicas: orch scale api=3")
-    .argument("<service=n...>")
-    .action(async (specs, _opts, cmd) => {
-      code = await scaleCommand(io, specs, client(cmd));
-    });
-
-  program.command("send")
-    .description("write a line to a service's stdin")
-    .argument("<service>")
-    .argument("<text...>")
-    .action(async (service, text, _opts, cmd) => {
-      code = await sendCommand(io, service, text, client(cmd));
-    });
-
-  program.command("apply")
-    .description("apply the changed stack file to the running stack: plan, then roll out")
-    .option("--dry-run", "print the plan only")
-    .option("--json", "plan and result as JSON")
-    .action(async (opts, cmd) => {
-      code = await applyCommand(io, { ...client(cmd), ...opts });
-    });
-
-  program.command("attach").alias("tui")
-    .description(
-      "open the TUI on a running stack (local, or remote with --host); q leaves it running",
-    )
-    .action(async (_opts, cmd) => {
-      code = await (await import("./tui.ts")).attachCommand(io, client(cmd));
-    });
-
-  program.command("down")
-    .description("stop the running stack in reverse dependency order, and its orch")
-    .option("--timeout <duration>", "kill what is left after this long")
-    .option("--swarm", "remove the stack from a swarm (--host: the manager's Docker engine)")
-    .action(async (opts, cmd) => {
-      if (opts.swarm) {
-        const g = cmd.optsWithGlobals();
-        code = await (await swarm()).swarmDownCommand(io, files(cmd), {
-          ...interopOf(cmd),
-          host: g.host,
-        });
-        return;
-      }
-      code = await downCommand(io, { ...client(cmd), ...opts });
-    });
 
   program.command("convert")
     .description("write a Compose, process-compose or Procfile file as an orch stack file")

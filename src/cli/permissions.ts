@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { OrchError } from "../domain/errors.ts";
+import { OrchError } from "../domain/mod.ts";
 
 /** One permission a command needs, and why. */
 export interface Need {

@@ -5,15 +5,16 @@
  *
  * @module
  */
-import { hasSgr, sanitize } from "../domain/escapes.ts";
-import type { LogRecord } from "../domain/log.ts";
-import { isStreamGone } from "../domain/streams.ts";
-import { toNdjson } from "../domain/log.ts";
-import type { EngineEvent } from "../domain/state.ts";
-import { ByteBuffer } from "../log/bytes.ts";
-import type { Slice } from "../log/hub.ts";
-import { encodeBatch } from "../log/ndjson.ts";
-import { appendText } from "../log/text.ts";
+import {
+  describeFlowEvent,
+  hasSgr,
+  isStreamGone,
+  type LogRecord,
+  type OrchEvent,
+  sanitize,
+  toNdjson,
+} from "../domain/mod.ts";
+import { appendText, ByteBuffer, encodeBatch, type Slice } from "../log/mod.ts";
 import type { Style } from "./style.ts";
 
 const encoder = new TextEncoder();
@@ -192,8 +193,8 @@ export class LinePrinter {
     return `${this.#prefix(record.service, record.replica, multi)}${msg}\n`;
   }
 
-  /** One engine event as a line, or "" for events not shown. */
-  event(event: EngineEvent, multi: (service: string) => boolean): string {
+  /** One event as a line, or "" for events not shown. */
+  event(event: OrchEvent, multi: (service: string) => boolean): string {
     if (this.#json) {
       return event.type === "probe" && event.outcome === "ok"
         ? ""
@@ -205,8 +206,11 @@ export class LinePrinter {
     return text ? `${this.#style.dim("orch".padEnd(this.#width) + "| ")}${text}\n` : "";
   }
 
-  /** What an event says, without the `orch |` prefix, or "" for events not shown. */
-  describe(event: EngineEvent, multi: (service: string) => boolean): string {
+  /**
+   * What an event says, without the `orch |` prefix, or "" for events not shown: of a flow's,
+   * runs and the tasks that failed or retry.
+   */
+  describe(event: OrchEvent, multi: (service: string) => boolean): string {
     const s = this.#style;
     switch (event.type) {
       case "state": {
@@ -228,9 +232,20 @@ export class LinePrinter {
       case "probe":
         return "";
       case "dropped":
+        if (event.of === "events") {
+          return s.yellow(`events too fast: ${event.count} skipped for a reader that fell behind`);
+        }
         return s.yellow(
-          `output too fast: ${event.count} lines skipped on screen (all are in .orch/logs)`,
+          event.consumer === "terminal"
+            ? `output too fast: ${event.count} lines skipped on screen (all are in .orch/logs)`
+            : `output too fast: ${event.count} lines skipped for ${event.consumer} ` +
+              `(all are in .orch/logs)`,
         );
+      case "run":
+        return `${event.flow}: ${describeFlowEvent(event)}`;
+      case "task":
+        if (event.state !== "failed" && event.state !== "retrying") return "";
+        return `${event.flow}: ${describeFlowEvent(event)}`;
       case "stack":
         if (!event.message) return "";
         return s.bold(`stack ${event.phase}: ${this.#clean?.(event.message) ?? event.message}`);

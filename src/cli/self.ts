@@ -1,6 +1,7 @@
 /**
- * How orch starts itself again: the background orch of `up -d`, the launcher `orch install`
- * writes, and the short-lived config loader. Each gets the same V8 flags.
+ * How this program starts itself again (the background orch of `up -d`, the launcher `orch
+ * install` writes, the short-lived config loader): the Deno that runs it and the script, or the
+ * compiled binary. Each gets the same V8 flags.
  *
  * @module
  */

@@ -1,26 +1,26 @@
 /**
- * Serving a running stack: the Controller over the engine, the log hub and the config loader, and
- * the control API on the project's unix socket (mode 0600) and optionally on TCP with tokens.
+ * Serving a running stack: its control (over the engine, the log hub, the event bus and the config
+ * loader), and the control API on the project's unix socket (mode 0600) and optionally on TCP with
+ * tokens.
  *
  * @module
  */
-import type { Controller, RunInfo, StackSource } from "../api/controller.ts";
-import { createHandler } from "../api/handler.ts";
-import { bodyLimit } from "../api/input.ts";
+import { bodyLimit, createHandler, type EventCounters } from "../api/mod.ts";
+import { type Control, localControl } from "../control/mod.ts";
 import { DEFAULTS, type HttpServer, type HttpServerOptions, serveHttp } from "./http_server.ts";
 import { descriptorLimit } from "./limits.ts";
-import { UsageError } from "../domain/errors.ts";
-import type { EngineEvent } from "../domain/state.ts";
-import type { Engine } from "../engine/engine.ts";
-import { Broadcast, type Subscription } from "../log/channel.ts";
-import type { LogHub } from "../log/hub.ts";
+import { UsageError } from "../domain/mod.ts";
+import type { Engine } from "../engine/mod.ts";
+import type { LogHub } from "../log/mod.ts";
 import { loadSource } from "./apply_source.ts";
+import type { EventBus } from "./bus.ts";
 import { VERSION } from "../version.ts";
 
-/** What the controller needs. */
-export interface ControllerDeps {
+/** What the control of a running stack is made of. */
+export interface ControlDeps {
   readonly engine: Engine;
   readonly logs: LogHub;
+  readonly bus: EventBus;
   readonly project: string;
   readonly files: readonly string[];
   /** Compose profiles and Procfile counts `up` was given, for reloads (`apply`). */
@@ -31,77 +31,52 @@ export interface ControllerDeps {
   readonly shutdown: (timeoutMs?: number) => void;
 }
 
-/** The engine's events, fanned out to API subscribers. */
-export class EventBus {
-  readonly #broadcast = new Broadcast<EngineEvent>();
-
-  readonly publish = (event: EngineEvent): void => this.#broadcast.publish(event);
-
-  subscribe(): Subscription<EngineEvent> {
-    return this.#broadcast.subscribe({
-      capacity: 10_000,
-      dropped: (count) => ({ type: "dropped", ts: Date.now(), consumer: "events", count }),
-    });
-  }
-
-  close(): void {
-    this.#broadcast.close();
-  }
-}
-
-/** The controller of a running stack. */
-export function makeController(deps: ControllerDeps, bus: EventBus): Controller {
-  const { engine, logs } = deps;
-  let files = deps.files;
-  const load = (source: StackSource) =>
-    loadSource({
-      project: deps.project,
-      runFiles: files,
-      env: deps.env,
-      loadOptions: deps.loadOptions,
-    }, source);
-  return {
-    info: (): RunInfo => ({
-      stack: engine.stack.name,
+/**
+ * The control of the stack this process runs: the engine, the log hub, the event bus, and the
+ * config loader confined to the project (see apply_source.ts).
+ */
+export function makeControl(deps: ControlDeps): Control {
+  return localControl({
+    engine: deps.engine,
+    logs: deps.logs,
+    events: deps.bus,
+    load: (source, runFiles) =>
+      loadSource({
+        project: deps.project,
+        runFiles,
+        env: deps.env,
+        loadOptions: deps.loadOptions,
+      }, source),
+    run: {
       version: VERSION,
       pid: Deno.pid,
       startedAt: deps.startedAt,
-      phase: engine.stopping ? "stopping" : "running",
       project: deps.project,
-      files,
-      ...(logs.persistence() ? { logs: logs.persistence() } : {}),
-    }),
-    status: (options) => engine.status(options),
-    services: () =>
-      Object.values(engine.stack.services).map((s) => ({
-        name: s.name,
-        kind: s.kind,
-        runtime: s.runtime,
-        replicas: s.replicas,
-        enabled: s.enabled,
-        dependsOn: s.dependsOn.map((d) => d.target),
-      })),
-    start: (name) => engine.startService(name),
-    stop: async (name) => {
-      engine.stopService(name);
-      await engine.settledService(name);
+      files: deps.files,
     },
-    restart: (name) => engine.restart(name),
-    scale: (name, replicas) => engine.scale(name, replicas),
-    send: (name, text) => engine.send(name, text),
-    plan: async (source) => engine.plan((await load(source)).stack),
-    apply: async (source) => {
-      const loaded = await load(source);
-      const result = await engine.apply(loaded.stack);
-      files = loaded.files;
-      return result;
-    },
-    logs: (query, tail) => logs.queryNdjson(query, tail),
-    followLogs: (query) => logs.subscribe("api", { filter: query, capacity: 10_000 }),
-    events: () => bus.subscribe(),
-    shutdown: (timeoutMs) => deps.shutdown(timeoutMs),
-  };
+    shutdown: deps.shutdown,
+  });
 }
+
+/** How the API is served, for what serves beside it on listeners of its own (the dashboard). */
+export interface ApiServing {
+  /** The API's handler with these tokens. */
+  readonly api: (tokens: { admin: string; readOnly: string }) => Handler;
+  /** A listener's limits, as the API's. */
+  readonly limits: Omit<HttpServerOptions, "name">;
+}
+
+/** What serves beside the API on its listeners: the web dashboard (src/cli/ui.ts). */
+export interface ApiSites {
+  attach(serving: ApiServing): void;
+  /** The handler of the unix socket around the API's. */
+  socket(api: Handler): Handler;
+  /** The handler of a TCP listener with tokens around the API's. */
+  tcp(api: Handler, tokens: { admin: string; readOnly: string }, listen: string): Handler;
+  close(): Promise<void>;
+}
+
+type Handler = (request: Request) => Promise<Response>;
 
 /** A running API server. */
 export interface ApiServer {
@@ -136,18 +111,22 @@ export function parseListen(listen: string): { host: string; port: number } {
 }
 
 /**
- * Serves the controller on `socket` and, when asked, on a TCP address with tokens. Each listener
+ * Serves the control on `socket` and, when asked, on a TCP address with tokens. Each listener
  * is bounded (see http_server.ts); its problems (out of descriptors, at its connection limit) and
  * internal errors go to `note`, orch's own log.
  */
 export async function serveApi(
-  controller: Controller,
+  control: Control,
   options: {
     socket: string;
+    /** Counts from the event bus, for `/metrics`. */
+    counters?: EventCounters;
     listen?: string;
     tokens?: { admin: string; readOnly: string };
     note?: (message: string) => void;
     limits?: Omit<HttpServerOptions, "name" | "report" | "bodyLimit">;
+    /** Served beside the API (the dashboard). */
+    sites?: ApiSites;
   },
 ): Promise<ApiServer> {
   try {
@@ -163,6 +142,12 @@ export async function serveApi(
   const limits = { ...options.limits, maxConnections, bodyLimit, report: note };
   const onInternalError = (error: unknown) =>
     note(`control API: internal error: ${(error as Error)?.stack ?? error}`);
+  const sites = options.sites;
+  sites?.attach({
+    api: (tokens) =>
+      createHandler(control, { tokens, onInternalError, counters: options.counters }),
+    limits,
+  });
   const servers: HttpServer[] = [];
   // Create the socket with no access for others, then make sure of its mode.
   const oldUmask = Deno.umask(0o077);
@@ -173,11 +158,9 @@ export async function serveApi(
     Deno.umask(oldUmask);
   }
   await Deno.chmod(options.socket, 0o600);
+  const unixApi = createHandler(control, { onInternalError, counters: options.counters });
   servers.push(
-    serveHttp(unix, createHandler(controller, { onInternalError }), {
-      ...limits,
-      name: options.socket,
-    }),
+    serveHttp(unix, sites ? sites.socket(unixApi) : unixApi, { ...limits, name: options.socket }),
   );
   let listen: string | undefined;
   if (options.listen) {
@@ -190,8 +173,14 @@ export async function serveApi(
       throw error;
     }
     listen = `${host.includes(":") ? `[${host}]` : host}:${(tcp.addr as Deno.NetAddr).port}`;
+    const tcpApi = createHandler(control, {
+      tokens: options.tokens,
+      onInternalError,
+      counters: options.counters,
+    });
+    const tokens = options.tokens;
     servers.push(
-      serveHttp(tcp, createHandler(controller, { tokens: options.tokens, onInternalError }), {
+      serveHttp(tcp, sites && tokens ? sites.tcp(tcpApi, tokens, listen) : tcpApi, {
         ...limits,
         name: listen,
       }),
@@ -202,7 +191,7 @@ export async function serveApi(
     listen,
     async close() {
       // Streams (logs -f, events) end when their sources close; do not wait long for stragglers.
-      await Promise.all(servers.map((s) => s.close(2000)));
+      await Promise.all([...servers.map((s) => s.close(2000)), sites?.close()]);
     },
   };
 }

@@ -5,9 +5,7 @@
  *
  * @module
  */
-import { ConflictError, OrchError } from "../domain/errors.ts";
-import { shortHash } from "../domain/plan.ts";
-import { readProcess } from "../runtime/process/procstat.ts";
+import { ConflictError, OrchError, shortHash } from "../domain/mod.ts";
 
 /** What a running orch writes about itself. */
 export interface RunFile {
@@ -20,11 +18,8 @@ export interface RunFile {
   readonly listen?: string;
   /** When the process started, in clock ticks since boot: tells a reused pid apart. */
   readonly procStart?: number;
-}
-
-/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat). */
-export function processStart(pid: number): number | undefined {
-  return readProcess(pid)?.startTicks;
+  /** Its entry among the user's running orchs (see registry.ts), removed with the run file. */
+  readonly registry?: string;
 }
 
 /** The state directory of a project. */
@@ -120,8 +115,12 @@ export async function socketPathFor(project: string, env: (n: string) => string 
   return `${await privateRuntimeDir(base)}/${name}`;
 }
 
-/** Whether the run's process is alive and is still the same process (not a reused pid). */
-function runAlive(run: RunFile): boolean {
+/**
+ * Whether the run's process is alive and is still the same process (not a reused pid). The
+ * process runtime that reads /proc is loaded only here: `orch status` needs none of it.
+ */
+async function runAlive(run: RunFile): Promise<boolean> {
+  const { readProcess } = await import("../runtime/process/mod.ts");
   const info = readProcess(run.pid);
   return info !== undefined && (run.procStart === undefined || info.startTicks === run.procStart);
 }
@@ -164,8 +163,8 @@ export async function answers(run: RunFile, timeoutMs = 2000): Promise<boolean> 
 export async function findRunning(project: string): Promise<RunFile | undefined> {
   const run = readRunFile(project);
   if (!run) return undefined;
-  if (runAlive(run) && await answers(run)) return run;
-  if (runAlive(run)) {
+  if (await runAlive(run) && await answers(run)) return run;
+  if (await runAlive(run)) {
     // Alive but not answering: starting up, or hung. Give it a moment once more.
     if (await answers(run, 3000)) return run;
     throw new ConflictError(
@@ -179,7 +178,7 @@ export async function findRunning(project: string): Promise<RunFile | undefined>
 
 /** Removes what a run left (the run file and its socket). */
 export function removeRunFiles(project: string, run: RunFile | undefined): void {
-  for (const path of [`${stateDir(project)}/orch.json`, run?.socket]) {
+  for (const path of [`${stateDir(project)}/orch.json`, run?.socket, run?.registry]) {
     if (!path) continue;
     try {
       Deno.removeSync(path);
@@ -251,6 +250,53 @@ export async function claim(project: string, run: RunFile): Promise<void> {
     }
   }
   throw new ConflictError(`could not claim ${path}`);
+}
+
+/** The lock a running orch holds on its project for as long as it lives (`.orch/orch.lock`). */
+function lockPath(project: string): string {
+  return `${stateDir(project)}/orch.lock`;
+}
+
+/** Files whose lock this process holds until it exits (kept so that nothing closes them). */
+const heldLocks: Deno.FsFile[] = [];
+
+/**
+ * Takes the project's lock for this process, exclusively, until it exits: the kernel releases it
+ * then, however the process ends (a crash, SIGKILL), so that a waiter is told at once. Call after
+ * {@link claim}.
+ */
+export function holdProjectLock(project: string): void {
+  const file = Deno.openSync(lockPath(project), {
+    read: true,
+    write: true,
+    create: true,
+    mode: 0o600,
+  });
+  file.lockSync(true);
+  heldLocks.push(file);
+}
+
+/**
+ * Resolves once the orch of `project` has exited (its lock is free), or after `timeoutMs`
+ * (resolving false). An orch that holds no lock is taken to be gone.
+ */
+export async function waitForExit(project: string, timeoutMs: number): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(lockPath(project), { read: true });
+  } catch {
+    return true;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((
+    resolve,
+  ) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([file.lock(false).then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+    file.close();
+  }
 }
 
 /** Tokens for the TCP listener, created (mode 0600) on first use. */

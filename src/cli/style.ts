@@ -1,15 +1,33 @@
 /**
- * Terminal colour: only on a terminal, never with `NO_COLOR`.
+ * Terminal colour: only on a terminal, never with `NO_COLOR`; the environment is the CLI's, given
+ * as a parameter.
  *
  * @module
  */
 
-/** Whether to colour output written to stdout. */
-export function colorEnabled(stream: { isTerminal(): boolean } = Deno.stdout): boolean {
-  const noColor = Deno.env.get("NO_COLOR");
+/**
+ * Whether to colour output: never with `NO_COLOR` set (not empty), always with `FORCE_COLOR`,
+ * else on a terminal.
+ *
+ * @param env The environment (the CLI's, `io.env`).
+ * @param isTerminal Whether the output goes to a terminal.
+ */
+export function colorEnabled(
+  env: (name: string) => string | undefined,
+  isTerminal: boolean,
+): boolean {
+  const noColor = env("NO_COLOR");
   if (noColor !== undefined && noColor !== "") return false;
-  if (Deno.env.get("FORCE_COLOR")) return true;
-  return stream.isTerminal();
+  if (env("FORCE_COLOR")) return true;
+  return isTerminal;
+}
+
+/** The style of a command's output to `io` (no colour when `wanted` is false). */
+export function styleOf(
+  io: { readonly env: (name: string) => string | undefined; readonly isTerminal: boolean },
+  wanted = true,
+): Style {
+  return makeStyle(wanted && colorEnabled(io.env, io.isTerminal));
 }
 
 /** ANSI styles that become no-ops when colour is off. */

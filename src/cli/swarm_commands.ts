@@ -7,14 +7,16 @@
  *
  * @module
  */
-import { loadStack } from "../config/load.ts";
-import { parseDotenv } from "../config/dotenv.ts";
-import { parseDuration } from "../domain/duration.ts";
-import { OrchError, UsageError } from "../domain/errors.ts";
-import { SWARM_LABEL, swarmPlan, type SwarmService } from "../export/swarm.ts";
-import { composeName } from "../export/compose.ts";
-import { DockerClient, DockerError, endpointFrom } from "../runtime/docker/client.ts";
-import { SwarmClient, type SwarmTask } from "../runtime/docker/swarm.ts";
+import { loadStack, parseDotenv } from "../config/mod.ts";
+import { OrchError, parseDuration, UsageError } from "../domain/mod.ts";
+import { composeName, SWARM_LABEL, swarmPlan, type SwarmService } from "../export/mod.ts";
+import {
+  DockerClient,
+  DockerError,
+  endpointFrom,
+  SwarmClient,
+  type SwarmTask,
+} from "../runtime/docker/mod.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
 import type { CliIO } from "./io.ts";
 

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { preflight } from "../config/preflight.ts";
-import { parseContainment } from "../runtime/process/cgroup_detect.ts";
-import { limitFindings } from "../runtime/process/limits.ts";
+import { preflight } from "../config/cached/mod.ts";
+import { limitFindings, parseContainment } from "../runtime/process/mod.ts";
 import { loadProjectFor, requestOf } from "./config_loader.ts";
 import type { CliIO } from "./io.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
@@ -26,7 +25,7 @@ export async function validateCommand(
   // config comes from the cache; the machine checks below run each time.
   const request = requestOf(io.cwd, files, loadOptionsOf(options));
   const { stack, files: used, warnings, flows } = await loadProjectFor(request, { env: io.env });
-  const style = makeStyle(io.isTerminal && colorEnabled({ isTerminal: () => io.isTerminal }));
+  const style = makeStyle(io.isTerminal && colorEnabled(io.env, io.isTerminal));
   printWarnings(io, warnings, style.yellow("warning"));
   const findings = [
     ...await preflight(stack),

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { envFileUnreadable } from "../domain/errors.ts";
-import { quote } from "../domain/quote.ts";
+import { envFileUnreadable, quote } from "../domain/mod.ts";
 
 /** One problem in an env file, by line. */
 export interface DotenvIssue {

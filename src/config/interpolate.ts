@@ -6,8 +6,7 @@
  * @module
  */
 import type { FieldPath } from "./source.ts";
-import { DEFERRED_VARIABLES, isReplicaArithmetic } from "../domain/deferred.ts";
-import { clip, quote } from "../domain/quote.ts";
+import { clip, DEFERRED_VARIABLES, isReplicaArithmetic, quote } from "../domain/mod.ts";
 
 /** A variable that could not be substituted, at a field path. */
 export interface InterpolationIssue {

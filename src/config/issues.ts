@@ -5,8 +5,7 @@
  * @module
  */
 import type { z } from "zod";
-import type { ConfigIssue } from "../domain/errors.ts";
-import { didYouMean } from "../domain/suggest.ts";
+import { type ConfigIssue, didYouMean } from "../domain/mod.ts";
 import { type FieldPath, formatPath, type Locator } from "./source.ts";
 import { describe, tableValueSchema } from "./table.ts";
 

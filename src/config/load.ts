@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { ConfigError, type ConfigIssue } from "../domain/errors.ts";
-import type { Stack } from "../domain/model.ts";
+import { ConfigError, type ConfigIssue, type Stack } from "../domain/mod.ts";
 import { parseDotenv } from "./dotenv.ts";
-import { detectFormat } from "./formats/mod.ts";
+import { type LoaderFs, REAL_FS } from "./fs.ts";
+import { detectFormat } from "./formats/detect.ts";
 import { COMPOSE_OVERRIDES, FOREIGN_DEFAULT_FILES, loadForeign } from "./formats/loader.ts";
 import { interpolateTree } from "./interpolate.ts";
 import { toConfigIssues } from "./issues.ts";
@@ -29,22 +29,6 @@ export const DEFAULT_FILES = [
   "services.toml",
   ...FOREIGN_DEFAULT_FILES,
 ] as const;
-
-/** How the loader looks at the file system besides reading files (the config cache records it). */
-export interface LoaderFs {
-  stat(path: string): Promise<Deno.FileInfo>;
-  readDir(path: string): Promise<Deno.DirEntry[]>;
-}
-
-/** The real file system. */
-export const REAL_FS: LoaderFs = {
-  stat: (path) => Deno.stat(path),
-  readDir: async (path) => {
-    const entries: Deno.DirEntry[] = [];
-    for await (const entry of Deno.readDir(path)) entries.push(entry);
-    return entries;
-  },
-};
 
 /** How the loader reaches the outside world; tests pass their own. */
 export interface LoadOptions {
@@ -283,7 +267,7 @@ async function loadOne(
     issues.push(found);
     interpolation.add(found);
   }
-  const format = detectFormat(source.syntax, interpolated.data);
+  const format = await detectFormat(source.syntax, interpolated.data);
   if (!format) {
     return { file, stackFile: interpolated.data, locate: source.locate, translate: (p) => p };
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../domain/errors.ts";
+import type { ConfigIssue } from "../domain/mod.ts";
 import { type FieldPath, formatPath, type Locator } from "./source.ts";
 import { isTable } from "./table.ts";
 

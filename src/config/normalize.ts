@@ -5,10 +5,16 @@
  *
  * @module
  */
-import type { Dependency, Hook, Kind, Service, Stack } from "../domain/model.ts";
-import { didYouMean } from "../domain/suggest.ts";
-import { findCycles } from "../domain/graph.ts";
-import { quote } from "../domain/quote.ts";
+import {
+  type Dependency,
+  didYouMean,
+  findCycles,
+  type Hook,
+  type Kind,
+  quote,
+  type Service,
+  type Stack,
+} from "../domain/mod.ts";
 import type { FieldPath } from "./source.ts";
 import type { ServiceFile, StackFile } from "./schema.ts";
 import { normalizeNetworks, serviceInterop } from "./normalize_interop.ts";

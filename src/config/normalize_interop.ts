@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { NetworkAttachment, NetworkSpec } from "../domain/model.ts";
-import { didYouMean } from "../domain/suggest.ts";
+import { didYouMean, type NetworkAttachment, type NetworkSpec } from "../domain/mod.ts";
 import type { FieldPath } from "./source.ts";
 import type { ServiceFile, StackFile } from "./schema.ts";
 

@@ -13,14 +13,16 @@
  *
  * @module
  */
-import type { PortSpec, PortValue, Service } from "../domain/model.ts";
 import {
   DEFERRED_VARIABLES,
   isFixedPort,
   isReplicaArithmetic,
+  type PortSpec,
+  type PortValue,
+  quote,
   resolvePort,
-} from "../domain/deferred.ts";
-import { quote } from "../domain/quote.ts";
+  type Service,
+} from "../domain/mod.ts";
 import type { FieldPath } from "./source.ts";
 
 const EXAMPLE =

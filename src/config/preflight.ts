@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Command, Service, Stack } from "../domain/model.ts";
+import type { Command, Service, Stack } from "../domain/mod.ts";
 
 /** One preflight finding, by service and field. */
 export interface PreflightIssue {

@@ -8,9 +8,14 @@
  * @module
  */
 import { z } from "zod";
-import { parseDuration } from "../domain/duration.ts";
-import type { Command, PortSpec, Resources } from "../domain/model.ts";
-import { clip, quote } from "../domain/quote.ts";
+import {
+  clip,
+  type Command,
+  parseDuration,
+  type PortSpec,
+  quote,
+  type Resources,
+} from "../domain/mod.ts";
 import { parsePort } from "./ports.ts";
 import { describe, table } from "./table.ts";
 import { entrypointSchema, serviceNetworksSchema, stackNetworksSchema } from "./schema_interop.ts";

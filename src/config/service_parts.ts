@@ -4,10 +4,18 @@
  *
  * @module
  */
-import type { Command, Health, Kind, RestartMode, RestartPolicy } from "../domain/model.ts";
-import { parseHealthExpr, probesOf } from "../domain/expression.ts";
-import { expandDeferred, parseHostPort } from "../domain/deferred.ts";
-import { quote } from "../domain/quote.ts";
+import {
+  type Command,
+  expandDeferred,
+  type Health,
+  type Kind,
+  parseHealthExpr,
+  parseHostPort,
+  probesOf,
+  quote,
+  type RestartMode,
+  type RestartPolicy,
+} from "../domain/mod.ts";
 import type { ServiceFile, StackFile } from "./schema.ts";
 import type { FieldPath } from "./source.ts";
 

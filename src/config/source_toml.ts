@@ -5,7 +5,7 @@
  * @module
  */
 import { parse as parseToml, TomlError } from "smol-toml";
-import { clip } from "../domain/quote.ts";
+import { clip } from "../domain/mod.ts";
 import {
   type FieldPath,
   formatPath,
@@ -13,7 +13,7 @@ import {
   type Locator,
   MAX_DEPTH,
   type ParseOutcome,
-} from "./source.ts";
+} from "./paths.ts";
 
 /** Parses a TOML config file. */
 export function parseTomlSource(file: string, text: string): ParseOutcome {

@@ -9,8 +9,8 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Alias, Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
-import { clip, quote } from "../domain/quote.ts";
-import type { LineCol, Locator, ParseOutcome } from "./source.ts";
+import { clip, quote } from "../domain/mod.ts";
+import type { LineCol, Locator, ParseOutcome } from "./paths.ts";
 
 /** The most values a YAML file may expand to once its aliases are replaced by what they name. */
 export const MAX_VALUES = 1_000_000;

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { quote } from "../domain/quote.ts";
+import { quote } from "../domain/mod.ts";
 
 /** A null-prototype object holding `entries`. */
 export function nullTable<T>(entries: Iterable<readonly [string, T]> = []): Record<string, T> {

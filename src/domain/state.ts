@@ -75,7 +75,10 @@ export function describeExit(exit: ExitStatus): string {
 /** What a probe run found: passed, failed, or could not be run at all. */
 export type ProbeOutcome = "ok" | "fail" | "error";
 
-/** Events on the engine's stream, consumed by the log output, the TUI, the API and metrics. */
+/**
+ * Events on the engine's stream, published on orch's event bus (with flows' events and drop
+ * notices, see `events.ts`) for the log output, the TUI, the API and metrics.
+ */
 export type EngineEvent =
   | {
     readonly type: "state";
@@ -103,12 +106,6 @@ export type EngineEvent =
     readonly outcome: ProbeOutcome;
     readonly detail: string;
     readonly latencyMs: number;
-  }
-  | {
-    readonly type: "dropped";
-    readonly ts: number;
-    readonly consumer: string;
-    readonly count: number;
   }
   | {
     readonly type: "rollout";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
+import { formatDuration } from "../domain/mod.ts";
 import type { Clock } from "./ports.ts";
 import type { InstanceModel } from "./supervisor.ts";
 

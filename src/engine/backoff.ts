@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Backoff } from "../domain/model.ts";
+import type { Backoff } from "../domain/mod.ts";
 
 /**
  * The delay before restart number `attempt` (0 for the first restart).

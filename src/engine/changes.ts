@@ -6,11 +6,21 @@
  *
  * @module
  */
-import { ConflictError, noSuchService, shuttingDown, UsageError } from "../domain/errors.ts";
-import { topologicalLevels } from "../domain/graph.ts";
-import { type Service, serviceNamed, type Stack, withService } from "../domain/model.ts";
-import { type Plan, plan as computePlan } from "../domain/plan.ts";
-import type { EngineEvent, RolloutPhase } from "../domain/state.ts";
+import {
+  ConflictError,
+  type EngineEvent,
+  noSuchService,
+  type Plan,
+  plan as computePlan,
+  type RolloutPhase,
+  type Service,
+  serviceNamed,
+  shuttingDown,
+  type Stack,
+  topologicalLevels,
+  UsageError,
+  withService,
+} from "../domain/mod.ts";
 import { publishedPorts } from "./mesh.ts";
 
 /** What the change logic needs of the engine's instances. */

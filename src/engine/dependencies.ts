@@ -6,9 +6,13 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
-import type { Dependency, Stack } from "../domain/model.ts";
-import { type BlockedReason, describeDependencyWait } from "../domain/state.ts";
+import {
+  type BlockedReason,
+  type Dependency,
+  describeDependencyWait,
+  formatDuration,
+  type Stack,
+} from "../domain/mod.ts";
 import type { InstanceModel } from "./supervisor.ts";
 
 /** One instance of the dependency's target, as the check sees it. */

@@ -8,14 +8,16 @@
  */
 import {
   expandCommand,
+  type Hook,
   instanceEnv,
   type InstanceRef,
+  type InstanceState,
   instanceVars,
   type ResolvedInstance,
   resolveInstance,
-} from "../domain/instance.ts";
-import type { Hook, Service } from "../domain/model.ts";
-import type { InstanceState } from "../domain/state.ts";
+  runtimeUnavailable,
+  type Service,
+} from "../domain/mod.ts";
 import { HealthMonitor } from "./health.ts";
 import { type HookRun, Hooks } from "./hooks.ts";
 import { hasProcess, type Instance } from "./instances.ts";
@@ -25,7 +27,6 @@ import type { EngineDeps } from "./ports.ts";
 import { probeTargets } from "./probe_targets.ts";
 import type { StoppingView } from "./shutdown.ts";
 import type { Effect, SupervisorEvent } from "./supervisor.ts";
-import { runtimeUnavailable } from "../domain/errors.ts";
 
 /** After an exit, output already written is read to its end within this long (then cancelled). */
 const DRAIN_GRACE_MS = 2_000;

@@ -6,10 +6,17 @@
  *
  * @module
  */
-import { serviceNamed, type Stack } from "../domain/model.ts";
-import { describeBlocked, type InstanceStatus, isAlive } from "../domain/state.ts";
-import { noSuchService, notRunning, shuttingDown } from "../domain/errors.ts";
-import type { Plan } from "../domain/plan.ts";
+import {
+  describeBlocked,
+  type InstanceStatus,
+  isAlive,
+  noSuchService,
+  notRunning,
+  type Plan,
+  serviceNamed,
+  shuttingDown,
+  type Stack,
+} from "../domain/mod.ts";
 import { type ApplyResult, Changes } from "./changes.ts";
 import { Effects } from "./effects.ts";
 import { gate } from "./gating.ts";

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { Dependency } from "../domain/model.ts";
-import type { BlockedReason } from "../domain/state.ts";
+import type { BlockedReason, Dependency } from "../domain/mod.ts";
 import { checkDependency, type TargetView } from "./dependencies.ts";
 
 /** The stack as gating reads it, now. */

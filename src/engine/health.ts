@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { evaluateHealthExpr } from "../domain/expression.ts";
-import type { Health, ProbeAlias } from "../domain/model.ts";
+import { evaluateHealthExpr, type Health, type ProbeAlias } from "../domain/mod.ts";
 import type { Clock, Prober, ProbeResult, ProbeTarget } from "./ports.ts";
 
 interface ProbeState {

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
-import type { Command } from "../domain/model.ts";
+import { type Command, formatDuration } from "../domain/mod.ts";
 import type { CommandRunner, LogSink } from "./ports.ts";
 
 /** One hook to run for one instance, variables expanded. */

@@ -4,14 +4,17 @@
  *
  * @module
  */
-import { instanceId, type ResolvedInstance } from "../domain/instance.ts";
-import { type Service, serviceNamed, type Stack } from "../domain/model.ts";
 import {
+  instanceId,
   type InstanceStatus,
   isAlive,
   type LogFileProblem,
   type ProbeSnapshot,
-} from "../domain/state.ts";
+  type ResolvedInstance,
+  type Service,
+  serviceNamed,
+  type Stack,
+} from "../domain/mod.ts";
 import type { GateSnapshot } from "./gating.ts";
 import type { HealthMonitor } from "./health.ts";
 import type { MeshInstance } from "./mesh.ts";

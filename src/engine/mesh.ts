@@ -15,9 +15,8 @@
  *
  * @module
  */
-import type { PortMapping, Service } from "../domain/model.ts";
+import { isFixedPort, type PortMapping, resolvePorts, type Service } from "../domain/mod.ts";
 import type { Backend, Endpoint, RouteAddress, Router } from "./ports.ts";
-import { isFixedPort, resolvePorts } from "../domain/deferred.ts";
 
 /**
  * How long a replica that leaves a routed port (it stops being ready: a stop, a restart, a rolling

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { Dependency } from "../domain/model.ts";
-import type { InstanceState } from "../domain/state.ts";
+import type { Dependency, InstanceState } from "../domain/mod.ts";
 import { type GateSnapshot, isStuck } from "./gating.ts";
 import type { InstanceModel } from "./supervisor.ts";
 

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { Stack } from "../domain/model.ts";
-import type { EngineEvent } from "../domain/state.ts";
+import type { EngineEvent, Stack } from "../domain/mod.ts";
 import { awaitReady } from "./await_ready.ts";
 import { type Pool, readyBudgetMs } from "./changes.ts";
 import { type Instance, type InstanceTable, newInstance } from "./instances.ts";

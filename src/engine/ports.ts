@@ -4,13 +4,19 @@
  *
  * @module
  */
-import type { InstanceSpec } from "../domain/instance.ts";
-import type { Level } from "../domain/log.ts";
-import type { Command, RuntimeKind } from "../domain/model.ts";
-import type { EngineEvent, ExitStatus, LogFileProblem, Usage } from "../domain/state.ts";
+import type {
+  Command,
+  EngineEvent,
+  ExitStatus,
+  InstanceSpec,
+  Level,
+  LogFileProblem,
+  RuntimeKind,
+  Usage,
+} from "../domain/mod.ts";
 
 /** What a runtime needs to start one instance: resolved in the domain (`domain/instance.ts`). */
-export type { InstanceSpec } from "../domain/instance.ts";
+export type { InstanceSpec } from "../domain/mod.ts";
 
 /** Where a published port of an instance ended up on the host. */
 export interface Endpoint {
@@ -125,11 +131,11 @@ export interface ProbeResult {
 
 /** One check to make, per-instance variables expanded. */
 export type ProbeTarget =
-  | { readonly kind: "http"; readonly probe: import("../domain/model.ts").HttpProbe }
-  | { readonly kind: "tcp"; readonly probe: import("../domain/model.ts").TcpProbe }
+  | { readonly kind: "http"; readonly probe: import("../domain/mod.ts").HttpProbe }
+  | { readonly kind: "tcp"; readonly probe: import("../domain/mod.ts").TcpProbe }
   | {
     readonly kind: "cmd";
-    readonly probe: import("../domain/model.ts").CmdProbe;
+    readonly probe: import("../domain/mod.ts").CmdProbe;
     readonly cwd: string;
     readonly env: Readonly<Record<string, string>>;
     /** Runs the command somewhere else than on the host (inside a container). */

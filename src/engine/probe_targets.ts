@@ -5,9 +5,14 @@
  *
  * @module
  */
-import { parseHostPort } from "../domain/deferred.ts";
-import { instanceProbes } from "../domain/instance.ts";
-import type { Command, Health, ProbeAlias, Service } from "../domain/model.ts";
+import {
+  type Command,
+  type Health,
+  instanceProbes,
+  parseHostPort,
+  type ProbeAlias,
+  type Service,
+} from "../domain/mod.ts";
 import { directAddress } from "./mesh.ts";
 import type { Handle, ProbeTarget } from "./ports.ts";
 

@@ -6,9 +6,7 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
-import { topologicalLevels } from "../domain/graph.ts";
-import type { Stack } from "../domain/model.ts";
+import { formatDuration, type Stack, topologicalLevels } from "../domain/mod.ts";
 import type { Clock } from "./ports.ts";
 
 /** A shutdown level that takes longer than this says what it waits for, */

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
-import { ConflictError, UsageError } from "../domain/errors.ts";
+import { ConflictError, formatDuration, UsageError } from "../domain/mod.ts";
 import type { Clock, Handle } from "./ports.ts";
 
 /** How long a send waits for the instance to take it. */

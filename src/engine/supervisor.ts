@@ -6,15 +6,17 @@
  *
  * @module
  */
-import type { Kind, RestartPolicy, Service } from "../domain/model.ts";
 import {
   type BlockedReason,
   describeBlocked,
   describeExit,
   type ExitStatus,
+  formatDuration,
   type InstanceState,
-} from "../domain/state.ts";
-import { formatDuration } from "../domain/duration.ts";
+  type Kind,
+  type RestartPolicy,
+  type Service,
+} from "../domain/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 
 /** Everything the supervisor knows about one instance. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { argvOf, type Service, type Stack } from "../domain/model.ts";
+import { argvOf, type Service, type Stack } from "../domain/mod.ts";
 import { exportable, type Exported, literal, Notes, portsOf } from "./notes.ts";
 import { dockerHealth, goDuration } from "./healthcheck.ts";
 

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { parseHostPort } from "../domain/deferred.ts";
 import {
   argvOf,
   type HealthExpr,
+  parseHostPort,
   type ProbeAlias,
   type Service,
   type Stack,
-} from "../domain/model.ts";
+} from "../domain/mod.ts";
 import { containerPortFor, literal } from "./notes.ts";
 
 /** How long a container may take to pass its first check (Docker's start period beyond grace). */

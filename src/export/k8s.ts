@@ -9,10 +9,9 @@
  *
  * @module
  */
-import { argvOf, type Service, type Stack } from "../domain/model.ts";
+import { argvOf, parseHostPort, type Service, type Stack } from "../domain/mod.ts";
 import { exportable, type Exported, literal, Notes, portsOf } from "./notes.ts";
 import { containerPortFor } from "./notes.ts";
-import { parseHostPort } from "../domain/deferred.ts";
 
 /** One manifest. */
 export interface K8sObject {

@@ -4,9 +4,14 @@
  *
  * @module
  */
-import { expandDeferred, isFixedPort, resolvePort } from "../domain/deferred.ts";
-import { instanceVars } from "../domain/instance.ts";
-import type { Service, Stack } from "../domain/model.ts";
+import {
+  expandDeferred,
+  instanceVars,
+  isFixedPort,
+  resolvePort,
+  type Service,
+  type Stack,
+} from "../domain/mod.ts";
 
 /** Something the target cannot express, for one service (or the stack, with `service: ""`). */
 export interface ExportNote {

@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { argvOf, type Service, type Stack } from "../domain/model.ts";
-import { layerEnv } from "../domain/instance.ts";
+import { argvOf, layerEnv, type Service, type Stack } from "../domain/mod.ts";
 import { dockerHealth } from "./healthcheck.ts";
 import { exportable, type Exported, literal, Notes, portsOf } from "./notes.ts";
 import { composeName } from "./compose.ts";

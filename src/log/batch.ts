@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Level, LEVELS, type LogRecord } from "../domain/log.ts";
+import { type Level, LEVELS, type LogRecord } from "../domain/mod.ts";
 import { detectLevel, mayShowLevel } from "./level.ts";
 import { EQUALS, type Lines, NON_ASCII } from "./split.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Level, toNdjson } from "../domain/log.ts";
+import { type Level, toNdjson } from "../domain/mod.ts";
 import { RotatingFile } from "./file_sink.ts";
 import type { LogHub } from "./hub.ts";
 

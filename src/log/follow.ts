@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { LogQuery, LogRecord } from "../domain/log.ts";
+import type { LogQuery, LogRecord } from "../domain/mod.ts";
 import { type Batch, LEVEL_INDEX, RecordBatch } from "./batch.ts";
 import type { Subscription } from "./channel.ts";
 

@@ -11,7 +11,13 @@
  *
  * @module
  */
-import { type Level, type LogQuery, type LogRecord, matchesQuery } from "../domain/log.ts";
+import {
+  type Level,
+  type LogFileProblem,
+  type LogQuery,
+  type LogRecord,
+  matchesQuery,
+} from "../domain/mod.ts";
 import { type Batch, LineBatch, RecordBatch, type Source } from "./batch.ts";
 import {
   type FileFailureListener,
@@ -20,7 +26,6 @@ import {
   type RotatingFileOptions,
 } from "./file_sink.ts";
 import { Followers, type LogSubscription } from "./follow.ts";
-import type { LogFileProblem } from "../domain/state.ts";
 import { detectLevel } from "./level.ts";
 import { encodeBatch } from "./ndjson.ts";
 import { readChunks } from "./reader.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Level } from "../domain/log.ts";
+import type { Level } from "../domain/mod.ts";
 
 const NAMES: Record<string, Level> = {
   trace: "trace",

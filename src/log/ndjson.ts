@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { LEVELS, type LogRecord, toNdjson } from "../domain/log.ts";
+import { LEVELS, type LogRecord, toNdjson } from "../domain/mod.ts";
 import { type Batch, LineBatch, type Source } from "./batch.ts";
 import type { ByteBuffer } from "./bytes.ts";
 import { JSON_ESCAPE } from "./split.ts";

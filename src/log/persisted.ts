@@ -16,7 +16,7 @@ import {
   type LogRecord,
   matchesQuery,
   toNdjson,
-} from "../domain/log.ts";
+} from "../domain/mod.ts";
 import { byteMatcher } from "./scan.ts";
 
 /** Items in batches, oldest first; `close()` releases what the reading holds (open files). */

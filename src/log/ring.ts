@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LogRecord } from "../domain/log.ts";
+import type { LogRecord } from "../domain/mod.ts";
 import type { Batch } from "./batch.ts";
 
 /** Records `from` to `to` (exclusive) of a batch. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { atLeast, LEVELS, type LogQuery } from "../domain/log.ts";
+import { atLeast, LEVELS, type LogQuery } from "../domain/mod.ts";
 
 const encoder = new TextEncoder();
 const PREFIX = encoder.encode('{"ts":"');

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CmdProbe } from "../domain/model.ts";
-import type { CommandRunner, ProbeResult } from "../engine/ports.ts";
+import type { CmdProbe } from "../domain/mod.ts";
+import type { CommandRunner, ProbeResult } from "../engine/mod.ts";
 
 /** Runs the command once. */
 export async function checkCmd(

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { HttpProbe } from "../domain/model.ts";
-import type { ProbeResult } from "../engine/ports.ts";
+import type { HttpProbe } from "../domain/mod.ts";
+import type { ProbeResult } from "../engine/mod.ts";
 import { describeNetworkError } from "./errors.ts";
 
 /** Sends one request. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CommandRunner, Prober } from "../engine/ports.ts";
+import type { CommandRunner, Prober } from "../engine/mod.ts";
 import { checkCmd } from "./cmd.ts";
 import { checkHttp } from "./http.ts";
 import { checkTcp } from "./tcp.ts";

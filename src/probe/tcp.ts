@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { parseHostPort } from "../domain/deferred.ts";
-import type { TcpProbe } from "../domain/model.ts";
-import type { ProbeResult } from "../engine/ports.ts";
+import { parseHostPort, type TcpProbe } from "../domain/mod.ts";
+import type { ProbeResult } from "../engine/mod.ts";
 import { describeNetworkError } from "./errors.ts";
 
 /** Opens and closes one connection. */

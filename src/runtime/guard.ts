@@ -24,7 +24,7 @@
 const HELPER = `trap '' INT TERM HUP QUIT PIPE
 set -f
 keys=" "; run=""; dsock=""; dtcp=""; rd=""
-while IFS= read -r l; do
+line() {
   case "$l" in
     "= run "*) run=\${l#= run } ;;
     "= docker unix "*) dsock=\${l#= docker unix } ;;
@@ -32,16 +32,22 @@ while IFS= read -r l; do
     "= rmdir "*) rd="$rd \${l#= rmdir }" ;;
     +*)
       k=\${l%% *}; k=\${k#+}
-      case "$k" in ""|*[!0-9]*) continue ;; esac
+      case "$k" in ""|*[!0-9]*) return ;; esac
       eval "u$k=\\\${l#* }"
       case "$keys" in *" $k "*) ;; *) keys="$keys$k " ;; esac ;;
     -*)
       k=\${l#-}
-      case "$k" in ""|*[!0-9]*) continue ;; esac
+      case "$k" in ""|*[!0-9]*) return ;; esac
       unset "u$k"
       case "$keys" in *" $k "*) keys="\${keys%%" $k "*} \${keys#*" $k "}" ;; esac ;;
   esac
-done
+}
+# What was guarded when this helper started came with it (a SIGKILL of orch before its first write
+# must not leave those units unguarded); then the changes come on stdin.
+while IFS= read -r l; do line; done <<ORCH_GUARD_EOF
+$ORCH_GUARD_INIT
+ORCH_GUARD_EOF
+while IFS= read -r l; do line; done
 pg=""; cg=""; dk=""
 for k in $keys; do
   eval "v=\\\${u$k}"
@@ -94,6 +100,9 @@ wait
 `;
 
 const encoder = new TextEncoder();
+
+/** The most state handed to a new helper in its environment (the kernel takes 128 KiB a string). */
+const INIT_ENV_MAX = 96 * 1024;
 
 /** What one unit holds: any of a process group, cgroup directories, a container. */
 export interface GuardEntry {
@@ -161,6 +170,12 @@ export class Guard {
 
   #start(): void {
     if (this.#child || this.#closed || this.#failed) return;
+    // Everything guarded so far goes with the new helper: in its environment when it fits (no
+    // secret is in it), else first thing on its stdin.
+    let state = `= run ${this.#run}\n${this.#dockerLine()}`;
+    for (const d of this.#rmdirs) state += `= rmdir ${d}\n`;
+    for (const [key, entry] of this.#entries) state += entryLine(key, entry);
+    const inEnv = state.length <= INIT_ENV_MAX;
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command("sh", {
@@ -168,7 +183,7 @@ export class Guard {
         stdin: "piped",
         stdout: "null",
         stderr: "null",
-        env: { ORCH_GUARD: this.#run },
+        env: { ORCH_GUARD: this.#run, ORCH_GUARD_INIT: inEnv ? state : "" },
         detached: true,
       }).spawn();
     } catch (error) {
@@ -183,11 +198,7 @@ export class Guard {
     this.#child = child;
     this.#lastStart = Date.now();
     this.#writer = child.stdin.getWriter();
-    // Everything guarded so far goes to the new helper first.
-    let text = `= run ${this.#run}\n${this.#dockerLine()}`;
-    for (const d of this.#rmdirs) text += `= rmdir ${d}\n`;
-    for (const [key, entry] of this.#entries) text += entryLine(key, entry);
-    this.#buffer = text + this.#buffer;
+    this.#buffer = (inEnv ? "" : state) + this.#buffer;
     this.#schedule();
     void child.status.then((status) => this.#died(child, status));
   }

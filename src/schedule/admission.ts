@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Flow, TriggerKind } from "../domain/flow.ts";
+import type { Flow, TriggerKind } from "../domain/mod.ts";
 
 /** The decision for one trigger. */
 export type Admission =

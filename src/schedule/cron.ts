@@ -14,7 +14,7 @@
  * @module
  */
 import { Cron } from "croner";
-import type { Flow, Schedule } from "../domain/flow.ts";
+import type { Flow, Schedule } from "../domain/mod.ts";
 
 /** Bound on the schedule times a catch-up enumerates. */
 export const MAX_CATCH_UP = 1000;

@@ -8,17 +8,17 @@
  *
  * @module
  */
-import type {
-  Flow,
-  FlowTask,
-  RetryPolicy,
-  TaskEdge,
-  TaskExit,
-  TaskFailure,
-  TaskRunRecord,
-  TaskState,
-} from "../domain/flow.ts";
-import { isTaskSettled } from "../domain/flow.ts";
+import {
+  type Flow,
+  type FlowTask,
+  isTaskSettled,
+  type RetryPolicy,
+  type TaskEdge,
+  type TaskExit,
+  type TaskFailure,
+  type TaskRunRecord,
+  type TaskState,
+} from "../domain/mod.ts";
 
 /** One task of a run: the row of its current attempt. */
 export interface TaskSlot {

@@ -6,16 +6,23 @@
  *
  * @module
  */
-import { formatDuration } from "../domain/duration.ts";
-import type { Flow, FlowTask, RunTrigger } from "../domain/flow.ts";
-import { inheritsEnv, layerEnv } from "../domain/instance.ts";
-import type { Command, Service } from "../domain/model.ts";
-import { describeExit, type ExitStatus } from "../domain/state.ts";
-import type { Clock, Handle, Runtime } from "../engine/ports.ts";
+import {
+  type Command,
+  describeExit,
+  type ExitStatus,
+  type Flow,
+  type FlowTask,
+  formatDuration,
+  inheritsEnv,
+  layerEnv,
+  runtimeUnavailable,
+  type RunTrigger,
+  type Service,
+} from "../domain/mod.ts";
+import type { Clock, Handle, Runtime } from "../engine/mod.ts";
 import type { AttemptResult } from "./dag.ts";
 import { expandCommand, expandText, parseOutputs } from "./expand.ts";
 import type { TaskLog, Workspace } from "./ports.ts";
-import { runtimeUnavailable } from "../domain/errors.ts";
 
 /** What one attempt runs. */
 export interface AttemptInput {

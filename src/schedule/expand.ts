@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Command } from "../domain/model.ts";
+import type { Command } from "../domain/mod.ts";
 
 /** Values references expand to. */
 export interface ExpandContext {

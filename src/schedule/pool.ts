@@ -5,9 +5,15 @@
  *
  * @module
  */
-import { ConflictError, noSuchRun } from "../domain/errors.ts";
-import type { Flow, FlowSet, RunRecord, RunStatus } from "../domain/flow.ts";
-import { isRunEnded } from "../domain/flow.ts";
+import {
+  ConflictError,
+  type Flow,
+  type FlowSet,
+  isRunEnded,
+  noSuchRun,
+  type RunRecord,
+  type RunStatus,
+} from "../domain/mod.ts";
 import { newRun, restoreRun, type RunOutcome } from "./dag.ts";
 import type { SchedulerDeps } from "./ports.ts";
 import { ActiveRun, type RunHost } from "./run.ts";

@@ -7,16 +7,16 @@
  */
 import type {
   FlowEvent,
+  InstanceState,
+  Level,
   NewRun,
   Retention,
   RunPatch,
   RunRecord,
+  RuntimeKind,
   TaskRunRecord,
-} from "../domain/flow.ts";
-import type { Level } from "../domain/log.ts";
-import type { RuntimeKind } from "../domain/model.ts";
-import type { InstanceState } from "../domain/state.ts";
-import type { Clock, Runtime } from "../engine/ports.ts";
+} from "../domain/mod.ts";
+import type { Clock, Runtime } from "../engine/mod.ts";
 
 /** The part of the history the scheduler writes and reads (`HistoryStore` in `src/store/`). */
 export interface RunStore {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { FlowSet, RunRecord, RunStatus } from "../domain/flow.ts";
+import type { FlowSet, RunRecord, RunStatus } from "../domain/mod.ts";
 import { restoreRun } from "./dag.ts";
 import { ActiveRun, type RunHost } from "./run.ts";
 

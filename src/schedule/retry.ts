@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Flow, TaskRunRecord } from "../domain/flow.ts";
+import type { Flow, TaskRunRecord } from "../domain/mod.ts";
 
 /** The tasks that run again when retrying from `from`. */
 export function retried(flow: Flow, from: string, only = false): Set<string> {

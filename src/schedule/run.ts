@@ -5,8 +5,14 @@
  *
  * @module
  */
-import type { Flow, FlowEvent, RunRecord, TaskRunRecord, TaskState } from "../domain/flow.ts";
-import { isTaskSettled } from "../domain/flow.ts";
+import {
+  type Flow,
+  type FlowEvent,
+  isTaskSettled,
+  type RunRecord,
+  type TaskRunRecord,
+  type TaskState,
+} from "../domain/mod.ts";
 import {
   advance,
   type DagEffect,

@@ -6,10 +6,19 @@
  *
  * @module
  */
-import { ConflictError, noSuchFlow, noSuchRun, NotFoundError } from "../domain/errors.ts";
-import type { Flow, FlowSet, RunRecord, RunStatus, TriggerKind } from "../domain/flow.ts";
-import { isRunEnded } from "../domain/flow.ts";
-import { didYouMean } from "../domain/suggest.ts";
+import {
+  ConflictError,
+  didYouMean,
+  type Flow,
+  type FlowSet,
+  isRunEnded,
+  noSuchFlow,
+  noSuchRun,
+  NotFoundError,
+  type RunRecord,
+  type RunStatus,
+  type TriggerKind,
+} from "../domain/mod.ts";
 import { admit } from "./admission.ts";
 import { RunPool } from "./pool.ts";
 import type { SchedulerDeps, ServiceChange } from "./ports.ts";

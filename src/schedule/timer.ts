@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Flow } from "../domain/flow.ts";
-import type { Clock } from "../engine/ports.ts";
+import type { Flow } from "../domain/mod.ts";
+import type { Clock } from "../engine/mod.ts";
 import { FlowTimes, MAX_CATCH_UP } from "./cron.ts";
 import type { RunStore } from "./ports.ts";
 

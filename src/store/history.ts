@@ -14,7 +14,7 @@ import type {
   RunRecord,
   RunStatus,
   TaskRunRecord,
-} from "../domain/flow.ts";
+} from "../domain/mod.ts";
 
 export type { NewRun, RunPatch };
 

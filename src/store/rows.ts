@@ -12,7 +12,7 @@ import type {
   TaskRunRecord,
   TaskState,
   TriggerKind,
-} from "../domain/flow.ts";
+} from "../domain/mod.ts";
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, SQLInputValue>;

@@ -7,8 +7,13 @@
  * @module
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { OrchError } from "../domain/errors.ts";
-import type { Retention, RunRecord, RunStatus, TaskRunRecord } from "../domain/flow.ts";
+import {
+  OrchError,
+  type Retention,
+  type RunRecord,
+  type RunStatus,
+  type TaskRunRecord,
+} from "../domain/mod.ts";
 import { num, type Row, toRun, toTask } from "./rows.ts";
 import type {
   FlowMark,

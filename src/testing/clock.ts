@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Clock } from "../engine/ports.ts";
+import type { Clock } from "../engine/mod.ts";
 
 interface Timer {
   readonly at: number;

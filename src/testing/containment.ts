@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { MARKER, scanMarks } from "../runtime/process/markers.ts";
-import { parseMounts } from "../runtime/process/cgroup_detect.ts";
+import { MARKER, parseMounts, scanMarks } from "../runtime/process/mod.ts";
 import { processAlive } from "./recorder.ts";
 import { waitFor } from "./deadline.ts";
 

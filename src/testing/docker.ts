@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { DockerClient, endpointFrom } from "../runtime/docker/client.ts";
+import { DockerClient, endpointFrom } from "../runtime/docker/mod.ts";
 
 /** The image every Docker test runs. */
 export const IMAGE = "local/busybox:latest";

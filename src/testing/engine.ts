@@ -4,14 +4,12 @@
  *
  * @module
  */
-import { loadStack } from "../config/load.ts";
-import { assemble } from "../cli/assemble.ts";
-import type { Engine } from "../engine/engine.ts";
-import type { Clock } from "../engine/ports.ts";
-import type { LogHub } from "../log/hub.ts";
-import type { DockerRuntime } from "../runtime/docker/runtime.ts";
-import type { ProcessRuntime } from "../runtime/process/runtime.ts";
-import type { ContainmentChoice } from "../runtime/process/cgroup_detect.ts";
+import { loadStack } from "../config/mod.ts";
+import { assemble } from "../cli/mod.ts";
+import type { Clock, Engine } from "../engine/mod.ts";
+import type { LogHub } from "../log/mod.ts";
+import type { DockerRuntime } from "../runtime/docker/mod.ts";
+import type { ContainmentChoice, ProcessRuntime } from "../runtime/process/mod.ts";
 import { EventRecorder } from "./recorder.ts";
 
 /** An engine on a temporary project, disposed with everything stopped. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Health, Service } from "../domain/model.ts";
+import type { Health, Service } from "../domain/mod.ts";
 
 /** `echo` answers lines sent to its stdin, `ticker` prints a counter, `setup` is a oneshot. */
 export const ECHO_TICKER_STACK = `

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { loadProject } from "../config/flows/load.ts";
+import { loadProject } from "../config/flows/mod.ts";
 import { testFlows } from "./flows.ts";
 
 const [dir, flow] = Deno.args;

@@ -4,17 +4,16 @@
  *
  * @module
  */
-import { loadProject, type Project } from "../config/flows/load.ts";
-import type { Flow, FlowEvent, FlowSet, TaskRunRecord } from "../domain/flow.ts";
+import { loadProject, type Project } from "../config/flows/mod.ts";
+import type { Flow, FlowEvent, FlowSet, TaskRunRecord } from "../domain/mod.ts";
 import { Recorder } from "./recorder.ts";
-import { assembleFlows } from "../cli/flows.ts";
-import type { Clock } from "../engine/ports.ts";
-import { LogHub } from "../log/hub.ts";
-import { ProcessRuntime } from "../runtime/process/runtime.ts";
-import { DockerRuntime } from "../runtime/docker/runtime.ts";
-import type { Scheduler } from "../schedule/scheduler.ts";
-import type { ServiceView } from "../schedule/ports.ts";
-import type { SqliteHistory } from "../store/sqlite.ts";
+import { assembleFlows } from "../cli/mod.ts";
+import type { Clock } from "../engine/mod.ts";
+import { LogHub } from "../log/mod.ts";
+import { ProcessRuntime } from "../runtime/process/mod.ts";
+import { DockerRuntime } from "../runtime/docker/mod.ts";
+import type { Scheduler, ServiceView } from "../schedule/mod.ts";
+import type { SqliteHistory } from "../store/mod.ts";
 
 /** Loads a project from stack-file text written to `stack.yaml` in a new temporary directory. */
 export async function projectFrom(text: string): Promise<Project> {

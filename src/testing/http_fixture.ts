@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { serveHttp } from "../cli/http_server.ts";
+import { serveHttp } from "../cli/mod.ts";
 
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const encoder = new TextEncoder();

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { EngineEvent } from "../domain/state.ts";
-import { readProcess } from "../runtime/process/procstat.ts";
+import type { EngineEvent } from "../domain/mod.ts";
+import { readProcess } from "../runtime/process/mod.ts";
 
 /** Records events of type `E` and resolves waits when a condition holds. */
 export class Recorder<E> {

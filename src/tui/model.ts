@@ -4,9 +4,13 @@
  *
  * @module
  */
-import { atLeast, type Level, type LogRecord } from "../domain/log.ts";
-import type { InstanceStatus } from "../domain/state.ts";
-import type { ServiceSummary } from "../domain/status.ts";
+import {
+  atLeast,
+  type InstanceStatus,
+  type Level,
+  type LogRecord,
+  type ServiceSummary,
+} from "../domain/mod.ts";
 import { clean } from "./text.ts";
 
 /** What the user is doing. */

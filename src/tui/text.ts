@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { sanitize } from "../domain/escapes.ts";
+import { sanitize } from "../domain/mod.ts";
 
 /** Removes escape sequences and control characters; expands tabs to the next multiple of 8. */
 export function clean(text: string): string {

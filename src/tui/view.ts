@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { InstanceState } from "../domain/state.ts";
-import { formatAge, formatBytes } from "../domain/status.ts";
+import { formatAge, formatBytes, type InstanceState } from "../domain/mod.ts";
 import { KEY_HELP } from "./keys.ts";
 import { layout, type Model, tableWindow, visibleLogs } from "./model.ts";
 import { Buffer, COLOR, type Style } from "./screen.ts";

@@ -1,27 +1,30 @@
 /** The API handler called directly with Requests (no socket), on a real engine. */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { createHandler } from "../../src/api/handler.ts";
-import type { Controller } from "../../src/api/controller.ts";
-import { EventBus, makeController } from "../../src/cli/serve.ts";
+import { createHandler } from "../../src/api/mod.ts";
+import type { Control } from "../../src/control/mod.ts";
+import { EventBus } from "../../src/cli/bus.ts";
+import { makeControl } from "../../src/cli/serve.ts";
 import { testStack } from "../../src/testing/engine.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 import { readUntil } from "../../src/testing/deadline.ts";
 
 async function api(
   yaml: string,
   tokens?: { admin: string; readOnly: string },
-  options: { wrap?: (c: Controller) => Controller; onInternalError?: (e: unknown) => void } = {},
+  options: { wrap?: (c: Control) => Control; onInternalError?: (e: unknown) => void } = {},
 ) {
   const t = await testStack(yaml);
   const bus = new EventBus();
-  const controller = makeController({
+  const controller = makeControl({
     engine: t.engine,
     logs: t.logs,
+    bus,
     project: t.dir,
     files: [`${t.dir}/stack.yaml`],
     startedAt: Date.now(),
     env: (n) => Deno.env.get(n),
     shutdown: (timeoutMs) => void t.engine.shutdown({ timeoutMs }),
-  }, bus);
+  });
   // Feed the bus from the recorder, as `orch up` feeds it from the engine.
   let seen = 0;
   const stopFeeding = t.events.watch(() => {
@@ -76,6 +79,7 @@ Deno.test("status, services, health and openapi", async () => {
   assert(status.instances[0].usage.rssBytes > 0, "resource use of the process group");
   const services = await (await a.call("GET", "/v1/services")).json();
   assertEquals(services.services[1].dependsOn, ["echo"]);
+  assertEquals(services.services[1].dependencies, [{ target: "echo", condition: "ready" }]);
   const health = await (await a.call("GET", "/v1/health")).json();
   assertEquals([health.status, health.pid], ["ok", Deno.pid]);
   const doc = await (await a.call("GET", "/v1/openapi.json")).json();
@@ -138,6 +142,11 @@ Deno.test("events stream as server-sent events; metrics in Prometheus text", asy
     "the event of worker ready",
   );
   await reader.cancel();
+  // A process a moment old may have no resident pages yet (it is still being exec'ed).
+  await waitFor(
+    () => (a.t.engine.status({ usage: true })[0].usage?.rssBytes ?? 0) > 0,
+    "echo's resident memory to be measured",
+  );
   const metrics = await (await a.call("GET", "/metrics")).text();
   assertMatch(metrics, /orch_service_ready\{stack="[^"]+",service="echo",replica="0"\} 1/);
   assertMatch(metrics, /orch_service_state\{[^}]*service="worker"[^}]*state="ready"\} 1/);

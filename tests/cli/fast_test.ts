@@ -6,6 +6,7 @@
 import { assertEquals, assertMatch } from "../assert.ts";
 import { runFast } from "../../src/cli/fast.ts";
 import type { CliIO } from "../../src/cli/io.ts";
+import { testIO } from "../../src/testing/io.ts";
 
 /** An orch's control API as far as these commands use it, recording every request. */
 function fakeOrch(): AsyncDisposable & { host: string; seen: string[] } {
@@ -47,17 +48,17 @@ function fakeOrch(): AsyncDisposable & { host: string; seen: string[] } {
   };
 }
 
-function bufferIO(): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
+function bufferIO(): CliIO & { printed: string[]; warned: string[] } {
+  const printed: string[] = [];
+  const warned: string[] = [];
   return {
-    stdout,
-    stderr,
-    out: (text) => void stdout.push(text),
-    err: (text) => void stderr.push(text),
-    isTerminal: false,
-    cwd: "/nonexistent-orch-project",
-    env: () => undefined,
+    ...testIO({
+      cwd: "/nonexistent-orch-project",
+      out: (text) => void printed.push(text),
+      err: (text) => void warned.push(text),
+    }),
+    printed,
+    warned,
   };
 }
 
@@ -88,7 +89,7 @@ Deno.test("a line the fast path does not fully understand goes to the full parse
   for (const argv of lines) {
     const io = bufferIO();
     assertEquals(await runFast(argv, io), undefined, `orch ${argv.join(" ")}`);
-    assertEquals([io.stdout, io.stderr], [[], []], `orch ${argv.join(" ")} says nothing`);
+    assertEquals([io.printed, io.warned], [[], []], `orch ${argv.join(" ")} says nothing`);
   }
   assertEquals(orch.seen, [], "no orch was asked anything");
 });
@@ -97,11 +98,11 @@ Deno.test("status, ps and list, with the global options after the command, or in
   await using orch = fakeOrch();
   const io = bufferIO();
   assertEquals(await runFast(["status", "--json", "--host", orch.host], io), 0);
-  assertEquals(JSON.parse(io.stdout.join("")).stack, "shop");
+  assertEquals(JSON.parse(io.printed.join("")).stack, "shop");
   assertEquals(await runFast(["ps", "-w", "--host", orch.host], io), 0);
-  assertMatch(io.stdout.at(-1)!, /SERVICE/);
+  assertMatch(io.printed.at(-1)!, /SERVICE/);
   assertEquals(await runFast([`--host=${orch.host}`, "list", "--json"], io), 0);
-  assertEquals(JSON.parse(io.stdout.at(-1)!)[0].name, "api");
+  assertEquals(JSON.parse(io.printed.at(-1)!)[0].name, "api");
   assertEquals(orch.seen, ["GET /v1/status", "GET /v1/status", "GET /v1/services"]);
 });
 
@@ -139,7 +140,7 @@ Deno.test("start, stop, restart, scale and send make their requests, with the to
     'POST /v1/services/api/send {"text":"hello world"}',
     'POST /v1/services/api/send {"text":"-v --host"}',
   ]);
-  assertEquals(io.stdout.slice(0, 3), ["api: starting\n", "web: starting\n", "api: restarted\n"]);
+  assertEquals(io.printed.slice(0, 3), ["api: starting\n", "web: starting\n", "api: restarted\n"]);
 });
 
 Deno.test("down passes its timeout and follows the shutdown", async () => {
@@ -151,5 +152,5 @@ Deno.test("down passes its timeout and follows the shutdown", async () => {
     "GET /v1/events",
     'POST /v1/shutdown {"timeout":"5s"}',
   ]);
-  assertEquals(io.stdout.at(-1), "shop is down\n");
+  assertEquals(io.printed.at(-1), "shop is down\n");
 });

@@ -8,6 +8,7 @@ import { ConfigError, formatIssue } from "../../src/domain/errors.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
 import { convertCommand } from "../../src/cli/interop_commands.ts";
 import type { CliIO } from "../../src/cli/io.ts";
+import { testIO } from "../../src/testing/io.ts";
 import type { Stack } from "../../src/domain/model.ts";
 
 const fixtures = new URL("./fixtures", import.meta.url).pathname;
@@ -157,7 +158,7 @@ Deno.test("Procfile: shell commands, foreman's ports, .env, and -m counts", asyn
 
 function bufferIO(cwd: string, env: (n: string) => string | undefined): CliIO & { text: string[] } {
   const text: string[] = [];
-  return { out: (t) => text.push(t), err: (t) => text.push(t), isTerminal: false, cwd, env, text };
+  return { ...testIO({ cwd, env, out: (t) => text.push(t) }), text };
 }
 
 /** The stack without the file names it was read from (which differ by construction). */

@@ -47,3 +47,37 @@ Deno.test("deno task orch status works from the directory of a running stack", a
     assertMatch(down.stdout, /tasked is down/);
   }
 });
+
+Deno.test("orch status from a directory above the one running stack finds it; two are named", async () => {
+  await using dir = await tempDir();
+  const stack = (name: string) =>
+    `stack: { name: ${name} }\nservices:\n  s: { command: "exec sleep 60" }\n`;
+  for (const name of ["demo", "other"]) {
+    await Deno.mkdir(`${dir.path}/examples/${name}`, { recursive: true });
+    await Deno.writeTextFile(`${dir.path}/examples/${name}/stack.yaml`, stack(name));
+  }
+  // As the README runs the demo: from the repository's root, with -f.
+  const up = await task(dir.path, "up", "-d", "--wait", "-f", "examples/demo/stack.yaml");
+  assertEquals(up.code, 0, up.stdout + up.stderr);
+  try {
+    const status = await task(dir.path, "status");
+    assertEquals(status.code, 0, status.stderr);
+    assertMatch(status.stdout, /^demo {2}running/);
+    const other = await runOrch(`${dir.path}/examples/other`, ["up", "-d", "--wait"]);
+    assertEquals(other.code, 0, other.stderr);
+    try {
+      const two = await task(dir.path, "status");
+      assertEquals(two.code, 2, two.stdout);
+      assertMatch(two.stderr, /several run below it: .*examples\/demo, .*examples\/other/);
+    } finally {
+      assertEquals((await runOrch(`${dir.path}/examples/other`, ["down"])).code, 0);
+    }
+  } finally {
+    const down = await task(dir.path, "down");
+    assertEquals(down.code, 0, down.stderr);
+    assertMatch(down.stdout, /demo is down/);
+  }
+  // Once down, nothing is found below any more (its entry went with it).
+  const none = await task(dir.path, "status");
+  assertEquals(none.code, 1, none.stdout);
+});

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { Flow } from "../../domain/flow.ts";
-import { didYouMean } from "../../domain/suggest.ts";
+import { didYouMean, type Flow } from "../../domain/mod.ts";
 import type { FieldPath } from "../source.ts";
 
 /** A problem of one flow, at a path relative to it. */

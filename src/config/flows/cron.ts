@@ -5,9 +5,7 @@
  * @module
  */
 import { Cron } from "croner";
-import { parseDuration } from "../../domain/duration.ts";
-import type { Schedule } from "../../domain/flow.ts";
-import { didYouMean } from "../../domain/suggest.ts";
+import { didYouMean, parseDuration, type Schedule } from "../../domain/mod.ts";
 
 /** The cron nicknames orch reads (croner's, and Petit's). */
 export const CRON_NICKNAMES = [

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { EdgeOn } from "../../domain/flow.ts";
+import type { EdgeOn } from "../../domain/mod.ts";
 import type { FieldPath } from "../source.ts";
 
 /** One edge read from a dag entry, and where it is written (relative to the flow). */

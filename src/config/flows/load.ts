@@ -6,9 +6,14 @@
  *
  * @module
  */
-import { ConfigError, type ConfigIssue } from "../../domain/errors.ts";
-import type { Flow, FlowSet, TaskCondition } from "../../domain/flow.ts";
-import type { Stack } from "../../domain/model.ts";
+import {
+  ConfigError,
+  type ConfigIssue,
+  type Flow,
+  type FlowSet,
+  type Stack,
+  type TaskCondition,
+} from "../../domain/mod.ts";
 import { parseDotenv } from "../dotenv.ts";
 import { toConfigIssues } from "../issues.ts";
 import { findDefaultFile, FLOW_SECTIONS, type LoadOptions, loadStack } from "../load.ts";

@@ -6,18 +6,18 @@
  *
  * @module
  */
-import type {
-  EdgeOn,
-  Flow,
-  FlowTask,
-  RetryPolicy,
-  Schedule,
-  TaskCondition,
-  TaskEdge,
-} from "../../domain/flow.ts";
-import type { Command } from "../../domain/model.ts";
-import { findCycles } from "../../domain/graph.ts";
-import { didYouMean } from "../../domain/suggest.ts";
+import {
+  type Command,
+  didYouMean,
+  type EdgeOn,
+  findCycles,
+  type Flow,
+  type FlowTask,
+  type RetryPolicy,
+  type Schedule,
+  type TaskCondition,
+  type TaskEdge,
+} from "../../domain/mod.ts";
 import { resolvePath } from "../normalize.ts";
 import type { FieldPath } from "../source.ts";
 import { checkSchedule, checkTimezone } from "./cron.ts";

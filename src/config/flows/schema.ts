@@ -7,8 +7,7 @@
  */
 import { z } from "zod";
 import { command, duration } from "../schema.ts";
-import { EDGE_ONS, OVERLAP_POLICIES, TASK_CONDITIONS } from "../../domain/flow.ts";
-import { INSTANCE_STATES } from "../../domain/state.ts";
+import { EDGE_ONS, INSTANCE_STATES, OVERLAP_POLICIES, TASK_CONDITIONS } from "../../domain/mod.ts";
 
 const describe = (value: unknown): string =>
   value === null

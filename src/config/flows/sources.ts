@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../../domain/errors.ts";
-import { type LoaderFs, REAL_FS } from "../load.ts";
+import type { ConfigIssue } from "../../domain/mod.ts";
+import { type LoaderFs, REAL_FS } from "../fs.ts";
 import { interpolateString } from "../interpolate.ts";
 import { type FieldPath, formatPath, type Locator, parseSource } from "../source.ts";
 import { isConducktorFlow } from "./conducktor.ts";

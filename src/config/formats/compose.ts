@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../../domain/errors.ts";
-import type { FieldPath, Locator } from "../source.ts";
+import type { ConfigIssue } from "../../domain/mod.ts";
 import {
   issueAt,
   literalDollars,
@@ -18,6 +17,12 @@ import {
   shellWords,
 } from "./foreign.ts";
 import { type ComposeService, UNMAPPED_SERVICE_KEYS } from "./compose_schema.ts";
+import {
+  type ComposeContext,
+  isActive,
+  type LoadedService,
+  type Origin,
+} from "./compose_context.ts";
 import { translateDependencies, translateDeploy, translateNetworking } from "./compose_service.ts";
 import {
   translateHealthcheck,
@@ -26,50 +31,6 @@ import {
   translateRestartPolicy,
   translateVolume,
 } from "./compose_parts.ts";
-
-/** Where a value is written: which file, and the path in it. */
-export interface Origin {
-  readonly file: string;
-  readonly locate: Locator;
-  readonly path: FieldPath;
-}
-
-/** A service after merging and `extends`, with where each of its keys was written. */
-export interface LoadedService {
-  readonly name: string;
-  readonly data: ComposeService;
-  /** Where the service itself is written. */
-  readonly home: Origin;
-  /** Where each top-level key of the service is written (the last file that set it). */
-  readonly origins: ReadonlyMap<string, Origin>;
-  /** The directory relative host paths of this service start from. */
-  readonly dir: string;
-}
-
-/** What the translation of all units shares. */
-export interface ComposeContext {
-  readonly project: string;
-  /** The stack file's directory: translated paths are relative to it. */
-  readonly stackDir: string;
-  readonly profiles: ReadonlySet<string>;
-  /** Every service of the project (all units), for dependencies across included files. */
-  readonly all: ReadonlyMap<string, LoadedService>;
-  /** Services some dependent waits for with `service_completed_successfully`. */
-  readonly oneshots: ReadonlySet<string>;
-  /** Named volumes by key, as the engine names them. */
-  readonly volumes: ReadonlyMap<string, string>;
-  /** Network keys the project declares. */
-  readonly networks: ReadonlySet<string>;
-  /** Env files found on disk (absolute). */
-  readonly existing: ReadonlySet<string>;
-  readonly lookup: (name: string) => string | undefined;
-}
-
-/** Whether a service is enabled under the active profiles. */
-export function isActive(svc: ComposeService, profiles: ReadonlySet<string>): boolean {
-  const own = svc.profiles ?? [];
-  return own.length === 0 || profiles.has("*") || own.some((p) => profiles.has(p));
-}
 
 function toMap(value: ComposeService["environment"]): Record<string, string | null> {
   const out: Record<string, string | null> = Object.create(null);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../../domain/errors.ts";
+import type { ConfigIssue } from "../../domain/mod.ts";
 import { parseDotenv } from "../dotenv.ts";
 import { type FieldPath, formatPath, type Locator } from "../source.ts";
 import type { ComposeFile, ComposeService } from "./compose_schema.ts";
@@ -17,12 +17,8 @@ import {
   parseComposeFile,
   type Parsed,
 } from "./compose_merge.ts";
-import {
-  type ComposeContext,
-  type LoadedService,
-  type Origin,
-  translateComposeService,
-} from "./compose.ts";
+import { translateComposeService } from "./compose.ts";
+import type { ComposeContext, LoadedService, Origin } from "./compose_context.ts";
 import { translateComposeNetworks } from "./compose_networks.ts";
 import {
   dirOf,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../../domain/errors.ts";
+import type { ConfigIssue } from "../../domain/mod.ts";
 import { toConfigIssues } from "../issues.ts";
 import { type Locator, parseSource } from "../source.ts";
 import { interpolateComposeTree } from "./compose_interpolate.ts";

@@ -7,7 +7,7 @@
 import type { FieldPath } from "../source.ts";
 import type { PathMap } from "./foreign.ts";
 import type { ComposeService } from "./compose_schema.ts";
-import { type ComposeContext, isActive, type LoadedService } from "./compose.ts";
+import { type ComposeContext, isActive, type LoadedService } from "./compose_context.ts";
 
 /** What the service translation hands its parts. */
 export interface Helpers {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../../domain/errors.ts";
+import type { ConfigIssue } from "../../domain/mod.ts";
 import { type FieldPath, formatPath, type Locator } from "../source.ts";
 
 /** One file translated into the stack file shape, as the loader merges it. */

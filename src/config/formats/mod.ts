@@ -1,47 +1,12 @@
 /**
- * Config formats: which one a file is, and how each is translated into the stack file shape.
+ * Config formats: which one a file is (orch's stack file, orchestrate.toml, the services TOML),
+ * and the foreign ones read as they are (Compose, process-compose, Procfile), each translated
+ * into the stack file shape with a map back to the file's own keys.
  *
  * @module
  */
-import type { FieldPath } from "../source.ts";
-import { orchestrateTomlSchema, translateOrchestrateToml } from "./orchestrate_toml.ts";
-import { servicesTomlSchema, translateServicesToml } from "./services_toml.ts";
-
-/** A file translated into the stack file shape, and the way back to its own field paths. */
-export interface Translation {
-  readonly stackFile: Record<string, unknown>;
-  readonly translate: (path: FieldPath) => FieldPath;
-  /** Names used twice (the TOML formats list services as arrays), with where the repeat is. */
-  readonly duplicateNames: readonly [string, FieldPath][];
-}
-
-/** The formats orch reads. */
-export type FormatName = "stack" | "orchestrate-toml" | "services-toml";
-
-/** A format that has its own schema and translation. */
-export interface TranslatedFormat {
-  readonly name: FormatName;
-  // deno-lint-ignore no-explicit-any
-  readonly schema: any;
-  // deno-lint-ignore no-explicit-any
-  readonly translate: (data: any) => Translation;
-}
-
-/**
- * Decides a file's format from its syntax and top-level keys: YAML is always a stack file; TOML with
- * `[[task]]` is orchestrate.toml, with `[[services]]` the services format, else a stack file in TOML.
- */
-export function detectFormat(syntax: "yaml" | "toml", data: unknown): TranslatedFormat | undefined {
-  if (syntax !== "toml" || data === null || typeof data !== "object") return undefined;
-  if ("task" in data) {
-    return {
-      name: "orchestrate-toml",
-      schema: orchestrateTomlSchema,
-      translate: translateOrchestrateToml,
-    };
-  }
-  if ("services" in data && Array.isArray((data as { services: unknown }).services)) {
-    return { name: "services-toml", schema: servicesTomlSchema, translate: translateServicesToml };
-  }
-  return undefined;
-}
+export { detectFormat, type FormatName, type TranslatedFormat } from "./detect.ts";
+export { relativePath } from "./foreign.ts";
+export { type ForeignKind, foreignKind, loadForeign } from "./loader.ts";
+export { parseFormation } from "./procfile.ts";
+export type { Translation } from "./translation.ts";

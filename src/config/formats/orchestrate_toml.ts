@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { FieldPath } from "../source.ts";
 import { nullTable, table } from "../table.ts";
-import type { Translation } from "./mod.ts";
+import type { Translation } from "./translation.ts";
 
 const name = z.string();
 const command = z.union([z.string(), z.array(z.string())]);

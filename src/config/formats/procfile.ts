@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../../domain/errors.ts";
+import type { ConfigIssue } from "../../domain/mod.ts";
 import { parseDotenv } from "../dotenv.ts";
 import type { LineCol } from "../source.ts";
 import {

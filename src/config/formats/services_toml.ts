@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { FieldPath } from "../source.ts";
 import { nullTable } from "../table.ts";
 import { duplicates, tomlAdditions, translateAdditions } from "./orchestrate_toml.ts";
-import type { Translation } from "./mod.ts";
+import type { Translation } from "./translation.ts";
 
 const seconds = z.number().min(0);
 

@@ -6,10 +6,8 @@
  *
  * @module
  */
-import { argvOf, type Command } from "../../domain/model.ts";
-import type { ExitStatus, Usage } from "../../domain/state.ts";
-import { OrchError } from "../../domain/errors.ts";
-import type { CommandResult, Endpoint, Handle } from "../../engine/ports.ts";
+import { argvOf, type Command, type ExitStatus, OrchError, type Usage } from "../../domain/mod.ts";
+import type { CommandResult, Endpoint, Handle } from "../../engine/mod.ts";
 import { type Attached, demultiplex, type DockerClient } from "./client.ts";
 
 const SIGNALS: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 9: "SIGKILL", 15: "SIGTERM" };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { NetworkSpec } from "../../domain/model.ts";
+import type { NetworkSpec } from "../../domain/mod.ts";
 import { type DockerClient, DockerError } from "./client.ts";
 
 /** Labels orch puts on its networks. */

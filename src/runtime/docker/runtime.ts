@@ -6,10 +6,15 @@
  *
  * @module
  */
-import { argvOf, type NetworkSpec, type Service } from "../../domain/model.ts";
-import { configHash } from "../../domain/plan.ts";
-import { nothingToRun, OrchError } from "../../domain/errors.ts";
-import type { Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/ports.ts";
+import {
+  argvOf,
+  configHash,
+  type NetworkSpec,
+  nothingToRun,
+  OrchError,
+  type Service,
+} from "../../domain/mod.ts";
+import type { Endpoint, Handle, InstanceSpec, Runtime } from "../../engine/mod.ts";
 import type { Guard } from "../guard.ts";
 import { DockerClient, DockerError, endpointFrom } from "./client.ts";
 import { NetworkManager } from "./networks.ts";

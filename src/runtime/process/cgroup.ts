@@ -9,15 +9,13 @@
  *
  * @module
  */
-import type { Resources } from "../../domain/model.ts";
-import type { Usage } from "../../domain/state.ts";
-import { OrchError } from "../../domain/errors.ts";
+import { OrchError, type Resources, type Usage } from "../../domain/mod.ts";
 import type { CgroupSetup, Hierarchy, Limit } from "./cgroup_detect.ts";
 import { PAGE_SIZE, readProcess, TICKS_PER_SECOND } from "./procstat.ts";
 
 /** The cgroups of one instance. */
 export interface CgroupUnit {
-  /** `<instance>@<n>`: the directory name in every hierarchy. */
+  /** `<instance>@<run>.<n>`: the directory name in every hierarchy. */
   readonly name: string;
   /** The directory every process of the instance is in (v2, or v1 freezer/pids). */
   readonly track: string;
@@ -318,7 +316,8 @@ export function unitOomKilled(unit: CgroupUnit): boolean {
 /**
  * CPU time and memory of the unit from its cgroups: CPU from v2 `cpu.stat` (or v1 `cpuacct.usage`),
  * which counts processes that have already exited too; memory from the memory controller (usage
- * less inactive file cache, as `docker stats` counts it), else the resident memory of its processes.
+ * less inactive file cache, as `docker stats` counts it), else (no controller, or nothing charged
+ * to it yet) the resident memory of its processes.
  */
 export function unitUsage(unit: CgroupUnit): Usage {
   let cpuSeconds: number | undefined;
@@ -338,7 +337,9 @@ export function unitUsage(unit: CgroupUnit): Usage {
         .trim(),
     );
     const inactive = field(stat, unit.memory.v2 ? "inactive_file" : "total_inactive_file") ?? 0;
-    if (Number.isFinite(usage)) rssBytes = Math.max(0, usage - inactive);
+    // Pages charged elsewhere before the move (shared libraries, a fresh exec) are not counted
+    // here: a unit that reads as 0 right after its start falls back to its processes' memory.
+    if (Number.isFinite(usage) && usage - inactive > 0) rssBytes = usage - inactive;
   }
   if (cpuSeconds === undefined || rssBytes === undefined) {
     let ticks = 0;

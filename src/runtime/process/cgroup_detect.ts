@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { OrchError } from "../../domain/errors.ts";
+import { OrchError } from "../../domain/mod.ts";
 
 /** How an instance's processes are tracked. */
 export type ContainmentMode = "cgroup2" | "cgroup1" | "marker";

@@ -6,9 +6,8 @@
  *
  * @module
  */
-import type { ExitStatus, Usage } from "../../domain/state.ts";
-import { OrchError } from "../../domain/errors.ts";
-import type { Handle } from "../../engine/ports.ts";
+import { type ExitStatus, OrchError, type Usage } from "../../domain/mod.ts";
+import type { Handle } from "../../engine/mod.ts";
 import type { Tracker } from "./tracker.ts";
 
 function toExit(status: Deno.CommandStatus, oomKilled: boolean): ExitStatus {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { shortHash } from "../../domain/plan.ts";
+import { shortHash } from "../../domain/mod.ts";
 import { killDir, pidsIn } from "./cgroup.ts";
 import { parseMounts } from "./cgroup_detect.ts";
 import { killUntilNone, markedProject, MARKER } from "./markers.ts";

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { Stack } from "../../domain/model.ts";
-import { shortHash } from "../../domain/plan.ts";
+import { shortHash, type Stack } from "../../domain/mod.ts";
 import { type ContainmentChoice, detectCgroups, type Limit, setupDirs } from "./cgroup_detect.ts";
 import { newRunId } from "./runtime.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Usage } from "../../domain/state.ts";
+import type { Usage } from "../../domain/mod.ts";
 
 /** One process as /proc shows it. */
 export interface ProcInfo {
@@ -38,6 +38,14 @@ export function parseStat(pid: number, text: string): ProcInfo | undefined {
     rssPages: Number(f[21]),
     startTicks: Number(f[19]),
   };
+}
+
+/**
+ * A process's start time in clock ticks since boot (field 22 of /proc/PID/stat): with its pid, it
+ * tells a process apart from a later one that got the same pid.
+ */
+export function processStart(pid: number): number | undefined {
+  return readProcess(pid)?.startTicks;
 }
 
 /** One process as /proc shows it, or undefined when it does not exist (or is a zombie). */

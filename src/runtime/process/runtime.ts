@@ -5,15 +5,14 @@
  *
  * @module
  */
-import { argvOf, type Command } from "../../domain/model.ts";
-import { shortHash } from "../../domain/plan.ts";
+import { argvOf, type Command, nothingToRun, shortHash } from "../../domain/mod.ts";
 import type {
   CommandResult,
   CommandRunner,
   Handle,
   InstanceSpec,
   Runtime,
-} from "../../engine/ports.ts";
+} from "../../engine/mod.ts";
 import { Guard } from "../guard.ts";
 import { type CgroupUnit, createUnit, removeUnit } from "./cgroup.ts";
 import {
@@ -28,7 +27,6 @@ import { MARKER, UNIT_MARKER } from "./markers.ts";
 import { spawnProcess, withTerminal } from "./spawn.ts";
 import { Tracker } from "./tracker.ts";
 import { resolveIds } from "./users.ts";
-import { nothingToRun } from "../../domain/errors.ts";
 
 export { findProgram, withTerminal } from "./spawn.ts";
 
@@ -52,8 +50,9 @@ export function newRunId(): string {
     .join("");
 }
 
-function unitName(instance: string, n: number): string {
-  return `${instance.replace(/[^A-Za-z0-9_.-]/g, "_")}@${n}`;
+/** Unique across runs: a crashed run's cgroup of the same instance may not be removed yet. */
+function unitName(instance: string, run: string, n: number): string {
+  return `${instance.replace(/[^A-Za-z0-9_.-]/g, "_")}@${run}.${n}`;
 }
 
 /** Starts processes for instances. */
@@ -104,7 +103,7 @@ export class ProcessRuntime implements Runtime, CommandRunner {
     const setup = await this.containment();
     const ids = resolveIds(svc.user, svc.group);
     const argv = svc.tty ? withTerminal(argvOf(svc.command)) : argvOf(svc.command);
-    const name = unitName(spec.instance, this.#seq++);
+    const name = unitName(spec.instance, this.#guard.run, this.#seq++);
     const marker = `${this.#guard.run}/${name}`;
     let cgroup: CgroupUnit | undefined;
     if (setup.track) {

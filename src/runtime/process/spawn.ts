@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { OrchError } from "../../domain/errors.ts";
+import { OrchError } from "../../domain/mod.ts";
 
 /** Quotes a word for `sh`. */
 function shQuote(word: string): string {

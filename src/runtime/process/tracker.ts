@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Usage } from "../../domain/state.ts";
+import type { Usage } from "../../domain/mod.ts";
 import {
   type CgroupUnit,
   killUnit,
@@ -137,8 +137,15 @@ export class Tracker {
 
   /** CPU and memory: from the cgroup, else the process group plus marked processes outside it. */
   usage(): Usage | undefined {
-    if (this.cgroup) return unitUsage(this.cgroup);
+    const unit = this.cgroup ? unitUsage(this.cgroup) : undefined;
+    // Just after the spawn the wrapper may not have joined its cgroup yet: count its group then.
+    if (unit && unit.rssBytes > 0) return unit;
     const group = groupUsage(this.leader);
+    if (unit) {
+      return group
+        ? { cpuSeconds: Math.max(unit.cpuSeconds, group.cpuSeconds), rssBytes: group.rssBytes }
+        : unit;
+    }
     let ticks = 0;
     let pages = 0;
     for (const pid of markedUnit(this.marker, 500)) {

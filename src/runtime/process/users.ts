@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { OrchError } from "../../domain/errors.ts";
+import { OrchError } from "../../domain/mod.ts";
 
 function readTable(path: string): string[][] {
   try {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Backend, RouteAddress, Router } from "../../engine/ports.ts";
+import type { Backend, RouteAddress, Router } from "../../engine/mod.ts";
 
 /** Options of the router. */
 export interface TcpRouterOptions {

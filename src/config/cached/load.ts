@@ -19,7 +19,7 @@ import {
   Recorder,
   writeEntry,
 } from "./cache.ts";
-import type { Project } from "./flows/load.ts";
+import type { Project } from "../flows/mod.ts";
 
 /** What to load: the same for a load here and in a loader process. */
 export interface LoadRequest {
@@ -66,7 +66,7 @@ export async function loadRecorded(
   request: LoadRequest,
   env: (name: string) => string | undefined,
 ): Promise<{ project: Project; entry?: Entry }> {
-  const { loadProject } = await import("./flows/load.ts");
+  const { loadProject } = await import("../flows/mod.ts");
   const recorder = new Recorder(env);
   const project = await loadProject(request.files, {
     cwd: request.cwd,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { loadRecorded, type LoadRequest } from "./cached_load.ts";
+import { loadRecorded, type LoadRequest } from "./load.ts";
 
 /** Runs the loader on stdin's request; returns the exit status (0 whenever it answered). */
 export async function runLoaderChild(): Promise<number> {

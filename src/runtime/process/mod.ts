@@ -1,0 +1,27 @@
+/**
+ * The process runtime: Deno.Command spawns in their own groups (and cgroups), signals, resource
+ * use, the marks that find a crashed orch's leftovers, limits, the PID 1 reaper, task workspaces.
+ *
+ * @module
+ */
+export {
+  type ContainmentChoice,
+  type ContainmentMode,
+  detectCgroups,
+  parseContainment,
+  parseMounts,
+} from "./cgroup_detect.ts";
+export { killLeftovers, type UnitRecord } from "./leftovers.ts";
+export { type Libc, type LibcResult, openLibc } from "./libc.ts";
+export { type LimitFinding, limitFindings } from "./limits.ts";
+export { MARKER, scanMarks } from "./markers.ts";
+export { processStart, type ProcInfo, readProcess } from "./procstat.ts";
+export { Reaper, type ReaperOptions } from "./reaper.ts";
+export {
+  findProgram,
+  newRunId,
+  ProcessRuntime,
+  type ProcessRuntimeOptions,
+  withTerminal,
+} from "./runtime.ts";
+export { TaskWorkspace } from "./workspace.ts";
