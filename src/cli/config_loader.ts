@@ -1,5 +1,5 @@
 /**
- * Loading the project for a command, through the config cache (`src/config/cached_load.ts`). For
+ * Loading the project for a command, through the config cache (`src/config/cached/`). For
  * `orch up`, which runs for long, a change is loaded by a short-lived loader process
  * (`main.ts __load-config`, allowed to read files and the environment only), so that the YAML and
  * TOML parsers and the schemas never take memory in the engine's process. `main.ts` starts `up`'s
@@ -79,67 +79,4 @@ export function startLoading(
   const loading = loadProjectCached(request, { env, elsewhere: loadElsewhere });
   loading.catch(() => {}); // the command reports it
   started.set(JSON.stringify(request), loading);
-}
-
-const TAKES_VALUE = new Set([
-  "-f",
-  "--file",
-  "--host",
-  "--token",
-  "--profile",
-  "-m",
-  "--formation",
-  "--timeout",
-  "--listen",
-  "--forward",
-  "--db",
-  "--max-executors",
-]);
-const FLAGS = new Set([
-  "--wait",
-  "--no-tui",
-  "--json",
-  "--no-color",
-  "--init",
-  "--raw",
-  "--daemon-child",
-  "--sample-toml",
-]);
-
-/**
- * The load `orch up` will ask for, read from its command line, or undefined when the line is not
- * a plain `up` (in the background, or anything this does not know: the command loads it itself).
- */
-export function upRequestOf(
-  args: readonly string[],
-  cwd: string,
-  parseFormation: (text: string) => Record<string, number>,
-): LoadRequest | undefined {
-  const files: string[] = [];
-  const profiles: string[] = [];
-  let formation: Record<string, number> | undefined;
-  let command: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const [name, inline] = arg.startsWith("--") && arg.includes("=")
-      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-      : [arg, undefined];
-    if (TAKES_VALUE.has(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) return undefined;
-      if (name === "-f" || name === "--file") files.push(value);
-      else if (name === "--profile") profiles.push(value);
-      else if (name === "-m" || name === "--formation") {
-        try {
-          formation = parseFormation(value);
-        } catch {
-          return undefined;
-        }
-      }
-    } else if (FLAGS.has(arg)) continue;
-    else if (!arg.startsWith("-") && command === undefined) command = arg;
-    else return undefined;
-  }
-  if (command !== "up") return undefined;
-  return requestOf(cwd, files, { profiles, ...(formation ? { formation } : {}) });
 }

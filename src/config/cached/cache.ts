@@ -147,7 +147,8 @@ export async function depsHold(
 export function encode(value: unknown): unknown {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
-    return Number.isFinite(value) && !Object.is(value, -0) ? value : ["i", String(value)];
+    if (Object.is(value, -0)) return ["i", "-0"]; // String(-0) is "0"
+    return Number.isFinite(value) ? value : ["i", String(value)];
   }
   if (value === undefined) return ["u"];
   if (typeof value !== "object") throw new TypeError(`cannot cache a ${typeof value}`);
@@ -191,7 +192,7 @@ export function decode(encoded: unknown): unknown {
 
 /**
  * What the code that loads depends on: orch's version and, run from source, the times of the
- * loader's files (`src/config/`, `src/domain/`).
+ * loader's files (`src/config/`, `src/domain/`) and of deno.lock (the libraries' versions).
  */
 async function codeFingerprint(): Promise<string> {
   const root = new URL("../../", import.meta.url);
@@ -211,6 +212,9 @@ async function codeFingerprint(): Promise<string> {
     const src = decodeURIComponent(root.pathname).replace(/\/$/, "");
     walk(`${src}/config`);
     walk(`${src}/domain`);
+    // The parsers' and schema library's versions.
+    const lock = `${src.replace(/\/src$/, "")}/deno.lock`;
+    stamps.push(`${lock}:${Deno.statSync(lock).mtime?.getTime()}`);
   } catch {
     // bundled: the version says it
   }
@@ -237,8 +241,9 @@ export function cacheEnabled(env: (name: string) => string | undefined): boolean
 export async function readEntry(dir: string, key: string): Promise<Entry | undefined> {
   const path = `${dir}/config-${key}.json`;
   try {
-    const info = await Deno.stat(path);
-    // Nobody else's file, nor one others may change.
+    const info = await Deno.lstat(path);
+    // A plain file (not a link), nobody else's, and not one others may change.
+    if (!info.isFile) return undefined;
     if (info.uid !== null && info.uid !== Deno.uid()) return undefined;
     if (info.mode !== null && (info.mode & 0o022) !== 0) return undefined;
     const entry = JSON.parse(await Deno.readTextFile(path));
@@ -254,10 +259,13 @@ const KEEP = 8;
 /** Writes the entry `key` in `dir` atomically (mode 0600, the directory 0700); errors are ignored. */
 export async function writeEntry(dir: string, key: string, entry: Entry): Promise<void> {
   const path = `${dir}/config-${key}.json`;
-  const temp = `${path}.${Deno.pid}.tmp`;
+  const temp = `${path}.${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
+  let created = false;
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await Deno.writeTextFile(temp, JSON.stringify(entry), { mode: 0o600 });
+    // createNew: never through a file or link already there.
+    await Deno.writeTextFile(temp, JSON.stringify(entry), { mode: 0o600, createNew: true });
+    created = true;
     await Deno.rename(temp, path);
     const entries: { name: string; at: number }[] = [];
     for await (const e of Deno.readDir(dir)) {
@@ -271,6 +279,6 @@ export async function writeEntry(dir: string, key: string, entry: Entry): Promis
     for (const old of entries.slice(KEEP)) await Deno.remove(`${dir}/${old.name}`).catch(() => {});
   } catch {
     // a read-only project: no cache
-    await Deno.remove(temp).catch(() => {});
+    if (created) await Deno.remove(temp).catch(() => {});
   }
 }
