@@ -27,11 +27,13 @@ function perRun(scenario: Scenario): string[] {
   return scenario.rows.flatMap((row, i) => {
     const value = figure.cells[i].value;
     if (row.role !== "orch" || value === undefined) return [];
-    const ratio = limit === undefined ? "-" : `${(value / figure.cells[limit].value!).toFixed(2)}x`;
+    const ratio = limit === undefined
+      ? "-"
+      : `${(value / figure.cells[limit].value!).toFixed(2)}x of the limit`;
     return [
       `| ${scenario.title} | ${row.label} (${figure.name}) | ${show(value, figure.unit)} | - | ${
         cellText(scenario, figure, limit)
-      } | ${ratio} of the limit |`,
+      } | ${ratio} |`,
     ];
   });
 }

@@ -46,11 +46,12 @@ const UNITS: Record<string, [string, number]> = {
   s: ["ms", 1000],
   MiB: ["MiB", 1],
   "%": ["%", 1],
+  "µs": ["ms", 0.001],
 };
 
 /** A cell's number and unit, when it is a measurement (not a list, not n/a). */
 export function parseCell(text: string): { value: number; unit: string } | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|MiB|%)?(?=$|[\s(;])/.exec(text.trim());
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|µs|s|MiB|%)?(?=$|[\s(;])/.exec(text.trim());
   if (!match) return undefined;
   const rest = text.trim().slice(match[0].length);
   if (rest.startsWith(",") && /^,\s*\d/.test(rest)) return undefined; // a list of numbers
@@ -83,11 +84,16 @@ export function parseResults(markdown: string): Scenario[] {
     const [header, ...body] = table;
     if (!header || body.length === 0) continue;
     const damage = header.flatMap((h, i) => (/^(lost|corrupted)$/i.test(h) ? [i] : []));
-    const rows = body.map((r) => {
+    let rows = body.map((r) => {
       const bad = damage.filter((i) => (parseCell(r[i] ?? "")?.value ?? 0) > 0)
         .map((i) => `${header[i].toLowerCase()} ${r[i]}`);
       return { label: r[0], role: roleOf(r[0]), ...(bad.length ? { note: bad.join(", ") } : {}) };
     });
+    const byTool = /^tool$/i.test(header[0]);
+    // Runs of orch alone (a table of queries or of latencies): each row is orch's.
+    if (!byTool && !rows.some((r) => r.role === "orch")) {
+      rows = rows.map((r) => (r.role === "limit" ? r : { ...r, role: "orch" as const }));
+    }
     const figures: Figure[] = [];
     for (let column = 1; column < header.length; column++) {
       const name = header[column];
@@ -110,7 +116,7 @@ export function parseResults(markdown: string): Scenario[] {
     }
     if (figures.length === 0) continue;
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
-    scenarios.push({ title, slug, byTool: /^tool$/i.test(header[0]), rows, figures });
+    scenarios.push({ title, slug, byTool, rows, figures });
   }
   return scenarios;
 }
