@@ -10,7 +10,7 @@ import { requestOf, startLoading } from "./config_loader.ts";
 import { requirePermission } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 import { loadOptionsOf } from "./load_options.ts";
-import { loadNeeds, requireAll } from "./permissions.ts";
+import { loadNeeds, requireAll, upNeeds } from "./permissions.ts";
 import type { UpOptions } from "./up.ts";
 
 /** A parsed line: the stack files as given and the command's options. */
@@ -145,6 +145,7 @@ export async function runConfigFast(
     if (!up.options.detach) {
       requireAll("up", loadNeeds(io.cwd, up.files));
       requirePermission("run");
+      requireAll("up", upNeeds());
       startLoading(requestOf(io.cwd, up.files, loadOptionsOf(up.options)), io.env);
     }
     return (await import("./up.ts")).upCommand(io, up.files, up.options);

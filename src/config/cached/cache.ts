@@ -195,8 +195,10 @@ export function decode(encoded: unknown): unknown {
  * loader's files (`src/config/`, `src/domain/`) and of deno.lock (the libraries' versions).
  */
 async function codeFingerprint(): Promise<string> {
-  const root = new URL("../../", import.meta.url);
-  if (root.protocol !== "file:") return VERSION;
+  // Run from source, the program is main.ts beside src/ (a bundle or a binary has no src/).
+  const main = new URL(Deno.mainModule);
+  if (main.protocol !== "file:" || !main.pathname.endsWith("/main.ts")) return VERSION;
+  const root = new URL("./src/", main);
   const stamps: string[] = [VERSION];
   // Synchronous: some 80 files, each stat a few microseconds (an awaited one costs far more).
   const walk = (dir: string) => {
