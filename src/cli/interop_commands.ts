@@ -7,42 +7,12 @@
 import { Document, isMap, isScalar, stringify as toYaml } from "yaml";
 import { ConfigError, type ConfigIssue, formatIssue, UsageError } from "../domain/mod.ts";
 import { loadStack, mergeDeep, parseDotenv } from "../config/mod.ts";
-import { loadForeign, parseFormation, relativePath } from "../config/formats/mod.ts";
+import { loadForeign, relativePath } from "../config/formats/mod.ts";
 import { exportCompose, exportK8s, type ExportNote, type K8sObject } from "../export/mod.ts";
 import type { CliIO } from "./io.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
 
-/** `--profile` and `-m` as the loader takes them. */
-export interface InteropLoadOptions {
-  readonly profile?: readonly string[];
-  readonly formation?: string;
-}
-
-/** Turns the CLI's `--profile` and `-m` into loader options. */
-export function loadOptionsOf(
-  options: InteropLoadOptions,
-): { profiles?: readonly string[]; formation?: Record<string, number> } {
-  let formation: Record<string, number> | undefined;
-  if (options.formation) {
-    try {
-      formation = parseFormation(options.formation);
-    } catch (error) {
-      throw new UsageError(`-m/--formation: ${(error as Error).message} (use web=2,worker=1)`);
-    }
-  }
-  return {
-    ...(options.profile?.length ? { profiles: options.profile } : {}),
-    ...(formation ? { formation } : {}),
-  };
-}
-
-/** Prints the loader's warnings (what a foreign format could not map). */
-export function printWarnings(
-  io: CliIO,
-  warnings: readonly ConfigIssue[],
-  label = "warning",
-): void {
-  for (const w of warnings) io.err(`${label}: ${formatIssue(w)}\n`);
-}
+export { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
 
 function absolute(cwd: string, path: string): string {
   return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { loadProject } from "../config/flows/mod.ts";
 import { didYouMean, UsageError } from "../domain/mod.ts";
 import { LogHub } from "../log/mod.ts";
 import { DockerRuntime } from "../runtime/docker/mod.ts";
@@ -62,7 +61,10 @@ export async function runJobsCommand(io: CliIO, options: JobsOptions): Promise<n
 
 async function run(io: CliIO, options: JobsOptions, signalled: Promise<Deno.Signal>) {
   const maxExecutors = parseMaxExecutors(options.maxExecutors);
-  const project = await loadProject([options.jobs], { cwd: io.cwd, env: io.env });
+  const project = await (await import("../config/mod.ts")).loadProject([options.jobs], {
+    cwd: io.cwd,
+    env: io.env,
+  });
   const names = Object.keys(project.flows.flows);
   if (options.trigger !== undefined && !names.includes(options.trigger)) {
     const hint = didYouMean(options.trigger, names) ?? `jobs: ${names.join(", ") || "none"}`;

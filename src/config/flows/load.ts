@@ -80,10 +80,10 @@ export async function loadProject(
   const read = options.readTextFile ?? Deno.readTextFile;
   const given = files.length > 0
     ? files.map((f) => (f.startsWith("/") ? f : `${cwd.replace(/\/$/, "")}/${f}`))
-    : [await findDefaultFile(cwd)];
+    : [await findDefaultFile(cwd, options.fs)];
   // A directory's project is its parent, as a file's is its directory.
   const project = dirname(given[0]);
-  const paths = await expandPaths(given);
+  const paths = await expandPaths(given, options.fs);
   if (paths.length === 0) {
     throw new ConfigError([{
       file: given[0],
