@@ -5,9 +5,19 @@
  *
  * @module
  */
-import type { Command, Flow, FlowTask } from "../domain/mod.ts";
-import { OUTPUT_LIMITS, parseOutputs } from "./expand.ts";
-import type { ClusterTask } from "./ports.ts";
+import {
+  type Command,
+  describeExit,
+  type ExitStatus,
+  type Flow,
+  type FlowTask,
+  formatDuration,
+  layerEnv,
+} from "../domain/mod.ts";
+import type { AttemptResult } from "./dag.ts";
+import type { AttemptDeps, AttemptInput } from "./executor.ts";
+import { expandCommand, expandText, OUTPUT_LIMITS, parseOutputs } from "./expand.ts";
+import type { ClusterHandle, ClusterRunner, ClusterTask } from "./ports.ts";
 
 /** Where a swarm task finds the payload (`ORCH_PAYLOAD_FILE`). */
 export const CLUSTER_PAYLOAD_PATH = "/run/orch/payload.json";
@@ -45,7 +55,8 @@ export function clusterTask(a: ClusterAttempt): ClusterTask {
     image: a.task.image!,
     command: a.command,
     env: a.env,
-    workdir: a.task.workdir,
+    // A path of orch's machine means nothing on the swarm's nodes: the image's is used.
+    workdir: undefined,
     user: a.task.user,
     group: a.task.group,
     stop: a.task.stop,
@@ -119,5 +130,132 @@ export class OutputScanner {
   /** The outputs collected (complete once the stream has ended). */
   outputs(): Record<string, string> {
     return { ...this.#outputs };
+  }
+}
+
+/** What a cluster attempt runs with: a local attempt's, and the cluster. */
+export interface ClusterAttemptDeps extends AttemptDeps {
+  readonly swarm: ClusterRunner | undefined;
+}
+
+/** A payload larger than this reaches the task only as its file. */
+const PAYLOAD_ENV_LIMIT = 64 * 1024;
+
+/**
+ * Runs one attempt as a job on the cluster, to its end; never throws. The job's stdout goes to
+ * the task's log (its `::output` lines as well) and its exit code to the history; the task's
+ * timeout (on the scheduler's clock) and a cancel stop the job, which removes it.
+ */
+export async function runClusterAttempt(
+  input: AttemptInput,
+  deps: ClusterAttemptDeps,
+  signal: AbortSignal,
+): Promise<AttemptResult> {
+  const { flow, task } = input;
+  let handle: ClusterHandle | undefined;
+  let timedOut = false;
+  let stopReason: string | undefined;
+  let cancelTimer: (() => void) | undefined;
+  const onAbort = () => {
+    stopReason = String(signal.reason ?? "cancelled");
+    if (handle) {
+      deps.log.note(`stopping: ${stopReason}: removing the swarm job`, "warn");
+      handle.stop();
+    }
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    if (signal.aborted) return { ok: false, error: `not started: ${String(signal.reason)}` };
+    if (!deps.swarm) {
+      const error = "executor swarm is not available: this orch has no swarm to run jobs on";
+      deps.log.note(error, "error");
+      return { ok: false, error };
+    }
+    const ctx = { config: flow.config, payload: input.payload, outputs: input.outputs };
+    const expanded = expandCommand(task.command, ctx);
+    const payloadJson = JSON.stringify(input.payload ?? {});
+    const declared: Record<string, string> = Object.create(null);
+    for (const [k, v] of Object.entries(task.env)) declared[k] = expandText(v, ctx);
+    Object.assign(declared, expanded.env);
+    const env = layerEnv({
+      inherited: undefined,
+      declared,
+      vars: {
+        ORCH_STACK: deps.stack,
+        ORCH_FLOW: flow.name,
+        ORCH_RUN_ID: String(input.run),
+        ORCH_TASK: task.name,
+        ORCH_ATTEMPT: String(input.attempt),
+        ORCH_TRIGGER: input.trigger.kind,
+        ORCH_PAYLOAD_FILE: CLUSTER_PAYLOAD_PATH,
+        ...(payloadJson.length <= PAYLOAD_ENV_LIMIT ? { ORCH_PAYLOAD: payloadJson } : {}),
+      },
+    });
+    const job = clusterTask({
+      stack: deps.stack,
+      flow,
+      task,
+      run: input.run,
+      attempt: input.attempt,
+      command: expanded.command,
+      env,
+      payloadJson,
+    });
+    try {
+      handle = await deps.swarm.start(job, { signal, onNote: (line) => deps.log.note(line) });
+    } catch (error) {
+      const message = (error as Error).message;
+      deps.log.note(`cannot start: ${message}`, "error");
+      return { ok: false, error: message };
+    }
+    if (signal.aborted) onAbort();
+    const scanner = new OutputScanner();
+    const pumps = [
+      deps.log.pump(handle.stdout.pipeThrough(scanner.stream), "stdout"),
+      deps.log.pump(handle.stderr, "stderr"),
+    ];
+    if (task.timeoutMs !== undefined) {
+      const timeoutMs = task.timeoutMs;
+      cancelTimer = deps.clock.setTimer(timeoutMs, () => {
+        timedOut = true;
+        deps.log.note(`timed out after ${formatDuration(timeoutMs)}: removing the swarm job`);
+        handle!.stop();
+      });
+    }
+    let exit: ExitStatus | undefined;
+    let failure: string | undefined;
+    try {
+      exit = await handle.exited;
+    } catch (error) {
+      failure = (error as Error).message ?? String(error);
+    }
+    await Promise.all(pumps);
+    cancelTimer?.();
+    const outputs = scanner.outputs();
+    if (timedOut) {
+      return {
+        ok: false,
+        ...(exit ? { exit } : {}),
+        outputs,
+        error: `timed out after ${formatDuration(task.timeoutMs!)}`,
+      };
+    }
+    if (stopReason !== undefined) {
+      return { ok: false, ...(exit ? { exit } : {}), outputs, error: `stopped: ${stopReason}` };
+    }
+    if (!exit) {
+      deps.log.note(`the swarm job failed: ${failure}`, "error");
+      return { ok: false, outputs, error: failure ?? "the swarm job failed" };
+    }
+    const success = exit.code !== null && task.successCodes.includes(exit.code);
+    return success
+      ? { ok: true, exit, outputs }
+      : { ok: false, exit, outputs, error: describeExit(exit) };
+  } catch (error) {
+    return { ok: false, error: `cannot run: ${(error as Error).message}` };
+  } finally {
+    cancelTimer?.();
+    signal.removeEventListener("abort", onAbort);
+    await deps.log.close();
   }
 }

@@ -145,6 +145,13 @@ export function normalizeFlow(
         task.executor ? "give it an image" : "give it an image, or executor: local",
       );
     }
+    if (executor === "swarm" && task.workdir !== undefined) {
+      report(
+        at("workdir"),
+        "is a directory of orch's machine: a swarm job runs in its image's working directory",
+        "drop it, or cd in the command",
+      );
+    }
     if (task.timeout !== undefined && task.timeout <= 0) {
       report(at("timeout"), "must be greater than 0");
     }

@@ -70,6 +70,8 @@ export interface JobSpec {
   readonly env?: Readonly<Record<string, string>>;
   readonly labels?: Readonly<Record<string, string>>;
   readonly networks?: readonly string[];
+  /** More fields of its ContainerSpec (`Dir`, `User`, `StopSignal`, `Configs`...). */
+  readonly container?: Readonly<Record<string, unknown>>;
 }
 
 const FAILED = new Set(["failed", "rejected", "orphaned"]);
@@ -77,6 +79,8 @@ const POLL_MS = 250;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    // Aborted while a request was on its way: no abort event comes any more.
+    if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => {
       clearTimeout(timer);
@@ -356,6 +360,7 @@ export class SwarmClient {
           ...(spec.command ? { Args: [...spec.command] } : {}),
           Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
           Init: true,
+          ...spec.container,
         },
         RestartPolicy: { Condition: "none" },
         ...(spec.networks?.length ? { Networks: spec.networks.map((Target) => ({ Target })) } : {}),
