@@ -1,6 +1,7 @@
 /**
- * Task attempts as Swarm jobs (`executor: swarm`): each attempt is a `replicated-job` service
- * (restart condition none, one completion) run through `SwarmClient.runJob`, its files (the
+ * Task attempts as Swarm jobs (`executor: swarm`): each attempt is a service of one replica with
+ * restart condition none, run through `SwarmClient.runJob` (not `replicated-job`: removing one
+ * of those leaves its running task running, moby/moby#42789, so it could not be stopped), its files (the
  * payload) as swarm configs mounted read-only, its exit code and output handed back, the service
  * and its configs removed when it ends or is stopped (the task's stop signal, then SIGKILL after
  * its grace: the service's `StopSignal` and `StopGracePeriod`).
