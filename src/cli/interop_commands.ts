@@ -8,7 +8,14 @@ import { Document, isMap, isScalar, stringify as toYaml } from "yaml";
 import { ConfigError, type ConfigIssue, formatIssue, UsageError } from "../domain/mod.ts";
 import { loadStack, mergeDeep, parseDotenv } from "../config/mod.ts";
 import { loadForeign, relativePath } from "../config/formats/mod.ts";
-import { exportCompose, exportK8s, type ExportNote, type K8sObject } from "../export/mod.ts";
+import {
+  cronJobs,
+  exportCompose,
+  exportK8s,
+  type ExportNote,
+  type K8sObject,
+} from "../export/mod.ts";
+import { loadProject } from "../config/flows/mod.ts";
 import type { CliIO } from "./io.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
 
@@ -147,7 +154,8 @@ export async function exportCommand(
   if (target !== "compose" && target !== "k8s") {
     throw new UsageError(`orch export: "${target}" is not compose or k8s`);
   }
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
+  // The project: its flows too, scheduled ones becoming CronJobs.
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
   printWarnings(io, loaded.warnings);
   const { stack } = loaded;
   const output = options.output && options.output !== "-"
@@ -180,7 +188,10 @@ export async function exportCommand(
       }
     }
   }
-  const { document, notes } = exportK8s(stack, { envFiles });
+  const { document, notes } = exportK8s(stack, {
+    envFiles,
+    generators: [cronJobs(loaded.flows)],
+  });
   printNotes(io, notes);
   const yamlOf = (o: K8sObject) => toYaml(o, { lineWidth: 0 });
   const secret = document.some((o) => o.kind === "Secret");
