@@ -13,6 +13,11 @@ import { installInitSignals, isInit } from "./src/cli/init_signals.ts";
 
 if (import.meta.main) {
   const args = Deno.args;
+  // The short-lived config loader `orch up` starts (src/cli/config_loader.ts).
+  if (args[0] === "__load-config") {
+    const { runLoaderChild } = await import("./src/config/cached/mod.ts");
+    Deno.exit(await runLoaderChild());
+  }
   // As PID 1, a SIGTERM with no listener kills Deno: listen before anything slow is loaded.
   if (isInit(args)) installInitSignals((code) => Deno.exit(code));
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
@@ -33,15 +38,23 @@ if (import.meta.main) {
   });
   try {
     const { processIO } = await import("./src/cli/io.ts");
-    const { runFast } = await import("./src/cli/fast.ts");
     const io = processIO();
+    const { openTerminal } = await import("./src/tui/terminal.ts");
+    const cliIO = { ...io, terminal: openTerminal };
+    // `up` and `validate` without commander, when the line is a plain one; `up` starts loading
+    // its config first of all.
+    if (args.length === 0 || args.includes("up") || args.includes("validate")) {
+      const { runConfigFast } = await import("./src/cli/fast_config.ts");
+      const code = await runConfigFast(args, cliIO).catch((error) => reportError(io.err, error));
+      if (code !== undefined) Deno.exit(code);
+    }
+    const { runFast } = await import("./src/cli/fast.ts");
     const { requireForClient } = await import("./src/cli/permissions.ts");
     const fast = await Promise.resolve().then(() => requireForClient(args, io.cwd))
       .then(() => runFast(args, io)).catch((error) => reportError(io.err, error));
     if (fast !== undefined) Deno.exit(fast);
-    const { openTerminal } = await import("./src/tui/terminal.ts");
     const { runCli } = await import("./src/cli/main.ts");
-    Deno.exit(await runCli(args, { ...io, terminal: openTerminal }));
+    Deno.exit(await runCli(args, cliIO));
   } catch (error) {
     fatal(error);
   }

@@ -1,5 +1,6 @@
 /**
- * Scenario 6: CLI cold start. Times `orch --version`, `orch validate` and `orch status` against a
+ * Scenario 6: CLI cold start. Times `orch --version`, `orch validate` (of an unchanged config,
+ * from the cache in .orch/cache, and of a changed one, the cache off) and `orch status` against a
  * running stack, beside the limit (`deno run` of an empty script), as medians of several
  * alternating rounds.
  *
@@ -26,7 +27,16 @@ if (!started.success) throw new Error("could not start the stack for orch status
 const cases: Record<string, string[]> = {
   "deno run (empty script, the limit)": ["run", empty],
   "orch --version": ["run", "-A", `${root}main.ts`, "--version"],
-  "orch validate (stack.yaml example)": [
+  "orch validate (stack.yaml example, unchanged)": [
+    "run",
+    "-A",
+    `${root}main.ts`,
+    "validate",
+    "-q",
+    "-f",
+    `${root}examples/seeds/orco-stack.yaml`,
+  ],
+  "orch validate, config changed (cache off)": [
     "run",
     "-A",
     `${root}main.ts`,
@@ -45,10 +55,17 @@ const cases: Record<string, string[]> = {
   ],
 };
 
-async function time(args: string[]): Promise<number> {
+async function time(args: string[], name = ""): Promise<number> {
   const started = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "piped" })
-    .output();
+  const env: Record<string, string> = name.includes("cache off")
+    ? { ORCH_CONFIG_CACHE: "off" }
+    : {};
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
   return performance.now() - started;
 }
@@ -56,9 +73,10 @@ async function time(args: string[]): Promise<number> {
 const samples: Record<string, number[]> = Object.fromEntries(
   Object.keys(cases).map((k) => [k, []]),
 );
-for (const args of Object.values(cases)) await time(args); // warm the module cache
+// Warm the module cache (and the config cache of the unchanged case).
+for (const [name, args] of Object.entries(cases)) await time(args, name);
 for (let i = 0; i < rounds; i++) {
-  for (const [name, args] of Object.entries(cases)) samples[name].push(await time(args));
+  for (const [name, args] of Object.entries(cases)) samples[name].push(await time(args, name));
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const limit = median(samples["deno run (empty script, the limit)"]);

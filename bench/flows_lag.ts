@@ -5,7 +5,7 @@
  *
  * Run: `deno run -A bench/flows_lag.ts [--ticks 60]`
  */
-import type { FlowEvent } from "../src/domain/flow.ts";
+import type { FlowEvent } from "../src/domain/flow_events.ts";
 import { projectFrom, testFlows } from "../src/testing/flows.ts";
 import { row } from "./lib.ts";
 

@@ -1,12 +1,14 @@
 /**
  * The benchmark runner: runs every scenario in turn (orch beside supervisord, s6, pm2 and
  * concurrently where they can do it, and beside tini and dumb-init as PID 1), prints the tables,
- * and writes them with the date, the machine and the versions to bench/RESULTS.md. Peers come
- * from `bench/setup.sh`.
+ * and writes them with the date, the machine and the versions to bench/RESULTS.md; then draws
+ * them (bench/report.ts): one SVG chart a scenario in bench/charts/ and the README's table. Peers
+ * come from `bench/setup.sh`.
  *
  * Run: `deno task bench` (add `--quick` for one round each).
  */
 import { TOOLS } from "./peers.ts";
+import { report } from "./report.ts";
 
 const quick = Deno.args.includes("--quick");
 const scenarios: [string, string[]][] = [
@@ -69,3 +71,5 @@ await Deno.writeTextFile(results, sections.join("\n") + "\n");
 // Keep the repository's formatting check clean.
 await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", results] }).output();
 console.log("written to bench/RESULTS.md");
+const written = await report(results, new URL("../", import.meta.url));
+console.log(`drew ${written.length} charts in bench/charts/ and the README's table`);

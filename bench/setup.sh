@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the peers the benchmarks compare orch with, from the machine's package sources:
-# supervisord, s6, hyperfine, make, ninja, tini and dumb-init from Debian, pm2 and concurrently
-# from npm. Safe to run again.
+# supervisord, s6, hyperfine, make, ninja, tini, dumb-init and docker-compose from Debian, pm2 and
+# concurrently from npm. Safe to run again.
 set -euo pipefail
 need=()
 command -v supervisord >/dev/null 2>&1 || need+=(supervisor)
@@ -12,6 +12,7 @@ command -v dumb-init >/dev/null 2>&1 || need+=(dumb-init)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v ninja >/dev/null 2>&1 || need+=(ninja-build)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> apt-get install ${need[*]}"
@@ -27,6 +28,6 @@ if [ ${#npm_need[@]} -gt 0 ]; then
 fi
 # supervisord from the package starts a system instance; the benchmarks run their own.
 service supervisor stop >/dev/null 2>&1 || true
-for tool in supervisord s6-svscan pm2 concurrently hyperfine make ninja tini dumb-init; do
+for tool in supervisord s6-svscan pm2 concurrently hyperfine make ninja tini dumb-init docker-compose; do
   printf '%-12s %s\n' "$tool" "$(command -v "$tool" || echo missing)"
 done

@@ -8,8 +8,12 @@
  * @module
  */
 import type { StackSource } from "../control/mod.ts";
-import { type Loaded, loadStack } from "../config/mod.ts";
+import type { Loaded } from "../config/mod.ts";
 import { ForbiddenError, UsageError } from "../domain/mod.ts";
+
+// The loader (and its parsers and schemas) loads when a stack is applied, not with the engine.
+const loadStack: typeof import("../config/mod.ts").loadStack = async (...args) =>
+  (await import("../config/mod.ts")).loadStack(...args);
 
 /** Where an apply may read. */
 export interface ApplyScope {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readEnvFile } from "../config/mod.ts";
+import { readEnvFile } from "../config/cached/mod.ts";
 import type { EngineEvent, Stack } from "../domain/mod.ts";
 import { type Clock, Engine, systemClock } from "../engine/mod.ts";
 import { LogHub } from "../log/mod.ts";

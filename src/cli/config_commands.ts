@@ -5,14 +5,10 @@
  */
 import { stringify as toYaml } from "yaml";
 import { formatHealthExpr, type Stack, UsageError } from "../domain/mod.ts";
-import { loadStack, preflight, SAMPLE_TOML, SAMPLE_YAML } from "../config/mod.ts";
-import { loadProject } from "../config/flows/mod.ts";
-import { limitFindings, parseContainment } from "../runtime/process/mod.ts";
-import { dirOf } from "./state.ts";
+import { loadStack, SAMPLE_TOML, SAMPLE_YAML } from "../config/mod.ts";
 import type { CliIO } from "./io.ts";
-import { loadNeeds, requireAll } from "./permissions.ts";
 import { graphDot, graphJson, graphMermaid, graphText } from "./graph.ts";
-import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./interop_commands.ts";
+import { type InteropLoadOptions, loadOptionsOf } from "./interop_commands.ts";
 import { colorEnabled, makeStyle } from "./style.ts";
 
 function styleFor(io: CliIO) {
@@ -23,45 +19,7 @@ function load(io: CliIO, files: readonly string[], options: InteropLoadOptions =
   return loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
 }
 
-/** `orch validate`: exit 0 when valid; preflight findings are warnings unless `strict`. */
-export async function validateCommand(
-  io: CliIO,
-  files: readonly string[],
-  options: { strict?: boolean; quiet?: boolean } & InteropLoadOptions,
-): Promise<number> {
-  requireAll("validate", loadNeeds(io.cwd, files));
-  // Flows are checked too (flow files, job files, a stack's flows: section).
-  const { stack, files: used, warnings, flows } = await loadProject(files, {
-    cwd: io.cwd,
-    env: io.env,
-    ...loadOptionsOf(options),
-  });
-  const style = styleFor(io);
-  printWarnings(io, warnings, style.yellow("warning"));
-  const findings = [
-    ...await preflight(stack),
-    ...await limitFindings(stack, dirOf(used[0]), parseContainment(io.env("ORCH_CONTAINMENT"))),
-  ];
-  for (const f of findings) {
-    io.err(
-      `${
-        options.strict ? style.red("error") : style.yellow("warning")
-      }: ${f.service}.${f.field}: ${f.message}\n`,
-    );
-  }
-  if (options.strict && findings.length > 0) return 2;
-  if (!options.quiet) {
-    const count = Object.keys(stack.services).length;
-    const flowCount = Object.keys(flows.flows).length;
-    const withFlows = flowCount > 0 ? `, ${flowCount} flow${flowCount === 1 ? "" : "s"}` : "";
-    io.out(
-      `${style.green("valid")}: ${used.join(", ")} (stack ${stack.name}, ${count} service${
-        count === 1 ? "" : "s"
-      }${withFlows})\n`,
-    );
-  }
-  return 0;
-}
+export { validateCommand } from "./validate.ts";
 
 /** The model as plain data for printing: Infinity as "unlimited", expressions as text. */
 export function printable(stack: Stack): unknown {

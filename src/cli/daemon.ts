@@ -22,7 +22,7 @@ import {
 import { waitReady } from "./wait_ready.ts";
 import type { UpOptions } from "./up_options.ts";
 import { dbPath } from "./flows.ts";
-import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
+import { loadOptionsOf, printWarnings } from "./load_options.ts";
 import { selfCommand } from "./self.ts";
 
 /** Starts the stack in the background; returns the exit status for the foreground command. */

@@ -17,7 +17,9 @@ import {
 import { type Clock, type Runtime, systemClock } from "../engine/mod.ts";
 import { FlowLogs, type LogHub } from "../log/mod.ts";
 import { processStart, TaskWorkspace } from "../runtime/process/mod.ts";
+import { DockerClient, endpointFrom, SwarmJobRunner } from "../runtime/docker/mod.ts";
 import {
+  type ClusterRunner,
   Scheduler,
   type ServiceChange,
   type ServiceState,
@@ -78,6 +80,11 @@ export interface FlowsOptions {
   readonly clock?: Clock;
   readonly services?: ServiceView;
   readonly baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * Runs `executor: swarm` tasks; default: jobs on the engine of `scheduler.swarm.host`, else
+   * `DOCKER_HOST` of `baseEnv`, else the local socket, when a task needs it.
+   */
+  readonly swarm?: ClusterRunner;
 }
 
 /** A scheduler with its parts; `close` after `scheduler.stop()`. */
@@ -91,6 +98,13 @@ export interface AssembledFlows {
 export function usesDocker(flows: FlowSet): boolean {
   return Object.values(flows.flows).some((f) =>
     Object.values(f.tasks).some((t) => t.runtime === "docker")
+  );
+}
+
+/** Whether any task of the flows runs as a swarm job. */
+export function usesSwarm(flows: FlowSet): boolean {
+  return Object.values(flows.flows).some((f) =>
+    Object.values(f.tasks).some((t) => t.executor === "swarm")
   );
 }
 
@@ -135,6 +149,11 @@ export function historyPath(flows: FlowSet, stateDir: string, db?: string): stri
 /** Builds the scheduler of `flows` (not started). */
 export function assembleFlows(flows: FlowSet, options: FlowsOptions): AssembledFlows {
   const store = new SqliteHistory(historyPath(flows, options.stateDir, options.db));
+  const jobs = !options.swarm && usesSwarm(flows)
+    ? new SwarmJobRunner(
+      new DockerClient(endpointFrom(flows.swarmHost ?? options.baseEnv?.DOCKER_HOST)),
+    )
+    : undefined;
   const scheduler = new Scheduler(flows, {
     store,
     runtimes: options.runtimes,
@@ -146,6 +165,14 @@ export function assembleFlows(flows: FlowSet, options: FlowsOptions): AssembledF
     baseEnv: options.baseEnv,
     stack: options.stack,
     maxExecutors: options.maxExecutors,
+    swarm: options.swarm ?? jobs,
   });
-  return { scheduler, store, close: () => store.close() };
+  return {
+    scheduler,
+    store,
+    close: () => {
+      jobs?.close();
+      store.close();
+    },
+  };
 }

@@ -7,42 +7,19 @@
 import { Document, isMap, isScalar, stringify as toYaml } from "yaml";
 import { ConfigError, type ConfigIssue, formatIssue, UsageError } from "../domain/mod.ts";
 import { loadStack, mergeDeep, parseDotenv } from "../config/mod.ts";
-import { loadForeign, parseFormation, relativePath } from "../config/formats/mod.ts";
-import { exportCompose, exportK8s, type ExportNote, type K8sObject } from "../export/mod.ts";
+import { loadForeign, relativePath } from "../config/formats/mod.ts";
+import {
+  cronJobs,
+  exportCompose,
+  exportK8s,
+  type ExportNote,
+  type K8sObject,
+} from "../export/mod.ts";
+import { loadProject } from "../config/flows/mod.ts";
 import type { CliIO } from "./io.ts";
+import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
 
-/** `--profile` and `-m` as the loader takes them. */
-export interface InteropLoadOptions {
-  readonly profile?: readonly string[];
-  readonly formation?: string;
-}
-
-/** Turns the CLI's `--profile` and `-m` into loader options. */
-export function loadOptionsOf(
-  options: InteropLoadOptions,
-): { profiles?: readonly string[]; formation?: Record<string, number> } {
-  let formation: Record<string, number> | undefined;
-  if (options.formation) {
-    try {
-      formation = parseFormation(options.formation);
-    } catch (error) {
-      throw new UsageError(`-m/--formation: ${(error as Error).message} (use web=2,worker=1)`);
-    }
-  }
-  return {
-    ...(options.profile?.length ? { profiles: options.profile } : {}),
-    ...(formation ? { formation } : {}),
-  };
-}
-
-/** Prints the loader's warnings (what a foreign format could not map). */
-export function printWarnings(
-  io: CliIO,
-  warnings: readonly ConfigIssue[],
-  label = "warning",
-): void {
-  for (const w of warnings) io.err(`${label}: ${formatIssue(w)}\n`);
-}
+export { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";
 
 function absolute(cwd: string, path: string): string {
   return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;
@@ -177,7 +154,8 @@ export async function exportCommand(
   if (target !== "compose" && target !== "k8s") {
     throw new UsageError(`orch export: "${target}" is not compose or k8s`);
   }
-  const loaded = await loadStack(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
+  // The project: its flows too, scheduled ones becoming CronJobs.
+  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptionsOf(options) });
   printWarnings(io, loaded.warnings);
   const { stack } = loaded;
   const output = options.output && options.output !== "-"
@@ -210,7 +188,10 @@ export async function exportCommand(
       }
     }
   }
-  const { document, notes } = exportK8s(stack, { envFiles });
+  const { document, notes } = exportK8s(stack, {
+    envFiles,
+    generators: [cronJobs(loaded.flows)],
+  });
   printNotes(io, notes);
   const yamlOf = (o: K8sObject) => toYaml(o, { lineWidth: 0 });
   const secret = document.some((o) => o.kind === "Secret");

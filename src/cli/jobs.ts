@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { loadProject } from "../config/flows/mod.ts";
 import { didYouMean, UsageError } from "../domain/mod.ts";
 import { LogHub } from "../log/mod.ts";
 import { DockerRuntime } from "../runtime/docker/mod.ts";
@@ -77,7 +76,10 @@ async function run(
   if (options.listen !== undefined && !options.api) {
     throw new UsageError("--listen goes with --api (the control API on TCP)");
   }
-  const project = await loadProject([options.jobs], { cwd: io.cwd, env: io.env });
+  const project = await (await import("../config/mod.ts")).loadProject([options.jobs], {
+    cwd: io.cwd,
+    env: io.env,
+  });
   const maxExecutors = parseMaxExecutors(
     maxExecutorsSetting(options.maxExecutors, project.flows.maxExecutors, io.env),
   );

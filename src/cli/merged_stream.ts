@@ -21,14 +21,9 @@ export function printMerged(
 ): { close(): void; done: Promise<void> } {
   const subscription = logs.subscribe("terminal", { capacity: CAPACITY });
   const done = (async () => {
-    for await (const batch of subscription.batches()) {
-      let text = "";
-      for (const r of batch) {
-        text += r.task && !options.json
-          ? printer.record({ ...r, service: `${r.service}/${r.task}` }, false)
-          : printer.record(r, options.multi(r.service));
-      }
-      out.write(text);
+    // A batch of lines at a time, as bytes: no record is made for the terminal.
+    for await (const slices of subscription.slices()) {
+      out.write(printer.slices(slices, options.multi));
     }
   })();
   return { close: () => subscription.close(), done };

@@ -14,6 +14,7 @@ import {
   sanitize,
   toNdjson,
 } from "../domain/mod.ts";
+import { appendText, ByteBuffer, encodeBatch, type Slice } from "../log/mod.ts";
 import type { Style } from "./style.ts";
 
 const encoder = new TextEncoder();
@@ -24,7 +25,8 @@ const encoder = new TextEncoder();
  * other failures (a full disk under `.orch/orch.log`) lose only what was being written.
  */
 export class AsyncWriter {
-  #chunks: string[] = [];
+  #pending = new ByteBuffer();
+  #spare = new ByteBuffer();
   #running: Promise<void> | undefined;
   #gone = false;
   readonly #onGone: ((error: Error) => void) | undefined;
@@ -40,28 +42,38 @@ export class AsyncWriter {
     return this.#gone;
   }
 
-  write(text: string): void {
-    if (this.#gone) return;
-    this.#chunks.push(text);
+  /** Queues text, or bytes (copied now). */
+  write(text: string | Uint8Array): void {
+    if (this.#gone || text.length === 0) return;
+    if (typeof text === "string") this.#pending.appendText(text);
+    else this.#pending.append(text);
     this.#running ??= this.#loop();
   }
 
   async #loop(): Promise<void> {
-    while (this.#chunks.length > 0) {
-      const bytes = encoder.encode(this.#chunks.join(""));
-      this.#chunks = [];
+    while (this.#pending.length > 0) {
+      // What comes while this is written goes to the other buffer.
+      const buffer = this.#pending;
+      this.#pending = this.#spare;
+      this.#spare = buffer;
+      const bytes = buffer.view();
       let offset = 0;
       try {
         while (offset < bytes.length) offset += await this.stream.write(bytes.subarray(offset));
       } catch (error) {
-        this.#chunks = [];
+        this.#pending.clear();
         if (isStreamGone(error)) {
           this.#gone = true;
           this.#onGone?.(error as Error);
         }
         break;
+      } finally {
+        buffer.length = 0;
       }
     }
+    // Idle: large buffers go.
+    this.#pending.clear();
+    this.#spare.clear();
     this.#running = undefined;
   }
 
@@ -131,6 +143,46 @@ export class LinePrinter {
     return this.#json
       ? `${JSON.stringify({ event: "note", ts: new Date().toISOString(), message: text })}\n`
       : `${this.#style.dim("orch".padEnd(this.#width) + "| ")}${text}\n`;
+  }
+
+  readonly #prefixBytes = new Map<string, Uint8Array>();
+  readonly #out = new ByteBuffer();
+
+  /**
+   * Slices of the log as {@link record} prints each of their records (flow tasks' records under
+   * `flow/task`), built a batch at a time from the lines' bytes. A view, valid until the next call.
+   */
+  slices(slices: readonly Slice[], multi: (service: string) => boolean): Uint8Array {
+    const out = this.#out;
+    out.clear(1 << 20);
+    for (const { batch, from, to, min } of slices) {
+      if (this.#json) {
+        encodeBatch(batch, out, from, to, min);
+        continue;
+      }
+      const { service, replica, task } = batch.source;
+      if (!batch.lines) {
+        for (let i = from; i < to; i++) {
+          const r = batch.record(i);
+          out.appendText(
+            task
+              ? this.record({ ...r, service: `${service}/${task}` }, false)
+              : this.record(r, multi(service)),
+          );
+        }
+        continue;
+      }
+      const key = task ? `${service}/${task}` : service;
+      const many = task ? false : multi(service);
+      const name = `${many ? 1 : 0}${replica} ${key}`;
+      let prefix = this.#prefixBytes.get(name);
+      if (!prefix) {
+        prefix = encoder.encode(this.#prefix(key, replica, many));
+        this.#prefixBytes.set(name, prefix);
+      }
+      appendText(batch, out, { from, to, min, prefix, clean: this.#clean });
+    }
+    return out.view();
   }
 
   /** One log record as a line. */

@@ -1,6 +1,7 @@
 /**
  * How this program starts itself again (the background orch of `up -d`, the launcher `orch
- * install` writes): the Deno that runs it and the script, or the compiled binary.
+ * install` writes, the short-lived config loader): the Deno that runs it and the script, or the
+ * compiled binary. Each gets the same V8 flags.
  *
  * @module
  */
@@ -12,14 +13,35 @@
  */
 export const V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
 
-/** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
-export function selfCommand(): string[] {
+/** The script orch was started from (main.ts, or the bundle in dist/), when Deno runs it. */
+function script(): string | undefined {
   const exe = Deno.execPath();
   const base = exe.slice(exe.lastIndexOf("/") + 1);
-  if (base === "deno" || base === "deno.exe") {
-    // The script orch was started from: main.ts, or the bundle in dist/.
-    const main = new URL(Deno.mainModule);
-    return [exe, "run", "-A", V8_FLAGS, main.protocol === "file:" ? main.pathname : main.href];
-  }
-  return [exe];
+  if (base !== "deno" && base !== "deno.exe") return undefined;
+  const main = new URL(Deno.mainModule);
+  return main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href;
+}
+
+/** How this program is started again: `deno run -A main.ts`, or the compiled binary itself. */
+export function selfCommand(): string[] {
+  const main = script();
+  return main === undefined ? [Deno.execPath()] : [Deno.execPath(), "run", "-A", V8_FLAGS, main];
+}
+
+/**
+ * The config loader process (`__load-config`): it may read files and the environment, nothing
+ * else, and never prompts.
+ */
+export function loaderCommand(): string[] {
+  const main = script();
+  return main === undefined ? [Deno.execPath(), "__load-config"] : [
+    Deno.execPath(),
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--no-prompt",
+    V8_FLAGS,
+    main,
+    "__load-config",
+  ];
 }

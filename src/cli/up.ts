@@ -14,14 +14,13 @@ import { killLeftovers, processStart } from "../runtime/process/mod.ts";
 import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
 import { EventBus } from "./bus.ts";
-import { upDetached } from "./daemon.ts";
 import { requirePermission } from "./exit.ts";
 import { dbPath, EngineServices, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
 import { registerRun } from "./registry.ts";
 import { Narrator } from "./narrator.ts";
-import { loadNeeds, requireAll } from "./permissions.ts";
+import { loadNeeds, requireAll, upNeeds } from "./permissions.ts";
 import { AsyncWriter, LinePrinter, terminalCleaner } from "./printer.ts";
 import { makeControl, serveApi } from "./serve.ts";
 import {
@@ -52,7 +51,9 @@ export async function upCommand(
   requireAll("up", loadNeeds(io.cwd, files));
   // Without it every service would fail to start, again and again.
   requirePermission("run");
-  if (options.detach) return await upDetached(io, files, options);
+  if (options.detach) return await (await import("./daemon.ts")).upDetached(io, files, options);
+  // Before the load, which may write .orch/cache: a run that cannot start writes nothing.
+  requireAll("up", upNeeds());
   const prepared = await prepareUp(io, files, options);
   const { loaded, dir, init, style, tui } = prepared;
   const { stack, project } = loaded;

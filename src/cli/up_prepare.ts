@@ -6,12 +6,13 @@
  * @module
  */
 import { maxExecutorsSetting } from "./settings.ts";
-import { loadProject } from "../config/flows/mod.ts";
-import { preflight } from "../config/mod.ts";
+import { preflight } from "../config/cached/mod.ts";
+import type { Project } from "../config/mod.ts";
 import { Guard } from "../runtime/mod.ts";
 import { type ContainmentChoice, limitFindings, parseContainment } from "../runtime/process/mod.ts";
 import { UpInit } from "./init.ts";
-import { loadOptionsOf, printWarnings } from "./interop_commands.ts";
+import { loadProjectFor, requestOf } from "./config_loader.ts";
+import { loadOptionsOf, printWarnings } from "./load_options.ts";
 import type { CliIO } from "./io.ts";
 import { parseMaxExecutors } from "./jobs.ts";
 import { raiseDescriptorLimit } from "./limits.ts";
@@ -22,7 +23,7 @@ import type { UpOptions } from "./up_options.ts";
 
 /** A loaded project, checked, and how `up` will show it. */
 export interface PreparedUp {
-  readonly loaded: Awaited<ReturnType<typeof loadProject>>;
+  readonly loaded: Project;
   readonly loadOptions: ReturnType<typeof loadOptionsOf>;
   /** The project's `.orch/`. */
   readonly dir: string;
@@ -50,7 +51,11 @@ export async function prepareUp(
   const startedAt = Date.now();
   const limit = raiseDescriptorLimit();
   const loadOptions = loadOptionsOf(options);
-  const loaded = await loadProject(files, { cwd: io.cwd, env: io.env, ...loadOptions });
+  // Through the config cache; a change is loaded in a short-lived process (config_loader.ts).
+  const loaded = await loadProjectFor(requestOf(io.cwd, files, loadOptions), {
+    env: io.env,
+    separate: true,
+  });
   // The flag, else the config's, else the environment's (ORCH_ or CDKTR_MAX_EXECUTORS).
   const maxExecutors = parseMaxExecutors(
     maxExecutorsSetting(options.maxExecutors, loaded.flows.maxExecutors, io.env),

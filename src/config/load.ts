@@ -6,6 +6,7 @@
  */
 import { ConfigError, type ConfigIssue, type Stack } from "../domain/mod.ts";
 import { parseDotenv } from "./dotenv.ts";
+import { type LoaderFs, REAL_FS } from "./fs.ts";
 import { detectFormat } from "./formats/detect.ts";
 import { COMPOSE_OVERRIDES, FOREIGN_DEFAULT_FILES, loadForeign } from "./formats/loader.ts";
 import { interpolateTree } from "./interpolate.ts";
@@ -31,6 +32,8 @@ export const DEFAULT_FILES = [
 
 /** How the loader reaches the outside world; tests pass their own. */
 export interface LoadOptions {
+  /** Looking for files and listing directories (reading them is `readTextFile`). */
+  readonly fs?: LoaderFs;
   /** Directory to resolve relative file names against and to search for default files. */
   readonly cwd?: string;
   /** Variables for interpolation; `.env` beside the first file fills in what this lacks. */
@@ -66,10 +69,10 @@ function dirname(path: string): string {
  *
  * @throws {ConfigError} when there is none.
  */
-export async function findDefaultFile(cwd: string): Promise<string> {
+export async function findDefaultFile(cwd: string, fs: LoaderFs = REAL_FS): Promise<string> {
   for (const name of DEFAULT_FILES) {
     try {
-      const info = await Deno.stat(`${cwd}/${name}`);
+      const info = await fs.stat(`${cwd}/${name}`);
       if (info.isFile) return `${cwd}/${name}`;
     } catch {
       // not this one
@@ -84,11 +87,11 @@ export async function findDefaultFile(cwd: string): Promise<string> {
 }
 
 /** A default Compose file comes with its override file beside it, as `docker compose` loads it. */
-async function withComposeOverride(file: string): Promise<string[]> {
+async function withComposeOverride(file: string, fs: LoaderFs): Promise<string[]> {
   const override = COMPOSE_OVERRIDES[file.slice(file.lastIndexOf("/") + 1)];
   if (!override) return [file];
   try {
-    if ((await Deno.stat(`${dirname(file)}/${override}`)).isFile) {
+    if ((await fs.stat(`${dirname(file)}/${override}`)).isFile) {
       return [file, `${dirname(file)}/${override}`];
     }
   } catch {
@@ -109,9 +112,10 @@ export async function loadStack(
 ): Promise<Loaded> {
   const cwd = options.cwd ?? Deno.cwd();
   const read = options.readTextFile ?? Deno.readTextFile;
-  const paths = files.length > 0
-    ? files.map((f) => absolute(cwd, f))
-    : await withComposeOverride(await findDefaultFile(cwd));
+  const paths = files.length > 0 ? files.map((f) => absolute(cwd, f)) : await withComposeOverride(
+    await findDefaultFile(cwd, options.fs),
+    options.fs ?? REAL_FS,
+  );
   const baseDir = dirname(paths[0]);
   const envLookup = options.env ?? ((name: string) => Deno.env.get(name));
   const issues: ConfigIssue[] = [];
@@ -263,7 +267,7 @@ async function loadOne(
     issues.push(found);
     interpolation.add(found);
   }
-  const format = detectFormat(source.syntax, interpolated.data);
+  const format = await detectFormat(source.syntax, interpolated.data);
   if (!format) {
     return { file, stackFile: interpolated.data, locate: source.locate, translate: (p) => p };
   }

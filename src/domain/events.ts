@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FlowEvent } from "./flow.ts";
+import type { FlowEvent } from "./flow_events.ts";
 import type { EngineEvent } from "./state.ts";
 
 /**

@@ -55,6 +55,15 @@ export interface RetryPolicy {
   readonly onExitCodes: readonly number[] | undefined;
 }
 
+/**
+ * Where a task attempt runs: `local` (a process or container of orch's machine, through the
+ * runtimes the services use) or `swarm` (a `replicated-job` service on the Docker Swarm of
+ * `FlowSet.swarmHost`, so that a flow's tasks spread over the swarm's nodes).
+ */
+export type TaskExecutor = "local" | "swarm";
+/** Every executor. */
+export const TASK_EXECUTORS: readonly TaskExecutor[] = ["local", "swarm"];
+
 /** One task of a flow, fully defaulted. */
 export interface FlowTask {
   /** Unique in its flow; may contain spaces ("First task"). */
@@ -62,6 +71,8 @@ export interface FlowTask {
   readonly command: Command;
   readonly runtime: RuntimeKind;
   readonly image: string | undefined;
+  /** `swarm` needs an image (the checks say so, located). */
+  readonly executor: TaskExecutor;
   readonly env: Readonly<Record<string, string>>;
   readonly workdir: string;
   readonly user: string | undefined;
@@ -166,6 +177,8 @@ export interface FlowSet {
   readonly maxExecutors: number | undefined;
   /** The history database named by a file (Petit's `storage.path`); `--db` wins. */
   readonly db: string | undefined;
+  /** The Docker engine of the swarm manager of `executor: swarm` tasks; `--swarm-host` wins. */
+  readonly swarmHost?: string;
 }
 
 /** An empty flow set. */
@@ -342,55 +355,4 @@ export interface TaskRunRecord {
   readonly logPath: string | undefined;
   /** Attempts of this task that a clean stop of orch ended; the retry budget does not count them. */
   readonly freeAttempts: number;
-}
-
-// ---- events --------------------------------------------------------------------------------
-
-/**
- * Events of runs and tasks, on the same stream as the service engine's events: a run or a task
- * changed state. Task events carry what Petit's do: the duration when it ends, the error when it
- * fails, the attempt and the next time when it will be retried, what it waits for.
- */
-export type FlowEvent =
-  | {
-    readonly type: "run";
-    readonly ts: number;
-    readonly flow: string;
-    readonly run: number;
-    readonly status: RunStatus;
-    /** `undefined` for a new run. */
-    readonly previous: RunStatus | undefined;
-    readonly trigger: RunTrigger;
-    readonly reason: string | undefined;
-    /** The failed tasks, when the run ended. */
-    readonly failures: readonly TaskFailure[];
-  }
-  | {
-    readonly type: "task";
-    readonly ts: number;
-    readonly flow: string;
-    readonly run: number;
-    readonly task: string;
-    readonly attempt: number;
-    readonly state: TaskState;
-    readonly previous: TaskState;
-    readonly exit?: TaskExit;
-    readonly error?: string;
-    readonly durationMs?: number;
-    readonly waitingFor?: string;
-    readonly retryAt?: number;
-  };
-
-/** A one-line account of a flow event, for the merged stream. */
-export function describeFlowEvent(event: FlowEvent): string {
-  if (event.type === "run") {
-    const why = event.reason ? `: ${event.reason}` : "";
-    return `run ${event.run} ${event.status}${why}`;
-  }
-  const parts = [`${event.task}: ${event.state}`];
-  if (event.attempt > 1) parts.push(`(attempt ${event.attempt})`);
-  if (event.error) parts.push(`- ${event.error}`);
-  if (event.waitingFor) parts.push(`- waiting for ${event.waitingFor}`);
-  if (event.durationMs !== undefined) parts.push(`in ${event.durationMs}ms`);
-  return `run ${event.run} ${parts.join(" ")}`;
 }

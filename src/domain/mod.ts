@@ -11,6 +11,7 @@ export * from "./escapes.ts";
 export * from "./events.ts";
 export * from "./expression.ts";
 export * from "./flow.ts";
+export * from "./flow_events.ts";
 export * from "./graph.ts";
 export * from "./instance.ts";
 export * from "./log.ts";

@@ -198,7 +198,8 @@ export class Effects {
       const pump = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>
         logs.pump(svc.name, instance.replica, stream, name, {
           signal: drained.signal,
-          onLine: (line) => instance.health?.logLine(name, line),
+          // Lines become strings only for a log probe.
+          onLine: svc.health?.log ? (line) => instance.health?.logLine(name, line) : undefined,
         });
       instance.pumps = [pump(handle.stdout, "stdout"), pump(handle.stderr, "stderr")];
       dispatch({ type: "spawned" });

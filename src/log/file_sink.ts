@@ -9,8 +9,9 @@
  * @module
  */
 
-const encoder = new TextEncoder();
-/** Characters buffered before a write, unless the event loop comes round first. */
+import { ByteBuffer } from "./bytes.ts";
+
+/** Bytes buffered before a write, unless the event loop comes round first. */
 const FLUSH_AT = 1 << 20;
 const NEWLINE = 10;
 
@@ -49,8 +50,10 @@ export class RotatingFile {
   #file: Deno.FsFile | undefined;
   /** Bytes in the file: only what was written. */
   #size = 0;
-  // A rope: V8 concatenates strings lazily, which is cheaper than an array joined at the end.
-  #text = "";
+  /** What is waiting to be written: whole records only. */
+  #pending = new ByteBuffer(1024);
+  /** The other buffer: written from while records that come meanwhile go to the pending one. */
+  #spare = new ByteBuffer(1024);
   #lines = 0;
   #scheduled = false;
   #failing = false;
@@ -105,9 +108,30 @@ export class RotatingFile {
 
   /** Appends one line (a newline is added). */
   writeLine(line: string): void {
-    this.#text += line + "\n";
-    this.#lines++;
-    if (this.#text.length >= FLUSH_AT) this.flush();
+    this.#pending.appendText(line);
+    this.#pending.ensure(1);
+    this.#pending.bytes[this.#pending.length++] = NEWLINE;
+    this.wrote(1);
+  }
+
+  /** Appends `records` whole lines given as bytes, each ending in a newline. */
+  writeBytes(bytes: Uint8Array, records: number): void {
+    this.#pending.append(bytes);
+    this.wrote(records);
+  }
+
+  /**
+   * The buffer of what is waiting to be written, for a writer that builds its records in place:
+   * append whole lines, then call {@link wrote} with how many.
+   */
+  get pending(): ByteBuffer {
+    return this.#pending;
+  }
+
+  /** Counts `records` lines appended to {@link pending}; writes soon, or now past 1 MiB. */
+  wrote(records: number): void {
+    this.#lines += records;
+    if (this.#pending.length >= FLUSH_AT) this.#write();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       setTimeout(() => this.flush(), 0);
@@ -117,11 +141,33 @@ export class RotatingFile {
   /** Writes what is buffered now: every record whole, or, past a failure, not at all. */
   flush(): void {
     this.#scheduled = false;
-    if (this.#text.length === 0) return;
-    const bytes = encoder.encode(this.#text);
+    this.#write();
+    // Between floods, the buffers go back to their small size.
+    if (this.#pending.length === 0) this.#pending.clear();
+    this.#spare.clear();
+  }
+
+  #write(): void {
+    if (this.#pending.length === 0) return;
+    // What a failure note appends while this is written goes to the other buffer.
+    const buffer = this.#pending;
     const lines = this.#lines;
-    this.#text = "";
+    this.#pending = this.#spare;
+    this.#spare = buffer;
     this.#lines = 0;
+    try {
+      this.#writeOut(buffer.view(), lines);
+    } finally {
+      buffer.length = 0;
+    }
+    if (this.#pending.length === 0) {
+      // Nothing came meanwhile: keep writing into the large one.
+      this.#spare = this.#pending;
+      this.#pending = buffer;
+    }
+  }
+
+  #writeOut(bytes: Uint8Array, lines: number): void {
     // A torn record an earlier failure could not cut off goes first, or nothing is written.
     if (this.#cutTo !== undefined && !this.#cut(this.#cutTo)) {
       this.#failed(new Error(`cannot cut ${this.path} back to its last whole record`), lines);

@@ -9,8 +9,6 @@
 import { type Level, toNdjson } from "../domain/mod.ts";
 import { RotatingFile } from "./file_sink.ts";
 import type { LogHub } from "./hub.ts";
-import { detectLevel } from "./level.ts";
-import { readLines } from "./lines.ts";
 
 /** Which attempt a log is for. */
 export interface AttemptRef {
@@ -50,8 +48,16 @@ export class AttemptLog {
     this.#file.writeLine(toNdjson(record));
   }
 
+  /** Reads one of the task's streams into the hub and this attempt's file, a chunk at a time. */
   pump(stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr"): Promise<void> {
-    return readLines(stream, (line) => this.#record(name, line, detectLevel(line)));
+    const { flow, attempt, run, task } = this.#ref;
+    return this.#hub.pumpFrom(
+      { service: flow, replica: attempt, stream: name, run, task },
+      stream,
+      {
+        alsoTo: this.#file,
+      },
+    );
   }
 
   note(msg: string, level: Level = "info"): void {

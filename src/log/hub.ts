@@ -4,6 +4,11 @@
  * files, and to subscribers whose bounded queues skip ahead with a `dropped N lines` meta-record when
  * they fall behind. Nothing here ever blocks the pipe of a child.
  *
+ * A service's output is taken a chunk at a time: the chunk's lines are found in its bytes
+ * (split.ts), their NDJSON is built for the whole chunk at once (ndjson.ts) and written in large
+ * batches, and the ring and the subscribers keep the chunk as one batch (batch.ts) whose records
+ * are made only when somebody reads them.
+ *
  * @module
  */
 import {
@@ -12,18 +17,24 @@ import {
   type LogQuery,
   type LogRecord,
   matchesQuery,
-  toNdjson,
 } from "../domain/mod.ts";
-import { Broadcast, type Subscription } from "./channel.ts";
+import { type Batch, LineBatch, RecordBatch, type Source } from "./batch.ts";
 import {
   type FileFailureListener,
   type FileHealth,
   RotatingFile,
   type RotatingFileOptions,
 } from "./file_sink.ts";
+import { Followers, type LogSubscription } from "./follow.ts";
 import { detectLevel } from "./level.ts";
-import { readLines } from "./lines.ts";
+import { encodeBatch } from "./ndjson.ts";
+import { readChunks } from "./reader.ts";
+import { appendText } from "./text.ts";
+import { BatchRing } from "./ring.ts";
+import { type Lines, LineSplitter } from "./split.ts";
 import { type Batches, type Chunks, ndjsonOf, parsed, readPersistedNdjson } from "./persisted.ts";
+
+export type { LogSubscription, Slice } from "./follow.ts";
 
 /** Options of the hub. */
 export interface LogHubOptions {
@@ -40,39 +51,19 @@ export interface LogHubOptions {
 /** A filter for reading and following logs. */
 export type LogFilter = LogQuery;
 
-/** A bounded ring of records. */
-class Ring {
-  readonly #items: (LogRecord | undefined)[];
-  #next = 0;
-  #count = 0;
-  constructor(size: number) {
-    this.#items = new Array(size);
-  }
-  /** Whether older records have been pushed out. */
-  evicted = false;
-  push(record: LogRecord): void {
-    if (this.#count === this.#items.length) this.evicted = true;
-    this.#items[this.#next] = record;
-    this.#next = (this.#next + 1) % this.#items.length;
-    this.#count = Math.min(this.#count + 1, this.#items.length);
-  }
-  toArray(): LogRecord[] {
-    const out: LogRecord[] = [];
-    const start = (this.#next - this.#count + this.#items.length) % this.#items.length;
-    for (let i = 0; i < this.#count; i++) {
-      out.push(this.#items[(start + i) % this.#items.length]!);
-    }
-    return out;
-  }
+/** How a stream is read into the hub. */
+export interface PumpOptions {
+  readonly signal?: AbortSignal;
+  /** Sees each line after it is recorded (a log probe). */
+  readonly onLine?: (line: string) => void;
+  /** Also gets each batch's NDJSON (a flow attempt's own file). */
+  readonly alsoTo?: RotatingFile;
 }
-
-/** A subscription: an async iterator of records, closed with `close()`. */
-export type LogSubscription = Subscription<LogRecord>;
 
 /** Collects, stores and fans out log records. */
 export class LogHub {
-  readonly #rings = new Map<string, Ring>();
-  readonly #subscribers = new Broadcast<LogRecord>();
+  readonly #rings = new Map<string, BatchRing>();
+  readonly #subscribers = new Followers();
   readonly #files = new Map<string, RotatingFile>();
   readonly #ndjson: RotatingFile | undefined;
   readonly #ndjsonPath: string | undefined;
@@ -180,26 +171,40 @@ export class LogHub {
       level: detectLevel(msg),
       msg,
     };
-    this.#store(record);
+    this.#store(new RecordBatch(record));
     return record;
   }
 
   /**
-   * Reads one of a service's streams into the hub, line by line ({@link readLines}), until it ends
-   * or `signal` aborts; `onLine` sees each line after it is recorded (the log probe).
+   * Reads one of a service's streams into the hub, a chunk at a time, until it ends or `signal`
+   * aborts; `onLine` sees each line after it is recorded (the log probe).
    */
   pump(
     service: string,
     replica: number,
     stream: ReadableStream<Uint8Array>,
     name: "stdout" | "stderr",
-    options: { readonly signal?: AbortSignal; readonly onLine?: (line: string) => void } = {},
+    options: PumpOptions = {},
   ): Promise<void> {
-    const onLine = options.onLine;
-    return readLines(stream, (line) => {
-      this.line(service, replica, name, line);
-      onLine?.(line);
-    }, { signal: options.signal });
+    return this.pumpFrom({ service, replica, stream: name }, stream, options);
+  }
+
+  /** Reads a stream into the hub as the records of `source` (a flow task's carry run and task). */
+  async pumpFrom(
+    source: Source,
+    stream: ReadableStream<Uint8Array>,
+    options: PumpOptions = {},
+  ): Promise<void> {
+    const splitter = new LineSplitter();
+    const take = (lines: Lines | undefined) => {
+      if (!lines) return;
+      const batch = new LineBatch(source, this.#now(), this.#seq + 1, lines);
+      this.#seq += batch.count;
+      this.#store(batch, options.alsoTo);
+      if (options.onLine) { for (let i = 0; i < batch.count; i++) options.onLine(batch.msg(i)); }
+    };
+    await readChunks(stream, (chunk) => take(splitter.push(chunk)), { signal: options.signal });
+    take(splitter.end());
   }
 
   /** Records a line of orch's own (stream `orch`) about a service, or about orch (`"orch"`). */
@@ -210,23 +215,39 @@ export class LogHub {
   /** Records a record (its `seq` is assigned here). */
   append(input: LogRecord): LogRecord {
     const record = { ...input, seq: ++this.#seq };
-    this.#store(record);
+    this.#store(new RecordBatch(record));
     return record;
   }
 
-  #store(record: LogRecord): void {
-    this.#firstTs ??= record.ts;
-    let ring = this.#rings.get(record.service);
-    if (!ring) this.#rings.set(record.service, ring = new Ring(this.#ringSize));
-    ring.push(record);
-    this.#ndjson?.writeLine(toNdjson(record));
-    this.#files.get(record.service)?.writeLine(record.msg);
+  #store(batch: Batch, alsoTo?: RotatingFile): void {
+    const service = batch.source.service;
+    this.#firstTs ??= batch.ts;
+    let ring = this.#rings.get(service);
+    if (!ring) this.#rings.set(service, ring = new BatchRing(this.#ringSize));
+    ring.push(batch);
+    this.#persist(batch, alsoTo);
+    const plain = this.#files.get(service);
+    if (plain) writePlain(batch, plain);
     if (this.#lineListeners.size > 0) {
-      for (const listener of this.#lineListeners) {
-        listener(record);
+      for (let i = 0; i < batch.count; i++) {
+        const record = batch.record(i);
+        for (const listener of this.#lineListeners) listener(record);
       }
     }
-    this.#subscribers.publish(record);
+    this.#subscribers.publish(batch);
+  }
+
+  /** The batch's NDJSON to the persisted log, and to `alsoTo` too. */
+  #persist(batch: Batch, alsoTo: RotatingFile | undefined): void {
+    const file = this.#ndjson ?? alsoTo;
+    if (!file) return;
+    const buffer = file.pending;
+    const start = buffer.length;
+    encodeBatch(batch, buffer);
+    if (alsoTo && alsoTo !== file) {
+      alsoTo.writeBytes(buffer.bytes.subarray(start, buffer.length), batch.count);
+    }
+    file.wrote(batch.count);
   }
 
   /** Synchronous listener for every record (log probes). Returns an unsubscribe function. */
@@ -238,7 +259,13 @@ export class LogHub {
   /** The records kept in memory, oldest first, filtered; at most `tail` of them. */
   recent(filter?: LogFilter, tail?: number): LogRecord[] {
     const services = filter?.services?.length ? filter.services : [...this.#rings.keys()];
-    const all = services.flatMap((s) => this.#rings.get(s)?.toArray() ?? [])
+    const plain = !filter?.minLevel && filter?.since === undefined && filter?.run === undefined &&
+      filter?.task === undefined;
+    const all = services.flatMap((s) => {
+      const ring = this.#rings.get(s);
+      // Without a filter, only the last `tail` of each service can be among the last `tail`.
+      return !ring ? [] : plain && tail !== undefined ? ring.last(tail) : ring.records();
+    })
       .filter((r) => matchesQuery(r, filter))
       .sort((a, b) => a.seq - b.seq);
     return tail === undefined ? all : all.slice(Math.max(0, all.length - tail));
@@ -281,7 +308,7 @@ export class LogHub {
   ): LogSubscription {
     return this.#subscribers.subscribe({
       capacity: options.capacity ?? 10_000,
-      accept: (record) => matchesQuery(record, options.filter),
+      filter: options.filter,
       dropped: (count, next) => {
         this.#onDropped?.(name, count);
         return {
@@ -309,4 +336,10 @@ export class LogHub {
     this.#ndjson?.close();
     for (const file of this.#files.values()) file.close();
   }
+}
+
+/** The batch's lines, as plain text, to a service's `logFile`. */
+function writePlain(batch: Batch, file: RotatingFile): void {
+  appendText(batch, file.pending);
+  file.wrote(batch.count);
 }

@@ -61,3 +61,49 @@ export function detectLevel(line: string, fallback: Level = "info"): Level {
   if (logfmt) return NAMES[logfmt[1].toLowerCase()] ?? fallback;
   return fallback;
 }
+
+/** The names a level prefix may use, as bytes (lower case). */
+const WORDS = Object.keys(NAMES);
+const LONGEST = Math.max(...WORDS.map((w) => w.length));
+const SHORTEST = Math.min(...WORDS.map((w) => w.length));
+const isWord = (text: string) => Object.hasOwn(NAMES, text);
+
+const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b + 32 : b);
+const isLetter = (b: number) => (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
+const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+
+/**
+ * Whether the line `bytes[start, end)` may show a level, decided on its bytes: false when
+ * {@link detectLevel} would certainly find none (no JSON, no `=`, no level word or date first),
+ * so that most lines never become a string. `hasEquals` says whether the line holds an `=`;
+ * `nonAscii` whether it holds a multi-byte character.
+ */
+export function mayShowLevel(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  hasEquals: boolean,
+  nonAscii: boolean,
+): boolean {
+  if (hasEquals) return true; // logfmt
+  let i = start;
+  // \s: space, tab, vertical tab, form feed, carriage return (Unicode spaces: see below).
+  while (i < end && (bytes[i] === 0x20 || (bytes[i] >= 0x09 && bytes[i] <= 0x0d))) i++;
+  if (i === end) return false;
+  const b = bytes[i];
+  if (b >= 0x80) return nonAscii; // a Unicode space, perhaps, before a prefix
+  if (b === 0x7b) return i === start; // JSON
+  if (isDigit(b)) {
+    // An ISO date first: \d{4}-
+    return i + 4 < end && isDigit(bytes[i + 1]) && isDigit(bytes[i + 2]) &&
+      isDigit(bytes[i + 3]) && bytes[i + 4] === 0x2d;
+  }
+  if (b === 0x5b || b === 0x28 || b === 0x3c) i++; // [ ( <
+  let n = 0;
+  while (i + n < end && isLetter(bytes[i + n])) n++;
+  // Level words are 3 to 8 letters: most lines stop here.
+  if (n < SHORTEST || n > LONGEST) return false;
+  let word = "";
+  for (let k = 0; k < n; k++) word += String.fromCharCode(lower(bytes[i + k]));
+  return isWord(word);
+}

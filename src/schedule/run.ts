@@ -24,6 +24,7 @@ import {
   waitingTasks,
 } from "./dag.ts";
 import { runAttempt } from "./executor.ts";
+import { runClusterAttempt } from "./remote.ts";
 import type { SchedulerDeps } from "./ports.ts";
 
 /** What a run needs from its scheduler. */
@@ -205,7 +206,8 @@ export class ActiveRun {
       if (isTaskSettled(s.state)) outputs.set(name, s.outputs);
     }
     const deps = this.#host.deps;
-    const attempt = runAttempt({
+    const run = this.flow.tasks[task].executor === "swarm" ? runClusterAttempt : runAttempt;
+    const attempt = run({
       flow: this.flow,
       task: this.flow.tasks[task],
       run: this.id,
@@ -229,6 +231,7 @@ export class ActiveRun {
       log,
       baseEnv: deps.baseEnv ?? {},
       stack: deps.stack,
+      swarm: deps.swarm,
     }, controller.signal).then((result) => {
       this.#running.delete(task);
       this.#host.released(this, task);

@@ -13,7 +13,7 @@ import type { Clock } from "../engine/mod.ts";
 import { LogHub } from "../log/mod.ts";
 import { ProcessRuntime } from "../runtime/process/mod.ts";
 import { DockerRuntime } from "../runtime/docker/mod.ts";
-import type { Scheduler, ServiceView } from "../schedule/mod.ts";
+import type { ClusterRunner, Scheduler, ServiceView } from "../schedule/mod.ts";
 import type { SqliteHistory } from "../store/mod.ts";
 
 /** Loads a project from stack-file text written to `stack.yaml` in a new temporary directory. */
@@ -75,6 +75,8 @@ export interface TestFlowsOptions {
   readonly onEvent?: (event: FlowEvent) => void;
   /** Run `runtime: docker` tasks on the Docker engine. */
   readonly docker?: boolean;
+  /** Runs `executor: swarm` tasks (default: jobs on the engine of `DOCKER_HOST`). */
+  readonly swarm?: ClusterRunner;
 }
 
 /** Builds a scheduler for `flows` (not started). */
@@ -102,6 +104,7 @@ export async function testFlows(
     maxExecutors: options.maxExecutors,
     clock: options.clock,
     services: options.services,
+    swarm: options.swarm,
     baseEnv: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TESTDIR: dir },
   });
   const ended = (id: number, ms = 30_000): Promise<RunRecord> => {

@@ -11,6 +11,8 @@ import { SwarmClient, type SwarmTask } from "../../src/runtime/docker/swarm.ts";
 import { runOrch } from "../../src/testing/cli.ts";
 import { dockerTests, IMAGE } from "../../src/testing/docker.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
+import { latestAttempts, projectFrom, testFlows } from "../../src/testing/flows.ts";
+import { waitFor, within } from "../../src/testing/deadline.ts";
 
 const swarmTest = await dockerTests("swarm");
 const client = () => new SwarmClient(new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST"))));
@@ -161,7 +163,7 @@ swarmTest("the exported Compose file deploys with docker stack deploy and conver
 });
 
 swarmTest(
-  "a one-off task runs as a replicated job: exit code and output come back, the service is removed",
+  "a one-off task runs as a one-replica service, never restarted: exit code and output come back, the service is removed",
   async () => {
     await withSwarm(async (swarm) => {
       const name = `orchjob${crypto.randomUUID().slice(0, 6)}`;
@@ -188,6 +190,122 @@ swarmTest(
     });
   },
 );
+
+const swarmFlow = (flow: string) =>
+  projectFrom(`flows:
+  ${flow}:
+    executor: swarm
+    tasks:
+      produce:
+        image: ${IMAGE}
+        command: 'echo out; echo err >&2; echo "::output rows=42"; cat "$ORCH_PAYLOAD_FILE"; echo; echo "$ORCH_FLOW $ORCH_TASK"'
+      consume:
+        image: ${IMAGE}
+        dependsOn: [produce]
+        command: 'echo "got \${tasks.produce.rows}"; exit 3'
+      slow:
+        image: ${IMAGE}
+        command: "sleep 3600"
+        timeout: 2s
+  ${flow}-hold:
+    executor: swarm
+    tasks:
+      hold: { image: ${IMAGE}, command: "echo holding; sleep 3600" }
+`);
+
+/** The swarm services, configs and running containers of a flow that are still there. */
+async function leftOf(swarm: SwarmClient, flow: string): Promise<number> {
+  const filters = { query: { filters: JSON.stringify({ label: [`orch.flow=${flow}`] }) } };
+  const services = await swarm.docker.json<unknown[]>("GET", "/services", filters);
+  const configs = await swarm.docker.json<unknown[]>("GET", "/configs", filters);
+  const containers = await swarm.docker.json<unknown[]>("GET", "/containers/json", filters);
+  return services.length + configs.length + containers.length;
+}
+
+swarmTest(
+  "a flow's image tasks run as swarm jobs: exit codes, logs, payload and outputs; a timeout removes the job",
+  async () => {
+    await withSwarm(async (swarm) => {
+      const flow = `sw${crypto.randomUUID().slice(0, 6)}`;
+      const project = await swarmFlow(flow);
+      await using t = await testFlows(project.flows);
+      t.scheduler.start({ schedules: false });
+      const payload = { user: "ada; rm -rf /" };
+      const id = t.scheduler.trigger(flow, { payload }).run.id;
+      const run = await within(t.scheduler.wait(id), 120_000, "the swarm flow's run to end");
+      assertEquals(run.status, "failed");
+      const tasks = latestAttempts(t.store.tasks(run.id));
+      assertEquals(
+        [tasks.produce.state, tasks.produce.exit?.code, tasks.produce.outputs],
+        ["succeeded", 0, { rows: "42" }],
+      );
+      assertEquals([tasks.consume.state, tasks.consume.exit?.code], ["failed", 3]);
+      assertEquals(tasks.consume.error, "exit code 3");
+      assertEquals([tasks.slow.state, tasks.slow.error], ["failed", "timed out after 2s"]);
+      const out = (task: string) =>
+        t.logs.recent({ run: run.id, task }).filter((r) => r.stream !== "orch").map((r) => r.msg);
+      assertEquals(out("produce"), [
+        "out",
+        "::output rows=42",
+        JSON.stringify(payload),
+        `${flow} produce`,
+        "err",
+      ]);
+      assertEquals(out("consume"), ["got 42"]);
+      assert(tasks.produce.logPath, "the attempt's log file is recorded");
+      assertMatch(await Deno.readTextFile(tasks.produce.logPath!), /"msg":"out"/);
+      assertEquals(
+        await leftOf(swarm, flow),
+        0,
+        "the jobs, their configs and containers are removed",
+      );
+    });
+  },
+);
+
+swarmTest("cancelling a run removes its running swarm job", async () => {
+  await withSwarm(async (swarm) => {
+    const flow = `sw${crypto.randomUUID().slice(0, 6)}`;
+    const project = await swarmFlow(flow);
+    await using t = await testFlows(project.flows);
+    t.scheduler.start({ schedules: false });
+    const hold = `${flow}-hold`;
+    const id = t.scheduler.trigger(hold).run.id;
+    let seen = "no task yet";
+    await waitFor(
+      async () => {
+        const [service] = await swarm.services([`orch.flow=${hold}`]);
+        const tasks = service ? await swarm.tasks(service.ID) : [];
+        seen = tasks.map((x) => x.Status.State).join(",") || seen;
+        return tasks.some((x) => x.Status.State === "running");
+      },
+      () => `the hold job to run (tasks: ${seen})`,
+      60_000,
+      250,
+    );
+    t.scheduler.cancel(id, "test cancel");
+    const run = await within(t.scheduler.wait(id), 60_000, "the cancelled run to end");
+    assertEquals(run.status, "cancelled");
+    const { hold: task } = latestAttempts(t.store.tasks(run.id));
+    assertEquals([task.state, task.error], ["cancelled", "test cancel"]);
+    assertEquals(await leftOf(swarm, hold), 0, "the job, its config and container are removed");
+  });
+});
+
+swarmTest("runJob with an aborted signal removes the job at once", async () => {
+  await withSwarm(async (swarm) => {
+    const name = `orchab${crypto.randomUUID().slice(0, 6)}`;
+    const controller = new AbortController();
+    controller.abort("gone");
+    const job = swarm.runJob(
+      { name, image: IMAGE, command: ["sleep", "3600"] },
+      { timeoutMs: 300_000, signal: controller.signal },
+    );
+    const error = await within(job.then(() => "resolved", (e) => e), 30_000, "runJob to reject");
+    assertEquals(error, "gone");
+    assertEquals(await swarm.service(name), undefined, "removed");
+  });
+});
 
 swarmTest("the engine is left as it was found", async () => {
   if (!initialized) return;

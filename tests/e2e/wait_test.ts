@@ -1,7 +1,8 @@
 /**
  * `orch up -d --wait` follows the event stream: a service that is ready most of the time but
  * crashes again and again is never taken for ready (status polls 100 ms apart would see it ready
- * twice in a row), and the wait ends when it gives up.
+ * twice in a row), and the wait ends when it gives up. Each run lasts 10 ms, well inside the 100 ms
+ * that readiness must hold, so that a loaded machine stretching it does not make it steady.
  */
 import { assertEquals, assertMatch } from "../assert.ts";
 import { runOrch } from "../../src/testing/cli.ts";
@@ -13,7 +14,7 @@ Deno.test("up -d --wait sees a crash between two moments of readiness", async ()
     `${dir.path}/stack.yaml`,
     `services:
   flaky:
-    command: "sleep 0.03; exit 1"
+    command: "sleep 0.01; exit 1"
     restartPolicy: { maxRetries: 12, backoff: { min: 5ms, max: 5ms } }
   steady: { command: "exec sleep 60" }
 `,

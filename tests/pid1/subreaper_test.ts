@@ -63,8 +63,14 @@ async function orphansUnder(init: boolean) {
     await eventually(() => orphans.every((p) => parentOf(p)?.state !== "S"), "orphans to exit");
     let zombies: number[] = [];
     if (init) {
-      await eventually(() => zombieChildren(child.pid).length === 0, "no zombie under orch");
-      zombies = zombieChildren(child.pid);
+      // Reaped means gone from /proc; an orphan still running its last test of `go` when the
+      // others have exited is no zombie yet, so wait for each to be gone, not for a moment
+      // without zombies.
+      await eventually(
+        () => orphans.every((p) => parentOf(p) === undefined),
+        "every orphan reaped by orch",
+      );
+      zombies = zombieChildren(child.pid).filter((p) => orphans.includes(p));
     }
     return { orch: child.pid, parents, zombies };
   } finally {

@@ -8,7 +8,7 @@ import { loadProject } from "../../src/config/flows/load.ts";
 import { testFlows } from "../../src/testing/flows.ts";
 import { processAlive } from "../../src/testing/recorder.ts";
 import { SqliteHistory } from "../../src/store/sqlite.ts";
-import type { FlowEvent } from "../../src/domain/flow.ts";
+import type { FlowEvent } from "../../src/domain/flow_events.ts";
 import { waitFor } from "../../src/testing/deadline.ts";
 
 const CHILD = new URL("../../src/testing/flow_child.ts", import.meta.url).pathname;

@@ -80,10 +80,10 @@ export async function loadProject(
   const read = options.readTextFile ?? Deno.readTextFile;
   const given = files.length > 0
     ? files.map((f) => (f.startsWith("/") ? f : `${cwd.replace(/\/$/, "")}/${f}`))
-    : [await findDefaultFile(cwd)];
+    : [await findDefaultFile(cwd, options.fs)];
   // A directory's project is its parent, as a file's is its directory.
   const project = dirname(given[0]);
-  const paths = await expandPaths(given);
+  const paths = await expandPaths(given, options.fs);
   if (paths.length === 0) {
     throw new ConfigError([{
       file: given[0],
@@ -212,6 +212,7 @@ export async function loadProject(
       pools: Object.freeze(pools),
       maxExecutors,
       db,
+      ...(sections.swarmHost !== undefined ? { swarmHost: sections.swarmHost } : {}),
     }),
     files: paths,
     stackFiles: stackSources.map((s) => s.file),
@@ -268,6 +269,7 @@ interface Sections {
   readonly pools: Record<string, number>;
   readonly maxExecutors: number | undefined;
   readonly db: string | undefined;
+  readonly swarmHost: string | undefined;
   readonly sourceFor: (path: FieldPath) => SourceFile;
 }
 
@@ -320,12 +322,15 @@ function readSections(
   };
   const flows = part("flows") as Record<string, unknown> | undefined;
   const pools = part("pools") as Record<string, number> | undefined;
-  const scheduler = part("scheduler") as { maxExecutors?: number; db?: string } | undefined;
+  const scheduler = part("scheduler") as
+    | { maxExecutors?: number; db?: string; swarm?: { host?: string } }
+    | undefined;
   return {
     flows: flows ?? {},
     pools: pools ?? {},
     maxExecutors: scheduler?.maxExecutors,
     db: scheduler?.db,
+    swarmHost: scheduler?.swarm?.host,
     sourceFor,
   };
 }

@@ -135,6 +135,23 @@ export function normalizeFlow(
     if (runtime === "process" && task.image) {
       report(at("image"), `is only used by runtime "docker"`, "set runtime: docker");
     }
+    const executor = task.executor ?? file.executor ?? "local";
+    if (executor === "swarm" && !task.image) {
+      report(
+        task.executor ? at("executor") : at(),
+        `executor swarm runs the task's image as a swarm job${
+          task.executor ? "" : " (the flow's executor)"
+        }: the task has no image`,
+        task.executor ? "give it an image" : "give it an image, or executor: local",
+      );
+    }
+    if (executor === "swarm" && task.workdir !== undefined) {
+      report(
+        at("workdir"),
+        "is a directory of orch's machine: a swarm job runs in its image's working directory",
+        "drop it, or cd in the command",
+      );
+    }
     if (task.timeout !== undefined && task.timeout <= 0) {
       report(at("timeout"), "must be greater than 0");
     }
@@ -169,6 +186,7 @@ export function normalizeFlow(
       command,
       runtime,
       image: task.image,
+      executor,
       env: { ...file.env, ...task.env },
       workdir: resolvePath(flowDir, task.workdir ?? "."),
       user: user || undefined,

@@ -7,7 +7,13 @@
  */
 import { z } from "zod";
 import { command, duration, resourcesSchema } from "../schema.ts";
-import { EDGE_ONS, INSTANCE_STATES, OVERLAP_POLICIES, TASK_CONDITIONS } from "../../domain/mod.ts";
+import {
+  EDGE_ONS,
+  INSTANCE_STATES,
+  OVERLAP_POLICIES,
+  TASK_CONDITIONS,
+  TASK_EXECUTORS,
+} from "../../domain/mod.ts";
 
 const describe = (value: unknown): string =>
   value === null
@@ -56,6 +62,7 @@ export const flowTaskSchema = z.strictObject({
   args: z.array(scalar).optional(),
   runtime: z.enum(["process", "docker"]).optional(),
   image: z.string().optional(),
+  executor: z.enum(TASK_EXECUTORS).optional(),
   env: z.record(z.string(), scalar).optional(),
   workdir: z.string().optional(),
   user: scalar.optional(),
@@ -141,6 +148,8 @@ export const flowSchema = z.strictObject({
   config: z.record(z.string(), scalar).optional(),
   env: z.record(z.string(), scalar).optional(),
   workdir: z.string().optional(),
+  /** The executor of its tasks that name none. */
+  executor: z.enum(TASK_EXECUTORS).optional(),
   tasks: z.record(z.string(), flowTaskSchema),
   dag: z.array(dagEntrySchema).optional(),
 });
@@ -152,6 +161,7 @@ export const flowSectionSchema = z.strictObject({
   scheduler: z.strictObject({
     maxExecutors: count.optional(),
     db: z.string().optional(),
+    swarm: z.strictObject({ host: z.string().min(1).optional() }).optional(),
   }).optional(),
 });
 

@@ -6,6 +6,7 @@
  * @module
  */
 import type { ConfigIssue } from "../../domain/mod.ts";
+import { type LoaderFs, REAL_FS } from "../fs.ts";
 import { interpolateString } from "../interpolate.ts";
 import { type FieldPath, formatPath, type Locator, parseSource } from "../source.ts";
 import { isConducktorFlow } from "./conducktor.ts";
@@ -27,12 +28,15 @@ export interface SourceFile {
 const FLOW_FILE_EXTENSIONS = /\.(ya?ml)$/i;
 
 /** The paths given, directories replaced by the YAML files in them (sorted, not recursive). */
-export async function expandPaths(paths: readonly string[]): Promise<string[]> {
+export async function expandPaths(
+  paths: readonly string[],
+  fs: LoaderFs = REAL_FS,
+): Promise<string[]> {
   const out: string[] = [];
   for (const path of paths) {
     let isDir = false;
     try {
-      isDir = (await Deno.stat(path)).isDirectory;
+      isDir = (await fs.stat(path)).isDirectory;
     } catch {
       // missing: the reader says so
     }
@@ -41,7 +45,7 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
       continue;
     }
     const names: string[] = [];
-    for await (const entry of Deno.readDir(path)) {
+    for (const entry of await fs.readDir(path)) {
       if (entry.isFile && !entry.name.startsWith(".") && FLOW_FILE_EXTENSIONS.test(entry.name)) {
         names.push(entry.name);
       }

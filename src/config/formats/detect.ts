@@ -4,8 +4,6 @@
  * @module
  */
 import type { Translation } from "./translation.ts";
-import { orchestrateTomlSchema, translateOrchestrateToml } from "./orchestrate_toml.ts";
-import { servicesTomlSchema, translateServicesToml } from "./services_toml.ts";
 
 /** The formats orch reads. */
 export type FormatName = "stack" | "orchestrate-toml" | "services-toml";
@@ -22,10 +20,17 @@ export interface TranslatedFormat {
 /**
  * Decides a file's format from its syntax and top-level keys: YAML is always a stack file; TOML with
  * `[[task]]` is orchestrate.toml, with `[[services]]` the services format, else a stack file in TOML.
+ * A format's schema and translation load when a file of it is read.
  */
-export function detectFormat(syntax: "yaml" | "toml", data: unknown): TranslatedFormat | undefined {
+export async function detectFormat(
+  syntax: "yaml" | "toml",
+  data: unknown,
+): Promise<TranslatedFormat | undefined> {
   if (syntax !== "toml" || data === null || typeof data !== "object") return undefined;
   if ("task" in data) {
+    const { orchestrateTomlSchema, translateOrchestrateToml } = await import(
+      "./orchestrate_toml.ts"
+    );
     return {
       name: "orchestrate-toml",
       schema: orchestrateTomlSchema,
@@ -33,6 +38,7 @@ export function detectFormat(syntax: "yaml" | "toml", data: unknown): Translated
     };
   }
   if ("services" in data && Array.isArray((data as { services: unknown }).services)) {
+    const { servicesTomlSchema, translateServicesToml } = await import("./services_toml.ts");
     return { name: "services-toml", schema: servicesTomlSchema, translate: translateServicesToml };
   }
   return undefined;

@@ -6,9 +6,6 @@
  */
 import { parse as parseYaml } from "yaml";
 import type { ForeignLoad, ForeignOptions } from "./foreign.ts";
-import { loadCompose } from "./compose_files.ts";
-import { loadProcessCompose } from "./process_compose.ts";
-import { loadProcfile } from "./procfile.ts";
 
 /** Default file names of the foreign formats, looked for after orch's own. */
 export const FOREIGN_DEFAULT_FILES = [
@@ -139,8 +136,17 @@ export async function loadForeign(
   const kind = foreignKind(paths[index], first);
   if (!kind) return undefined;
   texts.push(first);
-  if (kind === "procfile") return loadProcfile(paths[index], first, options);
-  if (kind === "process-compose") return await loadProcessCompose(paths[index], first, options);
+  // Each format's loader (and its schema) loads when a file of it is read.
+  if (kind === "procfile") {
+    return (await import("./procfile.ts")).loadProcfile(paths[index], first, options);
+  }
+  if (kind === "process-compose") {
+    return await (await import("./process_compose.ts")).loadProcessCompose(
+      paths[index],
+      first,
+      options,
+    );
+  }
   let end = index + 1;
   while (end < paths.length) {
     const text = await read(paths[end]);
@@ -148,7 +154,7 @@ export async function loadForeign(
     texts.push(text);
     end++;
   }
-  return await loadCompose(
+  return await (await import("./compose_files.ts")).loadCompose(
     paths.slice(index, end).map((file, i) => ({ file, text: texts[i] })),
     options,
   );

@@ -20,16 +20,7 @@ import {
 /** Most instances whose PORT orch writes as `${ORCH_REPLICA}` text; more use shell arithmetic. */
 const TEXT_PORTS = 10;
 
-/** Parses `web=2,worker=1` (foreman's `-m`); throws a message on a malformed entry. */
-export function parseFormation(text: string): Record<string, number> {
-  const out: Record<string, number> = Object.create(null);
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(part);
-    if (!m) throw new Error(`"${part}" is not NAME=COUNT`);
-    out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
+export { parseFormation } from "./formation.ts";
 
 /** Loads a Procfile. */
 export async function loadProcfile(

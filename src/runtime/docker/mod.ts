@@ -7,3 +7,4 @@
 export { DockerClient, DockerError, type Endpoint, endpointFrom } from "./client.ts";
 export { DockerRuntime, type DockerRuntimeOptions } from "./runtime.ts";
 export { SwarmClient, type SwarmServiceInfo, type SwarmTask } from "./swarm.ts";
+export { type SwarmJobHandle, SwarmJobRunner, type SwarmJobTask } from "./swarm_job.ts";

@@ -2,7 +2,7 @@
  * Docker Swarm through the Engine API: the swarm's state, overlay networks, services created or
  * updated in place, their tasks watched until they run (healthy, when the spec has a health
  * check: Swarm reports a task running only once its check passes) or, for jobs, complete;
- * removal in order; service logs; and one-off jobs (`replicated-job`) run to completion with
+ * removal in order; service logs; and one-off jobs (one replica, never restarted) run to completion with
  * their exit code and output, which is what a flow's task on a cluster needs.
  *
  * @module
@@ -70,6 +70,8 @@ export interface JobSpec {
   readonly env?: Readonly<Record<string, string>>;
   readonly labels?: Readonly<Record<string, string>>;
   readonly networks?: readonly string[];
+  /** More fields of its ContainerSpec (`Dir`, `User`, `StopSignal`, `Configs`...). */
+  readonly container?: Readonly<Record<string, unknown>>;
 }
 
 const FAILED = new Set(["failed", "rejected", "orphaned"]);
@@ -77,6 +79,8 @@ const POLL_MS = 250;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    // Aborted while a request was on its way: no abort event comes any more.
+    if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => {
       clearTimeout(timer);
@@ -340,8 +344,8 @@ export class SwarmClient {
   }
 
   /**
-   * Runs a one-off task as a `replicated-job` service, waits for it, collects its exit code and
-   * output, and removes the service.
+   * Runs a one-off task as a service of one replica with restart condition none, waits for it,
+   * collects its exit code and output, and removes the service (which stops it if it still runs).
    */
   async runJob(
     spec: JobSpec,
@@ -356,11 +360,14 @@ export class SwarmClient {
           ...(spec.command ? { Args: [...spec.command] } : {}),
           Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
           Init: true,
+          ...spec.container,
         },
         RestartPolicy: { Condition: "none" },
         ...(spec.networks?.length ? { Networks: spec.networks.map((Target) => ({ Target })) } : {}),
       },
-      Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+      // One replica that is never restarted, not `replicated-job`: removing a job service leaves
+      // its running task running (moby/moby#42789), so a job could not be stopped.
+      Mode: { Replicated: { Replicas: 1 } },
     });
     try {
       let state: JobResult["state"] = "complete";

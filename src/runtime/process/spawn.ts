@@ -76,6 +76,29 @@ export function findProgram(
 const JOIN = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ >"$1" || ' +
   '{ echo "orch: cannot place the process in $1" >&2; exit 125; }; shift; n=$((n-1)); done; ' +
   'exec "$@"';
+/**
+ * The same, for a command that is itself a shell script (`sh -c SCRIPT`): the shell that joins the
+ * cgroups runs the script (`JOIN_RUN N FILE... SCRIPT`), one program fewer to start. The script
+ * sees what `sh -c` shows it: no positional parameters, no variable of the joining.
+ */
+const JOIN_RUN = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ >"$1" || ' +
+  '{ echo "orch: cannot place the process in $1" >&2; exit 125; }; shift; n=$((n-1)); done; ' +
+  'unset n; eval "set --\n$1"';
+
+const real = new Map<string, string>();
+/** A path with its links resolved (cached: the helpers do not move). */
+function realPath(path: string): string {
+  let resolved = real.get(path);
+  if (resolved === undefined) {
+    try {
+      resolved = Deno.realPathSync(path);
+    } catch {
+      resolved = path;
+    }
+    real.set(path, resolved);
+  }
+  return resolved;
+}
 
 /** What to start and how. */
 export interface SpawnRequest {
@@ -119,6 +142,24 @@ export function spawnProcess(request: SpawnRequest): Deno.ChildProcess {
   }
   // Without setsid (or when Deno switches the user), Deno makes the session itself.
   const useSetsid = setsid !== null && (!ids || switchBySetpriv);
+  // A shell script run without a user switch: the joining shell runs it, last in the chain
+  // (setsid and setpriv start no process: nothing runs outside the cgroups before it).
+  if (
+    sh && !ids && argv.length === 3 && argv[1] === "-c" && (argv[0] === "sh" || argv[0] === sh) &&
+    realPath(program) === realPath(sh)
+  ) {
+    return start([
+      ...(useSetsid ? [setsid] : []),
+      ...(setpriv ? [setpriv, "--pdeathsig", "SIGKILL", "--"] : []),
+      sh,
+      "-c",
+      JOIN_RUN,
+      program, // $0, as `sh -c` would show it
+      String(request.join!.length),
+      ...request.join!,
+      argv[2],
+    ], { cwd, env, detached: !useSetsid, argv0: argv[0] });
+  }
   const full = [
     ...(sh ? [sh, "-c", JOIN, "sh", String(request.join!.length), ...request.join!] : []),
     ...(useSetsid ? [setsid] : []),
@@ -134,7 +175,27 @@ export function spawnProcess(request: SpawnRequest): Deno.ChildProcess {
     program,
     ...argv.slice(1),
   ];
-  const detached = !useSetsid;
+  return start(full, {
+    cwd,
+    env,
+    detached: !useSetsid,
+    argv0: argv[0],
+    ...(ids && !switchBySetpriv ? { ids } : {}),
+  });
+}
+
+/** Spawns `full` (the chain), its stdio piped; errors as {@link spawnProcess} says. */
+function start(
+  full: readonly string[],
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    detached: boolean;
+    argv0: string;
+    ids?: { readonly uid: number; readonly gid: number };
+  },
+): Deno.ChildProcess {
+  const { cwd, env, detached, ids } = options;
   try {
     const child = new Deno.Command(full[0], {
       args: full.slice(1),
@@ -145,7 +206,7 @@ export function spawnProcess(request: SpawnRequest): Deno.ChildProcess {
       stdout: "piped",
       stderr: "piped",
       detached,
-      ...(ids && !switchBySetpriv ? { uid: ids.uid, gid: ids.gid } : {}),
+      ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
     }).spawn();
     // A detached child does not keep the event loop alive by itself; orch waits for it.
     child.ref();
@@ -155,6 +216,6 @@ export function spawnProcess(request: SpawnRequest): Deno.ChildProcess {
     if (error instanceof Deno.errors.PermissionDenied && ids) {
       throw new OrchError(`cannot switch to uid ${ids.uid}: orch is not running as root`);
     }
-    throw new OrchError(`cannot start ${argv[0]}: ${(error as Error).message}`);
+    throw new OrchError(`cannot start ${options.argv0}: ${(error as Error).message}`);
   }
 }

@@ -1,0 +1,82 @@
+/**
+ * Loading the project for a command, through the config cache (`src/config/cached/`). For
+ * `orch up`, which runs for long, a change is loaded by a short-lived loader process
+ * (`main.ts __load-config`, allowed to read files and the environment only), so that the YAML and
+ * TOML parsers and the schemas never take memory in the engine's process. `main.ts` starts `up`'s
+ * load while the engine's modules load; the command takes it over when it asks for the same.
+ *
+ * @module
+ */
+import { type Entry, loadProjectCached, type LoadRequest } from "../config/cached/mod.ts";
+import type { Project } from "../config/mod.ts";
+import { loaderCommand } from "./self.ts";
+
+export type { LoadRequest } from "../config/cached/mod.ts";
+
+/** The request of a command: files as given, the directory, the loader options. */
+export function requestOf(
+  cwd: string,
+  files: readonly string[],
+  options: { profiles?: readonly string[]; formation?: Readonly<Record<string, number>> } = {},
+): LoadRequest {
+  return {
+    files: [...files],
+    cwd,
+    ...(options.profiles?.length ? { profiles: [...options.profiles] } : {}),
+    ...(options.formation ? { formation: { ...options.formation } } : {}),
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** Loads in a loader process; its cache entry, or undefined when it could not. */
+async function loadElsewhere(request: LoadRequest): Promise<Entry | undefined> {
+  const [command, ...args] = loaderCommand();
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(encoder.encode(JSON.stringify(request)));
+  await writer.close();
+  const [text, status] = await Promise.all([new Response(child.stdout).text(), child.status]);
+  if (!status.success) return undefined;
+  const entry = JSON.parse(text);
+  return entry?.deps ? entry : undefined;
+}
+
+const started = new Map<string, Promise<Project>>();
+
+/**
+ * The project for a request: the load already started for the same request, or a new one
+ * (`separate`: a change is loaded in a loader process).
+ *
+ * @throws {ConfigError} with every problem, located.
+ */
+export function loadProjectFor(
+  request: LoadRequest,
+  options: { readonly env: (name: string) => string | undefined; readonly separate?: boolean },
+): Promise<Project> {
+  const key = JSON.stringify(request);
+  const early = started.get(key);
+  if (early) {
+    started.delete(key);
+    return early;
+  }
+  return loadProjectCached(request, {
+    env: options.env,
+    ...(options.separate ? { elsewhere: loadElsewhere } : {}),
+  });
+}
+
+/** Starts the load of `request` now (in a loader process on a change), for a command to take over. */
+export function startLoading(
+  request: LoadRequest,
+  env: (name: string) => string | undefined,
+): void {
+  const loading = loadProjectCached(request, { env, elsewhere: loadElsewhere });
+  loading.catch(() => {}); // the command reports it
+  started.set(JSON.stringify(request), loading);
+}
