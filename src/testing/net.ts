@@ -12,14 +12,28 @@ export function freePort(): number {
   return port;
 }
 
+/** The lowest port the kernel hands out to clients (32768 when it cannot be read). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 11_000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
 /**
  * A prefix `P` such that the ports `P0` to `P9` were all free a moment ago, for replicas that
  * listen on `P${ORCH_REPLICA}`. Checking all ten keeps tests running in parallel from colliding.
+ * Ranges are drawn below the kernel's ephemeral range: a test holding thousands of client
+ * connections fills that range, and any decade there is then likely to have a port taken.
  */
 export function freePortPrefix(): string {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const prefix = String(freePort()).slice(0, -1);
-    if (Number(`${prefix}9`) > 65535) continue;
+  const decades = Math.floor((ephemeralLow() - 10_000) / 10);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const prefix = String(1000 + Math.floor(Math.random() * decades));
     const held: Deno.Listener[] = [];
     try {
       for (let d = 0; d < 10; d++) {
@@ -32,5 +46,5 @@ export function freePortPrefix(): string {
       for (const l of held) l.close();
     }
   }
-  throw new Error("no range of ten free ports on 127.0.0.1");
+  throw new Error("no range of ten free ports on 127.0.0.1 below the ephemeral range");
 }
