@@ -65,7 +65,12 @@ export function flowsTable(flows: readonly FlowSummary[], now: number, style: St
   const rows = flows.map((f) => [
     sanitize(f.name),
     sanitize(f.schedules.join(", ") || (f.events.length ? `on ${f.events.join(", ")}` : "-")),
-    f.nextRuns[0] !== undefined ? `in ${formatAge(f.nextRuns[0] - now)}` : "-",
+    // A paused flow fires at no time; one past its time is being started.
+    f.paused || f.nextRuns[0] === undefined
+      ? "-"
+      : f.nextRuns[0] <= now
+      ? "now"
+      : `in ${formatAge(f.nextRuns[0] - now)}`,
     f.lastRun ? f.lastRun.status : "-",
     marks(f.recent) || "-",
     f.paused ? "paused" : f.running.length ? `running ${f.running.join(",")}` : "",

@@ -164,11 +164,7 @@ export class LinePrinter {
       if (!batch.lines) {
         for (let i = from; i < to; i++) {
           const r = batch.record(i);
-          out.appendText(
-            task
-              ? this.record({ ...r, service: `${service}/${task}` }, false)
-              : this.record(r, multi(service)),
-          );
+          out.appendText(this.record(task ? { ...r, task } : r, multi(service)));
         }
         continue;
       }
@@ -190,7 +186,11 @@ export class LinePrinter {
     if (this.#json) return `${toNdjson(record)}\n`;
     const text = this.#clean ? this.#clean(record.msg) : record.msg;
     const msg = record.stream === "orch" ? this.#style.yellow(text) : text;
-    return `${this.#prefix(record.service, record.replica, multi)}${msg}\n`;
+    // A flow task's line is under `flow/task`, as the live stream prints it.
+    const prefix = record.task !== undefined
+      ? this.#prefix(`${record.service}/${record.task}`, record.replica, false)
+      : this.#prefix(record.service, record.replica, multi);
+    return `${prefix}${msg}\n`;
   }
 
   /** One event as a line, or "" for events not shown. */

@@ -85,7 +85,7 @@ Deno.test({
 
     const logs = await orch(["logs", "--flow", "build", "--run", "3", "--task", "compile"]);
     assertEquals(logs.code, 0, logs.stderr);
-    assertMatch(logs.stdout, /compiling \{"v":"3"\}/);
+    assertMatch(logs.stdout, /^build\/compile +\| compiling \{"v":"3"\}/m);
     assert(!logs.stdout.includes("testing"), logs.stdout);
     const tail = await orch(["logs", "--flow", "build", "--tail", "1"]);
     assertEquals(tail.stdout.trim().split("\n").length, 1, tail.stdout);
