@@ -2,12 +2,22 @@
  * The dashboard's flows views against the real flows routes, in Debian's Chromium: the Flows view
  * lists a flow with its schedule, Trigger… with a payload opens the run, whose task graph and
  * task table fill in and whose task log shows the output; Runs lists it. Skipped without Chromium
- * (ORCH_BROWSER_TESTS=require fails instead).
+ * (ORCH_BROWSER_TESTS=require fails instead). ORCH_SCREENSHOTS=DIR saves the run and the Flows
+ * view there (docs/screenshots for the README).
  */
 import { assert, assertEquals } from "../assert.ts";
 import { runOrch } from "../../src/testing/cli.ts";
 import { project } from "../../src/testing/project.ts";
 import { browserProblem, launchBrowser } from "../../src/testing/browser.ts";
+import type { Page } from "playwright-core";
+
+const shots = Deno.env.get("ORCH_SCREENSHOTS");
+
+async function snap(page: Page, name: string): Promise<void> {
+  if (!shots) return;
+  await Deno.mkdir(shots, { recursive: true });
+  await page.screenshot({ path: `${shots}/${name}.png` });
+}
 
 const required = Deno.env.get("ORCH_BROWSER_TESTS") === "require";
 const problem = await browserProblem();
@@ -62,9 +72,13 @@ Deno.test({
     assert(await page.locator(".graph-wrap svg").count() > 0, "the task graph is drawn");
     await page.locator("table.tasks button", { hasText: "compile" }).click();
     await page.locator(".task-log", { hasText: 'compiling {"v":42}' }).waitFor();
+    await snap(page, "run-1280-light");
 
     await page.locator('nav a[data-route="runs"]').click();
     await page.locator("table.runs tr", { hasText: "build" }).first().waitFor();
+    await page.locator('nav a[data-route="flows"]').click();
+    await page.locator("table.flows tr", { hasText: "succeeded" }).waitFor();
+    await snap(page, "flows-1280-light");
     assertEquals(problems, []);
   },
 });
