@@ -97,6 +97,7 @@ async function once(tool: Tool): Promise<Result | string> {
   const running = await tool.start(dir, services);
   try {
     const counter = new Counter(running.logFiles);
+    let ms: number | undefined;
     try {
       if (running.exited) {
         // It rotates its file as it goes: count once it has finished.
@@ -105,13 +106,16 @@ async function once(tool: Tool): Promise<Result | string> {
           running.exited,
           new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("late")), 60_000))),
         ]).finally(() => clearTimeout(timer));
+        // It exits once every record is written: the time is its exit's, not that of counting
+        // 100 MB of NDJSON afterwards (which a tool watched as it goes does not pay).
+        ms = performance.now() - t0;
         if (counter.poll() < TOTAL) throw new Error("short");
       } else await until("all lines persisted", () => counter.poll() >= TOTAL, 60_000, 2);
     } catch {
       const { lost, corrupt } = verify(tool, running.logFiles);
       return `${counter.count} of ${TOTAL} lines after 60 s (lost ${lost}, corrupt ${corrupt})`;
     }
-    const ms = performance.now() - t0;
+    ms ??= performance.now() - t0;
     return { ms, ...verify(tool, running.logFiles) };
   } finally {
     await running.stop().catch(() => {});

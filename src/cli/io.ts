@@ -30,6 +30,8 @@ export interface CliIO {
   readonly terminal: () => TerminalPort;
   /** Aborted once stdout is gone (its reader left): a command that follows a stream stops. */
   readonly outputGone?: AbortSignal;
+  /** Whether stdout is /dev/null: what is written there is thrown away (no need to build it). */
+  readonly outputDiscarded?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -56,7 +58,19 @@ export function processIO(
     stdout: Deno.stdout,
     terminal: openTerminal,
     outputGone: outputGone.signal,
+    outputDiscarded: isDevNull("/proc/self/fd/1"),
   };
+}
+
+/** Whether the file descriptor link `fd` (`/proc/self/fd/N`) is /dev/null; false when unknown. */
+export function isDevNull(fd: string): boolean {
+  try {
+    // Never a prompt: only asked when reading it is already granted.
+    if (Deno.permissions.querySync({ name: "read", path: fd }).state !== "granted") return false;
+    return Deno.readLinkSync(fd) === "/dev/null";
+  } catch {
+    return false;
+  }
 }
 
 function writer(

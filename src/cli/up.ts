@@ -197,8 +197,11 @@ export async function upCommand(
   }
   if (options.ui) await openDashboard(dashboard, narrator.say, io.err);
 
-  // Without the TUI, the merged stream goes to the terminal.
-  const printing = tui ? undefined : printMerged(logs, printer, out, { json: options.json, multi });
+  // Without the TUI, the merged stream goes to the terminal (unless stdout is /dev/null: then
+  // nothing reads it, and building 'service | line' for a flood would cost a tenth of orch's CPU).
+  const printing = tui || io.outputDiscarded
+    ? undefined
+    : printMerged(logs, printer, out, { json: options.json, multi });
   using signals = new UpSignals(life).install();
   init.start({ engine, say: narrator.say, env: io.env });
 

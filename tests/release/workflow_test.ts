@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { orchArgv, ROOT } from "../../src/testing/cli.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
+import { V8_FLAGS } from "../../src/cli/self.ts";
 
 const WORKFLOWS = `${ROOT}.github/workflows`;
 
@@ -62,7 +63,12 @@ Deno.test("release: four targets compiled and smoke-tested natively; binaries an
   );
   assertEquals(compile["runs-on"], "${{ matrix.runner }}");
   const runs = compile.steps.map((s) => s.run ?? "").join("\n");
-  assertMatch(runs, /deno compile -A --target \$\{\{ matrix\.target \}\} --output dist\/orch-/);
+  // The binaries carry the V8 flags a relaunched orch gets (src/cli/self.ts).
+  assert(
+    runs.includes(`deno compile -A ${V8_FLAGS} --target \${{ matrix.target }} --output dist/orch-`),
+    runs,
+  );
+
   const smoke = compile.steps.find((s) => s.name === "smoke test")!.run!;
   for (const command of [/"\$bin" --version/, /"\$bin" validate/, /"\$bin" up --no-tui/]) {
     assertMatch(smoke, command);
