@@ -6,68 +6,14 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { loadStack } from "../../src/config/load.ts";
 import { DockerClient, endpointFrom } from "../../src/runtime/docker/client.ts";
+import { containersOf, dockerTest, IMAGE, ready } from "./harness.ts";
 import { LABEL } from "../../src/runtime/docker/runtime.ts";
-import { type TestStack, testStack, testStackFromFiles } from "../../src/testing/engine.ts";
+import { testStack, testStackFromFiles } from "../../src/testing/engine.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { runOrch } from "../../src/testing/cli.ts";
 import { freePort } from "../../src/testing/net.ts";
-import { getOnce, hammer } from "../../src/testing/mesh.ts";
 import { eventually } from "../../src/testing/containment.ts";
 import { waitFor } from "../../src/testing/deadline.ts";
-
-const IMAGE = "local/busybox:latest";
-const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
-
-async function engineState(): Promise<string | undefined> {
-  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
-  try {
-    await client.negotiate();
-    if (!await client.hasImage(IMAGE)) {
-      return `the image ${IMAGE} is missing (run ../shared/docker/docker-setup.sh)`;
-    }
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    client.close();
-  }
-}
-
-const problem = await engineState();
-if (problem && !required) console.error(`tests/docker: SKIPPED: ${problem}`);
-
-function dockerTest(name: string, fn: () => Promise<void>) {
-  Deno.test({
-    name: `docker: ${name}`,
-    ignore: problem !== undefined && !required,
-    async fn() {
-      if (problem) {
-        throw new Error(`a Docker engine is required (ORCH_DOCKER_TESTS=require): ${problem}`);
-      }
-      await fn();
-    },
-  });
-}
-
-async function containersOf(
-  project: string,
-): Promise<{ Id: string; State: string; Labels: Record<string, string> }[]> {
-  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
-  try {
-    return await client.json("GET", "/containers/json", {
-      query: { all: true, filters: JSON.stringify({ label: [`${LABEL.project}=${project}`] }) },
-    });
-  } finally {
-    client.close();
-  }
-}
-
-const ready = (t: TestStack, service: string, n = 1) =>
-  t.events.until(
-    () => t.engine.status().filter((s) => s.service === service && s.state === "ready").length >= n,
-    `${service} ready`,
-    30_000,
-  );
 
 dockerTest(
   "a container serves HTTP on a published port; a process waits for it, and one for a process",
@@ -434,71 +380,3 @@ dockerTest("examples/mixed runs: containers and processes gated on each other", 
     "the poller reaching the container",
   );
 });
-
-/** The Orco seed's `api` with busybox: two replicas behind one published port, rolling apply. */
-function meshStack(port: number, version: string): string {
-  return `
-services:
-  api:
-    runtime: docker
-    image: ${IMAGE}
-    env: { VERSION: "${version}" }
-    command:
-      - sh
-      - -c
-      - >-
-        mkdir -p /www && echo "replica $ORCH_REPLICA $VERSION" > /www/index.html &&
-        httpd -f -p 8080 -h /www & pid=$!;
-        trap 'sleep 0.5; kill $pid; exit 0' TERM; wait
-    health:
-      http: { url: "http://localhost:${port}/" }
-      interval: 200ms
-    ports: ["127.0.0.1:${port}:8080"]
-    replicas: 2
-`;
-}
-
-dockerTest(
-  "two container replicas behind one published port answer through it, during a rolling apply too",
-  async () => {
-    const port = freePort();
-    await using t = await testStack(meshStack(port, "v1"));
-    t.engine.start();
-    await ready(t, "api", 2);
-    const containers = await containersOf(t.dir);
-    assertEquals(containers.length, 2);
-    const seen = new Set<string>();
-    for (let i = 0; i < 10; i++) seen.add(await getOnce(port));
-    assertEquals([...seen].sort(), ["replica 0 v1", "replica 1 v1"]);
-
-    const client = hammer(port);
-    await t.events.until(
-      () => [...client.answers.values()].reduce((a, b) => a + b, 0) > 10,
-      "load",
-    );
-    await Deno.writeTextFile(`${t.dir}/stack.yaml`, meshStack(port, "v2"));
-    const result = await t.engine.apply((await loadStack([`${t.dir}/stack.yaml`])).stack);
-    await t.events.until(() => (client.answers.get("replica 1 v2") ?? 0) > 3, "v2 answering");
-    await client.stop();
-    assertEquals(result.failed, {});
-    assertEquals(client.failures, [], `${client.failures.length} failed requests`);
-    const answers = Object.fromEntries(client.answers);
-    assert(answers["replica 0 v2"] > 0 && answers["replica 1 v2"] > 0, JSON.stringify(answers));
-  },
-);
-
-dockerTest(
-  "scaling a container with a published port from 1 to 2 puts both behind it",
-  async () => {
-    const port = freePort();
-    await using t = await testStack(meshStack(port, "v1").replace("replicas: 2", "replicas: 1"));
-    t.engine.start();
-    await ready(t, "api", 1);
-    assertEquals(await getOnce(port), "replica 0 v1", "one container publishes the port itself");
-    await t.engine.scale("api", 2);
-    await ready(t, "api", 2);
-    const seen = new Set<string>();
-    for (let i = 0; i < 10; i++) seen.add(await getOnce(port));
-    assertEquals([...seen].sort(), ["replica 0 v1", "replica 1 v1"]);
-  },
-);

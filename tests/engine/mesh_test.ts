@@ -8,6 +8,7 @@ import { type TestStack, testStack } from "../../src/testing/engine.ts";
 import { freePort } from "../../src/testing/net.ts";
 import { freeStaticPorts, getOnce, hammer, REPLICA_SERVER } from "../../src/testing/mesh.ts";
 import { directAddress, publishedPorts, replicaRoutes } from "../../src/engine/mesh.ts";
+import { waitFor } from "../../src/testing/deadline.ts";
 
 function meshStack(port: number, base: number, version: string, extra = ""): string {
   return `
@@ -58,9 +59,14 @@ Deno.test("the published port keeps answering during a rolling apply", async () 
   t.engine.start();
   await t.events.until(() => readyCount(t) === 2, "both replicas ready");
   const client = hammer(t.port);
-  await t.events.until(() => [...client.answers.values()].reduce((a, b) => a + b, 0) > 20, "load");
+  // The client's answers are no engine events: look at them on a timer, not on events.
+  await waitFor(() => [...client.answers.values()].reduce((a, b) => a + b, 0) > 20, "load");
   const result = await t.engine.apply(await t.reload("v2"));
-  await t.events.until(() => (client.answers.get("replica 1 v2") ?? 0) > 5, "v2 answering");
+  await waitFor(
+    () => (client.answers.get("replica 1 v2") ?? 0) > 5,
+    () => `v2 answering (answers: ${JSON.stringify(Object.fromEntries(client.answers))})`,
+    30_000,
+  );
   await client.stop();
   assertEquals(result.failed, {});
   assertEquals(
