@@ -30,8 +30,12 @@ export type {
   SchedulerState,
   TriggerInput,
   TriggerOutcome,
+  ExecEvent,
+  ExecInput,
 } from "./flows.ts";
+export { type ExecRunSpec, startExec } from "./exec.ts";
 export {
+  type ExecParts,
   type FlowHistory,
   type FlowRunner,
   localFlows,
