@@ -15,8 +15,7 @@ import {
   type TaskRunRecord,
   UsageError,
 } from "../domain/mod.ts";
-import type { Stream } from "./control.ts";
-import type { ExecEvent, ExecInput, TriggerOutcome } from "./flows.ts";
+import type { ExecEvent, ExecInput, ExecStream, TriggerOutcome } from "./flows.ts";
 import { FOLLOW_CAPACITY } from "./logs.ts";
 import type { LogStore } from "./ports.ts";
 
@@ -61,7 +60,7 @@ export function startExec(
     readonly logs: LogStore | undefined;
     readonly dir: string;
   },
-): Stream<ExecEvent> {
+): ExecStream {
   const { runner, history, logs } = parts;
   if (!logs) throw new ConflictError("this orch cannot stream a command's output (no log store)");
   const { run } = runner.exec({

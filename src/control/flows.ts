@@ -7,7 +7,6 @@
  * @module
  */
 import type { EdgeOn, LogRecord, RunRecord, RunStatus, TaskRunRecord } from "../domain/mod.ts";
-import type { Stream } from "./control.ts";
 
 /** A task of a flow as the graph shows it. */
 export interface FlowTaskInfo {
@@ -106,6 +105,12 @@ export type ExecEvent =
   | { readonly type: "output"; readonly records: readonly LogRecord[] }
   | { readonly type: "end"; readonly run: RunRecord; readonly task?: TaskRunRecord };
 
+/** An exec's events as they come (a `Stream` of the control interface); `close` lets go. */
+export interface ExecStream extends AsyncIterable<ExecEvent> {
+  batches(): AsyncIterable<readonly ExecEvent[]>;
+  close(): void;
+}
+
 /** Runs of a flow in one status (for the metrics). */
 export interface RunCountRow {
   readonly flow: string;
@@ -156,7 +161,7 @@ export interface FlowControl {
    * streams it (see {@link ExecEvent}). Closing the stream does not stop the command (`cancel`
    * the run does). @throws {UsageError} for an empty command or slots no pool can give.
    */
-  exec(input: ExecInput): Promise<Stream<ExecEvent>>;
+  exec(input: ExecInput): Promise<ExecStream>;
   scheduler(): Promise<SchedulerState>;
   /** Pauses one flow, or (without) the whole scheduler. */
   pause(flow?: string): Promise<SchedulerState>;

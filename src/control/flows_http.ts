@@ -5,10 +5,10 @@
  * @module
  */
 import type { RunRecord } from "../domain/mod.ts";
-import type { Stream } from "./control.ts";
 import type {
   ExecEvent,
   ExecInput,
+  ExecStream,
   FlowControl,
   FlowDetail,
   FlowSummary,
@@ -101,7 +101,7 @@ export class HttpFlows implements FlowControl {
     return this.#client.json<TriggerOutcome>("POST", `/v1/runs/${id}/retry`, body);
   }
 
-  async exec(input: ExecInput): Promise<Stream<ExecEvent>> {
+  async exec(input: ExecInput): Promise<ExecStream> {
     const body = {
       command: input.command,
       ...(input.env ? { env: input.env } : {}),

@@ -19,6 +19,8 @@ export type {
   Stream,
 } from "./control.ts";
 export type {
+  ExecEvent,
+  ExecInput,
   FlowControl,
   FlowDetail,
   FlowSummary,
@@ -30,8 +32,6 @@ export type {
   SchedulerState,
   TriggerInput,
   TriggerOutcome,
-  ExecEvent,
-  ExecInput,
 } from "./flows.ts";
 export { type ExecRunSpec, startExec } from "./exec.ts";
 export {

@@ -15,9 +15,9 @@ import {
   type Flow,
   type FlowTask,
   NotFoundError,
+  type RunRecord,
   UsageError,
 } from "../domain/mod.ts";
-import type { TriggerResult } from "./scheduler.ts";
 import type { RunPool } from "./pool.ts";
 /** How many exec runs the history keeps (older ones are pruned, their logs removed). */
 export const EXEC_RETENTION = 1000;
@@ -91,7 +91,11 @@ export function commandLine(argv: readonly string[]): string {
  * @throws {UsageError} for an empty command or slots no pool can give.
  * @throws {ConflictError} while orch is stopping.
  */
-export function beginExec(pool: RunPool, pools: Readonly<Record<string, number>>, spec: ExecSpec) {
+export function beginExec(
+  pool: RunPool,
+  pools: Readonly<Record<string, number>>,
+  spec: ExecSpec,
+): { run: RunRecord; created: boolean } {
   if (spec.argv.length === 0 || spec.argv[0] === "") {
     throw new UsageError("exec: no command to run (orch exec -- CMD ARGS)");
   }
@@ -111,7 +115,7 @@ export function beginExec(pool: RunPool, pools: Readonly<Record<string, number>>
   if (pool.closing) throw new ConflictError("cannot exec: orch is stopping");
   const { store, clock } = pool.deps;
   const now = clock.now();
-  const result: TriggerResult = store.createRun({
+  const result = store.createRun({
     flow: EXEC_FLOW,
     trigger: { kind: "manual", detail: `exec: ${commandLine(spec.argv)}` },
     payload: {},

@@ -74,14 +74,23 @@ flows:
   await using t = await testFlows(project.flows);
   t.scheduler.start({ schedules: false });
   const dir = t.dir;
-  await assertRejects(async () => t.scheduler.exec({ argv: [], workdir: dir }), UsageError);
+  await assertRejects(
+    () => Promise.resolve().then(() => t.scheduler.exec({ argv: [], workdir: dir })),
+    UsageError,
+  );
   const noPool = await assertRejects(
-    async () => t.scheduler.exec({ argv: ["true"], workdir: dir, slots: { nope: 1 } }),
+    () =>
+      Promise.resolve().then(() =>
+        t.scheduler.exec({ argv: ["true"], workdir: dir, slots: { nope: 1 } })
+      ),
     NotFoundError,
   );
   assertMatch(noPool.message, /no pool named "nope" \(pools: db\)/);
   const tooMany = await assertRejects(
-    async () => t.scheduler.exec({ argv: ["true"], workdir: dir, slots: { db: 2 } }),
+    () =>
+      Promise.resolve().then(() =>
+        t.scheduler.exec({ argv: ["true"], workdir: dir, slots: { db: 2 } })
+      ),
     UsageError,
   );
   assertMatch(tooMany.message, /it has 1/);
