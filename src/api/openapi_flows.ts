@@ -1,6 +1,6 @@
 /**
  * The OpenAPI description of the flows' routes (`/v1/flows`, `/v1/runs`, `/v1/events/{name}`,
- * `/v1/scheduler`) and of Petit's (`/api/...`), merged into the document by `openapi.ts`.
+ * `/v1/exec`, `/v1/scheduler`) and of Petit's (`/api/...`), merged into the document by `openapi.ts`.
  *
  * @module
  */
@@ -133,6 +133,31 @@ export const FLOW_PATHS = {
     "publish an event: every flow listening to it is triggered; {event, runs}",
     { parameters: [param("name", "event name")], requestBody: triggerBody },
   ),
+  "/v1/exec": {
+    post: {
+      summary: "run one command as a run of the ad-hoc flow @exec (orch exec); streams NDJSON: " +
+        "{type: run, run}, then {type: output, records} as it writes, then {type: end, run, task}",
+      requestBody: body({
+        command: {
+          type: "array",
+          items: { type: "string" },
+          description: "the program and its arguments, run as given (no shell, no expansion)",
+        },
+        env: { type: "object", additionalProperties: { type: "string" } },
+        cwd: { type: "string", description: "absolute, or relative to the project's directory" },
+        timeout: { type: "string", description: 'a duration ("30s"): then its group is stopped' },
+        slots: { type: "object", additionalProperties: { type: "integer" } },
+      }, ["command"]),
+      responses: {
+        "200": { description: "the run's stream", content: { "application/x-ndjson": {} } },
+        "400": error,
+        "401": error,
+        "403": error,
+        "404": error,
+        "409": error,
+      },
+    },
+  },
   "/v1/scheduler": get(
     "the scheduler: paused, pausedFlows, executors {busy, max}, running, queued, counts, lagMs",
   ),

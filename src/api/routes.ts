@@ -17,6 +17,7 @@ import {
   whole,
   yes,
 } from "./input.ts";
+import { EXEC_ROUTE } from "./exec_route.ts";
 import { FLOW_ROUTES } from "./flow_routes.ts";
 import { renderFlowMetrics } from "./flow_metrics.ts";
 import { renderMetrics } from "./metrics.ts";
@@ -155,6 +156,7 @@ export const ROUTES: readonly Route<Handler>[] = [
     },
   },
   ...FLOW_ROUTES,
+  EXEC_ROUTE,
   ...PETIT_ROUTES,
 ];
 

@@ -28,7 +28,7 @@ const FAST_GLOBALS = GLOBAL_OPTIONS.filter((o) => !o.slow);
 export interface FastLine {
   readonly command: ClientCommand;
   readonly args: string[];
-  readonly opts: Record<string, string | boolean>;
+  readonly opts: Record<string, string | boolean | string[]>;
   readonly globals: GlobalOptions;
 }
 
@@ -67,7 +67,7 @@ export function parseFast(argv: readonly string[]): FastLine | undefined {
     file: [],
     profile: [],
   };
-  const opts: Record<string, string | boolean> = {};
+  const opts: Record<string, string | boolean | string[]> = {};
   const args: string[] = [];
   let seenCommand = false;
   for (let i = 0; i < argv.length; i++) {
@@ -102,7 +102,8 @@ export function parseFast(argv: readonly string[]): FastLine | undefined {
       if (value === undefined) return undefined;
     } else if (inline !== undefined) return undefined;
     const field = camel(option.long);
-    if (local) opts[field] = value;
+    if (local && option.repeat) opts[field] = [...(opts[field] as string[] ?? []), value as string];
+    else if (local) opts[field] = value;
     else if (option.repeat) (globals[field] as string[]).push(value as string);
     else globals[field] = value;
   }

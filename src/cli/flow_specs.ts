@@ -8,6 +8,8 @@
 import type { ArgSpec, ClientCommand, GlobalOptions, ParsedOptions } from "./command_spec.ts";
 
 const str = (v: ParsedOptions[string]) => (typeof v === "string" ? v : undefined);
+const list = (v: ParsedOptions[string]) =>
+  Array.isArray(v) ? v : typeof v === "string" ? [v] : undefined;
 const json = { long: "json", description: "as JSON" } as const;
 const client = (g: GlobalOptions) => ({
   file: g.file,
@@ -166,6 +168,35 @@ export const FLOW_COMMANDS: readonly ClientCommand[] = [
         payload: str(o.payload),
         key: str(o.key),
         json: !!o.json,
+      }),
+  },
+  {
+    name: "exec",
+    aliases: [],
+    description: "exec [OPTIONS] -- CMD [ARGS...]: run one command in an executor (Conducktor's " +
+      "run), recorded as a run of @exec; its output and exit status are orch's",
+    args: [{ name: "command", required: true, variadic: true, description: "CMD [ARGS...]" }],
+    options: [
+      {
+        long: "env",
+        short: "e",
+        value: "<k=v>",
+        repeat: true,
+        description: "set K=V (K: as here)",
+      },
+      { long: "timeout", value: "<duration>", description: "stop its process group after this" },
+      { long: "cwd", value: "<dir>", description: "run it there (default: here; remote: project)" },
+      { long: "slot", value: "<pool=n>", repeat: true, description: "hold slots of a pool" },
+      { long: "db", value: "<file>", description: "no orch running: this history database" },
+    ],
+    run: async (io, a, o, g) =>
+      (await import("./exec.ts")).execCommand(io, a, {
+        ...client(g),
+        env: list(o.env),
+        timeout: str(o.timeout),
+        cwd: str(o.cwd),
+        slot: list(o.slot),
+        db: str(o.db),
       }),
   },
   {

@@ -88,7 +88,7 @@ export async function serveJobsApi(parts: JobsApiParts): Promise<{ close(): Prom
       stopping = true;
       parts.shutdown();
     },
-    flows: localFlows(parts.scheduler, parts.store),
+    flows: localFlows(parts.scheduler, parts.store, { logs: parts.logs, dir: parts.project }),
     flowNames: () => parts.flowNames,
   });
   const socket = await socketPathFor(parts.project, parts.env);

@@ -175,7 +175,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const command = program.command(spec.name).description(spec.description);
     for (const alias of spec.aliases) command.alias(alias);
     for (const arg of spec.args) command.argument(argumentOf(arg), arg.description);
-    for (const option of spec.options) command.option(flagsOf(option), option.description);
+    for (const option of spec.options) {
+      if (option.repeat) command.option(flagsOf(option), option.description, collect, []);
+      else command.option(flagsOf(option), option.description);
+    }
     command.action(async (...params: unknown[]) => {
       const cmd = params.at(-1) as Command;
       const opts = params.at(-2) as Record<string, string | boolean>;

@@ -121,6 +121,7 @@ export function dbFlows(store: SqliteHistory): FlowControl {
       }),
     trigger: refuse,
     publish: refuse,
+    exec: refuse,
     runs: (query: RunsQuery = {}) =>
       later(() => {
         const page = store.runs(query);

@@ -161,7 +161,7 @@ export async function upCommand(
     env: io.env,
     loadOptions: prepared.loadOptions,
     shutdown: life.requested,
-    ...(flows ? { flows: localFlows(flows.scheduler, flows.store) } : {}),
+    ...(flows ? { flows: localFlows(flows.scheduler, flows.store, { logs, dir: project }) } : {}),
     flowNames: Object.keys(loaded.flows.flows),
   });
   const tokens = options.listen ? await loadTokens(project, options.token) : undefined;

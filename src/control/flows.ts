@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { EdgeOn, RunRecord, RunStatus, TaskRunRecord } from "../domain/mod.ts";
+import type { EdgeOn, LogRecord, RunRecord, RunStatus, TaskRunRecord } from "../domain/mod.ts";
 
 /** A task of a flow as the graph shows it. */
 export interface FlowTaskInfo {
@@ -82,6 +82,35 @@ export interface TriggerInput {
   readonly idempotencyKey?: string;
 }
 
+/** One command to run as an ad-hoc run (`orch exec`, Conducktor's `run`). */
+export interface ExecInput {
+  /** The program and its arguments, run as given (no shell, no `${...}` expansion). */
+  readonly command: readonly string[];
+  /** Set over orch's own environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Its working directory: absolute, or relative to the project's (the default). */
+  readonly cwd?: string;
+  /** Its process group is stopped after this long. */
+  readonly timeoutMs?: number;
+  /** Pool name -> slots it holds while it runs. */
+  readonly slots?: Readonly<Record<string, number>>;
+}
+
+/**
+ * What an exec streams: its run (first), its output as it comes (`stream` stdout, stderr, or
+ * `orch` for orch's own notes), then the run and its task's attempt as they ended (last).
+ */
+export type ExecEvent =
+  | { readonly type: "run"; readonly run: RunRecord }
+  | { readonly type: "output"; readonly records: readonly LogRecord[] }
+  | { readonly type: "end"; readonly run: RunRecord; readonly task?: TaskRunRecord };
+
+/** An exec's events as they come (a `Stream` of the control interface); `close` lets go. */
+export interface ExecStream extends AsyncIterable<ExecEvent> {
+  batches(): AsyncIterable<readonly ExecEvent[]>;
+  close(): void;
+}
+
 /** Runs of a flow in one status (for the metrics). */
 export interface RunCountRow {
   readonly flow: string;
@@ -127,6 +156,12 @@ export interface FlowControl {
   retry(id: number, options: { readonly from?: string; readonly only?: boolean }): Promise<
     TriggerOutcome
   >;
+  /**
+   * Runs one command as a run of the ad-hoc flow `@exec`, on the executors like any task, and
+   * streams it (see {@link ExecEvent}). Closing the stream does not stop the command (`cancel`
+   * the run does). @throws {UsageError} for an empty command or slots no pool can give.
+   */
+  exec(input: ExecInput): Promise<ExecStream>;
   scheduler(): Promise<SchedulerState>;
   /** Pauses one flow, or (without) the whole scheduler. */
   pause(flow?: string): Promise<SchedulerState>;

@@ -6,6 +6,9 @@
  */
 import type { RunRecord } from "../domain/mod.ts";
 import type {
+  ExecEvent,
+  ExecInput,
+  ExecStream,
   FlowControl,
   FlowDetail,
   FlowSummary,
@@ -17,9 +20,16 @@ import type {
   TriggerOutcome,
 } from "./flows.ts";
 
-/** What this needs of the HTTP client: a request whose answer is JSON. */
+/** What this needs of the HTTP client: a request whose answer is JSON, or lines as they come. */
 export interface JsonClient {
   json<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** The lines of a streaming answer, until it ends or `signal` aborts. */
+  lines(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<AsyncGenerator<string>>;
 }
 
 const enc = encodeURIComponent;
@@ -89,6 +99,32 @@ export class HttpFlows implements FlowControl {
       ...(options.only ? { only: true } : {}),
     };
     return this.#client.json<TriggerOutcome>("POST", `/v1/runs/${id}/retry`, body);
+  }
+
+  async exec(input: ExecInput): Promise<ExecStream> {
+    const body = {
+      command: input.command,
+      ...(input.env ? { env: input.env } : {}),
+      ...(input.cwd !== undefined ? { cwd: input.cwd } : {}),
+      ...(input.timeoutMs !== undefined ? { timeout: `${input.timeoutMs}ms` } : {}),
+      ...(input.slots ? { slots: input.slots } : {}),
+    };
+    const stop = new AbortController();
+    const lines = await this.#client.lines("POST", "/v1/exec", body, stop.signal);
+    async function* events(): AsyncGenerator<ExecEvent> {
+      for await (const line of lines) if (line) yield JSON.parse(line) as ExecEvent;
+    }
+    const items = events();
+    return {
+      [Symbol.asyncIterator]: () => items,
+      async *batches() {
+        for await (const item of items) yield [item];
+      },
+      close() {
+        stop.abort();
+        void items.return(undefined).catch(() => {});
+      },
+    };
   }
 
   scheduler(): Promise<SchedulerState> {

@@ -6,6 +6,8 @@
  * @module
  */
 import {
+  ConflictError,
+  EXEC_FLOW,
   type Flow,
   type FlowSet,
   NotFoundError,
@@ -24,6 +26,8 @@ import type {
   TriggerInput,
   TriggerOutcome,
 } from "./flows.ts";
+import { type ExecRunner, startExec } from "./exec.ts";
+import type { LogStore } from "./ports.ts";
 
 /** A flow as the scheduler sees it now (`Scheduler.status().flows`). */
 export interface RunnerFlowStatus {
@@ -35,7 +39,7 @@ export interface RunnerFlowStatus {
 }
 
 /** The scheduler, as control drives it (`src/schedule`'s Scheduler is one). */
-export interface FlowRunner {
+export interface FlowRunner extends ExecRunner {
   readonly flows: FlowSet;
   trigger(flow: string, options?: TriggerInput): TriggerOutcome;
   publish(event: string, options?: TriggerInput): TriggerOutcome[];
@@ -80,8 +84,20 @@ export function taskInfos(flow: Flow): FlowTaskInfo[] {
 /** `fn`'s result, or its error, as a promise. */
 const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
 
+/** What exec streams from and where its commands run by default. */
+export interface ExecParts {
+  /** The log store the tasks' output goes to (without it, exec is refused). */
+  readonly logs?: LogStore;
+  /** The directory a command runs in when none is given (the project's; default the cwd). */
+  readonly dir?: string;
+}
+
 /** The flows' control over a scheduler and its history. */
-export function localFlows(runner: FlowRunner, history: FlowHistory): FlowControl {
+export function localFlows(
+  runner: FlowRunner,
+  history: FlowHistory,
+  parts: ExecParts = {},
+): FlowControl {
   const known = (name: string): Flow => {
     if (!Object.hasOwn(runner.flows.flows, name)) {
       throw new NotFoundError(`no flow named ${JSON.stringify(name)}`);
@@ -151,7 +167,7 @@ export function localFlows(runner: FlowRunner, history: FlowHistory): FlowContro
     publish: (event, input = {}) => later(() => runner.publish(event, input)),
     runs: (query = {}) =>
       later(() => {
-        if (query.flow !== undefined) known(query.flow);
+        if (query.flow !== undefined && query.flow !== EXEC_FLOW) known(query.flow);
         const page = history.runs(query);
         return { runs: page.runs, ...(page.next !== undefined ? { next: page.next } : {}) };
       }),
@@ -167,9 +183,16 @@ export function localFlows(runner: FlowRunner, history: FlowHistory): FlowContro
     cancel: (id) => later(() => runner.cancel(id)),
     retry: (id, options) =>
       later(() => {
+        if (history.run(id)?.flow === EXEC_FLOW) {
+          throw new ConflictError(`run ${id} ran orch exec: it is not retried (exec it again)`);
+        }
         const from = options.from ?? firstFailed(id);
         return runner.retry(id, { from, ...(options.only ? { only: true } : {}) });
       }),
+    exec: (input) =>
+      later(() =>
+        startExec(input, { runner, history, logs: parts.logs, dir: parts.dir ?? Deno.cwd() })
+      ),
     scheduler: () => later(state),
     pause: (flow) =>
       later(() => {
@@ -199,6 +222,13 @@ export function noFlows(): FlowControl {
     run: none,
     cancel: none,
     retry: none,
+    exec: () =>
+      Promise.reject(
+        new NotFoundError(
+          "this orch runs no flows, so no executors for orch exec (its stack has no flows: or " +
+            "jobs directory); stop it and orch exec runs the command itself, or give it a flow",
+        ),
+      ),
     scheduler: none,
     pause: none,
     resume: none,

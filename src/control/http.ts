@@ -110,8 +110,18 @@ export class HttpControl implements Control {
   }
 
   /** Lines of a streaming response, until it ends or `signal` aborts. */
-  async #lines(path: string, signal: AbortSignal): Promise<AsyncGenerator<string>> {
-    const response = await this.request("GET", path, undefined, signal);
+  #lines(path: string, signal: AbortSignal): Promise<AsyncGenerator<string>> {
+    return this.lines("GET", path, undefined, signal);
+  }
+
+  /** The lines of a streaming answer (NDJSON, SSE), until it ends or `signal` aborts. */
+  async lines(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<AsyncGenerator<string>> {
+    const response = await this.request(method, path, body, signal);
     return lines(response, signal);
   }
 

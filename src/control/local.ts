@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { didYouMean, noSuchService } from "../domain/mod.ts";
+import { didYouMean, EXEC_FLOW, noSuchService } from "../domain/mod.ts";
 import type { Control, RunInfo, ServiceInfo } from "./control.ts";
 import type { FlowControl } from "./flows.ts";
 import { noFlows } from "./flows_local.ts";
@@ -109,7 +109,7 @@ export function localControl(parts: LocalParts): Control {
     logs: (query, options = {}) =>
       later(() => {
         // A flow run's output is kept under the flow's name, which is no service.
-        const flowNames = parts.flowNames?.() ?? [];
+        const flowNames = [...parts.flowNames?.() ?? [], EXEC_FLOW];
         if (query.run === undefined && query.task === undefined) {
           known((query.services ?? []).filter((s) => !flowNames.includes(s)));
         }

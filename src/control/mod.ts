@@ -19,6 +19,8 @@ export type {
   Stream,
 } from "./control.ts";
 export type {
+  ExecEvent,
+  ExecInput,
   FlowControl,
   FlowDetail,
   FlowSummary,
@@ -31,7 +33,9 @@ export type {
   TriggerInput,
   TriggerOutcome,
 } from "./flows.ts";
+export { type ExecRunSpec, startExec } from "./exec.ts";
 export {
+  type ExecParts,
   type FlowHistory,
   type FlowRunner,
   localFlows,

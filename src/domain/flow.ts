@@ -92,6 +92,8 @@ export interface FlowTask {
   readonly successCodes: readonly number[];
   /** Limits of each attempt (a cgroup for a process, the engine's for a container). */
   readonly resources: Resources | undefined;
+  /** The command runs as given, no `${...}` reference expanded (an `orch exec` command). */
+  readonly literal?: boolean;
 }
 
 /** A schedule: a cron expression (5 or 6 fields, or `@daily`-style) or a fixed interval. */
@@ -180,6 +182,14 @@ export interface FlowSet {
   /** The Docker engine of the swarm manager of `executor: swarm` tasks; `--swarm-host` wins. */
   readonly swarmHost?: string;
 }
+
+/**
+ * The flow of `orch exec`'s ad-hoc runs (one command as a one-task flow): a name no flow file can
+ * take, since flow names are letters, digits, `.`, `-` and `_`.
+ */
+export const EXEC_FLOW = "@exec";
+/** The one task of an {@link EXEC_FLOW} run. */
+export const EXEC_TASK = "command";
 
 /** An empty flow set. */
 export const NO_FLOWS: FlowSet = Object.freeze({

@@ -128,7 +128,9 @@ export async function runAttempt(
     const files = await deps.files(owned ? { user: task.user, group: task.group } : undefined);
     outputsFile = `${files.dir}/${encodeURIComponent(task.name)}.${input.attempt}.outputs`;
     const ctx = { config: flow.config, payload: input.payload, outputs: input.outputs };
-    const expanded = expandCommand(task.command, ctx);
+    const expanded = task.literal
+      ? { command: task.command, env: {} }
+      : expandCommand(task.command, ctx);
     const payloadJson = JSON.stringify(input.payload ?? {});
     const vars: Record<string, string> = {
       ORCH_STACK: deps.stack,

@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./ports.ts";
+export { commandLine, execFlow, type ExecSpec } from "./adhoc.ts";
 export {
   type FlowStatus,
   Scheduler,

@@ -7,6 +7,7 @@
  */
 import {
   ConflictError,
+  EXEC_FLOW,
   type Flow,
   type FlowSet,
   isRunEnded,
@@ -265,6 +266,11 @@ export class RunPool {
   async stop(): Promise<void> {
     this.#closing = true;
     for (const run of this.#active.values()) {
+      // A command run with orch exec is not taken up again: it ends now, cancelled.
+      if (run.flow.name === EXEC_FLOW) {
+        run.cancel("orch is stopping");
+        continue;
+      }
       run.interrupt(false, "orch is stopping");
       const interruptions = run.record.interruptions + 1;
       this.deps.store.updateRun(run.id, { status: "interrupted", interruptions });

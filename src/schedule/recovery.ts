@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { FlowSet, RunRecord, RunStatus } from "../domain/mod.ts";
+import { EXEC_FLOW, type FlowSet, type RunRecord, type RunStatus } from "../domain/mod.ts";
 import { restoreRun } from "./dag.ts";
 import { ActiveRun, type RunHost } from "./run.ts";
 
@@ -24,7 +24,9 @@ export function recoverRuns(host: RunHost, flows: FlowSet, hooks: RecoveryHooks)
   for (const record of store.activeRuns()) {
     const now = clock.now();
     if (!Object.hasOwn(flows.flows, record.flow)) {
-      const reason = `the flow ${record.flow} is no longer defined`;
+      const reason = record.flow === EXEC_FLOW
+        ? "orch stopped while the command ran (an orch exec run is not taken up again)"
+        : `the flow ${record.flow} is no longer defined`;
       store.updateRun(record.id, { status: "failed", endedAt: now, reason });
       hooks.emitRun({ ...record, status: "failed", endedAt: now, reason }, record.status);
       continue;

@@ -20,6 +20,7 @@ import {
   type TriggerKind,
 } from "../domain/mod.ts";
 import { admit } from "./admission.ts";
+import { beginExec, type ExecSpec } from "./adhoc.ts";
 import { RunPool } from "./pool.ts";
 import type { SchedulerDeps, ServiceChange } from "./ports.ts";
 import { recoverRuns } from "./recovery.ts";
@@ -173,6 +174,11 @@ export class Scheduler {
         }
       },
     });
+  }
+
+  /** Runs one command as a run of the ad-hoc flow `@exec` (see `adhoc.ts`). */
+  exec(spec: ExecSpec): TriggerResult {
+    return beginExec(this.#pool, this.#flows.pools, spec);
   }
 
   /** Publishes an event: every flow listening to `event` is triggered; returns their runs. */
