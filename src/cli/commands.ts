@@ -7,7 +7,7 @@
 import type { HttpControl, StatusSnapshot } from "../control/mod.ts";
 import { formatAge, formatBytes, parseDuration, sanitize, UsageError } from "../domain/mod.ts";
 import { connect, findProject } from "./client.ts";
-import { hostSetting } from "./settings.ts";
+import { hostSetting, settingsFile } from "./settings.ts";
 import type { CliIO } from "./io.ts";
 import { runningBelow } from "./registry.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
@@ -45,8 +45,8 @@ export function projectOf(io: CliIO, options: ClientOptions): string {
 }
 
 /** Connects as the options say (`--host`/`ORCH_HOST`, `--token`/`ORCH_TOKEN`, or the socket). */
-export function open(io: CliIO, options: ClientOptions): Promise<HttpControl> {
-  const host = hostSetting(options.host, io.env);
+export async function open(io: CliIO, options: ClientOptions): Promise<HttpControl> {
+  const host = hostSetting(options.host, io.env, await settingsFile(io));
   const token = options.token ?? io.env("ORCH_TOKEN");
   return host ? connect({ host, token }) : connect({ project: projectOf(io, options) });
 }
@@ -295,7 +295,7 @@ export async function downCommand(
   if (timeoutMs === undefined && options.timeout !== undefined) {
     throw new UsageError(`--timeout: "${options.timeout}" is not a duration`);
   }
-  const host = hostSetting(options.host, io.env);
+  const host = hostSetting(options.host, io.env, await settingsFile(io));
   const project = projectOf(io, options);
   if (!host && !await findRunning(project)) {
     // No orch runs here; still kill what a crashed one may have left: processes, containers.

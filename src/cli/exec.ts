@@ -21,7 +21,7 @@ import { connect, findProject } from "./client.ts";
 import { statusOf } from "./exit_status.ts";
 import type { CliIO } from "./io.ts";
 import { terminalCleaner } from "./printer.ts";
-import { hostSetting } from "./settings.ts";
+import { hostSetting, settingsFile } from "./settings.ts";
 import { findRunning, stateDir } from "./state.ts";
 import { styleOf } from "./style.ts";
 
@@ -106,7 +106,7 @@ export async function execCommand(
   command: readonly string[],
   options: ExecOptions,
 ): Promise<number> {
-  const remote = hostSetting(options.host, io.env) !== undefined;
+  const remote = hostSetting(options.host, io.env, await settingsFile(io)) !== undefined;
   const input = execInputOf(io, command, options, remote);
   if (!remote) {
     const project = options.file?.length

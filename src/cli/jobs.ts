@@ -13,7 +13,7 @@ import { ProcessRuntime } from "../runtime/process/mod.ts";
 import { EventCounters } from "../api/mod.ts";
 import { EventBus } from "./bus.ts";
 import { serveJobsApi } from "./jobs_api.ts";
-import { maxExecutorsSetting } from "./settings.ts";
+import { maxExecutorsSetting, settingsFile } from "./settings.ts";
 import { dbPath, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
@@ -81,7 +81,12 @@ async function run(
     env: io.env,
   });
   const maxExecutors = parseMaxExecutors(
-    maxExecutorsSetting(options.maxExecutors, project.flows.maxExecutors, io.env),
+    maxExecutorsSetting(
+      options.maxExecutors,
+      project.flows.maxExecutors,
+      io.env,
+      await settingsFile(io),
+    ),
   );
   const names = Object.keys(project.flows.flows);
   if (options.trigger !== undefined && !names.includes(options.trigger)) {

@@ -22,7 +22,7 @@ import { type ClientOptions, closing, interruptible, projectOf, withClient } fro
 import type { CliIO } from "./io.ts";
 import { LinePrinter, terminalCleaner } from "./printer.ts";
 import { dirOf, findRunning, stateDir } from "./state.ts";
-import { hostSetting } from "./settings.ts";
+import { hostSetting, settingsFile } from "./settings.ts";
 import { styleOf } from "./style.ts";
 
 /** Options of `orch logs`. */
@@ -74,7 +74,7 @@ export async function logsCommand(
     throw new UsageError(`--tail: "${options.tail}" is not a whole number`);
   }
   const flow = flowQuery(services, options);
-  if (!hostSetting(options.host, io.env)) {
+  if (!hostSetting(options.host, io.env, await settingsFile(io))) {
     const project = logsProject(io, options);
     if (!await findRunning(project)) return await persistedLogs(io, project, services, options);
   }

@@ -1,19 +1,65 @@
 /**
- * Settings from the environment, below the config file and the flags (Conducktor's order): the
- * orch to talk to (`ORCH_HOST`, or Conducktor's `CDKTR_HOST_PORT`, or `CDKTR_MASTER_HOST` with
+ * Settings from the environment, then Conducktor's `conducktor.config.yaml` in the directory a
+ * command runs in, then the flags, each overriding the one before (Conducktor's order): the orch
+ * to talk to (`ORCH_HOST`, or Conducktor's `CDKTR_HOST_PORT`, or `CDKTR_MASTER_HOST` with
  * `CDKTR_MASTER_PORT`) and the executors of the flows (`ORCH_MAX_EXECUTORS`, or
  * `CDKTR_MAX_EXECUTORS`), which a flows config's `scheduler.maxExecutors` and `--max-executors`
  * override.
  *
  * @module
  */
-import { UsageError } from "../domain/mod.ts";
+import { formatIssue, UsageError } from "../domain/mod.ts";
+import type { CliIO } from "./io.ts";
 
-type Env = (name: string) => string | undefined;
+/** Where settings are looked up by their variable's name. */
+export type Env = (name: string) => string | undefined;
 
-/** The orch to talk to: `--host` (or `--host-port`), else the environment's. */
-export function hostSetting(given: string | undefined, env: Env): string | undefined {
+const files = new Map<string, Promise<Env | undefined>>();
+
+/**
+ * The settings of `conducktor.config.yaml` in the command's directory, or undefined when there
+ * is none. Read once a process; the config libraries are loaded only when the file exists. A key
+ * orch has no use for is a warning; a bad one fails the command, naming its line.
+ */
+export function settingsFile(io: CliIO): Promise<Env | undefined> {
+  let found = files.get(io.cwd);
+  if (!found) {
+    found = readSettings(io);
+    files.set(io.cwd, found);
+  }
+  return found;
+}
+
+async function readSettings(io: CliIO): Promise<Env | undefined> {
+  const path = `${io.cwd.replace(/\/$/, "")}/conducktor.config.yaml`;
+  let text: string;
+  try {
+    if (!(await Deno.stat(path)).isFile) return undefined;
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new UsageError(`${path} cannot be read: ${(error as Error).message}`);
+  }
+  const { parseSettingsFile } = await import("../config/mod.ts");
+  const { values, unused } = parseSettingsFile(path, text);
+  for (const issue of unused) io.err(`warning: ${formatIssue(issue)}\n`);
+  return (name) => values.get(name);
+}
+
+/**
+ * The orch to talk to: `--host` (or `--host-port`), else the settings file's, else the
+ * environment's.
+ */
+export function hostSetting(
+  given: string | undefined,
+  env: Env,
+  file?: Env,
+): string | undefined {
   if (given) return given;
+  return (file && hostOf(file)) ?? hostOf(env);
+}
+
+function hostOf(env: Env): string | undefined {
   const host = env("ORCH_HOST") || env("CDKTR_HOST_PORT");
   if (host) return host;
   const master = env("CDKTR_MASTER_HOST");
@@ -30,20 +76,27 @@ export function hostSetting(given: string | undefined, env: Env): string | undef
 }
 
 /**
- * The executors of the flows: `--max-executors`, else (when the config sets none) the
- * environment's, as a whole number; undefined leaves it to the config, then the cores.
+ * The executors of the flows: `--max-executors`, else (when the flows config sets none) the
+ * settings file's, else the environment's, as a whole number; undefined leaves it to the
+ * config, then the cores.
  */
 export function maxExecutorsSetting(
   flag: string | undefined,
   configured: number | undefined,
   env: Env,
+  file?: Env,
 ): string | undefined {
   if (flag !== undefined || configured !== undefined) return flag;
-  for (const name of ["ORCH_MAX_EXECUTORS", "CDKTR_MAX_EXECUTORS"]) {
-    const value = env(name);
+  const names = ["ORCH_MAX_EXECUTORS", "CDKTR_MAX_EXECUTORS"];
+  const candidates: [Env, string][] = [
+    ...(file ? names.map((n): [Env, string] => [file, `conducktor.config.yaml: ${n}`]) : []),
+    ...names.map((n): [Env, string] => [env, n]),
+  ];
+  for (const [from, label] of candidates) {
+    const value = from(label.replace(/^.*: /, ""));
     if (value === undefined || value === "") continue;
     if (!/^\d{1,5}$/.test(value) || +value < 1 || +value > 10_000) {
-      throw new UsageError(`${name}: expected a whole number from 1 to 10000, got "${value}"`);
+      throw new UsageError(`${label}: expected a whole number from 1 to 10000, got "${value}"`);
     }
     return value;
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { maxExecutorsSetting } from "./settings.ts";
+import { maxExecutorsSetting, settingsFile } from "./settings.ts";
 import { preflight } from "../config/cached/mod.ts";
 import type { Project } from "../config/mod.ts";
 import { Guard } from "../runtime/mod.ts";
@@ -58,7 +58,12 @@ export async function prepareUp(
   });
   // The flag, else the config's, else the environment's (ORCH_ or CDKTR_MAX_EXECUTORS).
   const maxExecutors = parseMaxExecutors(
-    maxExecutorsSetting(options.maxExecutors, loaded.flows.maxExecutors, io.env),
+    maxExecutorsSetting(
+      options.maxExecutors,
+      loaded.flows.maxExecutors,
+      io.env,
+      await settingsFile(io),
+    ),
   );
   const { stack } = loaded;
   init.prepare(stack);

@@ -24,4 +24,5 @@ export {
 export { mergeDeep } from "./merge.ts";
 export { preflight, type PreflightIssue } from "./preflight.ts";
 export { SAMPLE_TOML, SAMPLE_YAML } from "./samples.ts";
+export { parseSettingsFile, SETTINGS_FILE, type SettingsFile } from "./settings_file.ts";
 export { type FieldPath, formatPath, type Locator } from "./source.ts";
