@@ -46,7 +46,7 @@ export function projectOf(io: CliIO, options: ClientOptions): string {
 
 /** Connects as the options say (`--host`/`ORCH_HOST`, `--token`/`ORCH_TOKEN`, or the socket). */
 export async function open(io: CliIO, options: ClientOptions): Promise<HttpControl> {
-  const host = hostSetting(options.host, io.env, await settingsFile(io));
+  const host = hostSetting(options.host, io.env, options.host ? undefined : await settingsFile(io));
   const token = options.token ?? io.env("ORCH_TOKEN");
   return host ? connect({ host, token }) : connect({ project: projectOf(io, options) });
 }
@@ -295,7 +295,7 @@ export async function downCommand(
   if (timeoutMs === undefined && options.timeout !== undefined) {
     throw new UsageError(`--timeout: "${options.timeout}" is not a duration`);
   }
-  const host = hostSetting(options.host, io.env, await settingsFile(io));
+  const host = hostSetting(options.host, io.env, options.host ? undefined : await settingsFile(io));
   const project = projectOf(io, options);
   if (!host && !await findRunning(project)) {
     // No orch runs here; still kill what a crashed one may have left: processes, containers.

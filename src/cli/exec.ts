@@ -106,7 +106,9 @@ export async function execCommand(
   command: readonly string[],
   options: ExecOptions,
 ): Promise<number> {
-  const remote = hostSetting(options.host, io.env, await settingsFile(io)) !== undefined;
+  const remote =
+    hostSetting(options.host, io.env, options.host ? undefined : await settingsFile(io)) !==
+      undefined;
   const input = execInputOf(io, command, options, remote);
   if (!remote) {
     const project = options.file?.length

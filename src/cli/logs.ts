@@ -74,7 +74,7 @@ export async function logsCommand(
     throw new UsageError(`--tail: "${options.tail}" is not a whole number`);
   }
   const flow = flowQuery(services, options);
-  if (!hostSetting(options.host, io.env, await settingsFile(io))) {
+  if (!hostSetting(options.host, io.env, options.host ? undefined : await settingsFile(io))) {
     const project = logsProject(io, options);
     if (!await findRunning(project)) return await persistedLogs(io, project, services, options);
   }

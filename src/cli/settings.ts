@@ -18,7 +18,8 @@ const files = new Map<string, Promise<Env | undefined>>();
 
 /**
  * The settings of `conducktor.config.yaml` in the command's directory, or undefined when there
- * is none. Read once a process; the config libraries are loaded only when the file exists. A key
+ * is none (or it may not be read: a sandboxed client). Read once a process; the config libraries
+ * are loaded only when the file exists. A key
  * orch has no use for is a warning; a bad one fails the command, naming its line.
  */
 export function settingsFile(io: CliIO): Promise<Env | undefined> {
@@ -32,6 +33,8 @@ export function settingsFile(io: CliIO): Promise<Env | undefined> {
 
 async function readSettings(io: CliIO): Promise<Env | undefined> {
   const path = `${io.cwd.replace(/\/$/, "")}/conducktor.config.yaml`;
+  // A sandboxed client (`--allow-net --allow-env` with --host) may not read here: no file then.
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
   let text: string;
   try {
     if (!(await Deno.stat(path)).isFile) return undefined;
