@@ -19,8 +19,8 @@ const files = new Map<string, Promise<Env | undefined>>();
 /**
  * The settings of `conducktor.config.yaml` in the command's directory, or undefined when there
  * is none (or it may not be read: a sandboxed client). Read once a process; the config libraries
- * are loaded only when the file exists. A key
- * orch has no use for is a warning; a bad one fails the command, naming its line.
+ * are loaded only when the file exists. A key orch has no use for is a warning; a bad one fails
+ * the command, naming its line.
  */
 export function settingsFile(io: CliIO): Promise<Env | undefined> {
   let found = files.get(io.cwd);
