@@ -89,7 +89,7 @@ async function composeRound(dir: string): Promise<number> {
   await run(["docker-compose", "-p", "orchbench", "up", "-d"], dir);
   await until(async () => {
     const list = await (await fetch(
-      `http://docker/v1.41/containers/json?filters=${
+      `http://localhost/v1.41/containers/json?filters=${
         encodeURIComponent(JSON.stringify({ label: ["com.docker.compose.project=orchbench"] }))
       }`,
       { client },
@@ -107,7 +107,7 @@ async function orchRound(dir: string): Promise<number> {
   const { socket } = JSON.parse(await Deno.readTextFile(`${dir}/.orch/orch.json`));
   const api = Deno.createHttpClient({ proxy: { transport: "unix", path: socket } });
   await until(async () => {
-    const status = await (await fetch("http://orch/v1/status?usage=false", { client: api }))
+    const status = await (await fetch("http://localhost/v1/status?usage=false", { client: api }))
       .json() as {
         instances: { state: string }[];
       };

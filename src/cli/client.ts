@@ -56,7 +56,9 @@ export function connect(options: TargetOptions): Promise<HttpControl> {
   }
   // Ask at once; only when nothing answers, find out whether the run file is stale (and clean it).
   const client = new HttpControl({
-    base: "http://orch",
+    // Not a name to look up: a unix-socket client still resolves the URL's host (a DNS query for
+    // "orch" stalled a request 5 s now and then); localhost comes from /etc/hosts.
+    base: "http://localhost",
     where: run.socket,
     http: unixClient(run.socket),
     unreachable: async () => {

@@ -143,7 +143,7 @@ export function unixClient(socket: string): Deno.HttpClient {
 export async function answers(run: RunFile, timeoutMs = 2000): Promise<boolean> {
   const client = unixClient(run.socket);
   try {
-    const response = await fetch("http://orch/v1/health", {
+    const response = await fetch("http://localhost/v1/health", {
       client,
       signal: AbortSignal.timeout(timeoutMs),
     });

@@ -32,7 +32,7 @@ import { HttpFlows } from "./flows_http.ts";
 
 /** Where an HTTP control talks to, and how. */
 export interface HttpTarget {
-  /** `http://HOST:PORT`, or `http://orch` with `http` set to a unix-socket client. */
+  /** `http://HOST:PORT`, or `http://localhost` with `http` set to a unix-socket client. */
   readonly base: string;
   /** Where it points, for messages. */
   readonly where: string;

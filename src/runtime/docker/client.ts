@@ -105,7 +105,9 @@ export class DockerClient {
     this.endpoint = endpoint;
     if (endpoint.kind === "unix") {
       this.#http = Deno.createHttpClient({ proxy: { transport: "unix", path: endpoint.path } });
-      this.#base = "http://docker";
+      // localhost, not a made-up name: Deno resolves the host even for a unix socket, and a DNS
+      // query for a name that does not exist stalled a request 5 s now and then.
+      this.#base = "http://localhost";
     } else {
       this.#base = `http://${endpoint.host}:${endpoint.port}`;
     }
