@@ -7,42 +7,12 @@
 import { DockerClient, endpointFrom } from "../../src/runtime/docker/client.ts";
 import { LABEL } from "../../src/runtime/docker/runtime.ts";
 import type { TestStack } from "../../src/testing/engine.ts";
+import { dockerTests, IMAGE } from "../../src/testing/docker.ts";
 
-/** The image docker-setup.sh imports. */
-export const IMAGE = "local/busybox:latest";
-const required = Deno.env.get("ORCH_DOCKER_TESTS") === "require";
+export { IMAGE };
 
-async function engineState(): Promise<string | undefined> {
-  const client = new DockerClient(endpointFrom(Deno.env.get("DOCKER_HOST")));
-  try {
-    await client.negotiate();
-    if (!await client.hasImage(IMAGE)) {
-      return `the image ${IMAGE} is missing (run ../shared/docker/docker-setup.sh)`;
-    }
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    client.close();
-  }
-}
-
-const problem = await engineState();
-if (problem && !required) console.error(`tests/docker: SKIPPED: ${problem}`);
-
-/** A test that needs the engine. */
-export function dockerTest(name: string, fn: () => Promise<void>) {
-  Deno.test({
-    name: `docker: ${name}`,
-    ignore: problem !== undefined && !required,
-    async fn() {
-      if (problem) {
-        throw new Error(`a Docker engine is required (ORCH_DOCKER_TESTS=require): ${problem}`);
-      }
-      await fn();
-    },
-  });
-}
+/** A test that needs the engine ("docker: NAME"), gated as src/testing/docker.ts says. */
+export const dockerTest = await dockerTests("docker");
 
 /** The containers of a project, by its label. */
 export async function containersOf(
