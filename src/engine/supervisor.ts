@@ -92,6 +92,8 @@ export interface SupervisorContext {
   readonly random: () => number;
   /** What failing probes do after ready (default `restart`). */
   readonly onFailure?: "restart" | "unready";
+  /** Whether the service waits for others (default true): what a waiting instance says. */
+  readonly hasDependencies?: boolean;
 }
 
 /** The table's context for an instance of `svc` at `now`. */
@@ -104,6 +106,7 @@ export function contextOf(svc: Service, now: number, random: () => number): Supe
     successCodes: svc.successCodes,
     random,
     onFailure: svc.health?.onFailure,
+    hasDependencies: svc.dependsOn.length > 0,
   };
 }
 
@@ -219,7 +222,7 @@ export function transition(
         model: enter(wanted, "waiting", now, {
           attempts: 0,
           restartAfterStop: undefined,
-          message: "waiting for dependencies",
+          message: ctx.hasDependencies === false ? "waiting to start" : "waiting for dependencies",
           restarts: isRestart && s !== "pending" ? model.restarts + 1 : model.restarts,
         }),
         effects: s === "backoff" ? [{ type: "cancelBackoff" }] : [],

@@ -233,3 +233,8 @@ Deno.test("a blocked instance keeps why as data until it leaves waiting", () => 
   const stopped = run([{ type: "down" }], undefined, model).model;
   assertEquals([stopped.state, stopped.blocked], ["stopped", undefined]);
 });
+
+Deno.test("a waiting instance says what it waits for: its dependencies, or only its turn", () => {
+  assertEquals(run([{ type: "up" }]).model.message, "waiting for dependencies");
+  assertEquals(run([{ type: "up" }], { hasDependencies: false }).model.message, "waiting to start");
+});
