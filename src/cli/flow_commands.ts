@@ -16,6 +16,7 @@ import {
   UsageError,
 } from "../domain/mod.ts";
 import { type ClientOptions, interruptible, withClient } from "./commands.ts";
+import { withFlows } from "./flow_history.ts";
 import { flowsTable, runLines, runsTable, schedulerLines } from "./flow_print.ts";
 import type { CliIO } from "./io.ts";
 import { styleOf } from "./style.ts";
@@ -57,8 +58,8 @@ function triggerInput(options: { payload?: string; key?: string }): TriggerInput
 
 /** `orch flows`. */
 export function flowsCommand(io: CliIO, options: FlowReadOptions): Promise<number> {
-  return withClient(io, options, async (client) => {
-    const flows = await client.flows.list();
+  return withFlows(io, options, async (control) => {
+    const flows = await control.list();
     if (options.json) out(io, flows);
     else io.out(flowsTable(flows, Date.now(), styleOf(io, true)));
     return 0;
@@ -96,8 +97,8 @@ export function runsCommand(
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new UsageError(`--limit: "${options.limit}" is not a whole number from 1 to 1000`);
   }
-  return withClient(io, options, async (client) => {
-    const page = await client.flows.runs({
+  return withFlows(io, options, async (control) => {
+    const page = await control.runs({
       ...(flow !== undefined ? { flow } : {}),
       ...(status.length ? { status: status as RunStatus[] } : {}),
       ...(since !== undefined ? { since } : {}),
@@ -129,13 +130,15 @@ export function runActionCommand(
     );
   }
   const id = parseRunId(idText);
-  return withClient(io, options, async (client) => {
-    if (action === "show") {
-      const detail = await client.flows.run(id);
+  if (action === "show") {
+    return withFlows(io, options, async (control) => {
+      const detail = await control.run(id);
       if (options.json) out(io, detail);
       else io.out(runLines(detail, Date.now(), styleOf(io, true)));
       return 0;
-    }
+    });
+  }
+  return withClient(io, options, async (client) => {
     if (action === "cancel") {
       const run = await client.flows.cancel(id);
       if (options.json) out(io, { run });

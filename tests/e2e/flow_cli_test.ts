@@ -277,6 +277,15 @@ tasks:
         runFileGone = true;
       }
       assert(runFileGone, "the run file is removed");
+      // With nothing running, the read commands read the history, read-only, and say so.
+      const past = await orch(["runs", "hello", "--json"]);
+      assertEquals(past.code, 0, past.stderr);
+      assertMatch(past.stderr, /no orch is running for .*; read from .*history\.db \(read-only\)/);
+      const runs = JSON.parse(past.stdout).runs as { id: number; status: string }[];
+      assertEquals(runs.map((r) => r.status), ["succeeded", "succeeded"]);
+      const shown = await orch(["run", "show", String(runs[0].id)]);
+      assertMatch(shown.stdout, /^greet +succeeded/m);
+      assertEquals((await orch(["run", "cancel", String(runs[0].id)])).code, 1);
     } finally {
       try {
         child.kill("SIGKILL");
