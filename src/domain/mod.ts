@@ -4,6 +4,7 @@
  *
  * @module
  */
+export * from "./cluster.ts";
 export * from "./deferred.ts";
 export * from "./duration.ts";
 export * from "./errors.ts";

@@ -7,4 +7,4 @@
 export { DockerClient, DockerError, type Endpoint, endpointFrom } from "./client.ts";
 export { DockerRuntime, type DockerRuntimeOptions } from "./runtime.ts";
 export { SwarmClient, type SwarmServiceInfo, type SwarmTask } from "./swarm.ts";
-export { type SwarmJobHandle, SwarmJobRunner, type SwarmJobTask } from "./swarm_job.ts";
+export { SwarmJobRunner } from "./swarm_job.ts";

@@ -11,34 +11,12 @@
  *
  * @module
  */
-import { argvOf, type Command, type ExitStatus } from "../../domain/mod.ts";
+import { argvOf, type ClusterHandle, type ClusterTask, type ExitStatus } from "../../domain/mod.ts";
 import { type DockerClient, DockerError } from "./client.ts";
 import { SwarmClient } from "./swarm.ts";
 
 /** A swarm config holds at most this much (the engine's bound). */
 export const CONFIG_LIMIT_BYTES = 500 * 1024;
-
-/** What a job runs: the shape of the scheduler's `ClusterTask`. */
-export interface SwarmJobTask {
-  readonly name: string;
-  readonly image: string;
-  readonly command: Command;
-  readonly env: Readonly<Record<string, string>>;
-  readonly workdir: string | undefined;
-  readonly user: string | undefined;
-  readonly group: string | undefined;
-  readonly stop: { readonly signal: string; readonly timeoutMs: number };
-  readonly labels: Readonly<Record<string, string>>;
-  readonly files: Readonly<Record<string, string>>;
-}
-
-/** A job on its way: the shape of the scheduler's `ClusterHandle`. */
-export interface SwarmJobHandle {
-  readonly stdout: ReadableStream<Uint8Array>;
-  readonly stderr: ReadableStream<Uint8Array>;
-  readonly exited: Promise<ExitStatus>;
-  stop(): void;
-}
 
 /** No deadline of its own: the scheduler's timeout (on its clock) stops the job. */
 const NO_DEADLINE = 1e15;
@@ -57,9 +35,9 @@ export class SwarmJobRunner {
    * @throws {DockerError} when the engine is not a swarm manager or a file cannot be a config.
    */
   async start(
-    task: SwarmJobTask,
+    task: ClusterTask,
     options: { readonly signal: AbortSignal; readonly onNote: (line: string) => void },
-  ): Promise<SwarmJobHandle> {
+  ): Promise<ClusterHandle> {
     await this.#swarm.requireManager();
     const configs = await this.#configs(task);
     const stopper = new AbortController();
@@ -109,7 +87,7 @@ export class SwarmJobRunner {
   }
 
   /** One config per file, mounted read-only (mode 0444) at its path. */
-  async #configs(task: SwarmJobTask): Promise<{ id: string; ref: Record<string, unknown> }[]> {
+  async #configs(task: ClusterTask): Promise<{ id: string; ref: Record<string, unknown> }[]> {
     const made: { id: string; ref: Record<string, unknown> }[] = [];
     try {
       for (const [i, [path, text]] of Object.entries(task.files).entries()) {
