@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { stringify as toYaml } from "yaml";
+import { stringify as toYaml } from "../config/vendor/mod.ts";
 import { formatHealthExpr, type Stack, UsageError } from "../domain/mod.ts";
 import { loadStack, SAMPLE_TOML, SAMPLE_YAML } from "../config/mod.ts";
 import type { CliIO } from "./io.ts";

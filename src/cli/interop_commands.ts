@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Document, isMap, isScalar, stringify as toYaml } from "yaml";
+import { Document, isMap, isScalar, stringify as toYaml } from "../config/vendor/mod.ts";
 import { ConfigError, type ConfigIssue, formatIssue, UsageError } from "../domain/mod.ts";
 import { loadStack, mergeDeep, parseDotenv } from "../config/mod.ts";
 import { loadForeign, relativePath } from "../config/formats/mod.ts";

@@ -7,8 +7,16 @@
  *
  * @module
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Alias, Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+} from "./vendor/yaml.gen.js";
+import type { Alias, Document, Node as YamlNode, Pair, YAMLMap } from "./vendor/yaml.gen.js";
 import { clip, quote } from "../domain/mod.ts";
 import type { LineCol, Locator, ParseOutcome } from "./paths.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml } from "../vendor/yaml.gen.js";
 import type { ForeignLoad, ForeignOptions } from "./foreign.ts";
 
 /** Default file names of the foreign formats, looked for after orch's own. */
