@@ -71,12 +71,28 @@ export function loadProjectFor(
   });
 }
 
-/** Starts the load of `request` now (in a loader process on a change), for a command to take over. */
+/**
+ * Starts the load of `request` now (in a loader process on a change), for a command to take over.
+ * Resolves once the load is under way: its loader process started, or the project read from the
+ * cache. A caller that loads its own modules next should wait for that first: the cache's checks
+ * are file reads whose answers would otherwise queue behind the module loading, and the loader
+ * process would start only after it.
+ */
 export function startLoading(
   request: LoadRequest,
   env: (name: string) => string | undefined,
-): void {
-  const loading = loadProjectCached(request, { env, elsewhere: loadElsewhere });
-  loading.catch(() => {}); // the command reports it
+): Promise<void> {
+  let begun!: () => void;
+  const under = new Promise<void>((resolve) => begun = resolve);
+  const loading = loadProjectCached(request, {
+    env,
+    elsewhere: (request) => {
+      const entry = loadElsewhere(request);
+      begun();
+      return entry;
+    },
+  });
+  loading.then(begun, begun); // the command reports an error
   started.set(JSON.stringify(request), loading);
+  return under;
 }

@@ -146,7 +146,7 @@ export async function runConfigFast(
       requireAll("up", loadNeeds(io.cwd, up.files));
       requirePermission("run");
       requireAll("up", upNeeds());
-      startLoading(requestOf(io.cwd, up.files, loadOptionsOf(up.options)), io.env);
+      await startLoading(requestOf(io.cwd, up.files, loadOptionsOf(up.options)), io.env);
     }
     return (await import("./up.ts")).upCommand(io, up.files, up.options);
   }
