@@ -13,7 +13,7 @@ import { ProcessRuntime } from "../runtime/process/mod.ts";
 import { EventCounters } from "../api/mod.ts";
 import { EventBus } from "./bus.ts";
 import { serveJobsApi } from "./jobs_api.ts";
-import { maxExecutorsSetting, settingsFile } from "./settings.ts";
+import { maxExecutorsSetting, parseMaxExecutors, settingsFile } from "./settings.ts";
 import { dbPath, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
@@ -38,18 +38,6 @@ export interface JobsOptions {
 }
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-
-/** Parses `--max-executors`. */
-export function parseMaxExecutors(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) {
-    throw new UsageError(
-      `--max-executors: expected a whole number from 1 to 10000, got "${value}"`,
-    );
-  }
-  return n;
-}
 
 /** Runs the scheduler over a jobs directory; returns the exit status. */
 export async function runJobsCommand(io: CliIO, options: JobsOptions): Promise<number> {

@@ -105,3 +105,15 @@ export function maxExecutorsSetting(
   }
   return undefined;
 }
+
+/** Parses `--max-executors`. */
+export function parseMaxExecutors(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) {
+    throw new UsageError(
+      `--max-executors: expected a whole number from 1 to 10000, got "${value}"`,
+    );
+  }
+  return n;
+}

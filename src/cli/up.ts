@@ -15,7 +15,6 @@ import { VERSION } from "../version.ts";
 import { assemble } from "./assemble.ts";
 import { EventBus } from "./bus.ts";
 import { requirePermission } from "./exit.ts";
-import { dbPath, EngineServices, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
 import { registerRun } from "./registry.ts";
@@ -38,7 +37,6 @@ import { UpLife } from "./up_life.ts";
 import type { UpOptions } from "./up_options.ts";
 import { prepareUp } from "./up_prepare.ts";
 import { UpSignals } from "./up_signals.ts";
-import { upTui } from "./up_tui.ts";
 
 export type { UpOptions };
 
@@ -57,6 +55,8 @@ export async function upCommand(
   const prepared = await prepareUp(io, files, options);
   const { loaded, dir, init, style, tui } = prepared;
   const { stack, project } = loaded;
+  // The scheduler, the history database and the TUI load only for a stack that uses them.
+  const flowing = prepared.hasFlows ? await import("./flows.ts") : undefined;
 
   // What orch says goes to the terminal; with the TUI (or once the terminal is gone), to the log.
   // A terminal or pipe that goes away is a hangup: the stack stops in order, as on SIGHUP.
@@ -99,14 +99,14 @@ export async function upCommand(
   bus.listen(counters.observe);
   bus.listen((event) => isEngineEvent(event) && init.observe(event));
   // The flows see the services through the engine's status and events.
-  const serviceView = prepared.hasFlows ? new EngineServices(() => engine.status()) : undefined;
+  const serviceView = flowing && new flowing.EngineServices(() => engine.status());
   if (serviceView) bus.listen((event) => isEngineEvent(event) && serviceView.observe(event));
   bus.listen(narrator.event);
   const parts = assemble(stack, {
     project,
     stateDir: dir,
     baseEnv: io.environment(),
-    docker: usesDocker(loaded.flows),
+    docker: flowing?.usesDocker(loaded.flows) ?? false,
     containment: prepared.containment,
     onDropped: (consumer, count) =>
       bus.publish({ type: "dropped", ts: Date.now(), of: "log", consumer, count }),
@@ -130,14 +130,14 @@ export async function upCommand(
   // The flows run beside the services, on the same log hub, runtimes and bus.
   let flows;
   try {
-    flows = prepared.hasFlows
-      ? openFlows(loaded.flows, {
+    flows = flowing
+      ? flowing.openFlows(loaded.flows, {
         stateDir: dir,
         stack: stack.name,
         logs,
         runtimes: { process: parts.runtime, ...(parts.docker ? { docker: parts.docker } : {}) },
         emit: bus.publish,
-        db: dbPath(options.db, io.cwd),
+        db: flowing.dbPath(options.db, io.cwd),
         maxExecutors: prepared.maxExecutors,
         services: serviceView,
         baseEnv: io.environment(),
@@ -218,6 +218,7 @@ export async function upCommand(
     init.replay(signals.handle);
     const settled = engine.idle();
     if (tui) {
+      const { upTui } = await import("./up_tui.ts");
       await upTui({
         io,
         control,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { maxExecutorsSetting, settingsFile } from "./settings.ts";
+import { maxExecutorsSetting, parseMaxExecutors, settingsFile } from "./settings.ts";
 import { preflight } from "../config/cached/mod.ts";
 import type { Project } from "../config/mod.ts";
 import { Guard } from "../runtime/mod.ts";
@@ -14,7 +14,6 @@ import { UpInit } from "./init.ts";
 import { loadProjectFor, requestOf } from "./config_loader.ts";
 import { loadOptionsOf, printWarnings } from "./load_options.ts";
 import type { CliIO } from "./io.ts";
-import { parseMaxExecutors } from "./jobs.ts";
 import { raiseDescriptorLimit } from "./limits.ts";
 import { warnIfExposed } from "./serve.ts";
 import { stateDir } from "./state.ts";
