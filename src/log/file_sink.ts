@@ -13,6 +13,12 @@ import { ByteBuffer } from "./bytes.ts";
 
 /** Bytes buffered before a write, unless the event loop comes round first. */
 const FLUSH_AT = 1 << 20;
+/**
+ * A flush that wrote less than this since the one before is no flood: the buffers go back to
+ * their small size then (or a second after the last flood's flush), not between a flood's reads,
+ * where growing them back to a megabyte again each time cost a twentieth of the CPU of a flood.
+ */
+const QUIET_BELOW = 1 << 16;
 const NEWLINE = 10;
 
 /** Options of a rotating file. */
@@ -56,6 +62,9 @@ export class RotatingFile {
   #spare = new ByteBuffer(1024);
   #lines = 0;
   #scheduled = false;
+  /** Bytes written since the last flush. */
+  #sinceFlush = 0;
+  #shrinkTimer: ReturnType<typeof setTimeout> | undefined;
   #failing = false;
   #error: string | undefined;
   #lost = 0;
@@ -142,7 +151,20 @@ export class RotatingFile {
   flush(): void {
     this.#scheduled = false;
     this.#write();
-    // Between floods, the buffers go back to their small size.
+    const flood = this.#sinceFlush >= QUIET_BELOW;
+    this.#sinceFlush = 0;
+    if (!flood) return this.#shrink();
+    if (this.#shrinkTimer !== undefined) clearTimeout(this.#shrinkTimer);
+    const timer = setTimeout(() => {
+      this.#shrinkTimer = undefined;
+      this.#shrink();
+    }, 1000);
+    Deno.unrefTimer(timer);
+    this.#shrinkTimer = timer;
+  }
+
+  /** Between floods, the buffers go back to their small size. */
+  #shrink(): void {
     if (this.#pending.length === 0) this.#pending.clear();
     this.#spare.clear();
   }
@@ -155,6 +177,7 @@ export class RotatingFile {
     this.#pending = this.#spare;
     this.#spare = buffer;
     this.#lines = 0;
+    this.#sinceFlush += buffer.length;
     try {
       this.#writeOut(buffer.view(), lines);
     } finally {
@@ -254,6 +277,9 @@ export class RotatingFile {
   /** Flushes and closes. */
   close(): void {
     this.flush();
+    clearTimeout(this.#shrinkTimer);
+    this.#shrinkTimer = undefined;
+    this.#shrink();
     this.#file?.close();
     this.#file = undefined;
   }
