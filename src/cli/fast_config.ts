@@ -8,6 +8,7 @@
  */
 import { requestOf, startLoading } from "./config_loader.ts";
 import { requirePermission } from "./exit.ts";
+import { deferInitSignals } from "./init_signals.ts";
 import type { CliIO } from "./io.ts";
 import { loadOptionsOf } from "./load_options.ts";
 import { loadNeeds, requireAll, upNeeds } from "./permissions.ts";
@@ -146,6 +147,8 @@ export async function runConfigFast(
       requireAll("up", loadNeeds(io.cwd, up.files));
       requirePermission("run");
       requireAll("up", upNeeds());
+      // As PID 1, a signal from now on is kept for `up` (as UpInit does), not an exit.
+      deferInitSignals();
       await startLoading(requestOf(io.cwd, up.files, loadOptionsOf(up.options)), io.env);
     }
     return (await import("./up.ts")).upCommand(io, up.files, up.options);
