@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type { z } from "./vendor/zod.ts";
 import { type ConfigIssue, didYouMean } from "../domain/mod.ts";
 import { type FieldPath, formatPath, type Locator } from "./source.ts";
 import { describe, tableValueSchema } from "./table.ts";

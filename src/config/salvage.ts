@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type { z } from "./vendor/zod.ts";
 import type { FieldPath } from "./source.ts";
 import { isTable } from "./table.ts";
 

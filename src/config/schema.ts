@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "./vendor/zod.ts";
 import {
   clip,
   type Command,

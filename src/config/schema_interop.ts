@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "./vendor/zod.ts";
 
 const word = z.union([z.string(), z.number()]).transform(String);
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "./vendor/zod.ts";
 import { quote } from "../domain/mod.ts";
 
 /** A null-prototype object holding `entries`. */
@@ -46,7 +46,7 @@ export function describe(value: unknown): string {
  *
  * @example
  * ```ts
- * import { z } from "zod";
+ * import { z } from "./vendor/zod.ts";
  * import { table } from "./table.ts";
  * const env = table(z.string()).parse(JSON.parse('{"__proto__": "x"}'));
  * Object.hasOwn(env, "__proto__"); // true

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.ts";
 import { command, duration, resourcesSchema } from "../schema.ts";
 import {
   EDGE_ONS,

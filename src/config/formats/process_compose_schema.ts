@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.ts";
 
 /** A readiness or liveness probe. */
 export const probeSchema = z.strictObject({
