@@ -8,7 +8,7 @@
  * Run: `deno run -A bench/fanout.ts [--rounds 3] [--idle 10]`
  */
 import { countWith, cpuSeconds, killMarked, median, pssKiB, row, tempDir, until } from "./lib.ts";
-import { selectTools, shell, type Svc, type Tool } from "./peers.ts";
+import { s6, s6Bare, selectTools, shell, type Svc, type Tool } from "./peers.ts";
 
 const arg = (name: string, fallback: number) => {
   const at = Deno.args.indexOf(name);
@@ -76,7 +76,8 @@ async function once(tool: Tool, stubborn: number, measureIdle: boolean): Promise
   }
 }
 
-const tools = selectTools(Deno.args);
+// s6 twice: with a logger a service (as the log scenario runs it) and without.
+const tools = selectTools(Deno.args).flatMap((t) => (t === s6 ? [s6, s6Bare] : [t]));
 const results = new Map<string, (Sample | string)[]>();
 const stubbornResults = new Map<string, (Sample | string)[]>();
 for (let r = 0; r < rounds; r++) {
@@ -129,6 +130,10 @@ const ratios = (["startMs", "pssMiB"] as const).flatMap((key) => {
     : [];
 });
 console.log(`\norch / best peer: ${ratios.join(", ")}`);
+const eachRound = tools.filter((t) => t !== shell).map((t) =>
+  `${t.name} ${numbers(results.get(t.name)!, "startMs").map((ms) => ms.toFixed(0)).join(", ")}`
+);
+console.log(`\nstart all 100, each round (ms): ${eachRound.join("; ")}`);
 console.log(
   `\n(median of ${rounds} rounds; memory and CPU from the first round, CPU over ${idleS} idle seconds)\n`,
 );

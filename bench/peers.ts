@@ -126,51 +126,65 @@ export const supervisord: Tool = {
   },
 };
 
-export const s6: Tool = {
-  name: "s6",
-  version: async () => {
-    const text = await run(["dpkg-query", "-W", "-f=${Version}", "s6"]).catch(() => "?");
-    return `s6 ${text.trim()}`;
-  },
-  available: () => has("s6-svscan"),
-  async start(dir, services, options = {}) {
-    const scan = `${dir}/scan`;
-    for (const s of services) {
-      const sdir = `${scan}/${s.name}`;
-      await Deno.mkdir(`${sdir}/log`, { recursive: true });
-      await Deno.writeTextFile(
-        `${sdir}/run`,
-        `#!/bin/sh\nexec 2>&1\nexec sh -c ${q(s.command)}\n`,
-        { mode: 0o755 },
-      );
-      if (!options.restart) {
-        // s6 always restarts; `finish` exiting 125 tells it to stop (s6 >= 2.10).
-        await Deno.writeTextFile(`${sdir}/finish`, `#!/bin/sh\nexit 125\n`, { mode: 0o755 });
+/**
+ * s6-svscan over a service directory a service; with `loggers`, each service's output goes to an
+ * s6-log of its own (the set-up that persists logs, as orch does), else to s6-svscan's stdout.
+ */
+function s6Tool(name: string, loggers: boolean): Tool {
+  return {
+    name,
+    version: async () => {
+      const text = await run(["dpkg-query", "-W", "-f=${Version}", "s6"]).catch(() => "?");
+      return `s6 ${text.trim()}`;
+    },
+    available: () => has("s6-svscan"),
+    async start(dir, services, options = {}) {
+      const scan = `${dir}/scan`;
+      for (const s of services) {
+        const sdir = `${scan}/${s.name}`;
+        await Deno.mkdir(loggers ? `${sdir}/log` : sdir, { recursive: true });
+        await Deno.writeTextFile(
+          `${sdir}/run`,
+          `#!/bin/sh\nexec 2>&1\nexec sh -c ${q(s.command)}\n`,
+          { mode: 0o755 },
+        );
+        if (!options.restart) {
+          // s6 always restarts; `finish` exiting 125 tells it to stop (s6 >= 2.10).
+          await Deno.writeTextFile(`${sdir}/finish`, `#!/bin/sh\nexit 125\n`, { mode: 0o755 });
+        }
+        await Deno.writeTextFile(
+          `${sdir}/timeout-kill`,
+          `${(options.stopTimeoutS ?? 10) * 1000}\n`,
+        );
+        if (!loggers) continue;
+        await Deno.writeTextFile(
+          `${sdir}/log/run`,
+          `#!/bin/sh\nexec s6-log -b n2 s100000000 ${dir}/logs/${s.name}\n`,
+          { mode: 0o755 },
+        );
+        await Deno.mkdir(`${dir}/logs/${s.name}`, { recursive: true });
       }
-      await Deno.writeTextFile(`${sdir}/timeout-kill`, `${(options.stopTimeoutS ?? 10) * 1000}\n`);
-      await Deno.writeTextFile(
-        `${sdir}/log/run`,
-        `#!/bin/sh\nexec s6-log -b n2 s100000000 ${dir}/logs/${s.name}\n`,
-        { mode: 0o755 },
-      );
-      await Deno.mkdir(`${dir}/logs/${s.name}`, { recursive: true });
-    }
-    const child = spawn(["s6-svscan", scan], { cwd: dir });
-    return {
-      managerPids: () =>
-        processes().filter((p) =>
-          /^(s6-svscan|s6-supervise|s6-log)\b/.test(p.cmdline) && p.cmdline.includes(dir) ||
-          (p.cmdline.startsWith("s6-supervise") && tree(child.pid).some((t) => t.pid === p.pid))
-        ).map((p) => p.pid),
-      async stop() {
-        await run(["s6-svscanctl", "-t", scan]);
-        await waitExit(child, 60_000);
-      },
-      kill: () => killGroup(child),
-      logFiles: services.map((s) => `${dir}/logs/${s.name}/current`),
-    };
-  },
-};
+      const child = spawn(["s6-svscan", scan], { cwd: dir });
+      return {
+        managerPids: () =>
+          processes().filter((p) =>
+            /^(s6-svscan|s6-supervise|s6-log)\b/.test(p.cmdline) && p.cmdline.includes(dir) ||
+            (p.cmdline.startsWith("s6-supervise") && tree(child.pid).some((t) => t.pid === p.pid))
+          ).map((p) => p.pid),
+        async stop() {
+          await run(["s6-svscanctl", "-t", scan]);
+          await waitExit(child, 60_000);
+        },
+        kill: () => killGroup(child),
+        logFiles: loggers ? services.map((s) => `${dir}/logs/${s.name}/current`) : [],
+      };
+    },
+  };
+}
+
+export const s6: Tool = s6Tool("s6", true);
+/** s6 without its loggers (the fan-out scenario shows both). */
+export const s6Bare: Tool = s6Tool("s6 (no loggers)", false);
 
 export const pm2: Tool = {
   name: "pm2",
