@@ -13,7 +13,7 @@ import { ProcessRuntime } from "../runtime/process/mod.ts";
 import { EventCounters } from "../api/mod.ts";
 import { EventBus } from "./bus.ts";
 import { serveJobsApi } from "./jobs_api.ts";
-import { maxExecutorsSetting, parseMaxExecutors, settingsFile } from "./settings.ts";
+import { maxExecutorsOf } from "./settings.ts";
 import { dbPath, openFlows, usesDocker } from "./flows.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
@@ -68,14 +68,7 @@ async function run(
     cwd: io.cwd,
     env: io.env,
   });
-  const maxExecutors = parseMaxExecutors(
-    maxExecutorsSetting(
-      options.maxExecutors,
-      project.flows.maxExecutors,
-      io.env,
-      await settingsFile(io),
-    ),
-  );
+  const maxExecutors = await maxExecutorsOf(io, options.maxExecutors, project.flows.maxExecutors);
   const names = Object.keys(project.flows.flows);
   if (options.trigger !== undefined && !names.includes(options.trigger)) {
     const hint = didYouMean(options.trigger, names) ?? `jobs: ${names.join(", ") || "none"}`;

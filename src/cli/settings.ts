@@ -106,8 +106,17 @@ export function maxExecutorsSetting(
   return undefined;
 }
 
+/** The flows' executors for a command: {@link maxExecutorsSetting} with the settings file, checked. */
+export async function maxExecutorsOf(
+  io: CliIO,
+  flag: string | undefined,
+  configured: number | undefined,
+): Promise<number | undefined> {
+  return parseMaxExecutors(maxExecutorsSetting(flag, configured, io.env, await settingsFile(io)));
+}
+
 /** Parses `--max-executors`. */
-export function parseMaxExecutors(value: string | undefined): number | undefined {
+function parseMaxExecutors(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 10_000) {

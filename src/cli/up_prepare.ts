@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { maxExecutorsSetting, parseMaxExecutors, settingsFile } from "./settings.ts";
+import { maxExecutorsOf } from "./settings.ts";
 import { preflight } from "../config/cached/mod.ts";
 import type { Project } from "../config/mod.ts";
 import { Guard } from "../runtime/mod.ts";
@@ -56,14 +56,7 @@ export async function prepareUp(
     separate: true,
   });
   // The flag, else the config's, else the environment's (ORCH_ or CDKTR_MAX_EXECUTORS).
-  const maxExecutors = parseMaxExecutors(
-    maxExecutorsSetting(
-      options.maxExecutors,
-      loaded.flows.maxExecutors,
-      io.env,
-      await settingsFile(io),
-    ),
-  );
+  const maxExecutors = await maxExecutorsOf(io, options.maxExecutors, loaded.flows.maxExecutors);
   const { stack } = loaded;
   init.prepare(stack);
   const style = styleOf(io, options.color !== false && !options.json && !options.daemonChild);
