@@ -4,14 +4,13 @@
  *
  * @module
  */
-import type { FlowSummary, RunDetail, SchedulerState } from "../control/mod.ts";
 import {
-  formatAge,
-  formatDuration,
-  type RunRecord,
-  sanitize,
-  type TaskRunRecord,
-} from "../domain/mod.ts";
+  type FlowSummary,
+  latestAttempts,
+  type RunDetail,
+  type SchedulerState,
+} from "../control/mod.ts";
+import { formatAge, formatDuration, type RunRecord, sanitize } from "../domain/mod.ts";
 import type { Style } from "./style.ts";
 
 /** A status word's colour. */
@@ -92,17 +91,6 @@ export function runsTable(runs: readonly RunRecord[], now: number, style: Style)
   return table(["RUN", "FLOW", "STATUS", "TRIGGER", "STARTED", "TOOK", "REASON"], rows, style, 2);
 }
 
-/** The latest attempt of each task, in the graph's order. */
-export function latestTasks(detail: RunDetail): TaskRunRecord[] {
-  const latest = new Map<string, TaskRunRecord>();
-  for (const row of detail.tasks) {
-    const seen = latest.get(row.task);
-    if (!seen || seen.attempt < row.attempt) latest.set(row.task, row);
-  }
-  const order = [...new Set([...detail.graph.map((t) => t.name), ...latest.keys()])];
-  return order.flatMap((t) => latest.get(t) ?? []);
-}
-
 /** `orch run show`. */
 export function runLines(detail: RunDetail, now: number, style: Style): string {
   const r = detail.run;
@@ -118,7 +106,7 @@ export function runLines(detail: RunDetail, now: number, style: Style): string {
     `payload ${sanitize(JSON.stringify(r.payload))}`,
     "",
   ];
-  const rows = latestTasks(detail).map((t) => [
+  const rows = latestAttempts(detail).map((t) => [
     sanitize(t.task),
     t.state,
     String(t.attempt),

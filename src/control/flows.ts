@@ -70,6 +70,17 @@ export interface RunDetail {
   readonly graph: readonly FlowTaskInfo[];
 }
 
+/** The latest attempt of each task of a run, in its graph's order (tasks no longer in it last). */
+export function latestAttempts(detail: RunDetail): TaskRunRecord[] {
+  const latest = new Map<string, TaskRunRecord>();
+  for (const row of detail.tasks) {
+    const seen = latest.get(row.task);
+    if (!seen || seen.attempt < row.attempt) latest.set(row.task, row);
+  }
+  const order = [...new Set([...detail.graph.map((t) => t.name), ...latest.keys()])];
+  return order.flatMap((t) => latest.get(t) ?? []);
+}
+
 /** What a trigger did: the run, and false `created` when the idempotency key was used before. */
 export interface TriggerOutcome {
   readonly run: RunRecord;

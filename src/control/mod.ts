@@ -33,6 +33,7 @@ export type {
   TriggerInput,
   TriggerOutcome,
 } from "./flows.ts";
+export { latestAttempts } from "./flows.ts";
 export { type ExecRunSpec, startExec } from "./exec.ts";
 export {
   type ExecParts,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FlowSummary, RunDetail } from "../control/mod.ts";
+import { type FlowSummary, latestAttempts, type RunDetail } from "../control/mod.ts";
 import type { RunRecord, TaskRunRecord } from "../domain/mod.ts";
 
 /** The views the TUI switches between. */
@@ -64,14 +64,7 @@ export function selectedRun(s: FlowsState): RunRecord | undefined {
 
 /** The latest attempt of each task of the open run, in the graph's order. */
 export function runTasks(detail: RunDetail | undefined): TaskRunRecord[] {
-  if (!detail) return [];
-  const latest = new Map<string, TaskRunRecord>();
-  for (const row of detail.tasks) {
-    const seen = latest.get(row.task);
-    if (!seen || seen.attempt < row.attempt) latest.set(row.task, row);
-  }
-  const order = [...new Set([...detail.graph.map((t) => t.name), ...latest.keys()])];
-  return order.flatMap((t) => latest.get(t) ?? []);
+  return detail ? latestAttempts(detail) : [];
 }
 
 /** The task under the cursor in the Run view. */
