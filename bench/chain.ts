@@ -6,7 +6,7 @@
  *
  * Run: `deno run -A bench/chain.ts [--rounds 5]`
  */
-import { MAIN, median, row, run, tempDir } from "./lib.ts";
+import { median, ORCH, row, run, tempDir } from "./lib.ts";
 
 const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 5;
 const LINKS = 10;
@@ -22,15 +22,15 @@ async function once(): Promise<number> {
   }`;
   await Deno.writeTextFile(`${dir}/stack.yaml`, yaml);
   try {
-    await run([Deno.execPath(), "run", "-A", MAIN, "up", "-d", "--wait"], { cwd: dir });
+    await run([...ORCH, "up", "-d", "--wait"], { cwd: dir });
     const status = JSON.parse(
-      await run([Deno.execPath(), "run", "-A", MAIN, "status", "--json"], { cwd: dir }),
+      await run([...ORCH, "status", "--json"], { cwd: dir }),
     );
     const first = status.instances[0].startedAt;
     const last = status.instances[LINKS - 1].readyAt;
     return last - first - LINKS * DELAY_MS;
   } finally {
-    await run([Deno.execPath(), "run", "-A", MAIN, "down"], { cwd: dir }).catch(() => "");
+    await run([...ORCH, "down"], { cwd: dir }).catch(() => "");
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

@@ -6,10 +6,12 @@
  *
  * Run: `deno task bench` (or `deno run -A bench/cold_start.ts --rounds 15`).
  */
-const root = new URL("../", import.meta.url).pathname;
+import { MAIN, ORCH } from "./lib.ts";
+
 const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 11;
 const empty = await Deno.makeTempFile({ suffix: ".ts" });
 await Deno.writeTextFile(empty, "");
+const example = `${new URL("../", import.meta.url).pathname}examples/seeds/orco-stack.yaml`;
 
 // A running stack for `orch status` to ask.
 const project = await Deno.makeTempDir({ prefix: "orch-bench-" });
@@ -17,51 +19,44 @@ await Deno.writeTextFile(
   `${project}/stack.yaml`,
   `services:\n  a: { command: "exec sleep 600" }\n  b: { command: "exec sleep 600", dependsOn: [a] }\n`,
 );
-const started = await new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", `${root}main.ts`, "up", "-d", "--wait"],
+const started = await new Deno.Command(ORCH[0], {
+  args: [...ORCH.slice(1), "up", "-d", "--wait"],
   cwd: project,
   stdout: "null",
 }).output();
 if (!started.success) throw new Error("could not start the stack for orch status");
 
-const cases: Record<string, string[]> = {
-  "deno run (empty script, the limit)": ["run", empty],
-  "orch --version": ["run", "-A", `${root}main.ts`, "--version"],
-  "orch validate (stack.yaml example, unchanged)": [
+const cases: Record<string, readonly string[]> = {
+  "deno run (empty script, the limit)": [Deno.execPath(), "run", empty],
+  "orch --version": [...ORCH, "--version"],
+  "orch validate (stack.yaml example, unchanged)": [...ORCH, "validate", "-q", "-f", example],
+  "orch validate, config changed (cache off)": [...ORCH, "validate", "-q", "-f", example],
+  // The same without orch's flags: what `deno run -A main.ts` of a checkout pays.
+  "orch validate, config changed (cache off), bare deno run -A main.ts": [
+    Deno.execPath(),
     "run",
     "-A",
-    `${root}main.ts`,
+    MAIN,
     "validate",
     "-q",
     "-f",
-    `${root}examples/seeds/orco-stack.yaml`,
-  ],
-  "orch validate, config changed (cache off)": [
-    "run",
-    "-A",
-    `${root}main.ts`,
-    "validate",
-    "-q",
-    "-f",
-    `${root}examples/seeds/orco-stack.yaml`,
+    example,
   ],
   "orch status (running 2-service stack)": [
-    "run",
-    "-A",
-    `${root}main.ts`,
+    ...ORCH,
     "status",
     "-f",
     `${project}/stack.yaml`,
   ],
 };
 
-async function time(args: string[], name = ""): Promise<number> {
+async function time(command: readonly string[], name = ""): Promise<number> {
   const started = performance.now();
   const env: Record<string, string> = name.includes("cache off")
     ? { ORCH_CONFIG_CACHE: "off" }
     : {};
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
+  const out = await new Deno.Command(command[0], {
+    args: command.slice(1),
     env,
     stdout: "null",
     stderr: "piped",
@@ -85,8 +80,8 @@ for (const [name, xs] of Object.entries(samples)) {
   console.log(`| ${name} | ${median(xs).toFixed(0)} | ${(median(xs) / limit).toFixed(2)}x |`);
 }
 await Deno.remove(empty);
-await new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", `${root}main.ts`, "down", "-f", `${project}/stack.yaml`],
+await new Deno.Command(ORCH[0], {
+  args: [...ORCH.slice(1), "down", "-f", `${project}/stack.yaml`],
   stdout: "null",
 }).output();
 await Deno.remove(project, { recursive: true });

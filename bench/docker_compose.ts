@@ -7,7 +7,7 @@
  * Run: `deno run -A bench/docker_compose.ts [--rounds 5]` (needs a Docker engine with
  * local/busybox:latest, see ../shared/docker/docker-setup.sh, and docker-compose).
  */
-const root = new URL("../", import.meta.url).pathname;
+import { ORCH } from "./lib.ts";
 const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 5;
 const IMAGE = "local/busybox:latest";
 const START = "sleep 0.5; touch /tmp/ready; exec sleep 600";
@@ -103,7 +103,7 @@ async function composeRound(dir: string): Promise<number> {
 
 async function orchRound(dir: string): Promise<number> {
   const started = performance.now();
-  await run([Deno.execPath(), "run", "-A", `${root}main.ts`, "up", "-d"], dir);
+  await run([...ORCH, "up", "-d"], dir);
   const { socket } = JSON.parse(await Deno.readTextFile(`${dir}/.orch/orch.json`));
   const api = Deno.createHttpClient({ proxy: { transport: "unix", path: socket } });
   await until(async () => {
@@ -115,7 +115,7 @@ async function orchRound(dir: string): Promise<number> {
   });
   const took = performance.now() - started;
   api.close();
-  await run([Deno.execPath(), "run", "-A", `${root}main.ts`, "down", "--timeout", "5s"], dir);
+  await run([...ORCH, "down", "--timeout", "5s"], dir);
   return took;
 }
 

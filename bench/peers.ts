@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { has, killGroup, MAIN, processes, run, spawn, tree, until } from "./lib.ts";
+import { has, killGroup, ORCH, processes, run, spawn, tree, until } from "./lib.ts";
 
 /** One service: a shell command. */
 export interface Svc {
@@ -65,7 +65,7 @@ const isService = (services: readonly Svc[]) => (cmd: string) =>
 
 export const orch: Tool = {
   name: "orch",
-  version: async () => (await run([Deno.execPath(), "run", "-A", MAIN, "--version"])).trim(),
+  version: async () => (await run([...ORCH, "--version"])).trim(),
   available: () => true,
   async start(dir, services, options = {}) {
     const restart = options.restart
@@ -78,7 +78,7 @@ export const orch: Tool = {
       ).join("")
     }`;
     await Deno.writeTextFile(`${dir}/stack.yaml`, yaml);
-    const child = spawn([Deno.execPath(), "run", "-A", MAIN, "up", "--no-tui"], { cwd: dir });
+    const child = spawn([...ORCH, "up", "--no-tui"], { cwd: dir });
     return {
       managerPids: () => managerOf(child.pid, isService(services)),
       async stop() {

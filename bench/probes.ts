@@ -5,7 +5,7 @@
  *
  * Run: `deno run -A bench/probes.ts [--seconds 10]`
  */
-import { cpuSeconds, MAIN, row, run, tempDir, tree, until } from "./lib.ts";
+import { cpuSeconds, ORCH, row, run, tempDir, tree, until } from "./lib.ts";
 
 const seconds = Number(Deno.args[Deno.args.indexOf("--seconds") + 1]) || 10;
 const N = 100;
@@ -27,7 +27,7 @@ async function measure(probes: boolean): Promise<number> {
   }`;
   await Deno.writeTextFile(`${dir}/stack.yaml`, yaml);
   try {
-    await run([Deno.execPath(), "run", "-A", MAIN, "up", "-d", "--wait"], { cwd: dir });
+    await run([...ORCH, "up", "-d", "--wait"], { cwd: dir });
     const { pid } = JSON.parse(await Deno.readTextFile(`${dir}/.orch/orch.json`));
     await new Promise((r) => setTimeout(r, 2000));
     // orch itself and its group guard, not the services.
@@ -36,7 +36,7 @@ async function measure(probes: boolean): Promise<number> {
     await new Promise((r) => setTimeout(r, seconds * 1000));
     return ((cpuSeconds(mine) - before) / seconds) * 100;
   } finally {
-    await run([Deno.execPath(), "run", "-A", MAIN, "down"], { cwd: dir }).catch(() => "");
+    await run([...ORCH, "down"], { cwd: dir }).catch(() => "");
     await until("cleanup", () => true);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

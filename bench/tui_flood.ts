@@ -10,8 +10,10 @@
  *
  * Run: `deno run -A bench/tui_flood.ts` (needs tmux, python3 and /usr/bin/time).
  */
-const root = new URL("../", import.meta.url).pathname;
-const main = `${root}main.ts`;
+import { ORCH } from "./lib.ts";
+
+/** orch's command line for a shell (bench/lib.ts's ORCH, each word quoted). */
+const orchSh = ORCH.map((w) => `'${w.replaceAll("'", `'"'"'`)}'`).join(" ");
 const LINES = 1_000_000;
 const FAST =
   `s=$(date +%s%N); echo "start $s"; seq 1 ${LINES}; e=$(date +%s%N); echo "wrote ${LINES} lines in $(( (e-s)/1000000 )) ms"`;
@@ -72,7 +74,7 @@ interface Run {
 async function plain(writer: string): Promise<Run> {
   const dir = await project(writer);
   await sh(
-    `/usr/bin/time -f "%e %U %S" -o time.txt ${Deno.execPath()} run -A ${main} up --no-tui > /dev/null`,
+    `/usr/bin/time -f "%e %U %S" -o time.txt ${orchSh} up --no-tui > /dev/null`,
     dir,
   );
   const run = {
@@ -89,7 +91,7 @@ async function withTui(writer: string): Promise<Run> {
   await sh(
     `tmux -L ${server} new-session -d -x 120 -y 40 -s b ` +
       `"cd ${dir} && ORCH_TUI_STATS=${dir}/stats.json /usr/bin/time -f '%e %U %S' -o time.txt ` +
-      `${Deno.execPath()} run -A ${main} up; touch done; sleep 60"`,
+      `${orchSh} up; touch done; sleep 60"`,
   );
   const deadline = Date.now() + 300_000;
   let pressed = false;
@@ -202,7 +204,7 @@ for (let r = 0; r < rounds; r++) {
   const floodDir = await project(FAST);
   drains.push(
     await drain(
-      [Deno.execPath(), "run", "-A", main, "up", "--no-tui"],
+      [...ORCH, "up", "--no-tui"],
       floodDir,
       () => persistedAll(floodDir),
     ),

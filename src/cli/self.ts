@@ -32,8 +32,11 @@ function script(): string | undefined {
   return main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href;
 }
 
-/** The flags a script is run with: V8's, and lazy dynamic imports for a local one. */
-function runFlags(main: string): string[] {
+/**
+ * The flags a script is run with: V8's, and lazy dynamic imports for a local one. The deno tasks
+ * and the benchmarks (bench/lib.ts) run main.ts with the same.
+ */
+export function runFlags(main: string): string[] {
   return main.startsWith("/") ? [V8_FLAGS, LAZY_IMPORTS] : [V8_FLAGS];
 }
 
