@@ -6,7 +6,7 @@
  * @module
  */
 import { preflight } from "../config/cached/mod.ts";
-import { limitFindings, parseContainment } from "../runtime/process/mod.ts";
+import { limitFindings, parseContainment } from "../runtime/cgroups/mod.ts";
 import { loadProjectFor, requestOf } from "./config_loader.ts";
 import type { CliIO } from "./io.ts";
 import { type InteropLoadOptions, loadOptionsOf, printWarnings } from "./load_options.ts";

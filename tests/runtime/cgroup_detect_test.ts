@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch } from "../assert.ts";
-import { detectCgroups, parseMounts } from "../../src/runtime/process/cgroup_detect.ts";
+import { detectCgroups, parseMounts } from "../../src/runtime/cgroups/mod.ts";
 
 const HYBRID = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu

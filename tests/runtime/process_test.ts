@@ -15,7 +15,7 @@ import {
   markedWith,
   yamlCommand,
 } from "../../src/testing/containment.ts";
-import type { ContainmentMode } from "../../src/runtime/process/cgroup_detect.ts";
+import type { ContainmentMode } from "../../src/runtime/cgroups/mod.ts";
 import type { TestStack } from "../../src/testing/engine.ts";
 
 const noCgroups = cgroupsUnavailable();

@@ -5,8 +5,8 @@
  * @module
  */
 import { shortHash, type Stack } from "../../domain/mod.ts";
-import { type ContainmentChoice, detectCgroups, type Limit, setupDirs } from "./cgroup_detect.ts";
-import { newRunId } from "./runtime.ts";
+import { newRunId } from "../process/markers.ts";
+import { type ContainmentChoice, detectCgroups, type Limit, setupDirs } from "./detect.ts";
 
 /** A limit that cannot be applied, by service and field. */
 export interface LimitFinding {

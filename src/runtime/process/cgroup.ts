@@ -10,7 +10,7 @@
  * @module
  */
 import { OrchError, type Resources, type Usage } from "../../domain/mod.ts";
-import type { CgroupSetup, Hierarchy, Limit } from "./cgroup_detect.ts";
+import type { CgroupSetup, Hierarchy, Limit } from "../cgroups/mod.ts";
 import { PAGE_SIZE, readProcess, TICKS_PER_SECOND } from "./procstat.ts";
 
 /** The cgroups of one instance. */

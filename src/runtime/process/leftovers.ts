@@ -8,8 +8,8 @@
  * @module
  */
 import { shortHash } from "../../domain/mod.ts";
+import { parseMounts } from "../cgroups/mod.ts";
 import { killDir, pidsIn } from "./cgroup.ts";
-import { parseMounts } from "./cgroup_detect.ts";
 import { killUntilNone, markedProject, MARKER } from "./markers.ts";
 import { scanProcesses } from "./procstat.ts";
 

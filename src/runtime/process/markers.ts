@@ -15,6 +15,12 @@ export const MARKER = "ORCH_PROJECT";
 /** The variable that marks a process as belonging to one run of one instance: `<run>/<unit>`. */
 export const UNIT_MARKER = "ORCH_UNIT";
 
+/** A random run id: part of every marker, so that a run's processes are told from another's. */
+export function newRunId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
 /** What the markers of one process say. */
 interface Marks {
   readonly project: string | undefined;

@@ -8,18 +8,18 @@ export {
   type ContainmentChoice,
   type ContainmentMode,
   detectCgroups,
+  type LimitFinding,
+  limitFindings,
   parseContainment,
   parseMounts,
-} from "./cgroup_detect.ts";
+} from "../cgroups/mod.ts";
 export { killLeftovers, type UnitRecord } from "./leftovers.ts";
 export { type Libc, type LibcResult, openLibc } from "./libc.ts";
-export { type LimitFinding, limitFindings } from "./limits.ts";
-export { MARKER, scanMarks } from "./markers.ts";
+export { MARKER, newRunId, scanMarks } from "./markers.ts";
 export { processStart, type ProcInfo, readProcess } from "./procstat.ts";
 export { Reaper, type ReaperOptions } from "./reaper.ts";
 export {
   findProgram,
-  newRunId,
   ProcessRuntime,
   type ProcessRuntimeOptions,
   withTerminal,

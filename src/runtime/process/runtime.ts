@@ -20,10 +20,10 @@ import {
   type ContainmentChoice,
   detectCgroups,
   setupDirs,
-} from "./cgroup_detect.ts";
+} from "../cgroups/mod.ts";
 import { ProcessHandle } from "./handle.ts";
 import { UnitRecord } from "./leftovers.ts";
-import { MARKER, UNIT_MARKER } from "./markers.ts";
+import { MARKER, newRunId, UNIT_MARKER } from "./markers.ts";
 import { spawnProcess, withTerminal } from "./spawn.ts";
 import { Tracker } from "./tracker.ts";
 import { resolveIds } from "./users.ts";
@@ -42,12 +42,6 @@ export interface ProcessRuntimeOptions {
   readonly guard?: Guard;
   /** Told what the runtime notices on its own (a guard replaced). */
   readonly onNote?: (text: string) => void;
-}
-
-/** A random run id: part of every marker, so that a run's processes are told from another's. */
-export function newRunId(): string {
-  return [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
 }
 
 /** Unique across runs: a crashed run's cgroup of the same instance may not be removed yet. */
