@@ -25,6 +25,7 @@ export const ZOD_MEMBERS = [
   "NEVER",
   "array",
   "boolean",
+  "config",
   "enum",
   "json",
   "literal",

@@ -13,6 +13,7 @@ import { interpolateTree } from "./interpolate.ts";
 import { toConfigIssues } from "./issues.ts";
 import { type FileResult, mergeDeep, mergedLocator } from "./merge.ts";
 import { normalizeStack } from "./normalize.ts";
+import { YamlParses } from "./parses.ts";
 import { DropIndex, salvage } from "./salvage.ts";
 import { stackFileSchema } from "./schema.ts";
 import { type FieldPath, formatPath, parseSource } from "./source.ts";
@@ -45,6 +46,8 @@ export interface LoadOptions {
   readonly formation?: Readonly<Record<string, number>>;
   /** A stack with no services is valid (it has flows). */
   readonly allowNoServices?: boolean;
+  /** YAML parses to share with the caller's own reads of the same files (the project loader's). */
+  readonly parses?: YamlParses;
 }
 
 /** A loaded stack and the files it came from. */
@@ -112,6 +115,7 @@ export async function loadStack(
 ): Promise<Loaded> {
   const cwd = options.cwd ?? Deno.cwd();
   const read = options.readTextFile ?? Deno.readTextFile;
+  const parses = options.parses ?? new YamlParses();
   const paths = files.length > 0 ? files.map((f) => absolute(cwd, f)) : await withComposeOverride(
     await findDefaultFile(cwd, options.fs),
     options.fs ?? REAL_FS,
@@ -133,7 +137,7 @@ export async function loadStack(
   let unreadable = false;
   for (let i = 0; i < paths.length; i++) {
     // Compose, process-compose and Procfile files have loaders of their own (formats/loader.ts).
-    const foreign = await loadForeign(paths, i, { ...options, read, env: envLookup });
+    const foreign = await loadForeign(paths, i, { ...options, read, env: envLookup, parses });
     if (foreign) {
       issues.push(...foreign.issues);
       warnings.push(...foreign.warnings);
@@ -142,7 +146,11 @@ export async function loadStack(
       i += foreign.consumed - 1;
       continue;
     }
-    const result = await loadOne(paths[i], read, lookup, { issues, dropped, interpolation });
+    const result = await loadOne(paths[i], read, lookup, parses, {
+      issues,
+      dropped,
+      interpolation,
+    });
     if (result) results.push(result);
     else unreadable = true;
   }
@@ -221,6 +229,7 @@ async function loadOne(
   file: string,
   read: (path: string) => Promise<string>,
   lookup: (name: string) => string | undefined,
+  parses: YamlParses,
   { issues, dropped, interpolation }: Findings,
 ): Promise<FileResult | undefined> {
   let text: string;
@@ -235,7 +244,7 @@ async function loadOne(
     issues.push({ file, path: "", message: reason });
     return undefined;
   }
-  const parsed = parseSource(file, text);
+  const parsed = await parseSource(file, text, (f, t) => parses.parse(f, t));
   if (!parsed.ok) {
     issues.push(...parsed.issues);
     return undefined;

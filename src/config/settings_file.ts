@@ -7,7 +7,7 @@
  * @module
  */
 import { ConfigError, type ConfigIssue, didYouMean, quote } from "../domain/mod.ts";
-import { parseSource } from "./source.ts";
+import { parseYaml } from "./source.ts";
 
 /** The file's name, looked for in the directory a command runs in. */
 export const SETTINGS_FILE = "conducktor.config.yaml";
@@ -31,7 +31,7 @@ export interface SettingsFile {
 
 /** Parses `text`, the content of `file`; throws a {@link ConfigError} naming each bad key. */
 export function parseSettingsFile(file: string, text: string): SettingsFile {
-  const parsed = parseSource(file, text);
+  const parsed = parseYaml(file, text);
   if (!parsed.ok) throw new ConfigError(parsed.issues, `${file} cannot be read`);
   const { data, locate } = parsed.source;
   const issues: ConfigIssue[] = [];

@@ -6,15 +6,31 @@
  * @module
  */
 import { formatPath, MAX_DEPTH, type ParseOutcome, tooDeep } from "./paths.ts";
-import { parseTomlSource } from "./source_toml.ts";
 import { parseYamlSource } from "./source_yaml.ts";
 
 export { formatPath, MAX_DEPTH, tooDeep };
 export type { FieldPath, LineCol, Locator, ParsedSource, ParseOutcome } from "./paths.ts";
 
-/** Parses YAML or TOML (by extension, `.toml` is TOML), returning data or located issues. */
-export function parseSource(file: string, text: string): ParseOutcome {
-  const parsed = /\.toml$/i.test(file) ? parseTomlSource(file, text) : parseYamlSource(file, text);
+/**
+ * Parses YAML or TOML (by extension, `.toml` is TOML), returning data or located issues. The TOML
+ * parser is loaded with the first TOML file; YAML goes through `yaml` (a load's shared parses).
+ */
+export async function parseSource(
+  file: string,
+  text: string,
+  yaml: (file: string, text: string) => ParseOutcome = parseYaml,
+): Promise<ParseOutcome> {
+  return /\.toml$/i.test(file)
+    ? checkDepth(file, (await import("./source_toml.ts")).parseTomlSource(file, text))
+    : yaml(file, text);
+}
+
+/** Parses YAML (a file orch reads only as YAML), returning data or located issues. */
+export function parseYaml(file: string, text: string): ParseOutcome {
+  return checkDepth(file, parseYamlSource(file, text));
+}
+
+function checkDepth(file: string, parsed: ParseOutcome): ParseOutcome {
   if (!parsed.ok) return parsed;
   const deep = tooDeep(parsed.source.data, MAX_DEPTH);
   if (!deep) return parsed;

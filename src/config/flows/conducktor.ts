@@ -15,11 +15,6 @@ export interface FlowTranslation {
   readonly problems: readonly { path: FieldPath; message: string }[];
 }
 
-/** Whether parsed data looks like a Conducktor flow (tasks as a list). */
-export function isConducktorFlow(data: Record<string, unknown>): boolean {
-  return Array.isArray(data.tasks) && !("services" in data) && !("flows" in data);
-}
-
 /**
  * Translates the raw (not yet validated) data, so that the task fields are validated by orch's
  * schema with paths mapped back into the list.

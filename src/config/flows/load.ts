@@ -6,32 +6,13 @@
  *
  * @module
  */
-import {
-  ConfigError,
-  type ConfigIssue,
-  type Flow,
-  type FlowSet,
-  type Stack,
-  type TaskCondition,
-} from "../../domain/mod.ts";
+import { ConfigError, type ConfigIssue, type FlowSet, type Stack } from "../../domain/mod.ts";
 import { parseDotenv } from "../dotenv.ts";
-import { toConfigIssues } from "../issues.ts";
 import { findDefaultFile, FLOW_SECTIONS, type LoadOptions, loadStack } from "../load.ts";
-import { mergeDeep } from "../merge.ts";
-import { BUILTIN, nameFromDirectory, resolvePath } from "../normalize.ts";
-import type { FieldPath, Locator } from "../source.ts";
-import { checkAcross } from "./checks.ts";
-import { translateConducktor } from "./conducktor.ts";
-import { normalizeFlow } from "./normalize.ts";
-import { petitGlobalSchema, petitJobSchema, translatePetitJob } from "./petit.ts";
-import { flowSchema, flowSectionSchema } from "./schema.ts";
-import {
-  expandPaths,
-  interpolateFlow,
-  locatedIssue,
-  readSource,
-  type SourceFile,
-} from "./sources.ts";
+import { BUILTIN, nameFromDirectory } from "../normalize.ts";
+import { YamlParses } from "../parses.ts";
+import type { Collected } from "./collect.ts";
+import { expandPaths, readSource } from "./sources.ts";
 
 /** A loaded project: what `orch up` runs. */
 export interface Project {
@@ -48,24 +29,18 @@ export interface Project {
   readonly warnings: readonly ConfigIssue[];
 }
 
-/** One flow to normalize, and how to point at what it says. */
-interface FlowInput {
-  readonly name: string;
-  readonly data: unknown;
-  /** From a path relative to the flow to the path as written in its file. */
-  readonly translate: (path: FieldPath) => FieldPath;
-  /** The file that holds a written path. */
-  readonly sourceFor: (path: FieldPath) => SourceFile;
-  readonly defaultCondition: TaskCondition;
-  readonly baseDir: string;
-  readonly namePath: FieldPath;
-}
-
 const dirname = (path: string) => {
   const i = path.replace(/\/+$/, "").lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
 };
-const basename = (path: string) => path.replace(/\/+$/, "").split("/").pop() ?? path;
+
+/** A project without flows. */
+const NO_FLOWS: Collected = Object.freeze({
+  flows: Object.freeze(Object.create(null)),
+  pools: Object.freeze(Object.create(null)),
+  maxExecutors: undefined,
+  db: undefined,
+});
 
 /**
  * Loads the stack and its flows from `files` (files or directories; the default file when empty).
@@ -91,17 +66,19 @@ export async function loadProject(
       message: "no YAML files in this directory",
     }]);
   }
-  const sources = await Promise.all(paths.map((p) => readSource(p, read)));
+  // Each file is parsed once: the stack loader and the format check take the same parses.
+  const parses = new YamlParses();
+  const sources = await Promise.all(paths.map((p) => readSource(p, read, parses)));
   const issues: ConfigIssue[] = [];
   const env = await lookupFor(dirname(paths[0]), read, options);
 
   const stackSources = sources.filter((s) => s.kind === "stack");
-  const inputs: FlowInput[] = [];
-  const sections = readSections(stackSources, env, issues);
-  let pools: Record<string, number> = Object.assign(Object.create(null), sections.pools);
-  let maxExecutors = sections.maxExecutors;
-  let db = sections.db;
-  const hasFlows = Object.keys(sections.flows).length > 0 ||
+  // The flows' modules (their schemas, croner) only for a project that has flows.
+  const withFlows = sources.some((s) => s.kind !== "stack") ||
+    stackSources.some((s) => s.data && Object.keys(s.data).some((k) => FLOW_SECTIONS.has(k)));
+  const part = withFlows ? await import("./collect.ts") : undefined;
+  const sections = part?.readSections(stackSources, env, issues);
+  const hasFlows = Object.keys(sections?.flows ?? {}).length > 0 ||
     sources.some((s) => s.kind !== "stack" && s.kind !== "petit-global");
 
   let stack: Stack | undefined;
@@ -112,6 +89,7 @@ export async function loadProject(
         ...options,
         cwd,
         allowNoServices: hasFlows,
+        parses,
       });
       stack = loaded.stack;
       warnings = loaded.warnings;
@@ -123,215 +101,20 @@ export async function loadProject(
     stack = emptyStack(project, paths);
   }
   const stackDir = stack?.workdir ?? dirname(stackSources[0]?.file ?? paths[0]);
-  for (const [name, data] of Object.entries(sections.flows)) {
-    inputs.push({
-      name,
-      data,
-      translate: (p) => ["flows", name, ...p],
-      sourceFor: sections.sourceFor,
-      defaultCondition: "none_failed",
-      baseDir: stackDir,
-      namePath: ["flows", name],
-    });
-  }
-  if (db !== undefined) db = resolvePath(stackDir, db);
-
-  for (const source of sources) {
-    const data = source.data!;
-    const one = () => source;
-    const fileName = basename(source.file).replace(/\.ya?ml$/i, "");
-    if (source.kind === "flow" || source.kind === "conducktor") {
-      // orch's own flow files interpolate ${VAR} as stack files do; Conducktor's are read as is.
-      const interpolated = source.kind === "flow"
-        ? interpolateFlow(data, env, [])
-        : { data, issues: [] };
-      for (const i of interpolated.issues) issues.push(locatedIssue(source, i.path, i.message));
-      const raw = interpolated.data as Record<string, unknown>;
-      const translation = source.kind === "conducktor"
-        ? translateConducktor(raw)
-        : { data: raw, translate: (p: FieldPath) => p, problems: [] };
-      for (const p of translation.problems) issues.push(locatedIssue(source, p.path, p.message));
-      inputs.push({
-        name: typeof raw.name === "string" ? raw.name : fileName,
-        data: translation.data,
-        translate: translation.translate,
-        sourceFor: one,
-        defaultCondition: "none_failed",
-        baseDir: dirname(source.file),
-        namePath: typeof raw.name === "string" ? ["name"] : [],
-      });
-    } else if (source.kind === "petit-job") {
-      const parsed = petitJobSchema.safeParse(data);
-      if (!parsed.success) {
-        issues.push(...toConfigIssues(parsed.error.issues, data, petitJobSchema, source));
-        continue;
-      }
-      const translation = translatePetitJob(parsed.data);
-      inputs.push({
-        name: parsed.data.name,
-        data: translation.data,
-        translate: translation.translate,
-        sourceFor: one,
-        defaultCondition: "all_success",
-        baseDir: dirname(source.file),
-        namePath: ["name"],
-      });
-    } else if (source.kind === "petit-global") {
-      const parsed = petitGlobalSchema.safeParse(data);
-      if (!parsed.success) {
-        issues.push(...toConfigIssues(parsed.error.issues, data, petitGlobalSchema, source));
-        continue;
-      }
-      pools = Object.assign(pools, parsed.data.resources?.pools ?? {});
-      maxExecutors ??= parsed.data.executor?.max_concurrency;
-      if (parsed.data.storage?.path !== undefined) {
-        db ??= resolvePath(dirname(source.file), parsed.data.storage.path);
-      }
-    }
-  }
-
-  const flows = new Map<string, { flow: Flow; input: FlowInput }>();
-  for (const input of inputs) {
-    const flow = normalizeInput(input, issues, flows.has(input.name));
-    if (flow) flows.set(input.name, { flow, input });
-  }
-  const services = stack ? Object.keys(stack.services) : [];
-  const byName = new Map([...flows].map(([n, f]) => [n, f.flow]));
-  for (const issue of checkAcross(byName, services, pools)) {
-    const input = flows.get(issue.flow)!.input;
-    const path = input.translate(issue.path);
-    issues.push(locatedIssue(input.sourceFor(path), path, issue.message, { hint: issue.hint }));
-  }
+  const collected = part && sections
+    ? part.collectFlows(sources, sections, stack, stackDir, issues, env)
+    : NO_FLOWS;
   if (issues.length > 0 || !stack) throw new ConfigError(issues);
-  const flowRecord: Record<string, Flow> = Object.create(null);
-  for (const [name, { flow }] of flows) flowRecord[name] = flow;
   return {
     stack,
     flows: Object.freeze({
-      flows: deepFreeze(flowRecord),
-      pools: Object.freeze(pools),
-      maxExecutors,
-      db,
-      ...(sections.swarmHost !== undefined ? { swarmHost: sections.swarmHost } : {}),
+      ...collected,
+      ...(sections?.swarmHost !== undefined ? { swarmHost: sections.swarmHost } : {}),
     }),
     files: paths,
     stackFiles: stackSources.map((s) => s.file),
     project,
     warnings,
-  };
-}
-
-/** Validates and normalizes one flow, adding its located issues; undefined when it has any. */
-function normalizeInput(
-  input: FlowInput,
-  issues: ConfigIssue[],
-  duplicate: boolean,
-): Flow | undefined {
-  const at = (path: FieldPath, message: string, extra: { hint?: string; offset?: number } = {}) => {
-    const userPath = input.translate(path);
-    issues.push(locatedIssue(input.sourceFor(userPath), userPath, message, extra));
-  };
-  if (duplicate) {
-    at(input.namePath, `flow "${input.name}" is defined more than once`);
-    return undefined;
-  }
-  if (input.data === null || typeof input.data !== "object" || Array.isArray(input.data)) {
-    at([], "expected a table with the flow's tasks");
-    return undefined;
-  }
-  const parsed = flowSchema.safeParse(input.data);
-  if (!parsed.success) {
-    const first = input.sourceFor(input.translate([]));
-    const locate: Locator = (path, options) => input.sourceFor(path).locate(path, options);
-    issues.push(
-      ...toConfigIssues(parsed.error.issues, input.data, flowSchema, {
-        file: first.file,
-        locate,
-        translate: input.translate,
-      }),
-    );
-    return undefined;
-  }
-  const result = normalizeFlow(parsed.data, {
-    name: input.name,
-    file: input.sourceFor(input.translate([])).file,
-    baseDir: input.baseDir,
-    defaultCondition: input.defaultCondition,
-  });
-  for (const issue of result.issues) {
-    at(issue.path, issue.message, { hint: issue.hint, offset: issue.offset });
-  }
-  return result.flow;
-}
-
-interface Sections {
-  readonly flows: Record<string, unknown>;
-  readonly pools: Record<string, number>;
-  readonly maxExecutors: number | undefined;
-  readonly db: string | undefined;
-  readonly swarmHost: string | undefined;
-  readonly sourceFor: (path: FieldPath) => SourceFile;
-}
-
-/** The `flows`, `pools` and `scheduler` sections of the stack files, merged in override order. */
-function readSections(
-  stackSources: readonly SourceFile[],
-  env: (name: string) => string | undefined,
-  issues: ConfigIssue[],
-): Sections {
-  const parts: { source: SourceFile; section: Record<string, unknown> }[] = [];
-  for (const source of stackSources) {
-    if (!source.data) continue;
-    const section: Record<string, unknown> = {};
-    for (const key of FLOW_SECTIONS) if (key in source.data) section[key] = source.data[key];
-    if (Object.keys(section).length === 0) continue;
-    const interpolated = interpolateFlow(section, env, []);
-    for (const i of interpolated.issues) issues.push(locatedIssue(source, i.path, i.message));
-    parts.push({ source, section: interpolated.data as Record<string, unknown> });
-  }
-  const sourceFor = (path: FieldPath): SourceFile => {
-    let best = parts[parts.length - 1]?.source ?? stackSources[0];
-    let depth = -1;
-    for (let i = parts.length - 1; i >= 0; i--) {
-      let value: unknown = parts[i].section;
-      let d = 0;
-      for (const part of path) {
-        if (value === null || typeof value !== "object" || !Object.hasOwn(value, part)) break;
-        value = (value as Record<string | number, unknown>)[part];
-        d++;
-      }
-      if (d > depth) [best, depth] = [parts[i].source, d];
-    }
-    return best;
-  };
-  const merged = parts.map((p) => p.section).reduce(mergeDeep, {});
-  // Each section on its own, so that a bad pool does not hide the flows' own problems.
-  const part = (key: "flows" | "pools" | "scheduler") => {
-    if (!(key in merged)) return undefined;
-    // deno-lint-ignore no-explicit-any
-    const schema = (flowSectionSchema as any).pick({ [key]: true });
-    const parsed = schema.safeParse({ [key]: merged[key] });
-    if (parsed.success) return (parsed.data as Record<string, unknown>)[key];
-    issues.push(
-      ...toConfigIssues(parsed.error.issues, merged, schema, {
-        file: sourceFor([key]).file,
-        locate: (path, options) => sourceFor(path).locate(path, options),
-      }),
-    );
-    return undefined;
-  };
-  const flows = part("flows") as Record<string, unknown> | undefined;
-  const pools = part("pools") as Record<string, number> | undefined;
-  const scheduler = part("scheduler") as
-    | { maxExecutors?: number; db?: string; swarm?: { host?: string } }
-    | undefined;
-  return {
-    flows: flows ?? {},
-    pools: pools ?? {},
-    maxExecutors: scheduler?.maxExecutors,
-    db: scheduler?.db,
-    swarmHost: scheduler?.swarm?.host,
-    sourceFor,
   };
 }
 
@@ -360,12 +143,4 @@ function emptyStack(project: string, files: readonly string[]): Stack {
     services: Object.freeze({}),
     shutdownTimeoutMs: BUILTIN.shutdownTimeoutMs,
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
-  }
-  return value;
 }

@@ -75,21 +75,6 @@ export type PetitJob = z.output<typeof petitJobSchema>;
 /** A validated Petit global file. */
 export type PetitGlobal = z.output<typeof petitGlobalSchema>;
 
-/** Whether parsed data is a Petit job: tasks by name with `program`, or Petit's own keys. */
-export function isPetitJob(data: Record<string, unknown>): boolean {
-  const tasks = data.tasks;
-  if (!tasks || typeof tasks !== "object" || Array.isArray(tasks)) return false;
-  if ("max_concurrency" in data || "depends_on" in data) return true;
-  return Object.values(tasks).some((t) =>
-    t !== null && typeof t === "object" && ("program" in t || "type" in t)
-  );
-}
-
-/** Whether parsed data is Petit's global file. */
-export function isPetitGlobal(data: Record<string, unknown>): boolean {
-  return !("tasks" in data) && ("executor" in data || "resources" in data || "storage" in data);
-}
-
 const TASK_FIELDS: Record<string, FieldPath> = {
   command: ["program"],
   env: ["env"],

@@ -8,9 +8,8 @@
 import type { ConfigIssue } from "../../domain/mod.ts";
 import { type LoaderFs, REAL_FS } from "../fs.ts";
 import { interpolateString } from "../interpolate.ts";
-import { type FieldPath, formatPath, type Locator, parseSource } from "../source.ts";
-import { isConducktorFlow } from "./conducktor.ts";
-import { isPetitGlobal, isPetitJob } from "./petit.ts";
+import type { YamlParses } from "../parses.ts";
+import { type FieldPath, formatPath, type Locator } from "../source.ts";
 
 /** What a file holds. */
 export type FileKind = "stack" | "flow" | "conducktor" | "petit-job" | "petit-global";
@@ -55,6 +54,26 @@ export async function expandPaths(
   return out;
 }
 
+/** Whether parsed data looks like a Conducktor flow (tasks as a list). */
+export function isConducktorFlow(data: Record<string, unknown>): boolean {
+  return Array.isArray(data.tasks) && !("services" in data) && !("flows" in data);
+}
+
+/** Whether parsed data is a Petit job: tasks by name with `program`, or Petit's own keys. */
+export function isPetitJob(data: Record<string, unknown>): boolean {
+  const tasks = data.tasks;
+  if (!tasks || typeof tasks !== "object" || Array.isArray(tasks)) return false;
+  if ("max_concurrency" in data || "depends_on" in data) return true;
+  return Object.values(tasks).some((t) =>
+    t !== null && typeof t === "object" && ("program" in t || "type" in t)
+  );
+}
+
+/** Whether parsed data is Petit's global file. */
+export function isPetitGlobal(data: Record<string, unknown>): boolean {
+  return !("tasks" in data) && ("executor" in data || "resources" in data || "storage" in data);
+}
+
 /** Decides what parsed YAML data is. */
 export function classify(data: Record<string, unknown>): FileKind {
   if ("services" in data || "flows" in data || "stack" in data || "version" in data) {
@@ -74,6 +93,7 @@ export function classify(data: Record<string, unknown>): FileKind {
 export async function readSource(
   file: string,
   read: (path: string) => Promise<string>,
+  parses: YamlParses,
 ): Promise<SourceFile> {
   const none: Locator = () => undefined;
   let text: string;
@@ -83,7 +103,7 @@ export async function readSource(
     return { file, kind: "stack", text: "", data: undefined, locate: none };
   }
   if (/\.toml$/i.test(file)) return { file, kind: "stack", text, data: undefined, locate: none };
-  const parsed = parseSource(file, text);
+  const parsed = parses.parse(file, text);
   const data = parsed.ok ? parsed.source.data : undefined;
   if (!parsed.ok || data === null || typeof data !== "object" || Array.isArray(data)) {
     return { file, kind: "stack", text, data: undefined, locate: none };

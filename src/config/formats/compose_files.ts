@@ -28,6 +28,7 @@ import {
   PathMap,
   resolveFrom,
   type TranslatedFile,
+  yamlOf,
 } from "./foreign.ts";
 
 interface Unit {
@@ -91,7 +92,7 @@ async function loadUnit(
 ): Promise<Unit | undefined> {
   const docs: Parsed[] = [];
   for (const { file, text } of files) {
-    const doc = parseComposeFile(file, text, lookup, out);
+    const doc = parseComposeFile(file, text, lookup, out, yamlOf(options));
     if (doc) docs.push(doc);
   }
   if (docs.length !== files.length) return undefined;
@@ -132,7 +133,9 @@ async function loadUnit(
             issueAt(origin.file, origin.locate, [...origin.path, "file"], `cannot read ${path}`),
           );
         }
-        const doc = text === undefined ? undefined : parseComposeFile(path, text, lookup, out);
+        const doc = text === undefined
+          ? undefined
+          : parseComposeFile(path, text, lookup, out, yamlOf(options));
         external.set(path, doc ? unitOf([doc], dirOf(path)) : undefined);
       }
       from = external.get(path);

@@ -7,7 +7,7 @@
  */
 import type { ConfigIssue } from "../../domain/mod.ts";
 import { toConfigIssues } from "../issues.ts";
-import { type Locator, parseSource } from "../source.ts";
+import { type Locator, type ParseOutcome, parseYaml } from "../source.ts";
 import { interpolateComposeTree } from "./compose_interpolate.ts";
 import { type ComposeFile, composeFileSchema, type ComposeService } from "./compose_schema.ts";
 import { issueAt, resolveFrom, resolveMergeKeys } from "./foreign.ts";
@@ -58,8 +58,9 @@ export function parseComposeFile(
   text: string,
   lookup: (name: string) => string | undefined,
   out: Collector,
+  parse: (file: string, text: string) => ParseOutcome = parseYaml,
 ): Parsed | undefined {
-  const parsed = parseSource(file, text);
+  const parsed = parse(file, text);
   if (!parsed.ok) {
     out.issues.push(...parsed.issues);
     return undefined;

@@ -6,7 +6,14 @@
  * @module
  */
 import type { ConfigIssue } from "../../domain/mod.ts";
-import { type FieldPath, formatPath, type Locator } from "../source.ts";
+import type { YamlParses } from "../parses.ts";
+import {
+  type FieldPath,
+  formatPath,
+  type Locator,
+  type ParseOutcome,
+  parseYaml,
+} from "../source.ts";
 
 /** One file translated into the stack file shape, as the loader merges it. */
 export interface TranslatedFile {
@@ -38,6 +45,14 @@ export interface ForeignOptions {
   readonly profiles?: readonly string[];
   /** Procfile instance counts (`-m web=2,worker=1`). */
   readonly formation?: Readonly<Record<string, number>>;
+  /** The load's YAML parses, shared with the stack loader's. */
+  readonly parses?: YamlParses;
+}
+
+/** How a foreign loader parses YAML: through the load's shared parses when it has them. */
+export function yamlOf(options: ForeignOptions): (file: string, text: string) => ParseOutcome {
+  const parses = options.parses;
+  return parses ? (file, text) => parses.parse(file, text) : parseYaml;
 }
 
 /**

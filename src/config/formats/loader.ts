@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { parse as parseYaml } from "../vendor/yaml.gen.js";
-import type { ForeignLoad, ForeignOptions } from "./foreign.ts";
+import { type ParseOutcome, parseYaml } from "../source.ts";
+import { type ForeignLoad, type ForeignOptions, yamlOf } from "./foreign.ts";
 
 /** Default file names of the foreign formats, looked for after orch's own. */
 export const FOREIGN_DEFAULT_FILES = [
@@ -72,8 +72,15 @@ function isTable(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** Decides whether a file is one of the foreign formats: by its name, else by its content. */
-export function foreignKind(file: string, text: string): ForeignKind | undefined {
+/**
+ * Decides whether a file is one of the foreign formats: by its name, else by its content (parsed
+ * with `parse`, the load's shared parses).
+ */
+export function foreignKind(
+  file: string,
+  text: string,
+  parse: (file: string, text: string) => ParseOutcome = parseYaml,
+): ForeignKind | undefined {
   const base = file.slice(file.lastIndexOf("/") + 1);
   if (/^Procfile(\..+)?$/.test(base) || /\.procfile$/i.test(base)) return "procfile";
   if (/^process-compose.*\.ya?ml$/i.test(base)) return "process-compose";
@@ -83,12 +90,9 @@ export function foreignKind(file: string, text: string): ForeignKind | undefined
   const yamlName = /\.ya?ml$/i.test(base);
   // Only a file with `services:` or `processes:` at the top can be one of these.
   if (yamlName && !/^(services|processes)\s*:/m.test(text)) return undefined;
-  let data: unknown;
-  try {
-    data = parseYaml(text, { logLevel: "silent" });
-  } catch {
-    return !yamlName && looksLikeProcfile(text) ? "procfile" : undefined;
-  }
+  const parsed = parse(file, text);
+  if (!parsed.ok) return !yamlName && looksLikeProcfile(text) ? "procfile" : undefined;
+  const data = parsed.source.data;
   if (!isTable(data)) return !yamlName && looksLikeProcfile(text) ? "procfile" : undefined;
   if (isTable(data.processes)) return "process-compose";
   if (isTable(data.services) && String(data.version ?? "") !== "0.1") {
@@ -133,7 +137,8 @@ export async function loadForeign(
   };
   const first = await read(paths[index]);
   if (first === undefined) return undefined;
-  const kind = foreignKind(paths[index], first);
+  const parse = yamlOf(options);
+  const kind = foreignKind(paths[index], first, parse);
   if (!kind) return undefined;
   texts.push(first);
   // Each format's loader (and its schema) loads when a file of it is read.
@@ -150,7 +155,7 @@ export async function loadForeign(
   let end = index + 1;
   while (end < paths.length) {
     const text = await read(paths[end]);
-    if (text === undefined || foreignKind(paths[end], text) !== "compose") break;
+    if (text === undefined || foreignKind(paths[end], text, parse) !== "compose") break;
     texts.push(text);
     end++;
   }

@@ -9,7 +9,6 @@
 import type { ConfigIssue } from "../../domain/mod.ts";
 import { parseDotenv } from "../dotenv.ts";
 import { toConfigIssues } from "../issues.ts";
-import { parseSource } from "../source.ts";
 import { interpolateComposeTree } from "./compose_interpolate.ts";
 import {
   dirOf,
@@ -18,6 +17,7 @@ import {
   issueAt,
   PathMap,
   resolveMergeKeys,
+  yamlOf,
 } from "./foreign.ts";
 import { NAME_MARK, REPLICA_MARK, translateProcesses } from "./process_compose_translate.ts";
 import { processComposeSchema } from "./process_compose_schema.ts";
@@ -37,7 +37,7 @@ export async function loadProcessCompose(
     warnings,
     consumed: 1,
   });
-  const parsed = parseSource(file, text);
+  const parsed = yamlOf(options)(file, text);
   if (!parsed.ok) {
     issues.push(...parsed.issues);
     return failed();

@@ -6640,6 +6640,7 @@ export {
   NEVER,
   array,
   boolean2 as boolean,
+  config,
   _enum as enum,
   json,
   literal,
