@@ -87,18 +87,39 @@ export function programOf(command: Command): string | undefined {
   return first.includes("=") || SHELL_WORDS.has(first) ? undefined : first;
 }
 
+/**
+ * The machine's answers, asked once per preflight: a hundred services that run `sleep` in one
+ * directory look `sleep` up and stat the directory once (each miss on PATH is a failed stat).
+ */
+class Lookups {
+  readonly #programs = new Map<string, Promise<string | undefined>>();
+  readonly #paths = new Map<string, Promise<boolean>>();
+  which(name: string): Promise<string | undefined> {
+    let found = this.#programs.get(name);
+    if (!found) this.#programs.set(name, found = which(name));
+    return found;
+  }
+  exists(path: string, kind: "file" | "dir"): Promise<boolean> {
+    const key = `${kind}\0${path}`;
+    let found = this.#paths.get(key);
+    if (!found) this.#paths.set(key, found = exists(path, kind));
+    return found;
+  }
+}
+
 async function checkCommand(
   command: Command,
   workdir: string,
   field: string,
   service: string,
   issues: PreflightIssue[],
+  lookups: Lookups,
 ): Promise<void> {
   const program = programOf(command) ?? "sh";
   const resolved = program.startsWith("./") || program.startsWith("../")
     ? `${workdir}/${program}`
     : program;
-  if (!(await which(resolved))) {
+  if (!(await lookups.which(resolved))) {
     issues.push({
       service,
       field,
@@ -114,29 +135,46 @@ export async function preflight(stack: Stack): Promise<PreflightIssue[]> {
   const issues: PreflightIssue[] = [];
   const users = await readIdFile("/etc/passwd");
   const groups = await readIdFile("/etc/group");
+  const lookups = new Lookups();
   const check = async (svc: Service) => {
     if (!svc.enabled) return;
     for (const file of svc.envFiles) {
-      if (!(await exists(file, "file"))) {
+      if (!(await lookups.exists(file, "file"))) {
         issues.push({ service: svc.name, field: "envFromFile", message: `${file} does not exist` });
       }
     }
     if (svc.runtime !== "process") return;
-    if (!(await exists(svc.workdir, "dir"))) {
+    if (!(await lookups.exists(svc.workdir, "dir"))) {
       issues.push({
         service: svc.name,
         field: "workdir",
         message: `${svc.workdir} is not a directory`,
       });
     }
-    if (svc.command) await checkCommand(svc.command, svc.workdir, "command", svc.name, issues);
+    if (svc.command) {
+      await checkCommand(svc.command, svc.workdir, "command", svc.name, issues, lookups);
+    }
     if (svc.preScript) {
-      await checkCommand(svc.preScript.command, svc.workdir, "preScript", svc.name, issues);
+      await checkCommand(
+        svc.preScript.command,
+        svc.workdir,
+        "preScript",
+        svc.name,
+        issues,
+        lookups,
+      );
     }
     if (svc.postScript) {
-      await checkCommand(svc.postScript.command, svc.workdir, "postScript", svc.name, issues);
+      await checkCommand(
+        svc.postScript.command,
+        svc.workdir,
+        "postScript",
+        svc.name,
+        issues,
+        lookups,
+      );
     }
-    if (svc.tty && !(await which("script"))) {
+    if (svc.tty && !(await lookups.which("script"))) {
       issues.push({
         service: svc.name,
         field: "tty",
@@ -145,7 +183,7 @@ export async function preflight(stack: Stack): Promise<PreflightIssue[]> {
     }
     if (svc.logFile) {
       const dir = svc.logFile.slice(0, svc.logFile.lastIndexOf("/")) || "/";
-      if (!(await exists(dir, "dir"))) {
+      if (!(await lookups.exists(dir, "dir"))) {
         issues.push({
           service: svc.name,
           field: "logFile",
