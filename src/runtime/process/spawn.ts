@@ -50,24 +50,45 @@ export function helper(name: string): string | null {
   return found.get(name)!;
 }
 
+function executable(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where a program was found on a PATH lately, as a shell hashes command locations: a hundred
+ * services that start `sleep` at once search PATH once (every directory before the right one is
+ * a failed stat, and Deno builds an error for each). Kept for a second, and checked on use.
+ */
+const located = new Map<string, { readonly path: string; readonly at: number }>();
+const REMEMBER_MS = 1000;
+
 /** Finds the program of argv on the PATH of `env`, relative to `cwd`; undefined when it is missing. */
 export function findProgram(
   program: string,
   cwd: string,
   env: Record<string, string>,
 ): string | undefined {
-  const candidates = program.includes("/")
-    ? [program.startsWith("/") ? program : `${cwd}/${program}`]
-    : (env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").filter(Boolean).map((d) =>
-      `${d}/${program}`
-    );
-  for (const candidate of candidates) {
-    try {
-      const info = Deno.statSync(candidate);
-      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return candidate;
-    } catch {
-      // keep looking
-    }
+  if (program.includes("/")) {
+    const path = program.startsWith("/") ? program : `${cwd}/${program}`;
+    return executable(path) ? path : undefined;
+  }
+  const search = env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+  const key = `${search}\0${program}`;
+  const now = performance.now();
+  const known = located.get(key);
+  if (known && now - known.at < REMEMBER_MS && executable(known.path)) return known.path;
+  for (const dir of search.split(":")) {
+    if (dir === "") continue;
+    const candidate = `${dir}/${program}`;
+    if (!executable(candidate)) continue;
+    if (located.size >= 1000) located.clear();
+    located.set(key, { path: candidate, at: now });
+    return candidate;
   }
   return undefined;
 }
