@@ -29,7 +29,8 @@ line() {
     "= run "*) run=\${l#= run } ;;
     "= docker unix "*) dsock=\${l#= docker unix } ;;
     "= docker tcp "*) dtcp=\${l#= docker tcp } ;;
-    "= rmdir "*) rd="$rd \${l#= rmdir }" ;;
+    "= rmdir "*)
+      case "$rd " in *" \${l#= rmdir } "*) ;; *) rd="$rd \${l#= rmdir }" ;; esac ;;
     +*)
       k=\${l%% *}; k=\${k#+}
       case "$k" in ""|*[!0-9]*) return ;; esac
@@ -95,7 +96,8 @@ for d in $cg; do
     n=$((n+1))
   done
 done
-for d in $rd; do rmdir "$d" 2>/dev/null; done
+# One rmdir for them all (a child before its parent, as listed): rmdir is not a shell builtin.
+[ -n "$rd" ] && rmdir $rd 2>/dev/null
 wait
 `;
 
