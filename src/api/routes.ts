@@ -22,7 +22,6 @@ import { FLOW_ROUTES } from "./flow_routes.ts";
 import { renderFlowMetrics } from "./flow_metrics.ts";
 import { renderMetrics } from "./metrics.ts";
 import { PETIT_ROUTES } from "./petit_routes.ts";
-import { OPENAPI } from "./openapi.ts";
 import { json, rendered, streamedBytes } from "./respond.ts";
 import { normalPath, type Route, Router } from "./router.ts";
 import type { Handler, RouteContext } from "./route_context.ts";
@@ -55,7 +54,12 @@ export const ROUTES: readonly Route<Handler>[] = [
     path: "/v1/health",
     handle: async ({ control }) => json({ status: "ok", ...await control.info() }),
   },
-  { method: "GET", path: "/v1/openapi.json", handle: () => Promise.resolve(json(OPENAPI)) },
+  // The description (a large literal) loads with its first request.
+  {
+    method: "GET",
+    path: "/v1/openapi.json",
+    handle: async () => json((await import("./openapi.ts")).OPENAPI),
+  },
   ...["/metrics", "/v1/metrics"].map((path): Route<Handler> => ({
     method: "GET",
     path,

@@ -16,7 +16,7 @@ import {
   parseContainment,
   ProcessRuntime,
 } from "../runtime/process/mod.ts";
-import { DockerRuntime } from "../runtime/docker/mod.ts";
+import type { DockerRuntime } from "../runtime/docker/mod.ts";
 import { TcpRouter } from "../runtime/proxy/mod.ts";
 import { Guard } from "../runtime/mod.ts";
 
@@ -47,8 +47,8 @@ export interface Assembled {
   close(): Promise<void>;
 }
 
-/** Builds the engine for `stack` (not started). */
-export function assemble(stack: Stack, options: AssembleOptions): Assembled {
+/** Builds the engine for `stack` (not started); the Docker runtime loads only for Docker services. */
+export async function assemble(stack: Stack, options: AssembleOptions): Promise<Assembled> {
   const logs = new LogHub({
     ndjsonPath: `${options.stateDir}/logs/orch.ndjson`,
     onDropped: options.onDropped,
@@ -66,7 +66,7 @@ export function assemble(stack: Stack, options: AssembleOptions): Assembled {
     onNote,
   });
   const docker = options.docker || Object.values(stack.services).some((s) => s.runtime === "docker")
-    ? new DockerRuntime({
+    ? new (await import("../runtime/docker/mod.ts")).DockerRuntime({
       project: options.project,
       dockerHost: options.baseEnv.DOCKER_HOST,
       networks: stack.networks,

@@ -7,7 +7,7 @@
  * @module
  */
 import { OrchError } from "../domain/mod.ts";
-import { ASSETS, createSite, randomToken, Sessions, type UiListener } from "../web/mod.ts";
+import { createSite, loadAssets, randomToken, Sessions, type UiListener } from "../web/mod.ts";
 import type { HttpControl } from "../control/mod.ts";
 import type { ClientOptions } from "./commands.ts";
 import { withClient } from "./commands.ts";
@@ -67,7 +67,7 @@ export class Dashboard implements ApiSites {
     return createSite(api, {
       sessions: this.sessions,
       ui: false,
-      assets: ASSETS,
+      assets: loadAssets,
       cookie: this.cookie,
       openUi: (want) => this.open(want),
     });
@@ -80,7 +80,7 @@ export class Dashboard implements ApiSites {
       tokens,
       sessions: this.sessions,
       ui: true,
-      assets: ASSETS,
+      assets: loadAssets,
       cookie: this.cookie,
     });
   }

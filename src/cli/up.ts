@@ -102,7 +102,7 @@ export async function upCommand(
   const serviceView = flowing && new flowing.EngineServices(() => engine.status());
   if (serviceView) bus.listen((event) => isEngineEvent(event) && serviceView.observe(event));
   bus.listen(narrator.event);
-  const parts = assemble(stack, {
+  const parts = await assemble(stack, {
     project,
     stateDir: dir,
     baseEnv: io.environment(),

@@ -50,7 +50,7 @@ export async function testStackFromFiles(
   const dir = options.stateDir ?? await Deno.makeTempDir({ prefix: "orch-engine-" });
   const { stack } = await loadStack(files, { env: (n) => Deno.env.get(n) });
   const events = new EventRecorder();
-  const parts = assemble(stack, {
+  const parts = await assemble(stack, {
     project: dir,
     stateDir: `${dir}/.orch`,
     emit: events.emit,

@@ -35,7 +35,8 @@ export interface SiteOptions {
   readonly sessions: Sessions;
   /** Serve the dashboard here (a TCP listener with tokens); else only `POST /v1/ui`. */
   readonly ui: boolean;
-  readonly assets: Assets;
+  /** The page and its files, or how to load them (on the first request for one). */
+  readonly assets: Assets | (() => Promise<Assets>);
   /** The session cookie's name (unique per orch: cookies do not tell ports apart). */
   readonly cookie: string;
   /**
@@ -170,8 +171,11 @@ async function smallJson(
 
 /** Builds the site around the API handler `api`. */
 export function createSite(api: Handler, options: SiteOptions): Handler {
-  const { sessions, tokens, assets } = options;
-  const paths = assetPaths(assets.hash);
+  const { sessions, tokens } = options;
+  const load = options.assets;
+  let assets: Assets | undefined;
+  const pages = async (): Promise<Assets> =>
+    assets ??= typeof load === "function" ? await load() : load;
   const setCookie = (session: Session) => sessionCookie(options.cookie, session.id);
 
   /** The access level a token gives: the admin token, the read-only one, or a login token. */
@@ -275,7 +279,7 @@ export function createSite(api: Handler, options: SiteOptions): Handler {
   const login = async (request: Request, url: URL): Promise<Response> => {
     if (request.method === "GET") {
       const token = url.searchParams.get("token");
-      if (!token) return page(200, assets.html, HTML, "no-store");
+      if (!token) return page(200, (await pages()).html, HTML, "no-store");
       const access = tokenAccess(token, true);
       if (!access) {
         return notice(
@@ -335,9 +339,11 @@ export function createSite(api: Handler, options: SiteOptions): Handler {
       });
     }
     if (!reading) return fail(405, "method_not_allowed", `use GET ${path}`);
+    const assets = await pages();
     if (path === "/ui/" || path === "/ui/index.html") {
       return page(200, assets.html, HTML, "no-store");
     }
+    const paths = assetPaths(assets.hash);
     const immutable = "public, max-age=31536000, immutable";
     if (path === paths.js) return page(200, assets.js, "text/javascript; charset=utf-8", immutable);
     if (path === paths.css) return page(200, assets.css, "text/css; charset=utf-8", immutable);
