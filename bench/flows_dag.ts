@@ -9,7 +9,7 @@
  */
 import { loadProject } from "../src/config/flows/load.ts";
 import { testFlows } from "../src/testing/flows.ts";
-import { has, MAIN, median, row, run, tempDir } from "./lib.ts";
+import { has, median, ORCH, row, run, tempDir } from "./lib.ts";
 
 const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 3;
 const LAYERS = 10;
@@ -87,10 +87,7 @@ for (let r = 0; r < rounds; r++) {
   cli.push(
     await timed(() =>
       run([
-        Deno.execPath(),
-        "run",
-        "-A",
-        MAIN,
+        ...ORCH,
         "run",
         "--jobs",
         "jobs",

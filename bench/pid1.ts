@@ -11,7 +11,7 @@
  *
  * Run: `deno run -A bench/pid1.ts [--rounds 3]` (tini and dumb-init from bench/setup.sh).
  */
-import { has, MAIN, median, row, tempDir } from "./lib.ts";
+import { has, median, ORCH, row, tempDir } from "./lib.ts";
 
 const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 3;
 
@@ -33,10 +33,7 @@ const INITS: Init[] = ([
   {
     name: "orch",
     argv: (dir, script) => [
-      Deno.execPath(),
-      "run",
-      "-A",
-      MAIN,
+      ...ORCH,
       "up",
       "--no-tui",
       "-f",
