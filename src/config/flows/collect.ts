@@ -17,7 +17,7 @@ import { translateConducktor } from "./conducktor.ts";
 import { normalizeFlow } from "./normalize.ts";
 import { petitGlobalSchema, petitJobSchema, translatePetitJob } from "./petit.ts";
 import { flowSchema, flowSectionSchema } from "./schema.ts";
-import { interpolateFlow, locatedIssue, type SourceFile } from "./sources.ts";
+import { dirname, interpolateFlow, locatedIssue, type SourceFile } from "./sources.ts";
 
 /** One flow to normalize, and how to point at what it says. */
 interface FlowInput {
@@ -32,10 +32,6 @@ interface FlowInput {
   readonly namePath: FieldPath;
 }
 
-const dirname = (path: string) => {
-  const i = path.replace(/\/+$/, "").lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
-};
 const basename = (path: string) => path.replace(/\/+$/, "").split("/").pop() ?? path;
 
 /** The project's flows and what goes with them, frozen. */

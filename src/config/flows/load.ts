@@ -12,7 +12,7 @@ import { findDefaultFile, FLOW_SECTIONS, type LoadOptions, loadStack } from "../
 import { BUILTIN, nameFromDirectory } from "../normalize.ts";
 import { YamlParses } from "../parses.ts";
 import type { Collected } from "./collect.ts";
-import { expandPaths, readSource } from "./sources.ts";
+import { dirname, expandPaths, readSource } from "./sources.ts";
 
 /** A loaded project: what `orch up` runs. */
 export interface Project {
@@ -28,11 +28,6 @@ export interface Project {
   /** What could not be mapped from a foreign stack format (the stack loader's warnings). */
   readonly warnings: readonly ConfigIssue[];
 }
-
-const dirname = (path: string) => {
-  const i = path.replace(/\/+$/, "").lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
-};
 
 /** A project without flows. */
 const NO_FLOWS: Collected = Object.freeze({

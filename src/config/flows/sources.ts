@@ -74,6 +74,12 @@ export function isPetitGlobal(data: Record<string, unknown>): boolean {
   return !("tasks" in data) && ("executor" in data || "resources" in data || "storage" in data);
 }
 
+/** The directory of a file (of a directory, its parent): `/` at the top. */
+export const dirname = (path: string): string => {
+  const i = path.replace(/\/+$/, "").lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+};
+
 /** Decides what parsed YAML data is. */
 export function classify(data: Record<string, unknown>): FileKind {
   if ("services" in data || "flows" in data || "stack" in data || "version" in data) {
