@@ -1,8 +1,8 @@
 /**
  * Scenario 6: CLI cold start. Times `orch --version`, `orch validate` (of an unchanged config,
- * from the cache in .orch/cache, and of a changed one, the cache off) and `orch status` against a
- * running stack, beside the limit (`deno run` of an empty script), as medians of several
- * alternating rounds.
+ * from the cache in .orch/cache; of one edited before each run, which is loaded and then cached;
+ * of one with the cache off) and `orch status` against a running stack, beside the limit (`deno
+ * run` of an empty script), as medians of several alternating rounds.
  *
  * Run: `deno task bench` (or `deno run -A bench/cold_start.ts --rounds 15`).
  */
@@ -12,6 +12,12 @@ const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 11;
 const empty = await Deno.makeTempFile({ suffix: ".ts" });
 await Deno.writeTextFile(empty, "");
 const example = `${new URL("../", import.meta.url).pathname}examples/seeds/orco-stack.yaml`;
+
+// A copy of the example that is edited (a comment added) before each of its runs.
+const edited = await Deno.makeTempDir({ prefix: "orch-bench-" });
+const editedFile = `${edited}/stack.yaml`;
+await Deno.copyFile(example, editedFile);
+let edits = 0;
 
 // A running stack for `orch status` to ask.
 const project = await Deno.makeTempDir({ prefix: "orch-bench-" });
@@ -30,6 +36,13 @@ const cases: Record<string, readonly string[]> = {
   "deno run (empty script, the limit)": [Deno.execPath(), "run", empty],
   "orch --version": [...ORCH, "--version"],
   "orch validate (stack.yaml example, unchanged)": [...ORCH, "validate", "-q", "-f", example],
+  "orch validate, config edited (loaded, then cached)": [
+    ...ORCH,
+    "validate",
+    "-q",
+    "-f",
+    editedFile,
+  ],
   "orch validate, config changed (cache off)": [...ORCH, "validate", "-q", "-f", example],
   // The same without orch's flags: what `deno run -A main.ts` of a checkout pays.
   "orch validate, config changed (cache off), bare deno run -A main.ts": [
@@ -51,6 +64,9 @@ const cases: Record<string, readonly string[]> = {
 };
 
 async function time(command: readonly string[], name = ""): Promise<number> {
+  if (name.includes("edited")) {
+    await Deno.writeTextFile(editedFile, `# edit ${++edits}\n`, { append: true });
+  }
   const started = performance.now();
   const env: Record<string, string> = name.includes("cache off")
     ? { ORCH_CONFIG_CACHE: "off" }
@@ -85,3 +101,4 @@ await new Deno.Command(ORCH[0], {
   stdout: "null",
 }).output();
 await Deno.remove(project, { recursive: true });
+await Deno.remove(edited, { recursive: true });
