@@ -173,9 +173,9 @@ async function smallJson(
 export function createSite(api: Handler, options: SiteOptions): Handler {
   const { sessions, tokens } = options;
   const load = options.assets;
-  let assets: Assets | undefined;
+  let loaded: Assets | undefined;
   const pages = async (): Promise<Assets> =>
-    assets ??= typeof load === "function" ? await load() : load;
+    loaded ??= typeof load === "function" ? await load() : load;
   const setCookie = (session: Session) => sessionCookie(options.cookie, session.id);
 
   /** The access level a token gives: the admin token, the read-only one, or a login token. */
