@@ -1,5 +1,6 @@
-import { assertEquals } from "../assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { loadStack } from "../../src/config/load.ts";
+import { YamlParses } from "../../src/config/parses.ts";
 import { ConfigError, formatIssue } from "../../src/domain/errors.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
 import { assertRejects } from "../assert.ts";
@@ -90,4 +91,20 @@ Deno.test("a merge key needs tables: a scalar or a list alias is a located error
     const message = error.issues.map(formatIssue).join("\n");
     assertEquals(message.startsWith(`${file}:${expected}`), true, message);
   }
+});
+
+Deno.test("a load's YAML parses: the same text of a file is parsed once, other text again", () => {
+  const parses = new YamlParses();
+  const first = parses.parse("/p/stack.yaml", "services:\n  a: { command: x }\n");
+  assert(first.ok);
+  assertEquals(first.source.data, { services: { a: { command: "x" } } });
+  assert(parses.parse("/p/stack.yaml", "services:\n  a: { command: x }\n") === first, "kept");
+  const changed = parses.parse("/p/stack.yaml", "services:\n  b: { command: y }\n");
+  assert(changed !== first && changed.ok);
+  assertEquals(changed.source.data, { services: { b: { command: "y" } } });
+  const other = parses.parse("/p/other.yaml", "services:\n  b: { command: y }\n");
+  assert(other !== changed, "another file is another parse (its issues name it)");
+  const bad = parses.parse("/p/bad.yaml", "a: [1,\n");
+  assert(!bad.ok);
+  assertEquals(bad.issues[0].file, "/p/bad.yaml");
 });

@@ -98,6 +98,26 @@ Deno.test("the page and its hashed assets are served with the policy and cache h
   await post.body?.cancel();
 });
 
+Deno.test("assets given as a loader load with the first page asked for, once, not for the API", async () => {
+  let loads = 0;
+  await using s = await site({
+    assets: () => {
+      loads++;
+      return Promise.resolve(ASSETS);
+    },
+  });
+  const health = await s.call("GET", "/v1/health", {
+    headers: { authorization: `Bearer ${TOKENS.admin}` },
+  });
+  assertEquals(health.status, 200);
+  await health.body?.cancel();
+  assertEquals(loads, 0, "an API request loads no asset");
+  assertEquals(await (await s.call("GET", "/ui/")).text(), ASSETS.html);
+  assertEquals(await (await s.call("GET", assetPaths(ASSETS.hash).js)).text(), ASSETS.js);
+  assertEquals(await (await s.call("GET", "/ui/login")).text(), ASSETS.html);
+  assertEquals(loads, 1, "loaded once");
+});
+
 Deno.test("a one-time login URL sets an HttpOnly SameSite=Strict cookie and works once", async () => {
   await using s = await site();
   const { token } = s.sessions.mintLogin("admin");
