@@ -188,12 +188,13 @@ export const s6Bare: Tool = s6Tool("s6 (no loggers)", false);
 
 export const pm2: Tool = {
   name: "pm2",
-  version: async () =>
-    `pm2 ${
-      (await run(["pm2", "--version"], { env: { PM2_HOME: "/tmp/pm2-version" } })).trim().split(
-        "\n",
-      ).at(-1)
-    }`,
+  version: async () => {
+    // `pm2 --version` starts pm2's daemon; it goes again at once, not to idle through the run.
+    const env = { PM2_HOME: "/tmp/pm2-version" };
+    const text = await run(["pm2", "--version"], { env });
+    await run(["pm2", "kill"], { env }).catch(() => "");
+    return `pm2 ${text.trim().split("\n").at(-1)}`;
+  },
   available: () => has("pm2"),
   async start(dir, services, options = {}) {
     const apps = services.map((s) => ({
