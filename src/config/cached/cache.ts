@@ -252,11 +252,7 @@ export function cacheEnabled(env: (name: string) => string | undefined): boolean
 }
 
 /** The entry `key` in `dir`, if there is one orch's user wrote. */
-export function readEntry(dir: string, key: string): Promise<Entry | undefined> {
-  return Promise.resolve(readEntrySync(dir, key));
-}
-
-function readEntrySync(dir: string, key: string): Entry | undefined {
+export function readEntry(dir: string, key: string): Entry | undefined {
   const path = `${dir}/config-${key}.json`;
   try {
     const info = Deno.lstatSync(path);
@@ -278,7 +274,7 @@ const KEEP = 8;
  * Writes the entry `key` in `dir` atomically (mode 0600, the directory 0700); errors are ignored.
  * Synchronous, as the reads are: one small file and a short listing.
  */
-export function writeEntry(dir: string, key: string, entry: Entry): Promise<void> {
+export function writeEntry(dir: string, key: string, entry: Entry): void {
   const path = `${dir}/config-${key}.json`;
   const temp = `${path}.${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
   let created = false;
@@ -311,5 +307,4 @@ export function writeEntry(dir: string, key: string, entry: Entry): Promise<void
       }
     }
   }
-  return Promise.resolve();
 }

@@ -104,7 +104,7 @@ export async function loadProjectCached(
   const dir = cacheDirOf(request);
   const key = on ? await cacheKey(request) : "";
   if (on) {
-    const entry = await readEntry(dir, key);
+    const entry = readEntry(dir, key);
     if (entry && await depsHold(entry.deps, options.env)) {
       try {
         return decode(entry.value) as Project;
@@ -119,7 +119,7 @@ export async function loadProjectCached(
     if (entry && sameEnv(entry.deps, options.env)) {
       try {
         const project = decode(entry.value) as Project;
-        if (on) await writeEntry(dir, key, entry);
+        if (on) writeEntry(dir, key, entry);
         return project;
       } catch {
         // load here
@@ -127,6 +127,6 @@ export async function loadProjectCached(
     }
   }
   const { project, entry } = await loadRecorded(request, options.env);
-  if (on && entry) await writeEntry(dir, key, entry);
+  if (on && entry) writeEntry(dir, key, entry);
   return project;
 }
