@@ -151,29 +151,11 @@ export async function preflight(stack: Stack): Promise<PreflightIssue[]> {
         message: `${svc.workdir} is not a directory`,
       });
     }
-    if (svc.command) {
-      await checkCommand(svc.command, svc.workdir, "command", svc.name, issues, lookups);
-    }
-    if (svc.preScript) {
-      await checkCommand(
-        svc.preScript.command,
-        svc.workdir,
-        "preScript",
-        svc.name,
-        issues,
-        lookups,
-      );
-    }
-    if (svc.postScript) {
-      await checkCommand(
-        svc.postScript.command,
-        svc.workdir,
-        "postScript",
-        svc.name,
-        issues,
-        lookups,
-      );
-    }
+    const command = (c: Command, field: string) =>
+      checkCommand(c, svc.workdir, field, svc.name, issues, lookups);
+    if (svc.command) await command(svc.command, "command");
+    if (svc.preScript) await command(svc.preScript.command, "preScript");
+    if (svc.postScript) await command(svc.postScript.command, "postScript");
     if (svc.tty && !(await lookups.which("script"))) {
       issues.push({
         service: svc.name,
