@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { decode, encode } from "../../src/config/cached/cache.ts";
-import { loadProjectCached, type LoadRequest } from "../../src/config/cached/mod.ts";
+import { loadProjectCached, loadRecorded, type LoadRequest } from "../../src/config/cached/mod.ts";
 import type { Project } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/domain/errors.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
@@ -133,6 +133,39 @@ Deno.test("an entry others may write, or a link, is not used; the cache can be t
   const off = envOf({ ORCH_CONFIG_CACHE: "off" });
   await load(request, off);
   assertEquals(await entryFiles(dir.path), []);
+});
+
+Deno.test("with no cache directory the other process starts at once, and its entry is kept", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/orch.yaml`, STACK("sleep 1"));
+  const request = { files: [], cwd: dir.path };
+  const env = envOf({});
+  let calls = 0;
+  const options = {
+    env,
+    elsewhere: async (r: LoadRequest) => {
+      calls++;
+      return (await loadRecorded(r, env)).entry;
+    },
+  };
+  const first = loadProjectCached(request, options);
+  const atOnce = calls;
+  assert(JSON.stringify(commandOf(await first)).includes("sleep 1"));
+  assertEquals(atOnce, 1, "started before anything was awaited");
+  assertEquals((await entryFiles(dir.path)).length, 1, "the entry is written");
+  // With a cache directory, its entry is looked up first: the other process starts only on a miss.
+  await Deno.writeTextFile(`${dir.path}/orch.yaml`, STACK("sleep 2"));
+  const second = loadProjectCached(request, options);
+  const before = calls;
+  assert(JSON.stringify(commandOf(await second)).includes("sleep 2"));
+  assertEquals(before, 1, "not before the cache was read");
+  assertEquals(calls, 2);
+  await tamper(dir.path, "sleep 2", "sleep 7");
+  assert(
+    JSON.stringify(commandOf(await loadProjectCached(request, options))).includes("sleep 7"),
+    "from the cache",
+  );
+  assertEquals(calls, 2);
 });
 
 Deno.test("cached values keep null prototypes, undefined, non-finite numbers, frozenness, __proto__ keys", () => {

@@ -46,6 +46,14 @@ const dirname = (path: string) => {
   return i <= 0 ? "/" : path.slice(0, i);
 };
 
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
 /** The cache directory of a request: `.orch/cache` of the project it loads. */
 export function cacheDirOf(request: LoadRequest): string {
   const first = request.files[0];
@@ -102,8 +110,13 @@ export async function loadProjectCached(
 ): Promise<Project> {
   const on = cacheEnabled(options.env);
   const dir = cacheDirOf(request);
+  // Without a cache directory there is no entry to read: the other process starts before the key
+  // is worked out (it walks the loader's sources), a project's first load a few ms sooner.
+  const early = on && options.elsewhere && !isDirectory(dir)
+    ? options.elsewhere(request).catch(() => undefined)
+    : undefined;
   const key = on ? await cacheKey(request) : "";
-  if (on) {
+  if (on && !early) {
     const entry = readEntry(dir, key);
     if (entry && await depsHold(entry.deps, options.env)) {
       try {
@@ -114,7 +127,7 @@ export async function loadProjectCached(
     }
   }
   if (options.elsewhere) {
-    const entry = await options.elsewhere(request).catch(() => undefined);
+    const entry = await (early ?? options.elsewhere(request).catch(() => undefined));
     // The loader saw the process's environment: it must be the one this load is for.
     if (entry && sameEnv(entry.deps, options.env)) {
       try {
