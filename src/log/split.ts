@@ -254,26 +254,25 @@ export class LineSplitter {
     if (pieces) line(0, end, 0);
     else {
       let start = 0;
-      let f = 0;
-      let crs = 0;
-      for (let i = 0; i < end; i++) {
-        const c = CLASS[bytes[i]];
-        if (c === 0) continue;
-        if (c !== NEWLINE) {
-          f |= c;
-          if (c === CR) crs++;
-          continue;
+      // Up to the last newline, so that the scan for the next one needs no bound: a byte a step.
+      const stop = bytes[end - 1] === 0x0a ? end : bytes.lastIndexOf(0x0a, end - 1) + 1;
+      let i = 0;
+      while (i < stop) {
+        let f = 0;
+        let b = bytes[i];
+        while (b !== 0x0a) {
+          f |= CLASS[b];
+          b = bytes[++i];
         }
         let e = i;
-        if (e > start && bytes[e - 1] === 0x0d) {
-          e--;
-          crs--;
+        if (f & CR) {
+          // The carriage return before the newline goes; any other is a control character.
+          if (bytes[e - 1] === 0x0d) e--;
+          f = flagsOf(bytes, start, e);
         }
-        if (e - start <= max) table.add(start, e, withoutCr(f, crs));
+        if (e - start <= max) table.add(start, e, f);
         else line(start, e, 0);
-        start = i + 1;
-        f = 0;
-        crs = 0;
+        start = ++i;
       }
       if (tail && start < end) {
         let e = end;

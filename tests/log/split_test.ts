@@ -128,3 +128,15 @@ Deno.test("per-line flags say what each line holds", () => {
   assertEquals(flags, [0, 1, 8, 3, 4]);
   assertEquals(lines.all, 15);
 });
+
+Deno.test("a carriage return inside a line is a control character; the one before its newline goes", () => {
+  const lines = new LineSplitter().push(encoder.encode("crlf\r\nin\rside\r\n\r\n\r\rx\nend\r"))!;
+  assertEquals(Array.from(lines.flags), [0, 3, 0, 3]);
+  assertEquals(
+    Array.from(
+      lines.starts,
+      (s, i) => new TextDecoder().decode(lines.bytes.subarray(s, lines.ends[i])),
+    ),
+    ["crlf", "in\rside", "", "\r\rx"],
+  );
+});
