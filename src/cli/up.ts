@@ -191,7 +191,9 @@ export async function upCommand(
     throw error;
   }
   const run: RunFile = { ...baseRun, ...(server.listen ? { listen: server.listen } : {}) };
-  await updateRunFile(project, run);
+  // Rewritten when it gained the address; in the background also as the sign, to the parent that
+  // watches .orch/ (daemon.ts), that the API answers now.
+  if (server.listen || options.daemonChild) await updateRunFile(project, run);
   if (server.listen) {
     narrator.say(`control API on http://${server.listen} (tokens in ${tokens!.file})`);
   }
