@@ -124,6 +124,31 @@ export class InitRun implements AsyncDisposable {
     return ((mask >> BigInt(n - 1)) & 1n) === 1n;
   }
 
+  /** Whether a child of orch (started by any of its threads) has a command line matching `pattern`. */
+  async hasChild(pattern: RegExp): Promise<boolean> {
+    const pid = await this.hostPid();
+    let tasks: string[] = [];
+    try {
+      tasks = [...Deno.readDirSync(`/proc/${pid}/task`)].map((t) => t.name);
+    } catch {
+      return false;
+    }
+    return tasks.flatMap((task) => {
+      try {
+        return Deno.readTextFileSync(`/proc/${pid}/task/${task}/children`).trim().split(" ")
+          .filter(Boolean);
+      } catch {
+        return [];
+      }
+    }).some((child) => {
+      try {
+        return pattern.test(Deno.readTextFileSync(`/proc/${child}/cmdline`).replaceAll("\0", " "));
+      } catch {
+        return false;
+      }
+    });
+  }
+
   /** Resolves with the output once `pattern` matches it; rejects naming `what` on timeout. */
   waitFor(pattern: RegExp, what: string, timeoutMs = 20_000): Promise<string> {
     return new Promise((resolve, reject) => {

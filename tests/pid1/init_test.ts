@@ -147,6 +147,9 @@ initTest(
     assertEquals(made.code, 0);
     await using run = new InitRun(dir.path, ["up", "--no-tui"]);
     await eventually(() => run.catches(15), "orch to catch SIGTERM while loading", 10_000);
+    // Its listener is there from the start, and keeps a signal for `up` once the load has begun:
+    // the loader process runs then (a signal before it is an exit, as for any init).
+    await eventually(() => run.hasChild(/__load-config/), "orch's config loader to start", 10_000);
     // Without the listeners main.ts installs first thing, Deno as PID 1 dies of this signal
     // (a segmentation fault, exit 139).
     await run.signal("SIGTERM");
