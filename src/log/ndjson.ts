@@ -1,27 +1,19 @@
 /**
  * Batches as NDJSON bytes, a whole batch at once: the same bytes as {@link toNdjson} gives for each
- * of its records, built from the lines' bytes and a few templates of the batch's source (`{"ts":...,
- * "seq":`, `,"service":...,"level":"info","msg":"`), with the sequence number counted up in place
- * and each line copied, or escaped where it must be.
+ * of its records. A batch of lines is built by a WebAssembly module (ndjson_wasm.ts) from the lines'
+ * bytes and a few templates of the batch's source (`{"ts":...,"seq":`, `,"service":...,"level":
+ * "info","msg":"`, the end); other batches, and those read at a level or above, record by record.
  *
  * @module
  */
 import { LEVELS, type LogRecord, toNdjson } from "../domain/mod.ts";
 import { type Batch, LineBatch, type Source } from "./batch.ts";
 import type { ByteBuffer } from "./bytes.ts";
-import { JSON_ESCAPE } from "./split.ts";
+import { encodeLines, type RecordParts } from "./ndjson_wasm.ts";
 
 const encoder = new TextEncoder();
 
-/** The parts of a source's records that never change, as bytes. */
-interface Templates {
-  /** `,"service":"api","replica":0,"stream":"stdout","level":"<level>","msg":"`, by level. */
-  readonly middle: readonly Uint8Array[];
-  /** The longest of them. */
-  readonly longest: number;
-  /** `"}` + newline, or with `,"run":N,"task":"..."` first. */
-  readonly end: Uint8Array;
-}
+type Templates = Omit<RecordParts, "head">;
 
 const templates = new WeakMap<Source, Templates>();
 
@@ -63,33 +55,6 @@ function headOf(ts: number): Uint8Array {
   return headIso;
 }
 
-const HEX = encoder.encode("0123456789abcdef");
-const SHORT: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
-
-let rowBuffer = new Uint8Array(0);
-
-/** Appends `bytes[start, end)` escaped as a JSON string's content (as JSON.stringify does). */
-function escapeInto(out: Uint8Array, at: number, bytes: Uint8Array, start: number, end: number) {
-  for (let i = start; i < end; i++) {
-    const b = bytes[i];
-    if (b >= 0x20 && b !== 0x22 && b !== 0x5c) {
-      out[at++] = b;
-      continue;
-    }
-    out[at++] = 0x5c;
-    if (b === 0x22 || b === 0x5c) out[at++] = b;
-    else if (SHORT[b] !== undefined) out[at++] = SHORT[b];
-    else {
-      out[at++] = 0x75; // u00XX
-      out[at++] = 0x30;
-      out[at++] = 0x30;
-      out[at++] = HEX[b >> 4];
-      out[at++] = HEX[b & 15];
-    }
-  }
-  return at;
-}
-
 /**
  * Appends the batch's records `from` to `to` (all by default) at level index `min` or above to
  * `out` as NDJSON, one line each.
@@ -108,66 +73,7 @@ export function encodeBatch(
     }
     return;
   }
-  const { bytes, starts, ends, flags } = lines;
   const { middle, end, longest } = templatesOf(batch.source);
-  const head = headOf(batch.ts);
-  // The longest a record can be: the templates, 16 digits, the line escaped 6 bytes a byte.
-  const fixed = head.length + 16 + longest + end.length;
-  let size = 0;
-  for (let i = from; i < to; i++) {
-    const n = ends[i] - starts[i];
-    size += fixed + (flags[i] & JSON_ESCAPE ? n * 6 : n);
-  }
-  out.ensure(size);
-  const o = out.bytes;
-  let at = out.length;
-  const levels = batch.levels;
-  // One row for what precedes the text of a record: the head, the sequence number (counted up in
-  // place) and the middle of the current level, copied whole for each record.
-  if (rowBuffer.length < head.length + 20 + longest) {
-    rowBuffer = new Uint8Array(head.length + 20 + longest);
-  }
-  const row = rowBuffer;
-  row.set(head);
-  let width = 0;
-  let level = -1;
-  let view = row;
-  const build = (seq: number, lv: number) => {
-    const text = String(seq);
-    width = text.length;
-    for (let k = 0; k < width; k++) row[head.length + k] = text.charCodeAt(k);
-    row.set(middle[lv], head.length + width);
-    level = lv;
-    view = row.subarray(0, head.length + width + middle[lv].length);
-  };
-  build(batch.firstSeq + from, levels[from]);
-  const digitsEnd = () => head.length + width;
-  let last = digitsEnd() - 1;
-  const endLength = end.length;
-  for (let i = from; i < to; i++) {
-    if (levels[i] !== level) {
-      build(batch.firstSeq + i, levels[i]);
-      last = digitsEnd() - 1;
-    }
-    o.set(view, at);
-    at += view.length;
-    const s = starts[i];
-    const e = ends[i];
-    if (flags[i] & JSON_ESCAPE) at = escapeInto(o, at, bytes, s, e);
-    else if (e - s < 32) { for (let j = s; j < e; j++) o[at++] = bytes[j]; }
-    else {
-      o.set(bytes.subarray(s, e), at);
-      at += e - s;
-    }
-    for (let k = 0; k < endLength; k++) o[at++] = end[k];
-    // The next sequence number, in the row.
-    let k = last;
-    while (row[k] === 0x39 && k >= head.length) row[k--] = 0x30;
-    if (k >= head.length) row[k]++;
-    else {
-      build(batch.firstSeq + i + 1, level);
-      last = digitsEnd() - 1;
-    }
-  }
-  out.length = at;
+  const parts = { head: headOf(batch.ts), middle, end, longest };
+  encodeLines(lines, batch.levels, batch.firstSeq + from, from, to, parts, out);
 }

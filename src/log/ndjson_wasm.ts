@@ -1,0 +1,152 @@
+/**
+ * The NDJSON records of a run of lines, built by the WebAssembly module of ndjson.wat: the lines,
+ * their offsets, flags and levels are copied into the module's memory, the module writes each
+ * record from the head (with the sequence number it counts up in place), the line (escaped where it
+ * must be) and the end, and the records are copied out. It stops when the level changes or the
+ * sequence number needs another digit; a new head is made here and it goes on. The module is
+ * instantiated at the first batch, from the bytes src/log/ndjson_wasm.gen.ts holds; its memory
+ * grows to the largest piece it was given (about a megabyte: a piece is at most
+ * {@link PIECE} records) and stays.
+ *
+ * @module
+ */
+import type { ByteBuffer } from "./bytes.ts";
+import { NDJSON_WASM } from "./ndjson_wasm.gen.ts";
+import { JSON_ESCAPE, type Lines } from "./split.ts";
+
+interface Encoder {
+  readonly memory: WebAssembly.Memory;
+  /** Where the last call's records end. */
+  readonly at: WebAssembly.Global;
+  encode(
+    n: number,
+    row: number,
+    rowLength: number,
+    first: number,
+    last: number,
+    level: number,
+    levels: number,
+    flags: number,
+    starts: number,
+    ends: number,
+    input: number,
+    end: number,
+    endLength: number,
+    out: number,
+  ): number;
+}
+
+/** The module's own bytes at the start of its memory (its tables). */
+const RESERVED = 64;
+/** Records a call at most: with the lines' bytes escaped, about a megabyte of records. */
+export const PIECE = 4096;
+const PAGE = 65536;
+
+let encoder: Encoder | undefined;
+
+function instance(): Encoder {
+  encoder ??= new WebAssembly.Instance(
+    new WebAssembly.Module(Uint8Array.fromBase64(NDJSON_WASM)),
+  ).exports as unknown as Encoder;
+  return encoder;
+}
+
+/** The parts of a source's records that never change, as bytes. */
+export interface RecordParts {
+  /** `{"ts":"<ISO time>","seq":`. */
+  readonly head: Uint8Array;
+  /** `,"service":...,"level":"<level>","msg":"`, by level index. */
+  readonly middle: readonly Uint8Array[];
+  /** The longest of them. */
+  readonly longest: number;
+  /** `"}` and a newline, or with `,"run":N,"task":"..."` first. */
+  readonly end: Uint8Array;
+}
+
+const align4 = (n: number) => (n + 3) & ~3;
+
+/**
+ * Appends to `out` the records of `lines` `from` to `to`, the first with sequence number
+ * `firstSeq`, each at the level `levels` gives it.
+ */
+export function encodeLines(
+  lines: Lines,
+  levels: Uint8Array,
+  firstSeq: number,
+  from: number,
+  to: number,
+  parts: RecordParts,
+  out: ByteBuffer,
+): void {
+  for (let at = from; at < to; at += PIECE) {
+    encodePiece(lines, levels, firstSeq + (at - from), at, Math.min(to, at + PIECE), parts, out);
+  }
+}
+
+function encodePiece(
+  lines: Lines,
+  levels: Uint8Array,
+  firstSeq: number,
+  from: number,
+  to: number,
+  parts: RecordParts,
+  out: ByteBuffer,
+): void {
+  const x = instance();
+  const { head, middle, longest, end } = parts;
+  const n = to - from;
+  const base = lines.starts[from];
+  const span = lines.ends[to - 1] - base;
+  // The head (20 digits at most), the end, the offsets (32-bit, aligned), levels, flags, the
+  // lines' bytes, then the records: each at most its head, its line escaped (6 bytes a byte) and
+  // its end.
+  const row = RESERVED;
+  const endAt = row + head.length + 20 + longest;
+  const starts = align4(endAt + end.length);
+  const ends = starts + 4 * n;
+  const levelsAt = ends + 4 * n;
+  const flagsAt = levelsAt + n;
+  const input = flagsAt + n;
+  const output = input + span;
+  const size = output + n * (head.length + 20 + longest + end.length) +
+    (lines.all & JSON_ESCAPE ? 6 * span : span);
+  const have = x.memory.buffer.byteLength;
+  if (size > have) x.memory.grow(Math.ceil((size - have) / PAGE));
+  const buffer = x.memory.buffer;
+  const m = new Uint8Array(buffer);
+  m.set(end, endAt);
+  new Int32Array(buffer, starts, n).set(lines.starts.subarray(from, to));
+  new Int32Array(buffer, ends, n).set(lines.ends.subarray(from, to));
+  m.set(levels.subarray(from, to), levelsAt);
+  m.set(lines.flags.subarray(from, to), flagsAt);
+  m.set(lines.bytes.subarray(base, base + span), input);
+  m.set(head, row);
+  const first = row + head.length;
+  let at = output;
+  for (let i = 0; i < n;) {
+    const digits = String(firstSeq + i);
+    for (let k = 0; k < digits.length; k++) m[first + k] = digits.charCodeAt(k);
+    const level = levels[from + i];
+    const mid = middle[level];
+    m.set(mid, first + digits.length);
+    i += x.encode(
+      n - i,
+      row,
+      head.length + digits.length + mid.length,
+      first,
+      first + digits.length - 1,
+      level,
+      levelsAt + i,
+      flagsAt + i,
+      starts + 4 * i,
+      ends + 4 * i,
+      // The offsets are the chunk's: its bytes from `base` are at `input`.
+      input - base,
+      endAt,
+      end.length,
+      at,
+    );
+    at = x.at.value;
+  }
+  out.append(m.subarray(output, at));
+}
