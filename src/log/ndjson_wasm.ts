@@ -67,7 +67,7 @@ const align4 = (n: number) => (n + 3) & ~3;
 
 /**
  * Appends to `out` the records of `lines` `from` to `to`, the first with sequence number
- * `firstSeq`, each at the level `levels` gives it.
+ * `firstSeq`, each at the level `levels` gives it: at most {@link PIECE} records a call.
  */
 export function encodeLines(
   lines: Lines,
@@ -78,75 +78,64 @@ export function encodeLines(
   parts: RecordParts,
   out: ByteBuffer,
 ): void {
-  for (let at = from; at < to; at += PIECE) {
-    encodePiece(lines, levels, firstSeq + (at - from), at, Math.min(to, at + PIECE), parts, out);
-  }
-}
-
-function encodePiece(
-  lines: Lines,
-  levels: Uint8Array,
-  firstSeq: number,
-  from: number,
-  to: number,
-  parts: RecordParts,
-  out: ByteBuffer,
-): void {
   const x = instance();
   const { head, middle, longest, end } = parts;
-  const n = to - from;
-  const base = lines.starts[from];
-  const span = lines.ends[to - 1] - base;
-  // The head (20 digits at most), the end, the offsets (32-bit, aligned), levels, flags, the
-  // lines' bytes, then the records: each at most its head, its line escaped (6 bytes a byte) and
-  // its end.
-  const row = RESERVED;
-  const endAt = row + head.length + 20 + longest;
-  const starts = align4(endAt + end.length);
-  const ends = starts + 4 * n;
-  const levelsAt = ends + 4 * n;
-  const flagsAt = levelsAt + n;
-  const input = flagsAt + n;
-  const output = input + span;
-  const size = output + n * (head.length + 20 + longest + end.length) +
-    (lines.all & JSON_ESCAPE ? 6 * span : span);
-  const have = x.memory.buffer.byteLength;
-  if (size > have) x.memory.grow(Math.ceil((size - have) / PAGE));
-  const buffer = x.memory.buffer;
-  const m = new Uint8Array(buffer);
-  m.set(end, endAt);
-  new Int32Array(buffer, starts, n).set(lines.starts.subarray(from, to));
-  new Int32Array(buffer, ends, n).set(lines.ends.subarray(from, to));
-  m.set(levels.subarray(from, to), levelsAt);
-  m.set(lines.flags.subarray(from, to), flagsAt);
-  m.set(lines.bytes.subarray(base, base + span), input);
-  m.set(head, row);
-  const first = row + head.length;
-  let at = output;
-  for (let i = 0; i < n;) {
-    const digits = String(firstSeq + i);
-    for (let k = 0; k < digits.length; k++) m[first + k] = digits.charCodeAt(k);
-    const level = levels[from + i];
-    const mid = middle[level];
-    m.set(mid, first + digits.length);
-    i += x.encode(
-      n - i,
-      row,
-      head.length + digits.length + mid.length,
-      first,
-      first + digits.length - 1,
-      level,
-      levelsAt + i,
-      flagsAt + i,
-      starts + 4 * i,
-      ends + 4 * i,
-      // The offsets are the chunk's: its bytes from `base` are at `input`.
-      input - base,
-      endAt,
-      end.length,
-      at,
-    );
-    at = x.at.value;
+  for (let lo = from; lo < to; lo += PIECE) {
+    const hi = Math.min(to, lo + PIECE);
+    const n = hi - lo;
+    const base = lines.starts[lo];
+    const span = lines.ends[hi - 1] - base;
+    // The head (20 digits at most), the end, the offsets (32-bit, aligned), levels, flags, the
+    // lines' bytes, then the records: each at most its head, its line escaped (6 bytes a byte) and
+    // its end.
+    const row = RESERVED;
+    const endAt = row + head.length + 20 + longest;
+    const starts = align4(endAt + end.length);
+    const ends = starts + 4 * n;
+    const levelsAt = ends + 4 * n;
+    const flagsAt = levelsAt + n;
+    const input = flagsAt + n;
+    const output = input + span;
+    const size = output + n * (head.length + 20 + longest + end.length) +
+      (lines.all & JSON_ESCAPE ? 6 * span : span);
+    const have = x.memory.buffer.byteLength;
+    if (size > have) x.memory.grow(Math.ceil((size - have) / PAGE));
+    const buffer = x.memory.buffer;
+    const m = new Uint8Array(buffer);
+    m.set(end, endAt);
+    new Int32Array(buffer, starts, n).set(lines.starts.subarray(lo, hi));
+    new Int32Array(buffer, ends, n).set(lines.ends.subarray(lo, hi));
+    m.set(levels.subarray(lo, hi), levelsAt);
+    m.set(lines.flags.subarray(lo, hi), flagsAt);
+    m.set(lines.bytes.subarray(base, base + span), input);
+    m.set(head, row);
+    const first = row + head.length;
+    let at = output;
+    for (let i = 0; i < n;) {
+      const digits = String(firstSeq + (lo - from) + i);
+      for (let k = 0; k < digits.length; k++) m[first + k] = digits.charCodeAt(k);
+      const level = levels[lo + i];
+      const mid = middle[level];
+      m.set(mid, first + digits.length);
+      i += x.encode(
+        n - i,
+        row,
+        head.length + digits.length + mid.length,
+        first,
+        first + digits.length - 1,
+        level,
+        levelsAt + i,
+        flagsAt + i,
+        starts + 4 * i,
+        ends + 4 * i,
+        // The offsets are the chunk's: its bytes from `base` are at `input`.
+        input - base,
+        endAt,
+        end.length,
+        at,
+      );
+      at = x.at.value;
+    }
+    out.append(m.subarray(output, at));
   }
-  out.append(m.subarray(output, at));
 }
