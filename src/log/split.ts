@@ -243,15 +243,16 @@ export class LineSplitter {
   #split(bytes: Uint8Array, end: number, tail: boolean, pieces = false): Lines | undefined {
     const max = this.#max;
     const table = new Table(Math.max(64, end >> 3));
+    // A line of at most `max` bytes, flags `f`; a longer one in pieces, each with its own flags.
     const line = (s: number, e: number, f: number) => {
-      while (e - s > max) {
+      if (e - s <= max) return table.add(s, e, s === e ? 0 : f);
+      while (s < e) {
         const cut = cutAt(bytes, s, e, max);
         table.add(s, cut, flagsOf(bytes, s, cut));
         s = cut;
       }
-      table.add(s, e, s === e ? 0 : f);
     };
-    if (pieces) line(0, end, 0);
+    if (pieces) line(0, end, flagsOf(bytes, 0, end));
     else {
       let start = 0;
       // Up to the last newline, so that the scan for the next one needs no bound: a byte a step.
@@ -270,8 +271,7 @@ export class LineSplitter {
           if (bytes[e - 1] === 0x0d) e--;
           f = flagsOf(bytes, start, e);
         }
-        if (e - start <= max) table.add(start, e, f);
-        else line(start, e, 0);
+        line(start, e, f);
         start = ++i;
       }
       if (tail && start < end) {

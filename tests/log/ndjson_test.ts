@@ -141,3 +141,15 @@ Deno.test("plain text of a batch: prefix and line, cleaned for a terminal only w
   appendText(batch, out, { from: 1, to: 2 });
   assertEquals(decoder.decode(out.view()), "red \x1b[31mx\x1b[0m\n");
 });
+
+Deno.test("a line cut into pieces is escaped in every piece: each record parses, the pieces make the line", () => {
+  const line = `${"x".repeat(20_000)}"quoted" \\ \x1b[31m\t${"y".repeat(17_000)}\x07"`;
+  for (const text of [`${line}\n`, `${line}\r\n`]) {
+    const batch = batchOf(text, api);
+    const out = new ByteBuffer(16);
+    encodeBatch(batch, out);
+    const records = decoder.decode(out.view()).trim().split("\n").map((r) => JSON.parse(r));
+    assertEquals(records.length, 3);
+    assertEquals(records.map((r) => r.msg).join(""), line);
+  }
+});

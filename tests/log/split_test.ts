@@ -140,3 +140,20 @@ Deno.test("a carriage return inside a line is a control character; the one befor
     ["crlf", "in\rside", "", "\r\rx"],
   );
 });
+
+Deno.test("each piece of a cut line has its own flags, the last one too", () => {
+  // 1,500 plain bytes, then a quote, a tab and an escape: the second piece holds them.
+  const long = `${"a".repeat(1500)}"\t\x1b[31m`;
+  const expect = [0, 3];
+  for (const text of [`${long}\n`, long]) {
+    const splitter = new LineSplitter(1000);
+    const lines = [splitter.push(encoder.encode(text)), splitter.end()].filter((l) => l);
+    assertEquals(lines.flatMap((l) => Array.from(l!.flags)), expect, JSON.stringify(text.at(-1)));
+  }
+  // Carried without a newline and cut as it grows, then ended.
+  const splitter = new LineSplitter(1000);
+  const first = splitter.push(encoder.encode(`${"b".repeat(1200)}\\`))!;
+  const rest = splitter.push(encoder.encode(`${"c".repeat(1000)}é`))!;
+  const last = splitter.end()!;
+  assertEquals([first, rest, last].flatMap((l) => Array.from(l.flags)), [0, 1, 4]);
+});
