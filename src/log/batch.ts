@@ -8,7 +8,7 @@
  */
 import { type Level, LEVELS, type LogRecord } from "../domain/mod.ts";
 import { detectLevel, mayShowLevel } from "./level.ts";
-import { EQUALS, type Lines, NON_ASCII } from "./split.ts";
+import { EQUALS, type Lines, MAY_LEVEL, NON_ASCII } from "./split.ts";
 
 /** Whose lines a batch holds. */
 export interface Source {
@@ -48,9 +48,11 @@ export interface Batch {
 /** The levels of `lines`, each guessed from the line ({@link detectLevel}) only when it may show one. */
 export function levelsOf(lines: Lines, text: (i: number) => string): Uint8Array {
   const levels = new Uint8Array(lines.count).fill(INFO);
+  if (!(lines.all & MAY_LEVEL)) return levels;
   const { bytes, starts, ends, flags } = lines;
   for (let i = 0; i < lines.count; i++) {
     const f = flags[i];
+    if (!(f & MAY_LEVEL)) continue;
     if (mayShowLevel(bytes, starts[i], ends[i], (f & EQUALS) !== 0, (f & NON_ASCII) !== 0)) {
       levels[i] = LEVEL_INDEX[detectLevel(text(i))];
     }

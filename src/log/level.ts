@@ -62,8 +62,9 @@ export function detectLevel(line: string, fallback: Level = "info"): Level {
   return fallback;
 }
 
-/** The names a level prefix may use, as bytes (lower case). */
-const WORDS = Object.keys(NAMES);
+/** The names a level prefix may use, lower case (log.wat has them too, 8 bytes each). */
+export const LEVEL_WORDS: readonly string[] = Object.keys(NAMES);
+const WORDS = LEVEL_WORDS;
 const LONGEST = Math.max(...WORDS.map((w) => w.length));
 const SHORTEST = Math.min(...WORDS.map((w) => w.length));
 const isWord = (text: string) => Object.hasOwn(NAMES, text);

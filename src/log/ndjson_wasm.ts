@@ -1,55 +1,19 @@
 /**
- * The NDJSON records of a run of lines, built by the WebAssembly module of ndjson.wat: the lines,
- * their offsets, flags and levels are copied into the module's memory, the module writes each
+ * The NDJSON records of a run of lines, built by the log path's WebAssembly module (wasm.ts): the
+ * lines, their offsets, flags and levels are copied into the module's memory, the module writes each
  * record from the head (with the sequence number it counts up in place), the line (escaped where it
  * must be) and the end, and the records are copied out. It stops when the level changes or the
- * sequence number needs another digit; a new head is made here and it goes on. The module is
- * instantiated at the first batch, from the bytes src/log/ndjson_wasm.gen.ts holds; its memory
- * grows to the largest piece it was given (about a megabyte: a piece is at most
- * {@link PIECE} records) and stays.
+ * sequence number needs another digit; a new head is made here and it goes on. A call takes at most
+ * {@link PIECE} records, so that the module's memory stays about a megabyte.
  *
  * @module
  */
 import type { ByteBuffer } from "./bytes.ts";
-import { NDJSON_WASM } from "./ndjson_wasm.gen.ts";
 import { JSON_ESCAPE, type Lines } from "./split.ts";
+import { align4, logWasm, RESERVED } from "./wasm.ts";
 
-interface Encoder {
-  readonly memory: WebAssembly.Memory;
-  /** Where the last call's records end. */
-  readonly at: WebAssembly.Global;
-  encode(
-    n: number,
-    row: number,
-    rowLength: number,
-    first: number,
-    last: number,
-    level: number,
-    levels: number,
-    flags: number,
-    starts: number,
-    ends: number,
-    input: number,
-    end: number,
-    endLength: number,
-    out: number,
-  ): number;
-}
-
-/** The module's own bytes at the start of its memory (its tables). */
-const RESERVED = 64;
 /** Records a call at most: with the lines' bytes escaped, about a megabyte of records. */
 export const PIECE = 4096;
-const PAGE = 65536;
-
-let encoder: Encoder | undefined;
-
-function instance(): Encoder {
-  encoder ??= new WebAssembly.Instance(
-    new WebAssembly.Module(Uint8Array.fromBase64(NDJSON_WASM)),
-  ).exports as unknown as Encoder;
-  return encoder;
-}
 
 /** The parts of a source's records that never change, as bytes. */
 export interface RecordParts {
@@ -62,8 +26,6 @@ export interface RecordParts {
   /** `"}` and a newline, or with `,"run":N,"task":"..."` first. */
   readonly end: Uint8Array;
 }
-
-const align4 = (n: number) => (n + 3) & ~3;
 
 /**
  * Appends to `out` the records of `lines` `from` to `to`, the first with sequence number
@@ -78,7 +40,6 @@ export function encodeLines(
   parts: RecordParts,
   out: ByteBuffer,
 ): void {
-  const x = instance();
   const { head, middle, longest, end } = parts;
   for (let lo = from; lo < to; lo += PIECE) {
     const hi = Math.min(to, lo + PIECE);
@@ -98,8 +59,7 @@ export function encodeLines(
     const output = input + span;
     const size = output + n * (head.length + 20 + longest + end.length) +
       (lines.all & JSON_ESCAPE ? 6 * span : span);
-    const have = x.memory.buffer.byteLength;
-    if (size > have) x.memory.grow(Math.ceil((size - have) / PAGE));
+    const x = logWasm(size);
     const buffer = x.memory.buffer;
     const m = new Uint8Array(buffer);
     m.set(end, endAt);

@@ -1,14 +1,17 @@
 /**
  * Whole lines from a byte stream, a chunk at a time and without a string per line: each chunk's
  * complete lines are copied once into a {@link Lines} (their bytes, where each starts and ends, and
- * what they hold: bytes JSON must escape, control characters, non-ASCII, `=`), the part after the
- * last newline is carried to the next chunk. A trailing `\r` is dropped, a line longer than
+ * what they hold: bytes JSON must escape, control characters, non-ASCII, `=`, whether it may show a
+ * level), found by the log path's WebAssembly module (wasm.ts); the part after the last newline is
+ * carried to the next chunk. A trailing `\r` is dropped, a line longer than
  * `maxLine` bytes is cut into pieces (at a character boundary), a UTF-8 BOM opening the stream is
  * dropped, invalid UTF-8 is replaced by U+FFFD as `TextDecoder` does, and the last line is kept
  * until the stream ends, newline or not.
  *
  * @module
  */
+
+import { align4, logWasm, RESERVED } from "./wasm.ts";
 
 /** Default longest line, in bytes. */
 export const MAX_LINE = 16 * 1024;
@@ -24,9 +27,14 @@ export const EQUALS = 8;
 const NEWLINE = 16;
 /** A carriage return: a control character unless it is the one before the newline. */
 const CR = 32;
+/**
+ * The line may show a level (level.ts's `mayShowLevel`); when clear, `detectLevel` finds none in
+ * it. The module works it out for the lines it splits; other lines have it (they are looked at).
+ */
+export const MAY_LEVEL = 64;
 
-/** What each byte is, as the flags above. */
-const CLASS = new Uint8Array(256);
+/** What each byte is, as the flags above (log.wat has the same table). */
+export const CLASS = new Uint8Array(256);
 for (let b = 0; b < 0x20; b++) CLASS[b] = JSON_ESCAPE | CONTROL;
 CLASS[0x09] = JSON_ESCAPE;
 CLASS[0x0a] = NEWLINE;
@@ -49,9 +57,9 @@ export interface Lines {
   readonly all: number;
 }
 
-/** The flags of `bytes[start, end)`. */
+/** The flags of `bytes[start, end)`, {@link MAY_LEVEL} with them. */
 export function flagsOf(bytes: Uint8Array, start: number, end: number): number {
-  let f = 0;
+  let f = MAY_LEVEL;
   for (let i = start; i < end; i++) f |= CLASS[bytes[i]];
   return withoutCr(f & ~NEWLINE, f & CR ? 1 : 0);
 }
@@ -135,6 +143,56 @@ function repaired(lines: Lines): Lines {
   return { bytes: out, starts: newStarts, ends: newEnds, flags, count, all };
 }
 
+/** At most this many bytes go to the module at once (its memory needs ten times as much). */
+const WINDOW = 64 * 1024;
+
+/**
+ * The lines of `bytes[0, stop)` (`stop` follows a newline) into `table`, found by the module a
+ * window at a time; each line longer than `max` bytes goes to `long` (with its newline's offset).
+ */
+function scan(
+  bytes: Uint8Array,
+  stop: number,
+  max: number,
+  table: Table,
+  long: (start: number, newline: number) => void,
+): void {
+  let pos = 0;
+  while (pos < stop) {
+    let to = Math.min(stop, pos + WINDOW);
+    if (to < stop) to = bytes.lastIndexOf(0x0a, to - 1) + 1;
+    if (to <= pos) {
+      // No newline in a window: a line longer than it.
+      const newline = bytes.indexOf(0x0a, pos);
+      long(pos, newline);
+      pos = newline + 1;
+      continue;
+    }
+    // The bytes, then for each line (at most one a byte) its start, end and flags.
+    const n = to - pos;
+    const input = RESERVED;
+    const starts = align4(input + n);
+    const ends = starts + 4 * n;
+    const flags = ends + 4 * n;
+    const x = logWasm(flags + n);
+    const buffer = x.memory.buffer;
+    new Uint8Array(buffer).set(bytes.subarray(pos, to), input);
+    let from = 0;
+    while (from < n) {
+      // Offsets from `input - pos`: the chunk's own.
+      const count = x.split(input, from, n, max, input - pos, starts, ends, flags);
+      table.append(buffer, starts, ends, flags, count, x.all.value);
+      from = x.at.value;
+      if (from < n) {
+        const newline = bytes.indexOf(0x0a, pos + from);
+        long(pos + from, newline);
+        from = newline + 1 - pos;
+      }
+    }
+    pos = to;
+  }
+}
+
 /** Where lines start and end, and their flags, in arrays grown by doubling. */
 class Table {
   starts: Int32Array;
@@ -157,6 +215,23 @@ class Table {
     this.flags[n] = flags;
     this.all |= flags;
     this.count = n + 1;
+  }
+
+  /** `count` lines the module found: their starts, ends and flags at those offsets of `buffer`. */
+  append(
+    buffer: ArrayBufferLike,
+    starts: number,
+    ends: number,
+    flags: number,
+    count: number,
+    all: number,
+  ): void {
+    while (this.count + count > this.starts.length) this.#grow();
+    this.starts.set(new Int32Array(buffer, starts, count), this.count);
+    this.ends.set(new Int32Array(buffer, ends, count), this.count);
+    this.flags.set(new Uint8Array(buffer, flags, count), this.count);
+    this.all |= all;
+    this.count += count;
   }
 
   #grow(): void {
@@ -254,26 +329,13 @@ export class LineSplitter {
     };
     if (pieces) line(0, end, flagsOf(bytes, 0, end));
     else {
-      let start = 0;
-      // Up to the last newline, so that the scan for the next one needs no bound: a byte a step.
       const stop = bytes[end - 1] === 0x0a ? end : bytes.lastIndexOf(0x0a, end - 1) + 1;
-      let i = 0;
-      while (i < stop) {
-        let f = 0;
-        let b = bytes[i];
-        while (b !== 0x0a) {
-          f |= CLASS[b];
-          b = bytes[++i];
-        }
-        let e = i;
-        if (f & CR) {
-          // The carriage return before the newline goes; any other is a control character.
-          if (bytes[e - 1] === 0x0d) e--;
-          f = flagsOf(bytes, start, e);
-        }
-        line(start, e, f);
-        start = ++i;
-      }
+      scan(bytes, stop, max, table, (start, newline) => {
+        // The carriage return before the newline goes.
+        const e = newline > start && bytes[newline - 1] === 0x0d ? newline - 1 : newline;
+        line(start, e, flagsOf(bytes, start, e));
+      });
+      const start = stop;
       if (tail && start < end) {
         let e = end;
         if (bytes[e - 1] === 0x0d) e--;

@@ -1,0 +1,186 @@
+/**
+ * The log path's WebAssembly module: it is what `deno task wasm` builds, its records are toNdjson's,
+ * its lines and flags are the JavaScript's.
+ */
+import { assert, assertEquals } from "../assert.ts";
+import { buildWasm, OUTPUT } from "../../tools/build_wasm.ts";
+import { LEVELS, toNdjson } from "../../src/domain/log.ts";
+import { LineBatch, type Source } from "../../src/log/batch.ts";
+import { ByteBuffer } from "../../src/log/bytes.ts";
+import { encodeBatch } from "../../src/log/ndjson.ts";
+import { PIECE } from "../../src/log/ndjson_wasm.ts";
+import { detectLevel, LEVEL_WORDS, mayShowLevel } from "../../src/log/level.ts";
+import {
+  EQUALS,
+  flagsOf,
+  type Lines,
+  LineSplitter,
+  MAY_LEVEL,
+  NON_ASCII,
+} from "../../src/log/split.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+Deno.test("src/log/wasm.gen.ts is up to date with src/log/log.wat (else run deno task wasm)", async () => {
+  assert(
+    await buildWasm() === await Deno.readTextFile(OUTPUT),
+    "src/log/wasm.gen.ts is stale: src/log/log.wat changed since it was built; run `deno task wasm`",
+  );
+});
+
+Deno.test("a batch of more lines than a call takes, with levels, escapes and sequence numbers growing a digit, is toNdjson's", () => {
+  const kinds = ["plain {i}", "ERROR broke {i}", 'say "{i}"\tnow', "", "WARN é {i} \x1b[1m"];
+  const count = 2 * PIECE + 123;
+  const text = Array.from({ length: count }, (_, i) => kinds[i % 5].replace("{i}", String(i)))
+    .join("\n") + "\n";
+  const lines = new LineSplitter().push(encoder.encode(text))!;
+  for (
+    const source of [
+      { service: "api", replica: 0, stream: "stdout" },
+      { service: "etl", replica: 3, stream: "stderr", run: 12, task: "load" },
+    ] as Source[]
+  ) {
+    // 995: the numbers pass 999 and 9,999, one of them across the end of a call.
+    const batch = new LineBatch(source, 1_764_590_400_123, 995, lines);
+    assertEquals(batch.count, count);
+    const expected = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `${toNdjson(batch.record(from + i))}\n`).join("");
+    const out = new ByteBuffer(16);
+    encodeBatch(batch, out);
+    assertEquals(decoder.decode(out.view()), expected(0, count));
+    // A part of it, starting inside the first call's records.
+    const part = new ByteBuffer(16);
+    encodeBatch(batch, part, 1000, PIECE + 2000);
+    assertEquals(decoder.decode(part.view()), expected(1000, PIECE + 2000));
+  }
+});
+
+/** A small seeded generator (mulberry32), so that a failure can be run again. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Pieces random lines are made of: level words and their look-alikes, escapes, spaces, dates. */
+const FRAGMENTS = [
+  "",
+  " ",
+  "\t",
+  "\v",
+  "\r",
+  "x",
+  "ab",
+  "ERROR",
+  "warn",
+  "Warning",
+  "warnings",
+  "[info]",
+  "(debug)",
+  "<crit>",
+  "CRITICAL",
+  "criticals",
+  "notice:",
+  "dbg",
+  "{",
+  '{"level":"fatal"}',
+  "2024-05-01T10:00:00Z",
+  "1234-",
+  "123",
+  "level=",
+  "=",
+  '"',
+  "\\",
+  "\x1b[31m",
+  "\x7f",
+  "\0",
+  "é",
+  "日本",
+  "\u00a0",
+  "🎉",
+  "plain words",
+];
+
+Deno.test("the module's lines, flags and levels are the JavaScript's, for random lines cut anywhere", () => {
+  const next = random(20261201);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
+  const max = 64;
+  for (let round = 0; round < 40; round++) {
+    const lines = Array.from({ length: 300 }, () => {
+      const parts = Array.from({ length: Math.floor(next() * 6) }, () => pick(FRAGMENTS));
+      // Now and then one longer than the longest line, to be cut.
+      if (next() < 0.03) {
+        parts.push("y".repeat(max + Math.floor(next() * 3 * max)), pick(FRAGMENTS));
+      }
+      return parts.join("");
+    });
+    const text = lines.map((l) => `${l}${next() < 0.2 ? "\r" : ""}\n`).join("");
+    const bytes = encoder.encode(text);
+    const splitter = new LineSplitter(max);
+    const got: { text: string; flags: number; level: number }[] = [];
+    const take = (found: Lines | undefined) => {
+      if (!found) return;
+      const batch = new LineBatch({ service: "s", replica: 0, stream: "stdout" }, 0, 1, found);
+      for (let i = 0; i < found.count; i++) {
+        const line = found.bytes.subarray(found.starts[i], found.ends[i]);
+        got.push({ text: decoder.decode(line), flags: found.flags[i], level: batch.levels[i] });
+        const f = found.flags[i];
+        const expected = flagsOf(line, 0, line.length);
+        // The classes are exact; MAY_LEVEL is never missing where a level may be.
+        assertEquals(f & ~MAY_LEVEL, expected & ~MAY_LEVEL, JSON.stringify(decoder.decode(line)));
+        const may = mayShowLevel(line, 0, line.length, (f & EQUALS) !== 0, (f & NON_ASCII) !== 0);
+        assert(
+          !may || (f & MAY_LEVEL),
+          `MAY_LEVEL missing: ${JSON.stringify(decoder.decode(line))}`,
+        );
+      }
+    };
+    for (let at = 0; at < bytes.length;) {
+      const size = 1 + Math.floor(next() * 3000);
+      take(splitter.push(bytes.slice(at, at + size)));
+      at += size;
+    }
+    take(splitter.end());
+    // The lines are the text's (one carriage return before the newline gone), a long one in
+    // pieces of at most `max` bytes; each level is detectLevel's.
+    const expected = text.split("\n").slice(0, -1).map((l) =>
+      l.endsWith("\r") ? l.slice(0, -1) : l
+    );
+    let k = 0;
+    for (const line of expected) {
+      let joined = "";
+      do {
+        const piece = got[k++];
+        assert(piece, `no piece for ${JSON.stringify(line)}`);
+        assert(encoder.encode(piece.text).length <= max, JSON.stringify(piece.text));
+        assertEquals(LEVELS[piece.level], detectLevel(piece.text), JSON.stringify(piece.text));
+        joined += piece.text;
+      } while (joined.length < line.length);
+      assertEquals(joined, line);
+      // A line the module split whole: MAY_LEVEL is exactly mayShowLevel's answer.
+      const bytes = encoder.encode(line);
+      if (bytes.length > 0 && bytes.length <= max) {
+        const f = got[k - 1].flags;
+        const may = mayShowLevel(bytes, 0, bytes.length, (f & EQUALS) !== 0, (f & NON_ASCII) !== 0);
+        assertEquals((f & MAY_LEVEL) !== 0, may, JSON.stringify(line));
+      }
+    }
+    assertEquals(k, got.length, "no more lines than the text's");
+  }
+});
+
+Deno.test("the module knows every level word level.ts knows, and no longer one", () => {
+  // log.wat keeps 24 words of at most 8 letters.
+  assert(LEVEL_WORDS.length <= 24 && LEVEL_WORDS.every((w) => w.length <= 8), `${LEVEL_WORDS}`);
+  const text = LEVEL_WORDS.flatMap((w) => [`${w.toUpperCase()} x`, `[${w}] x`, `${w}q x`])
+    .join("\n") + "\n";
+  const lines = new LineSplitter().push(encoder.encode(text))!;
+  assertEquals(
+    Array.from(lines.flags, (f) => (f & MAY_LEVEL) !== 0),
+    LEVEL_WORDS.flatMap(() => [true, true, false]),
+  );
+});
