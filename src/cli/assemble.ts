@@ -11,6 +11,7 @@ import { type Clock, Engine, systemClock } from "../engine/mod.ts";
 import { LogHub } from "../log/mod.ts";
 import { createProber } from "../probe/mod.ts";
 import {
+  type CgroupSetup,
   type ContainmentChoice,
   newRunId,
   parseContainment,
@@ -35,6 +36,8 @@ export interface AssembleOptions {
   readonly docker?: boolean;
   /** How instances are tracked; default: `ORCH_CONTAINMENT` in `baseEnv`, else `auto`. */
   readonly containment?: ContainmentChoice;
+  /** The run's guard and its containment, when they were made before (up_early.ts). */
+  readonly early?: { readonly guard: Guard; readonly setup: Promise<CgroupSetup> };
 }
 
 /** An engine with its parts; `close` releases them once the engine has stopped. */
@@ -57,13 +60,14 @@ export async function assemble(stack: Stack, options: AssembleOptions): Promise<
     if (svc.logFile) logs.addPlainFile(svc.name, svc.logFile);
   }
   const onNote = (text: string) => logs.note("orch", 0, text, "warn");
-  const guard = new Guard({ run: newRunId(), onNote });
+  const guard = options.early?.guard ?? new Guard({ run: newRunId(), onNote });
   const runtime = new ProcessRuntime({
     project: options.project,
     stateDir: options.stateDir,
     containment: options.containment ?? parseContainment(options.baseEnv.ORCH_CONTAINMENT),
     guard,
     onNote,
+    ...(options.early ? { setup: options.early.setup } : {}),
   });
   const docker = options.docker || Object.values(stack.services).some((s) => s.runtime === "docker")
     ? new (await import("../runtime/docker/mod.ts")).DockerRuntime({

@@ -10,31 +10,24 @@
 import { EventCounters } from "../api/mod.ts";
 import { localFlows } from "../control/mod.ts";
 import { isEngineEvent, OrchError, serviceNamed } from "../domain/mod.ts";
-import { killLeftovers, processStart } from "../runtime/process/mod.ts";
-import { VERSION } from "../version.ts";
+import { projectOf } from "../config/cached/mod.ts";
+import { parseContainment } from "../runtime/process/mod.ts";
 import { assemble } from "./assemble.ts";
 import { EventBus } from "./bus.ts";
 import { requirePermission } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 import { printMerged } from "./merged_stream.ts";
-import { registerRun } from "./registry.ts";
 import { Narrator } from "./narrator.ts";
 import { loadNeeds, requireAll, upNeeds } from "./permissions.ts";
 import { AsyncWriter, LinePrinter, terminalCleaner } from "./printer.ts";
 import { makeControl, serveApi } from "./serve.ts";
-import {
-  claim,
-  holdProjectLock,
-  loadTokens,
-  removeRunFiles,
-  type RunFile,
-  socketPathFor,
-  updateRunFile,
-} from "./state.ts";
+import { loadTokens, removeRunFiles, type RunFile, updateRunFile } from "./state.ts";
 import { makeStyle } from "./style.ts";
 import { openDashboard, projectDashboard } from "./ui.ts";
 import { UpLife } from "./up_life.ts";
 import type { UpOptions } from "./up_options.ts";
+import { requestOf } from "./config_loader.ts";
+import { claimEarly } from "./up_early.ts";
 import { prepareUp } from "./up_prepare.ts";
 import { UpSignals } from "./up_signals.ts";
 
@@ -52,7 +45,26 @@ export async function upCommand(
   if (options.detach) return await (await import("./daemon.ts")).upDetached(io, files, options);
   // Before the load, which may write .orch/cache: a run that cannot start writes nothing.
   requireAll("up", upNeeds());
-  const prepared = await prepareUp(io, files, options);
+  // The project is claimed while the config loads (up_early.ts); a load that fails undoes it.
+  const startedAt = Date.now();
+  const containment = parseContainment(io.env("ORCH_CONTAINMENT"));
+  const claimedProject = projectOf(requestOf(io.cwd, files));
+  const early = claimEarly(claimedProject, { env: io.env, containment, startedAt });
+  let prepared, claimed;
+  try {
+    prepared = await prepareUp(io, files, options, {
+      startedAt,
+      containment,
+      setup: async () => await (await early.ready).setup,
+    });
+    claimed = await early.ready;
+    if (prepared.loaded.project !== claimedProject) {
+      throw new Error(`loaded ${prepared.loaded.project}, claimed ${claimedProject}`);
+    }
+  } catch (error) {
+    await early.undo();
+    throw error;
+  }
   const { loaded, dir, init, style, tui } = prepared;
   const { stack, project } = loaded;
   // The scheduler, the history database and the TUI load only for a stack that uses them.
@@ -71,22 +83,9 @@ export async function upCommand(
   const multi = (name: string) => (serviceNamed(stack, name)?.replicas ?? 1) > 1;
   const narrator = new Narrator(printer, out, multi);
 
-  const socket = await socketPathFor(project, io.env);
-  let baseRun: RunFile = {
-    pid: Deno.pid,
-    socket,
-    startedAt: prepared.startedAt,
-    version: VERSION,
-    stack: stack.name,
-    files: loaded.files,
-    procStart: processStart(Deno.pid),
-  };
-  await claim(project, baseRun);
-  // Found from a directory above it too (`orch status` in the repository of examples/demo/).
-  const registry = await registerRun(project, io.env);
-  if (registry) await updateRunFile(project, baseRun = { ...baseRun, registry });
-  holdProjectLock(project);
-  const leftovers = await killLeftovers(dir, project);
+  const { socket, leftovers } = claimed;
+  const baseRun: RunFile = { ...claimed.run, stack: stack.name, files: loaded.files };
+  await updateRunFile(project, baseRun);
   if (leftovers.length > 0) {
     narrator.say(
       `killed ${leftovers.length} process(es) left by an earlier orch that did not stop cleanly`,
@@ -108,11 +107,13 @@ export async function upCommand(
     baseEnv: io.environment(),
     docker: flowing?.usesDocker(loaded.flows) ?? false,
     containment: prepared.containment,
+    early: claimed,
     onDropped: (consumer, count) =>
       bus.publish({ type: "dropped", ts: Date.now(), of: "log", consumer, count }),
     emit: bus.publish,
   });
   const { engine, logs } = parts;
+  early.onNote = (text) => logs.note("orch", 0, text, "warn");
   if (parts.docker) {
     try {
       const removed = await parts.docker.removeLeftovers();

@@ -9,7 +9,7 @@ import { maxExecutorsOf } from "./settings.ts";
 import { preflight } from "../config/cached/mod.ts";
 import type { Project } from "../config/mod.ts";
 import { Guard } from "../runtime/mod.ts";
-import { type ContainmentChoice, limitFindings, parseContainment } from "../runtime/process/mod.ts";
+import { type CgroupSetup, type ContainmentChoice, limitsUnder } from "../runtime/process/mod.ts";
 import { UpInit } from "./init.ts";
 import { loadProjectFor, requestOf } from "./config_loader.ts";
 import { loadOptionsOf, printWarnings } from "./load_options.ts";
@@ -45,9 +45,15 @@ export async function prepareUp(
   io: CliIO,
   files: readonly string[],
   options: UpOptions,
+  run: {
+    readonly startedAt: number;
+    readonly containment: ContainmentChoice;
+    /** The run's containment, for the limits it cannot apply. */
+    readonly setup: () => Promise<CgroupSetup>;
+  },
 ): Promise<PreparedUp> {
   const init = new UpInit(options);
-  const startedAt = Date.now();
+  const { startedAt, containment } = run;
   const limit = raiseDescriptorLimit();
   const loadOptions = loadOptionsOf(options);
   // Through the config cache; a change is loaded in a short-lived process (config_loader.ts).
@@ -63,11 +69,7 @@ export async function prepareUp(
   const tui = options.tui !== false && !options.json && !options.daemonChild && io.isTerminal &&
     io.stdinIsTerminal;
   printWarnings(io, loaded.warnings, style.yellow("warning"));
-  const containment = parseContainment(io.env("ORCH_CONTAINMENT"));
-  const findings = [
-    ...await preflight(stack),
-    ...await limitFindings(stack, loaded.project, containment),
-  ];
+  const findings = [...await preflight(stack), ...await limitsUnder(stack, run.setup)];
   for (const finding of findings) {
     io.err(`${style.yellow("warning")}: ${finding.service}.${finding.field}: ${finding.message}\n`);
   }

@@ -20,6 +20,7 @@ import {
   writeEntry,
 } from "./cache.ts";
 import type { Project } from "../flows/mod.ts";
+import { projectDirOf } from "../project_dir.ts";
 
 /** What to load: the same for a load here and in a loader process. */
 export interface LoadRequest {
@@ -41,11 +42,6 @@ export interface CachedLoadOptions {
   readonly elsewhere?: (request: LoadRequest) => Promise<Entry | undefined>;
 }
 
-const dirname = (path: string) => {
-  const i = path.replace(/\/+$/, "").lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
-};
-
 function isDirectory(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
@@ -54,14 +50,14 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/** The project directory of a request (where its `.orch/` is). */
+export function projectOf(request: LoadRequest): string {
+  return projectDirOf(request.cwd, request.files);
+}
+
 /** The cache directory of a request: `.orch/cache` of the project it loads. */
 export function cacheDirOf(request: LoadRequest): string {
-  const first = request.files[0];
-  const cwd = request.cwd.replace(/\/+$/, "");
-  const project = first === undefined
-    ? cwd
-    : dirname(first.startsWith("/") ? first : `${cwd}/${first}`);
-  return `${project.replace(/\/+$/, "")}/.orch/cache`;
+  return `${projectOf(request).replace(/\/+$/, "")}/.orch/cache`;
 }
 
 /**

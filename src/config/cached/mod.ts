@@ -14,6 +14,7 @@ export {
   loadProjectCached,
   loadRecorded,
   type LoadRequest,
+  projectOf,
 } from "./load.ts";
 export { parseDotenv, readEnvFile } from "../dotenv.ts";
 export { parseFormation } from "../formats/formation.ts";

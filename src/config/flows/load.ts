@@ -11,6 +11,7 @@ import { parseDotenv } from "../dotenv.ts";
 import { findDefaultFile, FLOW_SECTIONS, type LoadOptions, loadStack } from "../load.ts";
 import { BUILTIN, nameFromDirectory } from "../normalize.ts";
 import { YamlParses } from "../parses.ts";
+import { projectDirOf } from "../project_dir.ts";
 import type { Collected } from "./collect.ts";
 import { dirname, expandPaths, readSource } from "./sources.ts";
 
@@ -51,8 +52,8 @@ export async function loadProject(
   const given = files.length > 0
     ? files.map((f) => (f.startsWith("/") ? f : `${cwd.replace(/\/$/, "")}/${f}`))
     : [await findDefaultFile(cwd, options.fs)];
-  // A directory's project is its parent, as a file's is its directory.
-  const project = dirname(given[0]);
+  // A directory's project is its parent, as a file's is its directory (what `up` claims early).
+  const project = projectDirOf(cwd, files);
   const paths = await expandPaths(given, options.fs);
   if (paths.length === 0) {
     throw new ConfigError([{

@@ -19,4 +19,4 @@ export {
   parseMounts,
   setupDirs,
 } from "./detect.ts";
-export { type LimitFinding, limitFindings } from "./limits.ts";
+export { type LimitFinding, limitFindings, limitsUnder } from "./limits.ts";

@@ -5,13 +5,16 @@
  * @module
  */
 export {
+  type CgroupSetup,
   type ContainmentChoice,
   type ContainmentMode,
   detectCgroups,
   type LimitFinding,
   limitFindings,
+  limitsUnder,
   parseContainment,
   parseMounts,
+  setupDirs,
 } from "../cgroups/mod.ts";
 export { killLeftovers, type UnitRecord } from "./leftovers.ts";
 export { type Libc, type LibcResult, openLibc } from "./libc.ts";
@@ -19,6 +22,7 @@ export { MARKER, newRunId, scanMarks } from "./markers.ts";
 export { processStart, type ProcInfo, readProcess } from "./procstat.ts";
 export { Reaper, type ReaperOptions } from "./reaper.ts";
 export {
+  detectContainment,
   findProgram,
   ProcessRuntime,
   type ProcessRuntimeOptions,

@@ -42,6 +42,20 @@ export interface ProcessRuntimeOptions {
   readonly guard?: Guard;
   /** Told what the runtime notices on its own (a guard replaced). */
   readonly onNote?: (text: string) => void;
+  /**
+   * The containment found for this run before the runtime was made ({@link detectContainment}
+   * with the guard's run, its directories handed to the guard), else found now.
+   */
+  readonly setup?: Promise<CgroupSetup>;
+}
+
+/** Finds out the containment of run `run` of `project` (and makes its cgroup directories). */
+export async function detectContainment(
+  project: string,
+  run: string,
+  choice: ContainmentChoice,
+): Promise<CgroupSetup> {
+  return await detectCgroups(await shortHash(project), run, choice);
 }
 
 /** Unique across runs: a crashed run's cgroup of the same instance may not be removed yet. */
@@ -58,6 +72,7 @@ export class ProcessRuntime implements Runtime, CommandRunner {
   readonly #choice: ContainmentChoice;
   readonly #onNote: (text: string) => void;
   #setup: Promise<CgroupSetup> | undefined;
+  readonly #early: Promise<CgroupSetup> | undefined;
   #seq = 0;
   readonly #warned = new Set<string>();
 
@@ -68,17 +83,18 @@ export class ProcessRuntime implements Runtime, CommandRunner {
     this.#record = options.stateDir ? new UnitRecord(options.stateDir) : undefined;
     this.#ownGuard = !options.guard;
     this.#guard = options.guard ?? new Guard({ run: newRunId(), onNote: this.#onNote });
+    this.#early = options.setup;
     // Found out now, while the rest of orch starts, rather than at the first spawn.
     this.containment().catch(() => {});
   }
 
   /** What containment this run has (decided once, from the first use). */
   containment(): Promise<CgroupSetup> {
-    this.#setup ??= shortHash(this.#project).then(async (hash) => {
-      const setup = await detectCgroups(hash, this.#guard.run, this.#choice);
-      if (setup.track) this.#guard.removeAtEnd(setupDirs(setup));
-      return setup;
-    });
+    this.#setup ??= this.#early ??
+      detectContainment(this.#project, this.#guard.run, this.#choice).then((setup) => {
+        if (setup.track) this.#guard.removeAtEnd(setupDirs(setup));
+        return setup;
+      });
     return this.#setup;
   }
 
