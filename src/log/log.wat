@@ -29,6 +29,21 @@
     "notice\00\00" "warn\00\00\00\00" "warning\00" "wrn\00\00\00\00\00" "error\00\00\00" "err\00\00\00\00\00"
     "fatal\00\00\00" "crit\00\00\00\00" "critical" "panic\00\00\00" "emerg\00\00\00" "alert\00\00\00")
 
+  ;; Copies `n` bytes from `from` to `to`: a few bytes a word at a time (a `memory.copy` is a call
+  ;; into the engine, costly for the short parts of a record), writing up to 7 bytes past the end
+  ;; (the caller leaves room: what follows overwrites them); many by `memory.copy`.
+  (func $copy (param $to i32) (param $from i32) (param $n i32)
+    (local $k i32)
+    (if (i32.gt_u (local.get $n) (i32.const 64))
+      (then
+        (memory.copy (local.get $to) (local.get $from) (local.get $n))
+        (return)))
+    (loop $word
+      (i64.store (i32.add (local.get $to) (local.get $k))
+        (i64.load (i32.add (local.get $from) (local.get $k))))
+      (local.set $k (i32.add (local.get $k) (i32.const 8)))
+      (br_if $word (i32.lt_u (local.get $k) (local.get $n)))))
+
   ;; Writes records for lines 0 to n-1 at `out`, as long as their level is `level` and their
   ;; sequence number fits the head's digits (`first` to `last` in the head at `row`): returns how many
   ;; it wrote, and leaves where they end in `at`. Line i is in[starts[i], ends[i]) (32-bit offsets),
@@ -43,7 +58,7 @@
         (br_if $stop (i32.ge_u (local.get $i) (local.get $n)))
         (br_if $stop
           (i32.ne (i32.load8_u (i32.add (local.get $levels) (local.get $i))) (local.get $level)))
-        (memory.copy (local.get $out) (local.get $row) (local.get $rowLen))
+        (call $copy (local.get $out) (local.get $row) (local.get $rowLen))
         (local.set $out (i32.add (local.get $out) (local.get $rowLen)))
         (local.set $s (i32.add (local.get $in)
           (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2))))))
@@ -86,9 +101,9 @@
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 (br $byte))))
           (else
-            (memory.copy (local.get $out) (local.get $s) (i32.sub (local.get $e) (local.get $s)))
+            (call $copy (local.get $out) (local.get $s) (i32.sub (local.get $e) (local.get $s)))
             (local.set $out (i32.add (local.get $out) (i32.sub (local.get $e) (local.get $s))))))
-        (memory.copy (local.get $out) (local.get $end) (local.get $endLen))
+        (call $copy (local.get $out) (local.get $end) (local.get $endLen))
         (local.set $out (i32.add (local.get $out) (local.get $endLen)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         ;; The next sequence number, in the head; one that needs another digit goes back to the

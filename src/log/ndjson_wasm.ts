@@ -57,8 +57,9 @@ export function encodeLines(
     const flagsAt = levelsAt + n;
     const input = flagsAt + n;
     const output = input + span;
+    // The module's short copies write up to 7 bytes past what they copy.
     const size = output + n * (head.length + 20 + longest + end.length) +
-      (lines.all & JSON_ESCAPE ? 6 * span : span);
+      (lines.all & JSON_ESCAPE ? 6 * span : span) + 8;
     const x = logWasm(size);
     const buffer = x.memory.buffer;
     const m = new Uint8Array(buffer);

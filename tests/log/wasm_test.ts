@@ -184,3 +184,33 @@ Deno.test("the module knows every level word level.ts knows, and no longer one",
     LEVEL_WORDS.flatMap(() => [true, true, false]),
   );
 });
+
+Deno.test("records of lines of every length up to 140 bytes, short and long sources, are toNdjson's", () => {
+  // The module copies short parts a word at a time and long ones whole: every length and residue.
+  const text =
+    Array.from({ length: 141 }, (_, n) => "abcdefghij".repeat(15).slice(0, n)).join("\n") +
+    "\n";
+  const lines = new LineSplitter().push(encoder.encode(text))!;
+  for (
+    const source of [
+      { service: "s", replica: 0, stream: "stdout" },
+      {
+        service: "a-service-name-of-some-length",
+        replica: 12,
+        stream: "stderr",
+        run: 3,
+        task: "t",
+      },
+      { service: "x", replica: 0, stream: "stdout", run: 1, task: "a-task-name".repeat(8) },
+    ] as Source[]
+  ) {
+    const batch = new LineBatch(source, 1_764_590_400_123, 1, lines);
+    const out = new ByteBuffer(16);
+    encodeBatch(batch, out);
+    const expected = Array.from(
+      { length: batch.count },
+      (_, i) => `${toNdjson(batch.record(i))}\n`,
+    );
+    assertEquals(decoder.decode(out.view()), expected.join(""));
+  }
+});
