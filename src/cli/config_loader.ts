@@ -7,7 +7,12 @@
  *
  * @module
  */
-import { type Entry, loadProjectCached, type LoadRequest } from "../config/cached/mod.ts";
+import {
+  type Entry,
+  LOAD_REQUEST_ENV,
+  loadProjectCached,
+  type LoadRequest,
+} from "../config/cached/mod.ts";
 import type { Project } from "../config/mod.ts";
 import { loaderCommand } from "./self.ts";
 
@@ -27,20 +32,16 @@ export function requestOf(
   };
 }
 
-const encoder = new TextEncoder();
-
 /** Loads in a loader process; its cache entry, or undefined when it could not. */
 async function loadElsewhere(request: LoadRequest): Promise<Entry | undefined> {
   const [command, ...args] = loaderCommand();
   const child = new Deno.Command(command, {
     args,
-    stdin: "piped",
+    env: { [LOAD_REQUEST_ENV]: JSON.stringify(request) },
+    stdin: "null",
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(encoder.encode(JSON.stringify(request)));
-  await writer.close();
   const [text, status] = await Promise.all([new Response(child.stdout).text(), child.status]);
   if (!status.success) return undefined;
   const entry = JSON.parse(text);

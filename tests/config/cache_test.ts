@@ -1,6 +1,12 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { decode, encode } from "../../src/config/cached/cache.ts";
-import { loadProjectCached, loadRecorded, type LoadRequest } from "../../src/config/cached/mod.ts";
+import {
+  LOAD_REQUEST_ENV,
+  loadProjectCached,
+  loadRecorded,
+  type LoadRequest,
+} from "../../src/config/cached/mod.ts";
+import { orchArgv } from "../../src/testing/cli.ts";
 import type { Project } from "../../src/config/mod.ts";
 import { ConfigError } from "../../src/domain/errors.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
@@ -196,4 +202,26 @@ Deno.test("cached values keep null prototypes, undefined, non-finite numbers, fr
     threw = true;
   }
   assert(threw, "a class instance is not cached");
+});
+
+Deno.test("the loader process takes its request from its environment, which the config does not see", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/orch.yaml`, STACK("echo [${ORCH_LOAD_REQUEST:-unset}]"));
+  // As `up` starts it (src/cli/self.ts), with this checkout's main.ts.
+  const [command, ...args] = [...orchArgv(), "__load-config"];
+  const out = await new Deno.Command(command, {
+    args,
+    env: { [LOAD_REQUEST_ENV]: JSON.stringify({ files: [], cwd: dir.path }) },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  const entry = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert(JSON.stringify(commandOf(decode(entry.value) as Project)).includes("[unset]"));
+  // Looked up by the config, and unset, as in the asking process: the entry holds there.
+  assertEquals(
+    entry.deps.env.filter(([name]: [string]) => name === LOAD_REQUEST_ENV),
+    [[LOAD_REQUEST_ENV, null]],
+  );
 });

@@ -1,42 +1,27 @@
 /**
  * The config loader as a short-lived process (`main.ts __load-config`): it reads a
- * {@link LoadRequest} as JSON on stdin and writes the cache entry of the loaded project (the
- * project encoded, and what the load depended on) as JSON on stdout, or `{}` when it could not
- * load it. The process that asked keeps none of the parsers and schemas in its memory; errors are
+ * {@link LoadRequest} as JSON from its environment ({@link LOAD_REQUEST_ENV}: there from its
+ * start, where a request on stdin came only once the asking process, busy loading its own modules,
+ * got round to closing the pipe: 2-23 ms later) and writes the cache entry of the loaded project
+ * (the project encoded, and what the load depended on) as JSON on stdout, or `{}` when it could
+ * not load it. The process that asked keeps none of the parsers and schemas in its memory; errors are
  * not reported here: the asking process loads again to report them, located.
  *
  * @module
  */
 import { loadRecorded, type LoadRequest } from "./load.ts";
 
-/**
- * Reads stdin to its end with plain reads: `new Response(Deno.stdin.readable).text()` costs 3-4 ms
- * of stream set-up in a process that lives 50.
- */
-async function readStdin(): Promise<string> {
-  const parts: Uint8Array[] = [];
-  const buffer = new Uint8Array(16 * 1024);
-  let size = 0;
-  for (;;) {
-    const n = await Deno.stdin.read(buffer);
-    if (n === null) break;
-    parts.push(buffer.slice(0, n));
-    size += n;
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return new TextDecoder().decode(all);
-}
+/** The variable the request comes in (it holds paths and load options, no secrets). */
+export const LOAD_REQUEST_ENV = "ORCH_LOAD_REQUEST";
 
-/** Runs the loader on stdin's request; returns the exit status (0 whenever it answered). */
+/** Runs the loader on the request in its environment; returns the exit status (0 whenever it answered). */
 export async function runLoaderChild(): Promise<number> {
   let answer = "{}";
   try {
-    const request = JSON.parse(await readStdin()) as LoadRequest;
+    const text = Deno.env.get(LOAD_REQUEST_ENV) ?? "";
+    // Not seen by the config's own interpolation.
+    Deno.env.delete(LOAD_REQUEST_ENV);
+    const request = JSON.parse(text) as LoadRequest;
     // Process types are keys: a table without a prototype, as the option's parser makes.
     const formation = request.formation
       ? Object.assign(Object.create(null), request.formation)

@@ -7,7 +7,7 @@
  * @module
  */
 export { cacheEnabled, type Deps, type Entry } from "./cache.ts";
-export { runLoaderChild } from "./child.ts";
+export { LOAD_REQUEST_ENV, runLoaderChild } from "./child.ts";
 export {
   cacheDirOf,
   type CachedLoadOptions,
