@@ -9,8 +9,10 @@ import { LineBatch, type Source } from "../../src/log/batch.ts";
 import { ByteBuffer } from "../../src/log/bytes.ts";
 import { encodeBatch } from "../../src/log/ndjson.ts";
 import { PIECE } from "../../src/log/ndjson_wasm.ts";
+import { logWasm } from "../../src/log/wasm.ts";
 import { detectLevel, LEVEL_WORDS, mayShowLevel } from "../../src/log/level.ts";
 import {
+  CLASS,
   EQUALS,
   flagsOf,
   type Lines,
@@ -213,4 +215,10 @@ Deno.test("records of lines of every length up to 140 bytes, short and long sour
     );
     assertEquals(decoder.decode(out.view()), expected.join(""));
   }
+});
+
+Deno.test("the module's byte classes are split.ts's, all 256 of them", () => {
+  const memory = new Uint8Array(logWasm(0).memory.buffer);
+  // log.wat keeps the table at 64.
+  assertEquals(Array.from(memory.subarray(64, 64 + 256)), Array.from(CLASS));
 });
