@@ -45,6 +45,16 @@ export async function project(
   };
 }
 
+/** Whether `path` exists (a dangling link counts). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves once `path` does not exist; rejects after `timeoutMs` naming it. */
 export async function gone(path: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { shortHash } from "../../src/domain/mod.ts";
 import { runOrch } from "../../src/testing/cli.ts";
-import { project, runFile } from "../../src/testing/project.ts";
+import { exists, project, runFile } from "../../src/testing/project.ts";
 import { processAlive, tempDir } from "../../src/testing/recorder.ts";
 import { ECHO_TICKER_STACK } from "../../src/testing/fixtures.ts";
 
@@ -34,15 +34,6 @@ async function leftBehind(dir: string, tmp: string): Promise<string[]> {
     if (await exists(`/sys/fs/cgroup/orch/${hash}`)) found.push(`/sys/fs/cgroup/orch/${hash}`);
   }
   return found;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test("a config that does not load leaves no run file, registry entry or cgroup directory", async () => {

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { runOrch as orch } from "../../src/testing/cli.ts";
-import { project, runFile } from "../../src/testing/project.ts";
+import { exists, project, runFile } from "../../src/testing/project.ts";
 import { tempDir } from "../../src/testing/recorder.ts";
 import { waitFor } from "../../src/testing/deadline.ts";
 
@@ -186,15 +186,6 @@ Deno.test(".orch/ is 0700 and every file in it 0600, logs included", async () =>
   await walk(`${p.path}/.orch`, "");
   for (const file of expected) assert(seen.includes(file), `${file} exists (${seen.join(", ")})`);
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("a long project path puts the socket in a private per-user directory, and refuses a squatted one", async () => {
   await using root = await tempDir();
