@@ -76,7 +76,12 @@ Deno.test("status, services, health and openapi", async () => {
     ],
   );
   assert(status.instances[0].pid > 0);
-  assert(status.instances[0].usage.rssBytes > 0, "resource use of the process group");
+  // Just after the spawn the chain may not have made its process group or joined its cgroup yet.
+  await waitFor(
+    async () =>
+      ((await (await a.call("GET", "/v1/status")).json()).instances[0].usage?.rssBytes ?? 0) > 0,
+    "resource use of the process group in the status",
+  );
   const services = await (await a.call("GET", "/v1/services")).json();
   assertEquals(services.services[1].dependsOn, ["echo"]);
   assertEquals(services.services[1].dependencies, [{ target: "echo", condition: "ready" }]);
