@@ -44,6 +44,50 @@
       (local.set $k (i32.add (local.get $k) (i32.const 8)))
       (br_if $word (i32.lt_u (local.get $k) (local.get $n)))))
 
+  ;; Whether [s, e) is well-formed UTF-8 (split.ts's validUtf8): no overlong form, no surrogate,
+  ;; nothing past U+10FFFF, no character cut short.
+  (func $utf8 (param $s i32) (param $e i32) (result i32)
+    (local $b i32) (local $need i32) (local $lo i32) (local $hi i32) (local $k i32) (local $c i32)
+    (block $bad
+      (loop $char
+        (if (i32.ge_u (local.get $s) (local.get $e)) (then (return (i32.const 1))))
+        (local.set $b (i32.load8_u (local.get $s)))
+        (if (i32.lt_u (local.get $b) (i32.const 0x80))
+          (then
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $char)))
+        (local.set $lo (i32.const 0x80))
+        (local.set $hi (i32.const 0xbf))
+        (if (i32.le_u (i32.sub (local.get $b) (i32.const 0xc2)) (i32.const 0x1d))
+          (then (local.set $need (i32.const 1)))
+          (else
+            (if (i32.le_u (i32.sub (local.get $b) (i32.const 0xe0)) (i32.const 0x0f))
+              (then
+                (local.set $need (i32.const 2))
+                (if (i32.eq (local.get $b) (i32.const 0xe0)) (then (local.set $lo (i32.const 0xa0))))
+                (if (i32.eq (local.get $b) (i32.const 0xed)) (then (local.set $hi (i32.const 0x9f)))))
+              (else
+                (br_if $bad (i32.gt_u (i32.sub (local.get $b) (i32.const 0xf0)) (i32.const 4)))
+                (local.set $need (i32.const 3))
+                (if (i32.eq (local.get $b) (i32.const 0xf0)) (then (local.set $lo (i32.const 0x90))))
+                (if (i32.eq (local.get $b) (i32.const 0xf4)) (then (local.set $hi (i32.const 0x8f))))))))
+        (br_if $bad (i32.ge_u (i32.add (local.get $s) (local.get $need)) (local.get $e)))
+        (local.set $c (i32.load8_u offset=1 (local.get $s)))
+        (br_if $bad (i32.lt_u (local.get $c) (local.get $lo)))
+        (br_if $bad (i32.gt_u (local.get $c) (local.get $hi)))
+        (local.set $k (i32.const 2))
+        (block $done
+          (loop $more
+            (br_if $done (i32.gt_u (local.get $k) (local.get $need)))
+            (br_if $bad (i32.ne
+              (i32.and (i32.load8_u (i32.add (local.get $s) (local.get $k))) (i32.const 0xc0))
+              (i32.const 0x80)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $more)))
+        (local.set $s (i32.add (local.get $s) (i32.add (local.get $need) (i32.const 1))))
+        (br $char)))
+    (i32.const 0))
+
   ;; Writes records for lines 0 to n-1 at `out`, as long as their level is `level` and their
   ;; sequence number fits the head's digits (`first` to `last` in the head at `row`): returns how many
   ;; it wrote, and leaves where they end in `at`. Line i is in[starts[i], ends[i]) (32-bit offsets),
@@ -126,7 +170,8 @@
   ;; The lines of in[from, stop), where stop follows a newline: for each its start and end (the
   ;; newline, or a carriage return before it, excluded) at starts[i] and ends[i] as offsets from
   ;; `origin`, and flags[i], the bytes' classes ORed (the table at 64; a carriage return kept in
-  ;; the line counts as JSON_ESCAPE | CONTROL) with MAY_LEVEL (64) when the line may show a level
+  ;; the line counts as JSON_ESCAPE | CONTROL), INVALID (128) for a line that is not UTF-8, with
+  ;; MAY_LEVEL (64) when the line may show a level
   ;; (level.ts's mayShowLevel, its level words at 320 as 8 bytes each, lower case). Stops before
   ;; a line longer than `max` bytes: returns how many lines it wrote, and leaves in `at` where it
   ;; stopped (stop when it did not).
@@ -173,6 +218,11 @@
           (then
             (global.set $at (i32.sub (local.get $s) (local.get $in)))
             (return (local.get $n))))
+        ;; A line with a multi-byte character: INVALID (128) unless it is well-formed UTF-8.
+        (if (i32.and (local.get $f) (i32.const 4))
+          (then
+            (if (i32.eqz (call $utf8 (local.get $s) (local.get $e)))
+              (then (local.set $f (i32.or (local.get $f) (i32.const 128)))))))
         ;; May it show a level? Yes until found otherwise.
         (local.set $f (i32.or (local.get $f) (i32.const 64)))
         (block $level

@@ -32,6 +32,8 @@ const CR = 32;
  * it. The module works it out for the lines it splits; other lines have it (they are looked at).
  */
 export const MAY_LEVEL = 64;
+/** The line is not well-formed UTF-8 (it is repaired before anyone sees it). */
+const INVALID = 128;
 
 /** What each byte is, as the flags above (log.wat has the same table). */
 export const CLASS = new Uint8Array(256);
@@ -61,6 +63,7 @@ export interface Lines {
 export function flagsOf(bytes: Uint8Array, start: number, end: number): number {
   let f = MAY_LEVEL;
   for (let i = start; i < end; i++) f |= CLASS[bytes[i]];
+  if (f & NON_ASCII && !validUtf8(bytes, start, end)) f |= INVALID;
   return withoutCr(f & ~NEWLINE, f & CR ? 1 : 0);
 }
 
@@ -120,9 +123,7 @@ function repaired(lines: Lines): Lines {
   let size = 0;
   for (let i = 0; i < count; i++) {
     const raw = bytes.subarray(starts[i], ends[i]);
-    const part = (lines.flags[i] & NON_ASCII) && !validUtf8(bytes, starts[i], ends[i])
-      ? encoder.encode(decoder.decode(raw))
-      : raw;
+    const part = lines.flags[i] & INVALID ? encoder.encode(decoder.decode(raw)) : raw;
     parts.push(part);
     size += part.length;
   }
@@ -353,10 +354,6 @@ export class LineSplitter {
       count,
       all,
     };
-    if (!(all & NON_ASCII)) return lines;
-    for (let i = 0; i < count; i++) {
-      if ((flags[i] & NON_ASCII) && !validUtf8(bytes, starts[i], ends[i])) return repaired(lines);
-    }
-    return lines;
+    return all & INVALID ? repaired(lines) : lines;
   }
 }

@@ -19,6 +19,7 @@ import {
   LineSplitter,
   MAY_LEVEL,
   NON_ASCII,
+  validUtf8,
 } from "../../src/log/split.ts";
 
 const encoder = new TextEncoder();
@@ -221,4 +222,61 @@ Deno.test("the module's byte classes are split.ts's, all 256 of them", () => {
   const memory = new Uint8Array(logWasm(0).memory.buffer);
   // log.wat keeps the table at 64.
   assertEquals(Array.from(memory.subarray(64, 64 + 256)), Array.from(CLASS));
+});
+
+Deno.test("lines of random bytes come out as TextDecoder decodes them, invalid UTF-8 repaired", () => {
+  const next = random(7);
+  // Bytes that make and break UTF-8: leads of every length, continuations, the edges of the ranges.
+  const BYTES = [
+    0x41,
+    0x20,
+    0x22,
+    0x0d,
+    0x80,
+    0xbf,
+    0xc0,
+    0xc2,
+    0xdf,
+    0xe0,
+    0xa0,
+    0xed,
+    0x9f,
+    0xef,
+  ];
+  const MORE = [0xf0, 0x90, 0xf4, 0x8f, 0xf5, 0xff, 0x7f, 0x00, 0xc3, 0xa9, 0xe2, 0x82, 0xac];
+  const pool = [...BYTES, ...MORE];
+  const lines = Array.from(
+    { length: 3000 },
+    () =>
+      new Uint8Array(
+        Array.from(
+          { length: Math.floor(next() * 12) },
+          () => pool[Math.floor(next() * pool.length)],
+        ),
+      ),
+  );
+  const bytes = new Uint8Array(lines.reduce((n, l) => n + l.length + 1, 1));
+  bytes[0] = 0x41; // not a BOM first
+  let at = 1;
+  for (const line of lines) {
+    bytes.set(line, at);
+    at += line.length;
+    bytes[at++] = 0x0a;
+  }
+  const sloppy = new TextDecoder("utf-8", { ignoreBOM: true });
+  const expected = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes).split("\n")
+    .slice(0, -1).map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  const splitter = new LineSplitter();
+  const got: string[] = [];
+  for (let from = 0; from < bytes.length;) {
+    const size = 1 + Math.floor(next() * 700);
+    const found = splitter.push(bytes.slice(from, from + size));
+    from += size;
+    for (let i = 0; found && i < found.count; i++) {
+      const line = found.bytes.subarray(found.starts[i], found.ends[i]);
+      assert(validUtf8(line, 0, line.length), `line ${got.length} is valid UTF-8`);
+      got.push(sloppy.decode(line));
+    }
+  }
+  assertEquals(got, expected);
 });
