@@ -319,28 +319,28 @@ export class LineSplitter {
   #split(bytes: Uint8Array, end: number, tail: boolean, pieces = false): Lines | undefined {
     const max = this.#max;
     const table = new Table(Math.max(64, end >> 3));
-    // A line of at most `max` bytes, flags `f`; a longer one in pieces, each with its own flags.
-    const line = (s: number, e: number, f: number) => {
-      if (e - s <= max) return table.add(s, e, s === e ? 0 : f);
+    // A line of at most `max` bytes with its flags; a longer one in pieces, each with its own.
+    const line = (s: number, e: number) => {
+      if (e - s <= max) return table.add(s, e, s === e ? 0 : flagsOf(bytes, s, e));
       while (s < e) {
         const cut = cutAt(bytes, s, e, max);
         table.add(s, cut, flagsOf(bytes, s, cut));
         s = cut;
       }
     };
-    if (pieces) line(0, end, flagsOf(bytes, 0, end));
+    if (pieces) line(0, end);
     else {
       const stop = bytes[end - 1] === 0x0a ? end : bytes.lastIndexOf(0x0a, end - 1) + 1;
       scan(bytes, stop, max, table, (start, newline) => {
         // The carriage return before the newline goes.
         const e = newline > start && bytes[newline - 1] === 0x0d ? newline - 1 : newline;
-        line(start, e, flagsOf(bytes, start, e));
+        line(start, e);
       });
       const start = stop;
       if (tail && start < end) {
         let e = end;
         if (bytes[e - 1] === 0x0d) e--;
-        line(start, e, flagsOf(bytes, start, e));
+        line(start, e);
       }
     }
     const { count, all } = table;
