@@ -7,7 +7,7 @@
  */
 
 /** The directory of a path (of a directory, its parent): `/` at the top. */
-function dirname(path: string): string {
+export function dirname(path: string): string {
   const i = path.replace(/\/+$/, "").lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
 }

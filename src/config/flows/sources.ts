@@ -74,11 +74,7 @@ export function isPetitGlobal(data: Record<string, unknown>): boolean {
   return !("tasks" in data) && ("executor" in data || "resources" in data || "storage" in data);
 }
 
-/** The directory of a file (of a directory, its parent): `/` at the top. */
-export const dirname = (path: string): string => {
-  const i = path.replace(/\/+$/, "").lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
-};
+export { dirname } from "../project_dir.ts";
 
 /** Decides what parsed YAML data is. */
 export function classify(data: Record<string, unknown>): FileKind {
