@@ -64,9 +64,8 @@ export function detectLevel(line: string, fallback: Level = "info"): Level {
 
 /** The names a level prefix may use, lower case (log.wat has them too, 8 bytes each). */
 export const LEVEL_WORDS: readonly string[] = Object.keys(NAMES);
-const WORDS = LEVEL_WORDS;
-const LONGEST = Math.max(...WORDS.map((w) => w.length));
-const SHORTEST = Math.min(...WORDS.map((w) => w.length));
+const LONGEST = Math.max(...LEVEL_WORDS.map((w) => w.length));
+const SHORTEST = Math.min(...LEVEL_WORDS.map((w) => w.length));
 const isWord = (text: string) => Object.hasOwn(NAMES, text);
 
 const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b + 32 : b);
