@@ -65,7 +65,7 @@ export function claimEarly(
   let claimedRun: RunFile | undefined;
   let guard: Guard | undefined;
   let detected: Promise<unknown> | undefined;
-  /** Whether `.orch/` was made by this claim (then an undo removes it, if nothing else is in it). */
+  /** Whether this claim made `.orch/` (an undo then removes it, if nothing else is in it). */
   let fresh = false;
   const early: EarlyRun = {
     onNote: (text) => console.error(`orch: ${text}`),

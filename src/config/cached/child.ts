@@ -4,8 +4,8 @@
  * start, where a request on stdin came only once the asking process, busy loading its own modules,
  * got round to closing the pipe: 2-23 ms later) and writes the cache entry of the loaded project
  * (the project encoded, and what the load depended on) as JSON on stdout, or `{}` when it could
- * not load it. The process that asked keeps none of the parsers and schemas in its memory; errors are
- * not reported here: the asking process loads again to report them, located.
+ * not load it. The process that asked keeps none of the parsers and schemas in its memory; errors
+ * are not reported here: the asking process loads again to report them, located.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import { loadRecorded, type LoadRequest } from "./load.ts";
 /** The variable the request comes in (it holds paths and load options, no secrets). */
 export const LOAD_REQUEST_ENV = "ORCH_LOAD_REQUEST";
 
-/** Runs the loader on the request in its environment; returns the exit status (0 whenever it answered). */
+/** Runs the loader on the request in its environment; returns its exit status (0 once answered). */
 export async function runLoaderChild(): Promise<number> {
   let answer = "{}";
   try {
