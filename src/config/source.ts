@@ -7,13 +7,15 @@
  */
 import { formatPath, MAX_DEPTH, type ParseOutcome, tooDeep } from "./paths.ts";
 import { parseYamlSource } from "./source_yaml.ts";
+import { parseLite } from "./yaml_lite.ts";
 
 export { formatPath, MAX_DEPTH, tooDeep };
 export type { FieldPath, LineCol, Locator, ParsedSource, ParseOutcome } from "./paths.ts";
 
 /**
  * Parses YAML or TOML (by extension, `.toml` is TOML), returning data or located issues. The TOML
- * parser is loaded with the first TOML file; YAML goes through `yaml` (a load's shared parses).
+ * parser is loaded with the first TOML file; YAML goes through {@link parseYaml} (or a load's
+ * shared parses).
  */
 export async function parseSource(
   file: string,
@@ -25,9 +27,16 @@ export async function parseSource(
     : yaml(file, text);
 }
 
-/** Parses YAML (a file orch reads only as YAML), returning data or located issues. */
+/**
+ * Parses YAML (a file orch reads only as YAML), returning data or located issues: the common
+ * subset by yaml_lite.ts, anything else (and every error) by the `yaml` package.
+ */
 export function parseYaml(file: string, text: string): ParseOutcome {
-  return checkDepth(file, parseYamlSource(file, text));
+  const lite = parseLite(text);
+  const parsed: ParseOutcome = lite
+    ? { ok: true, source: { file, syntax: "yaml", data: lite.data, locate: lite.locate } }
+    : parseYamlSource(file, text);
+  return checkDepth(file, parsed);
 }
 
 function checkDepth(file: string, parsed: ParseOutcome): ParseOutcome {

@@ -21,6 +21,7 @@ import {
   NON_ASCII,
   validUtf8,
 } from "../../src/log/split.ts";
+import { seeded } from "../../src/testing/random.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -58,16 +59,6 @@ Deno.test("a batch of more lines than a call takes, with levels, escapes and seq
     assertEquals(decoder.decode(part.view()), expected(1000, PIECE + 2000));
   }
 });
-
-/** A small seeded generator (mulberry32), so that a failure can be run again. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Pieces random lines are made of: level words and their look-alikes, escapes, spaces, dates. */
 const FRAGMENTS = [
@@ -109,7 +100,7 @@ const FRAGMENTS = [
 ];
 
 Deno.test("the module's lines, flags and levels are the JavaScript's, for random lines cut anywhere", () => {
-  const next = random(20261201);
+  const next = seeded(20261201).next;
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
   const max = 64;
   for (let round = 0; round < 40; round++) {
@@ -225,7 +216,7 @@ Deno.test("the module's byte classes are split.ts's, all 256 of them", () => {
 });
 
 Deno.test("lines of random bytes come out as TextDecoder decodes them, invalid UTF-8 repaired", () => {
-  const next = random(7);
+  const next = seeded(7).next;
   // Bytes that make and break UTF-8: leads of every length, continuations, the edges of the ranges.
   const BYTES = [
     0x41,
