@@ -113,6 +113,7 @@ class Reader {
    * as much, for a list when `seqAtParent`). Returns `undefined` as the data when there is none.
    */
   block(parent: number, seqAtParent: boolean): [unknown, Place] | undefined {
+    const from = this.row;
     const row = this.nextContent();
     if (row < 0) return undefined;
     const indent = this.indents[row];
@@ -124,6 +125,11 @@ class Reader {
     if (scanKey(line, indent)) return this.map(indent);
     // A lone scalar or flow on its line: the caller's loop refuses a continuation line after it.
     if (line[indent] === "|" || line[indent] === ">") outside();
+    // The package lets a comment line before a lone plain scalar lower the indentation its
+    // continuation lines need (`a:\n#c\n  r\nb: 1` is a key `r b`): such files go to it.
+    if (!"'\"[{".includes(line[indent])) {
+      for (let r = from; r < row; r++) if (/[^ ]/.test(this.lines[r])) outside();
+    }
     return this.inline(row, indent, parent);
   }
 

@@ -92,8 +92,9 @@ export function scanKey(line: string, col: number): { name: string; end: number 
     name = key as string;
   }
   if (line[end] !== ":" || (end + 1 < line.length && line[end + 1] !== " ")) return undefined;
-  // YAML bounds an implicit key at 1024 characters.
-  if (end - col > 1024) outside();
+  // YAML bounds an implicit key at 1024 characters; the package counts from the end of the entry
+  // before when its value was empty (the line break and indentation too): a bound that holds both.
+  if (end + 1 > 1024) outside();
   return { name, end: end + 1 };
 }
 

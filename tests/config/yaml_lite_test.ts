@@ -115,6 +115,11 @@ Deno.test("the subset reads the common forms as the yaml package does", () => {
     "a: `x`\n",
     'a: "\\q"\n',
     "x".repeat(1100) + ": 1\n",
+    "a:\n" + "k".repeat(1024) + ": 1\n",
+    "x:\n  a:\n  " + "k".repeat(1022) + ": 1\n",
+    "a:\n#c\n  r\nb: 1\n",
+    "-\n#c\n  r\n- s\n",
+    "x:\n  a:\n  #c\n    r\n  b: 1\n",
     "a:\n" + "[".repeat(100) + "]".repeat(100) + "\n",
   ];
   for (const text of leftToThePackage) check(text, "package");
