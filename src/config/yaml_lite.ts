@@ -2,10 +2,10 @@
  * A reader for the YAML most config files are written in: block maps and lists, plain, quoted and
  * block (`|`, `>`) scalars on the YAML 1.2 core schema, and flow collections on one line. It gives
  * the same data and the same field positions as the `yaml` package does for such a file, in a
- * fraction of the time a cold start of that package takes, or `undefined` for anything else: anchors,
- * aliases, tags, merge keys, directives, several documents, tabs, multi-line plain or quoted scalars,
- * flows over several lines, duplicate or non-string keys, syntax errors. Those go to the `yaml`
- * package, which reads all of YAML and reports errors where they are.
+ * fraction of the time a cold start of that package takes, or `undefined` for anything else:
+ * anchors, aliases, tags, merge keys, directives, several documents, tabs, multi-line plain or
+ * quoted scalars, flows over several lines, duplicate or non-string keys, syntax errors. Those go
+ * to the `yaml` package, which reads all of YAML and reports errors where they are.
  *
  * @module
  */
@@ -137,7 +137,7 @@ class Reader {
     if (++this.depth > MAX_NESTING) outside();
   }
 
-  /** A block map whose keys are at `indent`, from the current line (where the first may follow `- `). */
+  /** A block map with its keys at `indent`, from the current line (its first may follow `- `). */
   private map(indent: number): [unknown, Place] {
     this.enter();
     const data: Record<string, unknown> = {};
@@ -166,7 +166,7 @@ class Reader {
     for (let row = this.row;;) {
       const line = this.lines[row];
       const col = skipSpaces(line, indent + 1);
-      if (line[col] === "-" && (col + 1 === line.length || line[col + 1] === " ")) outside();
+      if (isSeqIndicator(line, col)) outside();
       const [value, place] = col > indent + 1 && scanKey(line, col)
         ? (this.row = row, this.map(col))
         : this.valueAfter(row, indent + 1, indent, false);
@@ -268,7 +268,7 @@ class Reader {
   }
 }
 
-/** Folds a `>` scalar's lines: a line break between two lines is a space, blank lines are breaks. */
+/** Folds a `>` scalar's lines: a break between two lines is a space, blank lines are breaks. */
 function fold(lines: readonly string[]): string {
   let out = "";
   let blanks = 0;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-/** Thrown inside the reader when the text is not in the subset; never escapes yaml_lite.ts's `parseLite`. */
+/** Thrown by the reader for text outside the subset; never leaves yaml_lite.ts's `parseLite`. */
 export class Outside extends Error {}
 
 export const outside = (): never => {

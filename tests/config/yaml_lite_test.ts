@@ -30,12 +30,12 @@ function* paths(value: unknown, path: (string | number)[] = []): Generator<(stri
     for (let i = 0; i <= value.length; i++) yield* paths(value[i], [...path, i]);
     yield [...path, "x"];
   } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) yield* paths(v, [...path, k, ...[]]);
+    for (const [k, v] of Object.entries(value)) yield* paths(v, [...path, k]);
     yield [...path, "missing"];
   }
 }
 
-/** "lite" when the subset read the text as the package does, "package" when it left it, or why not. */
+/** "lite" when the subset read the text as the package does, "package" when it left it, or why. */
 function agree(text: string): string {
   const lite = parseLite(text);
   if (!lite) return "package";
@@ -296,7 +296,7 @@ function documents(seed: number, count: number): string[] {
   });
 }
 
-Deno.test("seeded random documents: the subset reads them as the package does, or leaves them", () => {
+Deno.test("seeded random documents: read as the package reads them, or left to it", () => {
   let read = 0;
   const texts = documents(18, 3000);
   for (const text of texts) {
@@ -307,7 +307,7 @@ Deno.test("seeded random documents: the subset reads them as the package does, o
   assert(read > texts.length / 5, `the subset read only ${read} of ${texts.length}`);
 });
 
-Deno.test("random edits of those documents: whatever the subset reads, it reads as the package", () => {
+Deno.test("random edits of them: whatever the subset reads, it reads as the package does", () => {
   const random = seeded(1818);
   const alphabet = [..." :-#\n\"'[]{},|>&*!?\\x1.~\t\r"];
   let read = 0;
