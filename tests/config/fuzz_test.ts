@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { loadStack } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/domain/errors.ts";
+import { seeded } from "../../src/testing/random.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const SEEDS = [
@@ -9,14 +10,6 @@ const SEEDS = [
   "examples/seeds/orchestrate.toml",
   "examples/demo/stack.yaml",
 ];
-
-/** A small deterministic generator, so that a failure can be replayed from its seed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed * 1664525 + 1013904223) >>> 0;
-    return seed / 2 ** 32;
-  };
-}
 
 const JUNK = [
   "",
@@ -78,7 +71,7 @@ function mutate(text: string, random: () => number): string {
 
 Deno.test("thousands of mutated configs only ever give a model or config errors", async () => {
   const sources = await Promise.all(SEEDS.map((f) => Deno.readTextFile(`${root}${f}`)));
-  const random = rng(20261121);
+  const random = seeded(20261121).next;
   let valid = 0;
   let invalid = 0;
   const rounds = 3000;

@@ -5,18 +5,8 @@
 import { assert } from "../assert.ts";
 import { testStack } from "../../src/testing/engine.ts";
 import { FakeClock } from "../../src/testing/clock.ts";
+import { seeded } from "../../src/testing/random.ts";
 import { RESTART_BURST, RESTART_EVERY_MS } from "../../src/engine/limiter.ts";
-
-/** A seeded generator, so that a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 Deno.test("50 services crashing together restart spread out, under the stack's restart cap", async () => {
   const clock = new FakeClock(0);
@@ -24,7 +14,7 @@ Deno.test("50 services crashing together restart spread out, under the stack's r
     .join("");
   await using t = await testStack(
     `defaults:\n  restartPolicy: { maxRetries: unlimited }\nservices:\n${services}`,
-    { clock, random: seeded(Date.now()) },
+    { clock, random: seeded(Date.now()).next },
   );
   const allBackoff = () => t.engine.status().every((s) => s.state === "backoff");
   t.engine.start();
