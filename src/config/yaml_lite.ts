@@ -16,6 +16,7 @@ import {
   Outside,
   outside,
   plainEnd,
+  plainKey,
   quoted,
   resolvePlain,
   scanKey,
@@ -95,8 +96,7 @@ class Reader {
 
   constructor(private readonly lines: string[]) {
     this.indents = lines.map((line) => {
-      let i = 0;
-      while (line.charCodeAt(i) === 32) i++;
+      const i = skipSpaces(line, 0);
       // Blank and comment-only lines have no indentation that counts: -1.
       return i === line.length || line[i] === "#" ? -1 : i;
     });
@@ -145,7 +145,7 @@ class Reader {
     const first = at(this.row, indent);
     for (let row = this.row;;) {
       const key = scanKey(this.lines[row], indent) ?? outside();
-      if (entries.has(key.name) || key.name === "__proto__" || key.name === "<<") outside();
+      newKey(entries, key.name);
       const [value, place] = this.valueAfter(row, key.end, indent, true);
       data[key.name] = value;
       entries.set(key.name, { key: at(row, indent), place });
@@ -240,8 +240,7 @@ class Reader {
         body.push("");
         continue;
       }
-      let spaces = 0;
-      while (line.charCodeAt(spaces) === 32) spaces++;
+      const spaces = skipSpaces(line, 0);
       if (contentIndent < 0) {
         if (spaces <= indent) break;
         contentIndent = spaces;
@@ -266,6 +265,14 @@ class Reader {
     if (chomp === "+") return text + "\n".repeat(r === this.lines.length ? trailing : trailing + 1);
     return text + "\n";
   }
+}
+
+/**
+ * Refuses a key the map has already, and the keys the package reads otherwise than as plain
+ * names (`<<`, a merge; `__proto__`).
+ */
+function newKey(entries: ReadonlyMap<string, unknown>, name: string): void {
+  if (entries.has(name) || name === "__proto__" || name === "<<") outside();
 }
 
 /** Folds a `>` scalar's lines: a break between two lines is a space, blank lines are breaks. */
@@ -312,13 +319,11 @@ class Flow {
           if (line[i] === '"' || line[i] === "'") [name, i] = quoted(line, i);
           else {
             const end = plainEnd(line, i, true);
-            const key = resolvePlain(trimSpaces(line.slice(i, end)));
-            if (typeof key !== "string" || key === "") outside();
-            [name, i] = [key as string, end];
+            [name, i] = [plainKey(line, i, end), end];
           }
           i = skipSpaces(line, i);
           if (line[i] !== ":" || line[i + 1] !== " ") outside();
-          if (entries.has(name) || name === "__proto__" || name === "<<") outside();
+          newKey(entries, name);
           const [value, place, end] = this.node(skipSpaces(line, i + 1));
           (data as Record<string, unknown>)[name] = value;
           entries.set(name, { key: at(this.row, keyAt), place });

@@ -87,15 +87,19 @@ export function scanKey(line: string, col: number): { name: string; end: number 
     if (startsNonPlain(line, col)) return undefined;
     end = plainEnd(line, col, false);
     if (line[end] !== ":") return undefined;
-    const key = resolvePlain(trimSpaces(line.slice(col, end)));
-    if (typeof key !== "string") outside();
-    name = key as string;
+    name = plainKey(line, col, end);
   }
   if (line[end] !== ":" || (end + 1 < line.length && line[end + 1] !== " ")) return undefined;
   // YAML bounds an implicit key at 1024 characters; the package counts from the end of the entry
   // before when its value was empty (the line break and indentation too): a bound that holds both.
   if (end + 1 > 1024) outside();
   return { name, end: end + 1 };
+}
+
+/** A plain key from `col` to `end`: one that resolves to anything but a string leaves the subset. */
+export function plainKey(line: string, col: number, end: number): string {
+  const key = resolvePlain(trimSpaces(line.slice(col, end)));
+  return typeof key === "string" && key !== "" ? key : outside();
 }
 
 function startsNonPlain(line: string, col: number): boolean {
