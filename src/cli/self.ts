@@ -49,6 +49,14 @@ export function selfCommand(): string[] {
 }
 
 /**
+ * The config loader's V8 flags: it lives for a load and answers, so its young generation keeps
+ * V8's default size. With the engine's 1 MiB cap, scavenges took 7-14 ms of a 100-service load's
+ * CPU here, 4-7 ms without it. A compiled binary starts its loader with no flags, so there the
+ * loader has the cap it was built with.
+ */
+const LOADER_V8_FLAGS = "--v8-flags=--max-semi-space-size=16";
+
+/**
  * The config loader process (`__load-config`): it may read files and the environment, nothing
  * else, and never prompts.
  */
@@ -60,7 +68,7 @@ export function loaderCommand(): string[] {
     "--allow-read",
     "--allow-env",
     "--no-prompt",
-    ...runFlags(main),
+    ...runFlags(main).map((flag) => flag === V8_FLAGS ? LOADER_V8_FLAGS : flag),
     main,
     "__load-config",
   ];
