@@ -73,11 +73,6 @@ export function processes(): Proc[] {
   return out;
 }
 
-/** How many live processes have `marker` in their command line. */
-export function countWith(marker: string): number {
-  return processes().filter((p) => p.cmdline.includes(marker)).length;
-}
-
 /** The pid and every descendant of it. */
 export function tree(pid: number, all = processes()): Proc[] {
   const out = all.filter((p) => p.pid === pid);
