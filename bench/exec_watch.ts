@@ -84,7 +84,8 @@ export function watchExecs(
     return "no netlink process connector";
   }
   const int = (value: number) => new Uint8Array(new Int32Array([value]).buffer);
-  // Room for 100,000 events: one lost would be a service never seen or a time too early.
+  // Room for tens of thousands of events: one lost would be a service never seen or a time too
+  // early (the kernel drops what does not fit).
   c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, int(64 << 20), 4);
   // recv returns every 50 ms without an event, so that a closed watch stops its reader.
   c.setsockopt(

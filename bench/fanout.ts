@@ -52,6 +52,7 @@ interface Clock {
  * As root, from the kernel's exec and exit events (bench/exec_watch.ts); otherwise by polling
  * /proc every 2 ms, which costs: 9 ms a poll with 300 processes here, a core of the two.
  */
+let pollingSaid = false;
 function clockFor(marker: string): Clock {
   const runs = (argv: readonly string[]) =>
     /(^|\/)sleep$/.test(argv[0] ?? "") && (argv[1] ?? "").startsWith(marker);
@@ -64,6 +65,10 @@ function clockFor(marker: string): Clock {
       close: () => watch.close(),
     };
   }
+  if (!pollingSaid) {
+    console.error(`fanout: polling /proc (${watch}): the poller takes CPU from the tools`);
+  }
+  pollingSaid = true;
   const count = () => processes().filter((p) => runs(p.cmdline.split(" "))).length;
   return {
     now: () => performance.now(),
