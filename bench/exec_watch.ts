@@ -43,13 +43,10 @@ const SYMBOLS = {
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
 } as const;
 
-/** The kernel's monotonic clock, in ms (the events' clock). */
-export type Clock = () => number;
-
 /** Watches the machine's execs and exits for the processes that run one program. */
 export interface ExecWatch {
-  /** The monotonic clock the times are on, in ms. */
-  readonly now: Clock;
+  /** The kernel's monotonic clock, in ms: the events' clock. */
+  readonly now: () => number;
   /**
    * Resolves with the time (ms, {@link now}'s clock) by which `count` processes ran the program
    * (the count-th one's last exec), once every event queued before has been read.
@@ -137,9 +134,9 @@ export function watchExecs(
     const at = Number(view.getBigUint64(EVENT + 8, true)) / 1e6;
     readTo = at;
     const pid = view.getUint32(EVENT + 20, true); // the tgid
-    if (event === PROC_EVENT_EXEC) {
+    if (event === PROC_EVENT_EXEC && (ours.has(pid) || runs(argvOf(pid)))) {
+      ours.add(pid);
       lastExec.set(pid, at);
-      if (!ours.has(pid) && runs(argvOf(pid))) ours.add(pid);
     } else if (
       event === PROC_EVENT_EXIT && ours.has(pid) && view.getUint32(EVENT + 16, true) === pid
     ) {
