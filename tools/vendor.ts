@@ -1,18 +1,14 @@
 /**
- * Builds src/config/vendor/*.gen.js (`deno task vendor`): the config loader's two libraries, each
+ * Builds src/config/vendor/yaml.gen.js (`deno task vendor`): the config loader's YAML library,
  * bundled into one ES module by `deno bundle --platform browser` at the version deno.lock holds.
  *
- * - `yaml`: Deno resolves `npm:yaml` to the package's CommonJS build (its `node` export), whose
- *   ~80 files go through Deno's `require` emulation on every start: 23-29 ms of each config load
- *   here, against 2-3 ms for its ES module build as one file. The bundle is the package's own
- *   `browser/dist/` modules, which use no browser API, concatenated unchanged.
- * - `zod`: its classic build loads 95 files, 65 of them the locales of its error messages, of
- *   which orch uses English: 10-13 ms to import. The bundle holds the members orch calls
- *   ({@link ZOD_MEMBERS}) and what they need, English messages included: 3.5-7 ms.
+ * Deno resolves `npm:yaml` to the package's CommonJS build (its `node` export), whose ~80 files go
+ * through Deno's `require` emulation on every start: 23-29 ms of each config load here, against
+ * 2-3 ms for its ES module build as one file. The bundle is the package's own `browser/dist/`
+ * modules, which use no browser API, concatenated unchanged.
  *
- * Nothing in either package is changed. tests/config/vendor_test.ts rebuilds both and fails when
- * a committed file is stale (after an upgrade in deno.lock, or a new member in ZOD_MEMBERS), and
- * fails when src/ calls a zod member the bundle does not hold.
+ * Nothing in the package is changed. tests/config/vendor_test.ts rebuilds it and fails when the
+ * committed file is stale (after an upgrade in deno.lock).
  *
  * @module
  */
@@ -20,29 +16,9 @@
 const ROOT = new URL("../", import.meta.url).pathname;
 const DIR = `${ROOT}src/config/vendor/`;
 
-/** The zod members orch's schemas call (`z.string()`, ...); types come from the package. */
-export const ZOD_MEMBERS = [
-  "NEVER",
-  "array",
-  "boolean",
-  "config",
-  "enum",
-  "json",
-  "literal",
-  "looseObject",
-  "null",
-  "number",
-  "preprocess",
-  "record",
-  "strictObject",
-  "string",
-  "union",
-  "unknown",
-] as const;
-
 /** A vendored library: where it goes, what its entry exports, and the notice it carries. */
 interface Vendored {
-  readonly name: "yaml" | "zod";
+  readonly name: "yaml";
   readonly entry: string;
   readonly notice: string;
 }
@@ -52,11 +28,6 @@ const LIBRARIES: readonly Vendored[] = [
     name: "yaml",
     entry: `export * from "yaml";\n`,
     notice: "yaml: Copyright Eemeli Aro <eemeli@gmail.com>, ISC License (github.com/eemeli/yaml)",
-  },
-  {
-    name: "zod",
-    entry: `export { ${ZOD_MEMBERS.join(", ")} } from "zod";\n`,
-    notice: "zod: Copyright Colin McDonnell, MIT License (github.com/colinhacks/zod)",
   },
 ];
 

@@ -18,7 +18,7 @@ import {
 import { reportError } from "./exit.ts";
 import type { CliIO } from "./io.ts";
 
-// The config loader (zod, yaml, smol-toml) loads only for commands that read config, so that the
+// The config loader (the schemas, yaml, smol-toml) loads only for commands that read config, so that the
 // commands that talk to a running orch start fast.
 const configCommands = () => import("./config_commands.ts");
 const up = () => import("./up.ts");

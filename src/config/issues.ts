@@ -4,13 +4,12 @@
  *
  * @module
  */
-import type { z } from "./vendor/zod.ts";
+import type { z } from "./kit/mod.ts";
+import { ArraySchema, ObjectSchema, RecordSchema } from "./kit/compound.ts";
+import { Nullable, Optional, Pipe, Transform } from "./kit/schema.ts";
 import { type ConfigIssue, didYouMean } from "../domain/mod.ts";
 import { type FieldPath, formatPath, type Locator } from "./source.ts";
 import { describe, tableValueSchema } from "./table.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnySchema = any;
 
 /** Where an issue found at a path of validated data is written, and under which path to report it. */
 export interface IssueTarget {
@@ -20,22 +19,20 @@ export interface IssueTarget {
   readonly translate?: (path: FieldPath) => FieldPath;
 }
 
-/** Unwraps optional, default, pipe and preprocess layers down to the schema that holds keys. */
-function unwrap(schema: AnySchema): AnySchema {
-  for (let i = 0; i < 20 && schema?._zod?.def; i++) {
+/** Unwraps optional, nullable, pipe and preprocess layers down to the schema that holds keys. */
+function unwrap(schema: z.Schema | undefined): z.Schema | undefined {
+  for (let i = 0; i < 20 && schema; i++) {
     if (tableValueSchema(schema)) break;
-    const def = schema._zod.def;
-    if (def.type === "optional" || def.type === "default" || def.type === "nullable") {
-      schema = def.innerType;
-    } else if (def.type === "pipe") {
-      schema = def.out?._zod?.def?.type === "transform" ? def.in : def.out;
+    if (schema instanceof Optional || schema instanceof Nullable) schema = schema.inner;
+    else if (schema instanceof Pipe) {
+      schema = schema.target instanceof Transform ? schema.source : schema.target;
     } else break;
   }
   return schema;
 }
 
 /** The field names a schema accepts at `path`, for did-you-mean on unknown fields. */
-export function knownKeysAt(root: AnySchema, path: FieldPath): string[] {
+export function knownKeysAt(root: z.Schema, path: FieldPath): string[] {
   let schema = unwrap(root);
   for (const part of path) {
     const value = tableValueSchema(schema);
@@ -43,16 +40,13 @@ export function knownKeysAt(root: AnySchema, path: FieldPath): string[] {
       schema = unwrap(value);
       continue;
     }
-    const def = schema?._zod?.def;
-    if (!def) return [];
-    if (def.type === "object") {
-      schema = Object.hasOwn(def.shape, part) ? unwrap(def.shape[part as string]) : undefined;
-    } else if (def.type === "record") schema = unwrap(def.valueType);
-    else if (def.type === "array") schema = unwrap(def.element);
+    if (schema instanceof ObjectSchema) {
+      schema = Object.hasOwn(schema.shape, part) ? unwrap(schema.shape[part as string]) : undefined;
+    } else if (schema instanceof RecordSchema) schema = unwrap(schema.value);
+    else if (schema instanceof ArraySchema) schema = unwrap(schema.element);
     else return [];
   }
-  const def = schema?._zod?.def;
-  return def?.type === "object" ? Object.keys(def.shape) : [];
+  return schema instanceof ObjectSchema ? Object.keys(schema.shape) : [];
 }
 
 function valueAt(data: unknown, path: FieldPath): unknown {
@@ -76,11 +70,11 @@ const TYPE_NAMES: Record<string, string> = {
   record: "a table",
 };
 
-/** Converts zod issues for `data` validated by `schema` into located config issues. */
+/** Converts schema issues for `data` validated by `schema` into located config issues. */
 export function toConfigIssues(
-  zodIssues: readonly z.core.$ZodIssue[],
+  schemaIssues: readonly z.Issue[],
   data: unknown,
-  schema: AnySchema,
+  schema: z.Schema,
   target: IssueTarget,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
@@ -97,7 +91,7 @@ export function toConfigIssues(
       ...(hint ? { hint } : {}),
     });
   };
-  const visit = (issue: z.core.$ZodIssue, prefix: FieldPath) => {
+  const visit = (issue: z.Issue, prefix: FieldPath) => {
     const path = [...prefix, ...issue.path] as (string | number)[];
     const value = valueAt(data, path);
     switch (issue.code) {
@@ -160,6 +154,6 @@ export function toConfigIssues(
         at(path, issue.message);
     }
   };
-  for (const issue of zodIssues) visit(issue, []);
+  for (const issue of schemaIssues) visit(issue, []);
   return out;
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { z } from "./vendor/zod.ts";
+import type { z } from "./kit/mod.ts";
 import type { FieldPath } from "./source.ts";
 import { isTable } from "./table.ts";
 
@@ -14,7 +14,7 @@ import { isTable } from "./table.ts";
  * paths that were dropped or replaced. */
 export interface Salvaged<T> {
   readonly data: T | undefined;
-  readonly issues: readonly z.core.$ZodIssue[];
+  readonly issues: readonly z.Issue[];
   readonly dropped: readonly FieldPath[];
 }
 
@@ -25,13 +25,13 @@ const ROUNDS = 64;
 
 /** Parses `data` with `schema`, dropping what fails; see the module doc. */
 // deno-lint-ignore no-explicit-any
-export function salvage<S extends z.ZodType<any>>(
+export function salvage<S extends z.Schema<any>>(
   schema: S,
   data: unknown,
   replace: Replacement = () => undefined,
 ): Salvaged<z.output<S>> {
   let current = data;
-  let first: z.core.$ZodIssue[] | undefined;
+  let first: z.Issue[] | undefined;
   const dropped: FieldPath[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const parsed = schema.safeParse(current);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from "./vendor/zod.ts";
+import { z } from "./kit/mod.ts";
 import {
   clip,
   type Command,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "./vendor/zod.ts";
+import { z } from "./kit/mod.ts";
 
 const word = z.union([z.string(), z.number()]).transform(String);
 

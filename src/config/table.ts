@@ -1,11 +1,11 @@
 /**
  * Tables keyed by a user's names (services, env, labels, headers): validated like `z.record`, but
  * built as null-prototype objects, so that `__proto__`, `constructor` or `toString` are plain keys
- * (zod's own record drops `__proto__`).
+ * (the kit's record, like zod's, drops `__proto__`).
  *
  * @module
  */
-import { z } from "./vendor/zod.ts";
+import { z } from "./kit/mod.ts";
 import { quote } from "../domain/mod.ts";
 
 /** A null-prototype object holding `entries`. */
@@ -46,26 +46,26 @@ export function describe(value: unknown): string {
  *
  * @example
  * ```ts
- * import { z } from "./vendor/zod.ts";
+ * import { z } from "./kit/mod.ts";
  * import { table } from "./table.ts";
  * const env = table(z.string()).parse(JSON.parse('{"__proto__": "x"}'));
  * Object.hasOwn(env, "__proto__"); // true
  * ```
  */
-export function table<T extends z.ZodType>(value: T) {
-  const schema = z.unknown().transform((input, ctx): Record<string, z.output<T>> => {
+export function table<O>(value: z.Schema<O>) {
+  const schema = z.unknown().transform((input, ctx): Record<string, O> => {
     if (!isTable(input)) {
       ctx.addIssue({ code: "custom", message: `expected a table, got ${describe(input)}` });
       return z.NEVER;
     }
-    const out = nullTable<z.output<T>>();
+    const out = nullTable<O>();
     for (const [key, item] of Object.entries(input)) {
       const parsed = value.safeParse(item);
       if (parsed.success) {
         out[key] = parsed.data;
       } else {
         for (const issue of parsed.error.issues) {
-          ctx.addIssue({ ...issue, path: [key, ...issue.path] } as z.core.$ZodRawIssue);
+          ctx.addIssue({ ...issue, path: [key, ...issue.path] } as z.IssueInput);
         }
       }
     }

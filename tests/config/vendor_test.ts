@@ -1,16 +1,13 @@
 /**
- * src/config/vendor/*.gen.js are the `yaml` and `zod` packages at the versions deno.lock holds
- * (tools/vendor.ts), they behave as the packages do, and the zod bundle holds every member src/
- * calls.
+ * src/config/vendor/yaml.gen.js is the `yaml` package at the version deno.lock holds
+ * (tools/vendor.ts), and it behaves as the package does.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { buildVendored, outputOf, ZOD_MEMBERS } from "../../tools/vendor.ts";
+import { buildVendored, outputOf } from "../../tools/vendor.ts";
 import * as vendoredYaml from "../../src/config/vendor/yaml.gen.js";
-import * as vendoredZod from "../../src/config/vendor/zod.gen.js";
 import * as npmYaml from "yaml";
-import { z as npmZod } from "zod";
 
-for (const name of ["yaml", "zod"] as const) {
+for (const name of ["yaml"] as const) {
   Deno.test(`src/config/vendor/${name}.gen.js is the locked ${name}'s build (else run deno task vendor)`, async () => {
     const built = await buildVendored(name);
     const committed = await Deno.readTextFile(outputOf(name));
@@ -46,69 +43,4 @@ Deno.test("the vendored yaml parses, locates and writes as the npm package does"
   assertEquals(vendoredYaml.parse(good, { merge: true }), npmYaml.parse(good, { merge: true }));
   const data = { s: "a: b", n: 1, list: [true, null], nested: { "k y": "multi\nline" } };
   assertEquals(vendoredYaml.stringify(data), npmYaml.stringify(data));
-});
-
-Deno.test("the vendored zod validates and words its issues as the npm package does", () => {
-  const build = (z: typeof npmZod) =>
-    z.strictObject({
-      name: z.string().min(1),
-      port: z.number().int().optional(),
-      mode: z.enum(["a", "b"]),
-      tags: z.array(z.union([z.string(), z.literal(1)])),
-      env: z.record(z.string(), z.string()),
-      any: z.looseObject({ k: z.boolean().default(false) }),
-      none: z.null().optional(),
-      pre: z.preprocess((v) => (typeof v === "number" ? String(v) : v), z.string()).optional(),
-    });
-  const input = {
-    name: "",
-    port: 1.5,
-    mode: "c",
-    tags: [2],
-    env: { a: 1 },
-    any: { k: "x", extra: 1 },
-    none: 0,
-    pre: 7,
-    unknownKey: true,
-  };
-  const ours = build(vendoredZod as unknown as typeof npmZod).safeParse(input);
-  const theirs = build(npmZod).safeParse(input);
-  assert(!ours.success && !theirs.success);
-  assertEquals(ours.error.issues, theirs.error.issues);
-  const good = { name: "x", mode: "a", tags: ["t", 1], env: {}, any: {}, pre: 3 };
-  assertEquals(
-    build(vendoredZod as unknown as typeof npmZod).parse(good),
-    build(npmZod).parse(good),
-  );
-});
-
-/** The `z.NAME` members src/ uses, file by file. */
-async function zodMembersUsed(): Promise<Map<string, string>> {
-  const used = new Map<string, string>();
-  const walk = async (dir: string) => {
-    for await (const entry of Deno.readDir(dir)) {
-      const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory) await walk(path);
-      else if (entry.name.endsWith(".ts")) {
-        const text = await Deno.readTextFile(path);
-        if (!/import (type )?\{ z \} from "[./]*vendor\/zod\.ts"/.test(text)) continue;
-        for (const m of text.matchAll(/\bz\.([A-Za-z_$][\w$]*)/g)) used.set(m[1], path);
-      }
-    }
-  };
-  await walk(new URL("../../src", import.meta.url).pathname);
-  return used;
-}
-
-Deno.test("every zod member src/ calls is in the vendored bundle (else add it to ZOD_MEMBERS)", async () => {
-  // Names used only as types: zod's declarations give them, the bundle needs none.
-  const typesOnly = new Set(["ZodType", "output", "input", "infer", "core"]);
-  const held = new Set(Object.keys(vendoredZod));
-  assertEquals([...held].sort(), [...ZOD_MEMBERS].sort());
-  const missing = [...await zodMembersUsed()]
-    .filter(([name]) => !held.has(name) && !typesOnly.has(name))
-    .map(([name, file]) => `z.${name} (${file})`);
-  assertEquals(missing, [], "add these to ZOD_MEMBERS in tools/vendor.ts, then deno task vendor");
-  const used = await zodMembersUsed();
-  assert(used.has("strictObject") && used.has("string"), "the scan finds src/'s schemas");
 });

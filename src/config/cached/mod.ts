@@ -2,7 +2,7 @@
  * What a long-running orch needs of the config layer without its parsers and schemas: loading a
  * project through the cache of loaded projects (and the short-lived loader process's side of it),
  * the machine checks, and the small readers `up` uses (formation, env files). Nothing here
- * loads the YAML or TOML parsers or zod until a load needs them.
+ * loads the YAML or TOML parsers or the schemas until a load needs them.
  *
  * @module
  */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from "../vendor/zod.ts";
+import { z } from "../kit/mod.ts";
 import type { FieldPath } from "../source.ts";
 import type { FlowTranslation } from "./conducktor.ts";
 

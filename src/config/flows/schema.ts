@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "../vendor/zod.ts";
+import { z } from "../kit/mod.ts";
 import { command, duration, resourcesSchema } from "../schema.ts";
 import {
   EDGE_ONS,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "../vendor/zod.ts";
+import { z } from "../kit/mod.ts";
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const stringOrList = z.union([z.string(), z.array(z.string())]);

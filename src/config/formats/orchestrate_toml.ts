@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "../vendor/zod.ts";
+import { z } from "../kit/mod.ts";
 import type { FieldPath } from "../source.ts";
 import { nullTable, table } from "../table.ts";
 import type { Translation } from "./translation.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from "../vendor/zod.ts";
+import { z } from "../kit/mod.ts";
 
 /** A readiness or liveness probe. */
 export const probeSchema = z.strictObject({

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { z } from "../vendor/zod.ts";
+import type { z } from "../kit/mod.ts";
 import type { probeSchema, processComposeSchema, processSchema } from "./process_compose_schema.ts";
 import type { FieldPath } from "../source.ts";
 import { literalDollars, type PathMap, shellQuote } from "./foreign.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from "../vendor/zod.ts";
+import { z } from "../kit/mod.ts";
 import type { FieldPath } from "../source.ts";
 import { nullTable } from "../table.ts";
 import { duplicates, tomlAdditions, translateAdditions } from "./orchestrate_toml.ts";

@@ -1,8 +1,7 @@
 /**
  * Third-party code orch carries built (`deno task vendor`, tools/vendor.ts): the `yaml` package's
  * ES module build (yaml.gen.js), which loads in a tenth of the time Deno takes for the package's
- * CommonJS build, re-exported here for the other layers; and the zod members the config layer's
- * schemas call (zod.gen.js, through zod.ts), without the locale modules zod's classic build loads.
+ * CommonJS build, re-exported here for the other layers.
  *
  * @module
  */
