@@ -1,7 +1,7 @@
 /**
  * src/config/kit/ validates as zod 4 did for the config layer: the same outputs and the same issues
  * (codes, paths and the fields the config layer reads), checked side by side with the npm package
- * on the same schemas and a corpus of good and bad values; and its own rules, where it is stricter.
+ * on the same schemas and a corpus of good and bad values; and the two places where it reports more.
  */
 import { assert, assertEquals } from "../assert.ts";
 import { z } from "../../src/config/kit/mod.ts";
@@ -102,6 +102,8 @@ const CASES: Record<string, { build: Builder; values: unknown[] }> = {
         rec: z.record(z.string(), z.union([z.string(), z.null()])).optional(),
         loose: z.looseObject({ known: z.boolean().optional() }).optional(),
         nested: z.array(z.strictObject({ id: z.string() })).optional(),
+        pair: z.array(z.string()).min(2).optional(),
+        ints: z.array(z.number().int()).min(2).optional(),
       }),
     values: [
       { list: [1, 2], rec: { a: "x", b: null }, loose: { known: true, other: [1] } },
@@ -111,6 +113,9 @@ const CASES: Record<string, { build: Builder; values: unknown[] }> = {
       { rec: JSON.parse('{"__proto__": "p", "a": "b"}') },
       { loose: JSON.parse('{"__proto__": {"polluted": true}, "known": false}') },
       { rec: new Date(0) },
+      { pair: [1], ints: [1.5] },
+      { pair: ["a", 2, "c", "d"], ints: ["x"] },
+      { pair: ["a", "b"], ints: [1, 2] },
     ],
   },
   "unions: first match, a near miss, or every branch": {
@@ -172,6 +177,15 @@ Deno.test("a length check does not run after a type failed (zod also reported a 
   const r = z.string().min(1).safeParse([]);
   assert(!r.success);
   assertEquals(r.error.issues.map((i) => i.code), ["invalid_type"]);
+});
+
+Deno.test("a list over its maximum still has its items checked (zod checked only the length)", () => {
+  const r = z.array(z.string()).max(1).safeParse(["a", 2]);
+  assert(!r.success);
+  assertEquals(r.error.issues.map((i) => [i.code, i.path]), [
+    ["invalid_type", [1]],
+    ["too_big", []],
+  ]);
 });
 
 Deno.test("outputs are typed and unknown fields of a strict object are named at once", () => {

@@ -15,6 +15,7 @@ import {
   prefixed,
   type RawIssue,
   Schema,
+  stopped,
 } from "./schema.ts";
 
 /** Whether a value holds fields: an object that is not a list (a date counts). */
@@ -37,11 +38,11 @@ export class ArraySchema<E extends Schema> extends Checked<output<E>[]> {
     super(checks);
   }
 
-  protected test(p: Payload): void {
+  protected test(p: Payload): boolean {
     const input = p.value;
     if (!Array.isArray(input)) {
       p.issues.push({ code: "invalid_type", expected: "array" });
-      return;
+      return false;
     }
     const out = new Array(input.length);
     for (let i = 0; i < input.length; i++) {
@@ -50,6 +51,12 @@ export class ArraySchema<E extends Schema> extends Checked<output<E>[]> {
       out[i] = r.value;
     }
     p.value = out;
+    return true;
+  }
+
+  /** A list's length is checked even when an item failed, unless that failure stops all. */
+  protected override stops(p: Payload): boolean {
+    return stopped(p);
   }
 
   protected with(check: Check): this {

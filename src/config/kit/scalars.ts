@@ -50,10 +50,10 @@ export function maxLength(maximum: number): Check {
 
 /** A string. */
 export class StringSchema extends Checked<string> {
-  protected test(p: Payload): void {
-    if (typeof p.value !== "string") {
-      p.issues.push({ code: "invalid_type", expected: "string" });
-    }
+  protected test(p: Payload): boolean {
+    if (typeof p.value === "string") return true;
+    p.issues.push({ code: "invalid_type", expected: "string" });
+    return false;
   }
 
   protected with(check: Check): this {
@@ -89,14 +89,15 @@ export class StringSchema extends Checked<string> {
 
 /** A finite number. */
 export class NumberSchema extends Checked<number> {
-  protected test(p: Payload): void {
+  protected test(p: Payload): boolean {
     const value = p.value;
-    if (typeof value === "number" && Number.isFinite(value)) return;
+    if (typeof value === "number" && Number.isFinite(value)) return true;
     p.issues.push({
       code: "invalid_type",
       expected: "number",
       ...(typeof value === "number" ? { received: String(value) } : {}),
     });
+    return false;
   }
 
   protected with(check: Check): this {

@@ -215,6 +215,11 @@ export class Pipe<O> extends Schema<O> {
 /** A check run after a schema's type passed: it adds an issue when the value fails it. */
 export type Check = (p: Payload) => void;
 
+/** Whether an issue says outright that the parse stops there (`continue: false`). */
+export function stopped(p: Payload): boolean {
+  return p.aborted === true || p.issues.some((issue) => issue.continue === false);
+}
+
 /**
  * A schema with checks (a number's range, a string's length): its type test, then each check in
  * the order given, until one aborts.
@@ -224,18 +229,24 @@ export abstract class Checked<O> extends Schema<O> {
     super();
   }
 
-  /** Tests the type: adds an issue when `p.value` is not of it. */
-  protected abstract test(p: Payload): void;
+  /**
+   * Tests the type, adding an issue when `p.value` is not of it: false then. A list also validates
+   * its items here, and is of its type whatever they hold.
+   */
+  protected abstract test(p: Payload): boolean;
 
   /** The same schema with one more check. */
   protected abstract with(check: Check): this;
 
+  /** Whether the checks stop before the next one: when an issue so far aborts. */
+  protected stops(p: Payload): boolean {
+    return aborted(p);
+  }
+
   run(p: Payload): Payload {
-    const before = p.issues.length;
-    this.test(p);
-    if (p.issues.length !== before) return p;
+    if (!this.test(p)) return p;
     for (const check of this.checks) {
-      if (aborted(p)) break;
+      if (this.stops(p)) break;
       check(p);
     }
     return p;
