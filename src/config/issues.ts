@@ -70,6 +70,14 @@ const TYPE_NAMES: Record<string, string> = {
   record: "a table",
 };
 
+/**
+ * Adds `items` to the end of `into` one by one: `into.push(...items)` overflows the stack past some
+ * 120,000 items, as many as one long list in a config file can give issues.
+ */
+export function pushAll<T>(into: T[], items: readonly T[]): void {
+  for (const item of items) into.push(item);
+}
+
 /** Converts schema issues for `data` validated by `schema` into located config issues. */
 export function toConfigIssues(
   schemaIssues: readonly z.Issue[],
@@ -128,10 +136,8 @@ export function toConfigIssues(
       }
       case "invalid_union": {
         const branches = issue.errors.filter((errs) => errs.length > 0);
-        const deepest =
-          branches.sort((a, b) =>
-            Math.max(...b.map((e) => e.path.length)) - Math.max(...a.map((e) => e.path.length))
-          )[0];
+        const depth = (errs: z.Issue[]) => errs.reduce((n, e) => Math.max(n, e.path.length), 0);
+        const deepest = branches.sort((a, b) => depth(b) - depth(a))[0];
         if (deepest && deepest.some((e) => e.path.length > 0)) {
           for (const inner of deepest) visit(inner, path);
         } else {

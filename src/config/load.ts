@@ -10,7 +10,7 @@ import { type LoaderFs, REAL_FS } from "./fs.ts";
 import { detectFormat } from "./formats/detect.ts";
 import { COMPOSE_OVERRIDES, FOREIGN_DEFAULT_FILES, loadForeign } from "./formats/loader.ts";
 import { interpolateTree } from "./interpolate.ts";
-import { toConfigIssues } from "./issues.ts";
+import { pushAll, toConfigIssues } from "./issues.ts";
 import { type FileResult, mergeDeep, mergedLocator } from "./merge.ts";
 import { normalizeStack } from "./normalize.ts";
 import { YamlParses } from "./parses.ts";
@@ -139,9 +139,9 @@ export async function loadStack(
     // Compose, process-compose and Procfile files have loaders of their own (formats/loader.ts).
     const foreign = await loadForeign(paths, i, { ...options, read, env: envLookup, parses });
     if (foreign) {
-      issues.push(...foreign.issues);
-      warnings.push(...foreign.warnings);
-      results.push(...foreign.results);
+      pushAll(issues, foreign.issues);
+      pushAll(warnings, foreign.warnings);
+      pushAll(results, foreign.results);
       if (foreign.results.length === 0) unreadable = true;
       i += foreign.consumed - 1;
       continue;
@@ -166,7 +166,7 @@ export async function loadStack(
     // A service whose entry is wrong stays known by name, so that its dependents do not err too.
     (path) => (path.length === 2 && path[0] === "services" ? nullTable() : undefined),
   );
-  issues.push(...toConfigIssues(salvaged.issues, merged, stackFileSchema, locate));
+  pushAll(issues, toConfigIssues(salvaged.issues, merged, stackFileSchema, locate));
   if (salvaged.data === undefined) throw fail();
   const normalized = normalizeStack(salvaged.data, {
     baseDir,
@@ -246,7 +246,7 @@ async function loadOne(
   }
   const parsed = await parseSource(file, text, (f, t) => parses.parse(f, t));
   if (!parsed.ok) {
-    issues.push(...parsed.issues);
+    pushAll(issues, parsed.issues);
     return undefined;
   }
   const { source } = parsed;
@@ -286,8 +286,9 @@ async function loadOne(
     interpolated.data,
     (path) => (path.length === 2 && typeof path[1] === "number" ? null : undefined),
   );
-  issues.push(
-    ...toConfigIssues(own.issues, interpolated.data, format.schema, {
+  pushAll(
+    issues,
+    toConfigIssues(own.issues, interpolated.data, format.schema, {
       file,
       locate: source.locate,
     }),

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ConfigIssue, Flow, Stack, TaskCondition } from "../../domain/mod.ts";
-import { toConfigIssues } from "../issues.ts";
+import { pushAll, toConfigIssues } from "../issues.ts";
 import { FLOW_SECTIONS } from "../load.ts";
 import { mergeDeep } from "../merge.ts";
 import { resolvePath } from "../normalize.ts";
@@ -99,7 +99,7 @@ export function collectFlows(
     } else if (source.kind === "petit-job") {
       const parsed = petitJobSchema.safeParse(data);
       if (!parsed.success) {
-        issues.push(...toConfigIssues(parsed.error.issues, data, petitJobSchema, source));
+        pushAll(issues, toConfigIssues(parsed.error.issues, data, petitJobSchema, source));
         continue;
       }
       const translation = translatePetitJob(parsed.data);
@@ -115,7 +115,7 @@ export function collectFlows(
     } else if (source.kind === "petit-global") {
       const parsed = petitGlobalSchema.safeParse(data);
       if (!parsed.success) {
-        issues.push(...toConfigIssues(parsed.error.issues, data, petitGlobalSchema, source));
+        pushAll(issues, toConfigIssues(parsed.error.issues, data, petitGlobalSchema, source));
         continue;
       }
       pools = Object.assign(pools, parsed.data.resources?.pools ?? {});
@@ -170,8 +170,9 @@ function normalizeInput(
   if (!parsed.success) {
     const first = input.sourceFor(input.translate([]));
     const locate: Locator = (path, options) => input.sourceFor(path).locate(path, options);
-    issues.push(
-      ...toConfigIssues(parsed.error.issues, input.data, flowSchema, {
+    pushAll(
+      issues,
+      toConfigIssues(parsed.error.issues, input.data, flowSchema, {
         file: first.file,
         locate,
         translate: input.translate,
@@ -240,8 +241,9 @@ export function readSections(
     const schema = (flowSectionSchema as any).pick({ [key]: true });
     const parsed = schema.safeParse({ [key]: merged[key] });
     if (parsed.success) return (parsed.data as Record<string, unknown>)[key];
-    issues.push(
-      ...toConfigIssues(parsed.error.issues, merged, schema, {
+    pushAll(
+      issues,
+      toConfigIssues(parsed.error.issues, merged, schema, {
         file: sourceFor([key]).file,
         locate: (path, options) => sourceFor(path).locate(path, options),
       }),

@@ -14,6 +14,7 @@ import { YamlParses } from "../parses.ts";
 import { projectDirOf } from "../project_dir.ts";
 import type { Collected } from "./collect.ts";
 import { dirname, expandPaths, readSource } from "./sources.ts";
+import { pushAll } from "../issues.ts";
 
 /** A loaded project: what `orch up` runs. */
 export interface Project {
@@ -91,7 +92,7 @@ export async function loadProject(
       warnings = loaded.warnings;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      issues.push(...error.issues);
+      pushAll(issues, error.issues);
     }
   } else {
     stack = emptyStack(project, paths);

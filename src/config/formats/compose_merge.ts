@@ -6,7 +6,7 @@
  * @module
  */
 import type { ConfigIssue } from "../../domain/mod.ts";
-import { toConfigIssues } from "../issues.ts";
+import { pushAll, toConfigIssues } from "../issues.ts";
 import { type Locator, type ParseOutcome, parseYaml } from "../source.ts";
 import { interpolateComposeTree } from "./compose_interpolate.ts";
 import { type ComposeFile, composeFileSchema, type ComposeService } from "./compose_schema.ts";
@@ -62,7 +62,7 @@ export function parseComposeFile(
 ): Parsed | undefined {
   const parsed = parse(file, text);
   if (!parsed.ok) {
-    out.issues.push(...parsed.issues);
+    pushAll(out.issues, parsed.issues);
     return undefined;
   }
   const { locate } = parsed.source;
@@ -91,8 +91,9 @@ export function parseComposeFile(
   }
   const result = composeFileSchema.safeParse(interpolated.data);
   if (!result.success) {
-    out.issues.push(
-      ...toConfigIssues(result.error.issues, interpolated.data, composeFileSchema, {
+    pushAll(
+      out.issues,
+      toConfigIssues(result.error.issues, interpolated.data, composeFileSchema, {
         file,
         locate,
       }),

@@ -8,7 +8,7 @@
  */
 import type { ConfigIssue } from "../../domain/mod.ts";
 import { parseDotenv } from "../dotenv.ts";
-import { toConfigIssues } from "../issues.ts";
+import { pushAll, toConfigIssues } from "../issues.ts";
 import { interpolateComposeTree } from "./compose_interpolate.ts";
 import {
   dirOf,
@@ -39,7 +39,7 @@ export async function loadProcessCompose(
   });
   const parsed = yamlOf(options)(file, text);
   if (!parsed.ok) {
-    issues.push(...parsed.issues);
+    pushAll(issues, parsed.issues);
     return failed();
   }
   const { locate } = parsed.source;
@@ -75,8 +75,9 @@ export async function loadProcessCompose(
   }
   const result = processComposeSchema.safeParse(interpolated.data);
   if (!result.success) {
-    issues.push(
-      ...toConfigIssues(result.error.issues, interpolated.data, processComposeSchema, {
+    pushAll(
+      issues,
+      toConfigIssues(result.error.issues, interpolated.data, processComposeSchema, {
         file,
         locate,
       }),

@@ -12,7 +12,7 @@ import {
   finalize,
   type output,
   type Payload,
-  prefixed,
+  prefixInto,
   type RawIssue,
   Schema,
   stopped,
@@ -47,7 +47,7 @@ export class ArraySchema<E extends Schema> extends Checked<output<E>[]> {
     const out = new Array(input.length);
     for (let i = 0; i < input.length; i++) {
       const r = this.element.run({ value: input[i], issues: [] });
-      if (r.issues.length) p.issues.push(...prefixed(i, r.issues));
+      prefixInto(i, r.issues, p.issues);
       out[i] = r.value;
     }
     p.value = out;
@@ -146,7 +146,7 @@ function field(
   const r = schema.run({ value: input[key], issues: [] });
   if (r.issues.length) {
     if (!present && optionalOut && schema.optin !== undefined) return;
-    issues.push(...prefixed(key, r.issues));
+    prefixInto(key, r.issues, issues);
   }
   if (!present && schema.optin === undefined) {
     if (!r.issues.length) {
@@ -183,7 +183,7 @@ export class RecordSchema<V extends Schema> extends Schema<Record<string, output
         continue;
       }
       const r = this.value.run({ value: input[key], issues: [] });
-      if (r.issues.length) p.issues.push(...prefixed(key, r.issues));
+      prefixInto(key, r.issues, p.issues);
       out[k.value as string] = r.value;
     }
     p.value = out;
@@ -217,7 +217,7 @@ export class UnionSchema<T extends readonly Schema[]> extends Schema<output<T[nu
     const near = results.filter((r) => !aborted(r));
     if (near.length === 1) {
       p.value = near[0].value;
-      p.issues.push(...near[0].issues);
+      for (const issue of near[0].issues) p.issues.push(issue);
       return p;
     }
     p.issues.push({ code: "invalid_union", errors: results.map((r) => r.issues.map(finalize)) });

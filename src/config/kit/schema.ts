@@ -72,10 +72,16 @@ export function aborted(p: Payload, from = 0): boolean {
   return false;
 }
 
-/** Puts `key` in front of the paths of `issues` (which are the parse's own, changed in place). */
-export function prefixed(key: string | number, issues: RawIssue[]): RawIssue[] {
-  for (const issue of issues) (issue.path ??= []).unshift(key);
-  return issues;
+/**
+ * Puts `key` in front of the paths of `issues` (the parse's own, changed in place) and adds them to
+ * `into` one by one: a spread (`push(...issues)`) overflows the stack past some 120,000 issues,
+ * which one long list in a config file can give.
+ */
+export function prefixInto(key: string | number, issues: RawIssue[], into: RawIssue[]): void {
+  for (const issue of issues) {
+    (issue.path ??= []).unshift(key);
+    into.push(issue);
+  }
 }
 
 /** An issue as reported: without the parse's own flag, with a path and a message. */
