@@ -7,7 +7,7 @@
 import { loadProject, type Project } from "../config/flows/mod.ts";
 import type { Flow, FlowEvent, FlowSet, RunRecord, TaskRunRecord } from "../domain/mod.ts";
 import { DeadlineError } from "./deadline.ts";
-import { Recorder } from "./recorder.ts";
+import { Recorder, scratchDir } from "./recorder.ts";
 import { assembleFlows } from "../cli/mod.ts";
 import type { Clock } from "../engine/mod.ts";
 import { LogHub } from "../log/mod.ts";
@@ -18,7 +18,7 @@ import type { SqliteHistory } from "../store/mod.ts";
 
 /** Loads a project from stack-file text written to `stack.yaml` in a new temporary directory. */
 export async function projectFrom(text: string): Promise<Project> {
-  const dir = await Deno.makeTempDir({ prefix: "orch-project-" });
+  const dir = await scratchDir("orch-project-");
   await Deno.writeTextFile(`${dir}/stack.yaml`, text);
   return await loadProject([`${dir}/stack.yaml`], { env: () => undefined });
 }

@@ -74,6 +74,29 @@ export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
   };
 }
 
+const leftForExit = new Set<string>();
+
+/**
+ * A temporary directory removed when the test process ends: for helpers whose result points into
+ * it (a loaded project's task directories) after they return.
+ */
+export async function scratchDir(prefix: string): Promise<string> {
+  const path = await Deno.makeTempDir({ prefix });
+  if (leftForExit.size === 0) {
+    globalThis.addEventListener("unload", () => {
+      for (const dir of leftForExit) {
+        try {
+          Deno.removeSync(dir, { recursive: true });
+        } catch {
+          // gone already
+        }
+      }
+    });
+  }
+  leftForExit.add(path);
+  return path;
+}
+
 /** Whether a process exists (and is not a zombie). */
 export function processAlive(pid: number): boolean {
   return readProcess(pid) !== undefined;

@@ -5,11 +5,12 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { loadProject } from "../../src/config/flows/load.ts";
 import { ConfigError, type ConfigIssue } from "../../src/domain/errors.ts";
 import { checkSchedule } from "../../src/config/flows/cron.ts";
+import { scratchDir } from "../../src/testing/recorder.ts";
 
 const seeds = new URL("../../examples/seeds/", import.meta.url).pathname;
 
 async function dirWith(files: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "orch-flows-" });
+  const dir = await scratchDir("orch-flows-");
   for (const [name, text] of Object.entries(files)) {
     const path = `${dir}/${name}`;
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });

@@ -6,9 +6,10 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { SqliteHistory } from "../../src/store/sqlite.ts";
 import type { NewRun } from "../../src/store/history.ts";
 import { DatabaseSync } from "node:sqlite";
+import { scratchDir } from "../../src/testing/recorder.ts";
 
 async function tempDb(): Promise<string> {
-  return `${await Deno.makeTempDir({ prefix: "orch-history-" })}/sub/history.db`;
+  return `${await scratchDir("orch-history-")}/sub/history.db`;
 }
 
 const newRun = (over: Partial<NewRun> = {}): NewRun => ({
