@@ -68,10 +68,8 @@ await Deno.writeTextFile(`${dir}/build.ninja`, ninjaFile());
 const project = await loadProject([`${dir}/jobs`], { env: () => undefined });
 const inProcess: number[] = [];
 for (let r = 0; r < rounds; r++) {
-  await using t = await testFlows(project.flows, {
-    maxExecutors: jobs,
-    dir: tempDir("flows-dag-run"),
-  });
+  // A directory of its own each round, removed with it.
+  await using t = await testFlows(project.flows, { maxExecutors: jobs });
   t.scheduler.start({ schedules: false });
   inProcess.push(
     await timed(async () => {
