@@ -52,7 +52,7 @@ export interface Ctx {
 /** The outcome of {@link Schema.safeParse}. */
 export type SafeParse<O> =
   | { readonly success: true; readonly data: O; readonly error?: undefined }
-  | { readonly success: false; readonly data?: undefined; readonly error: ParseError };
+  | { readonly success: false; readonly data?: undefined; readonly error: { issues: Issue[] } };
 
 /** Thrown by {@link Schema.parse}; `issues` as `safeParse` reports them. */
 export class ParseError extends Error {
@@ -65,11 +65,9 @@ export class ParseError extends Error {
 /** The value `never` for a transform to return after it added an issue. */
 export const NEVER: never = Object.freeze({ status: "aborted" }) as never;
 
-/** Whether an issue from `from` on stops the parse (any issue not marked `continue: true`). */
-export function aborted(p: Payload, from = 0): boolean {
-  if (p.aborted) return true;
-  for (let i = from; i < p.issues.length; i++) if (p.issues[i].continue !== true) return true;
-  return false;
+/** Whether an issue so far stops the parse (any issue not marked `continue: true`). */
+export function aborted(p: Payload): boolean {
+  return p.aborted === true || p.issues.some((issue) => issue.continue !== true);
 }
 
 /**
@@ -124,12 +122,15 @@ export abstract class Schema<O = unknown> {
     return new Pipe(this, new Transform(fn as (value: unknown, ctx: Ctx) => T));
   }
 
-  /** Validates `value`: the output, or every issue found. */
+  /**
+   * Validates `value`: the output, or every issue found (as data: a table's values and salvage's
+   * rounds parse again and again, and an Error's stack and message would be built each time).
+   */
   safeParse(value: unknown): SafeParse<O> {
     const p = this.run({ value, issues: [] });
     return p.issues.length === 0
       ? { success: true, data: p.value as O }
-      : { success: false, error: new ParseError(p.issues.map(finalize)) };
+      : { success: false, error: { issues: p.issues.map(finalize) } };
   }
 
   /**
@@ -139,7 +140,7 @@ export abstract class Schema<O = unknown> {
    */
   parse(value: unknown): O {
     const parsed = this.safeParse(value);
-    if (!parsed.success) throw parsed.error;
+    if (!parsed.success) throw new ParseError(parsed.error.issues);
     return parsed.data;
   }
 }

@@ -20,7 +20,7 @@ import {
   UnknownSchema,
   ValueSchema,
 } from "./scalars.ts";
-import { type Ctx, NEVER, Pipe, Schema, Transform } from "./schema.ts";
+import { type Ctx, NEVER, type output, Pipe, Schema, Transform } from "./schema.ts";
 
 export type { Ctx, Issue, IssueInput, output, SafeParse } from "./schema.ts";
 export { NEVER, Schema };
@@ -79,6 +79,6 @@ export function union<const T extends readonly Schema[]>(options: T): UnionSchem
 export function preprocess<S extends Schema>(
   fn: (value: unknown, ctx: Ctx) => unknown,
   schema: S,
-): Pipe<S extends Schema<infer O> ? O : never> {
-  return new Pipe(new Transform(fn), schema as Schema<S extends Schema<infer O> ? O : never>);
+): Pipe<output<S>> {
+  return new Pipe(new Transform(fn), schema as Schema<output<S>>);
 }
