@@ -6,24 +6,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { z } from "../../src/config/kit/mod.ts";
 import { z as zod } from "zod";
-
-// deno-lint-ignore no-explicit-any
-type Parser = { safeParse(value: unknown): any };
-// deno-lint-ignore no-explicit-any
-type Builder = (z: any) => Parser;
-
-/** What the config layer reads of an issue (messages aside: zod's come from its locale). */
-// deno-lint-ignore no-explicit-any
-function shape(issue: any): unknown {
-  const out: Record<string, unknown> = { code: issue.code, path: issue.path };
-  for (const key of ["expected", "keys", "values", "minimum", "maximum", "origin", "inclusive"]) {
-    if (key in issue) out[key] = issue[key];
-  }
-  if (issue.code === "custom" || issue.code === "invalid_format") out.message = issue.message;
-  // deno-lint-ignore no-explicit-any
-  if (issue.errors) out.errors = issue.errors.map((branch: any[]) => branch.map(shape));
-  return out;
-}
+import { type Builder, type Parser, shape } from "./kit_compare.ts";
 
 function outcome(schema: Parser, value: unknown): unknown {
   const r = schema.safeParse(structuredClone(value));
