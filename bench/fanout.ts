@@ -9,7 +9,7 @@
  */
 import { cpuSeconds, killMarked, median, processes, pssKiB, row, tempDir, until } from "./lib.ts";
 import { watchExecs } from "./exec_watch.ts";
-import { s6, s6Bare, selectTools, shell, type Svc, type Tool } from "./peers.ts";
+import { orch, orchCached, s6, s6Bare, selectTools, shell, type Svc, type Tool } from "./peers.ts";
 
 const arg = (name: string, fallback: number) => {
   const at = Deno.args.indexOf(name);
@@ -89,6 +89,7 @@ async function once(tool: Tool, stubborn: number, measureIdle: boolean): Promise
   const dir = tempDir("fanout");
   const marker = `99${Math.floor(Math.random() * 1e5)}.`;
   const services = sleepers(marker, stubborn);
+  await tool.prepare?.(dir, services, { stopTimeoutS: 2 });
   const clock = clockFor(marker);
   const t0 = clock.now();
   const running = await tool.start(dir, services, { stopTimeoutS: 2 });
@@ -123,8 +124,11 @@ async function once(tool: Tool, stubborn: number, measureIdle: boolean): Promise
   }
 }
 
-// s6 twice: with a logger a service (as the log scenario runs it) and without.
-const tools = selectTools(Deno.args).flatMap((t) => (t === s6 ? [s6, s6Bare] : [t]));
+// orch twice: from a fresh directory and with its config cached. s6 twice: with a logger a
+// service (as the log scenario runs it) and without.
+const tools = selectTools(Deno.args).flatMap((t) =>
+  t === orch ? [orch, orchCached] : t === s6 ? [s6, s6Bare] : [t]
+);
 const results = new Map<string, (Sample | string)[]>();
 const stubbornResults = new Map<string, (Sample | string)[]>();
 for (let r = 0; r < rounds; r++) {
@@ -161,7 +165,7 @@ for (const tool of tools) {
     cpu === undefined ? "-" : `${cpu.toFixed(2)} %`,
   ]));
 }
-const peersOnly = tools.filter((t) => t !== shell && t.name !== "orch");
+const peersOnly = tools.filter((t) => t !== shell && !t.name.startsWith("orch"));
 const bestOf = (key: Measure) =>
   peersOnly.map((t) => ({ name: t.name, value: median(numbers(results.get(t.name)!, key)) }))
     .filter((p) => !Number.isNaN(p.value)).sort((a, b) => a.value - b.value)[0];

@@ -40,6 +40,8 @@ export interface Tool {
   readonly name: string;
   readonly version: () => Promise<string>;
   available(): boolean;
+  /** Work done before the timed launch (none for most tools). */
+  prepare?(dir: string, services: readonly Svc[], options?: RunOptions): Promise<void>;
   start(dir: string, services: readonly Svc[], options?: RunOptions): Promise<Running>;
 }
 
@@ -63,21 +65,26 @@ async function waitExit(child: Deno.ChildProcess, timeoutMs = 30_000): Promise<v
 const isService = (services: readonly Svc[]) => (cmd: string) =>
   services.some((s) => cmd.includes(s.command.slice(0, 40))) || /\bsleep \d/.test(cmd);
 
+/** orch's config for `services`, written to `dir/stack.yaml`. */
+async function writeOrchConfig(dir: string, services: readonly Svc[], options: RunOptions) {
+  const restart = options.restart
+    ? `    restartPolicy: { policy: always, maxRetries: unlimited }\n`
+    : `    restartPolicy: { policy: never }\n`;
+  const yaml = `services:\n${
+    services.map((s) =>
+      `  ${s.name}:\n    kind: daemon\n    command: ${JSON.stringify(s.command)}\n${restart}` +
+      `    stop: { timeout: ${options.stopTimeoutS ?? 10}s }\n`
+    ).join("")
+  }`;
+  await Deno.writeTextFile(`${dir}/stack.yaml`, yaml);
+}
+
 export const orch: Tool = {
   name: "orch",
   version: async () => (await run([...ORCH, "--version"])).trim(),
   available: () => true,
   async start(dir, services, options = {}) {
-    const restart = options.restart
-      ? `    restartPolicy: { policy: always, maxRetries: unlimited }\n`
-      : `    restartPolicy: { policy: never }\n`;
-    const yaml = `services:\n${
-      services.map((s) =>
-        `  ${s.name}:\n    kind: daemon\n    command: ${JSON.stringify(s.command)}\n${restart}` +
-        `    stop: { timeout: ${options.stopTimeoutS ?? 10}s }\n`
-      ).join("")
-    }`;
-    await Deno.writeTextFile(`${dir}/stack.yaml`, yaml);
+    await writeOrchConfig(dir, services, options);
     const child = spawn([...ORCH, "up", "--no-tui"], { cwd: dir });
     return {
       managerPids: () => managerOf(child.pid, isService(services)),
@@ -92,6 +99,20 @@ export const orch: Tool = {
       // `orch up` exits once nothing is left to run, after writing every record.
       exited: child.status,
     };
+  },
+};
+
+/**
+ * orch in a project whose config it has loaded before (`orch validate`, untimed): the start after
+ * the first, from `.orch/cache`, with no loader process. s6's counterpart is its scan directory,
+ * which the bench writes for it.
+ */
+export const orchCached: Tool = {
+  ...orch,
+  name: "orch (config cached)",
+  async prepare(dir, services, options = {}) {
+    await writeOrchConfig(dir, services, options);
+    await run([...ORCH, "validate"], { cwd: dir });
   },
 };
 
