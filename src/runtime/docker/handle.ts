@@ -12,6 +12,29 @@ import { type Attached, demultiplex, type DockerClient } from "./client.ts";
 
 const SIGNALS: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 9: "SIGKILL", 15: "SIGTERM" };
 
+/** How long a container killed by SIGKILL with a memory limit is asked about again. */
+const OOM_NOTICE_MS = 1000;
+
+/**
+ * Whether the engine says the OOM killer ended the container. containerd sends the OOM event apart
+ * from the exit, and under load it can come after `wait` has returned (containerd/containerd#12260):
+ * for a SIGKILL nobody explained (`askAgain`) of a container with a memory limit, inspect is asked
+ * again until it says so or {@link OOM_NOTICE_MS} have passed.
+ */
+async function oomKilled(client: DockerClient, id: string, askAgain: boolean): Promise<boolean> {
+  const deadline = Date.now() + OOM_NOTICE_MS;
+  for (;;) {
+    const info = await client.json<
+      { State?: { OOMKilled?: boolean }; HostConfig?: { Memory?: number } }
+    >("GET", `/containers/${id}/json`).catch(() => undefined);
+    if (info?.State?.OOMKilled) return true;
+    if (!askAgain || !info?.HostConfig?.Memory || Date.now() >= deadline) {
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** One started container. */
 export class ContainerHandle implements Handle {
   readonly pid: number | undefined;
@@ -26,6 +49,8 @@ export class ContainerHandle implements Handle {
   #usage: Usage | undefined;
   #sampling: ReturnType<typeof setInterval> | undefined;
   #done = false;
+  /** Whether orch sent the container a SIGKILL. */
+  #killed = false;
 
   constructor(
     client: DockerClient,
@@ -57,11 +82,9 @@ export class ContainerHandle implements Handle {
         );
         const signal = StatusCode > 128 && StatusCode < 160 ? SIGNALS[StatusCode - 128] : undefined;
         exit = signal ? { code: null, signal } : { code: StatusCode, signal: null };
-        const info = await client.json<{ State?: { OOMKilled?: boolean } }>(
-          "GET",
-          `/containers/${id}/json`,
-        ).catch(() => undefined);
-        if (info?.State?.OOMKilled) exit = { ...exit, oomKilled: true };
+        // A SIGKILL orch sent is not asked about again.
+        const unexplained = exit.signal === "SIGKILL" && !this.#killed;
+        if (await oomKilled(client, id, unexplained)) exit = { ...exit, oomKilled: true };
       } catch {
         exit = { code: null, signal: "SIGKILL" };
       }
@@ -106,6 +129,7 @@ export class ContainerHandle implements Handle {
 
   stop(options: { signal: string; timeoutMs: number }): Promise<ExitStatus> {
     this.#stopping ??= (async () => {
+      if (options.signal === "SIGKILL" || options.signal === "KILL") this.#killed = true;
       await this.#client.call("POST", `/containers/${this.id}/kill`, {
         query: { signal: options.signal },
       })
@@ -123,6 +147,7 @@ export class ContainerHandle implements Handle {
   }
 
   kill(): void {
+    this.#killed = true;
     this.#client.call("POST", `/containers/${this.id}/kill`, { query: { signal: "SIGKILL" } })
       .catch(() => {});
   }
