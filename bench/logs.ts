@@ -216,20 +216,18 @@ const intact = tools.filter((t) => t !== shell && !t.name.startsWith("orch")).fl
   const good = ok(results.get(t.name)!).filter((r) => r.lost === 0 && r.corrupt === 0);
   return good.length ? [{ name: t.name, ms: median(good.map((r) => r.ms)) }] : [];
 }).sort((a, b) => a.ms - b.ms)[0];
-let lead = "\n";
 for (const name of tools.filter((t) => t.name.startsWith("orch")).map((t) => t.name)) {
   const orchMs = median(ok(results.get(name)!).map((r) => r.ms));
   if (!intact || Number.isNaN(orchMs)) continue;
   const orchIdle = median(ok(afterIdle.get(name)!).map((r) => r.ms));
   const peerIdle = median(ok(afterIdle.get(intact.name)!).map((r) => r.ms));
   console.log(
-    `${lead}${name} / best peer that loses nothing: ` +
+    `\n${name} / best peer that loses nothing: ` +
       `${(orchMs / intact.ms).toFixed(2)}x (${intact.name})` +
       (Number.isNaN(orchIdle) || Number.isNaN(peerIdle)
         ? ""
         : `, after ${IDLE_MS / 1000} s idle: ${(orchIdle / peerIdle).toFixed(2)}x`),
   );
-  lead = "";
 }
 console.log(
   `\n(median of ${rounds} rounds, each tool's back to back after a warm-up run; then ${rounds} ` +
