@@ -129,7 +129,8 @@ export class ContainerHandle implements Handle {
 
   stop(options: { signal: string; timeoutMs: number }): Promise<ExitStatus> {
     this.#stopping ??= (async () => {
-      if (options.signal === "SIGKILL" || options.signal === "KILL") this.#killed = true;
+      // Stop signals come normalized (SIGTERM, not TERM).
+      if (options.signal === "SIGKILL") this.#killed = true;
       await this.#client.call("POST", `/containers/${this.id}/kill`, {
         query: { signal: options.signal },
       })
