@@ -9,7 +9,17 @@
  */
 import { cpuSeconds, killMarked, median, processes, pssKiB, row, tempDir, until } from "./lib.ts";
 import { watchExecs } from "./exec_watch.ts";
-import { orch, orchCached, s6, s6Bare, selectTools, shell, type Svc, type Tool } from "./peers.ts";
+import {
+  isOrch,
+  orch,
+  orchCached,
+  s6,
+  s6Bare,
+  selectTools,
+  shell,
+  type Svc,
+  type Tool,
+} from "./peers.ts";
 
 const arg = (name: string, fallback: number) => {
   const at = Deno.args.indexOf(name);
@@ -165,7 +175,7 @@ for (const tool of tools) {
     cpu === undefined ? "-" : `${cpu.toFixed(2)} %`,
   ]));
 }
-const peersOnly = tools.filter((t) => t !== shell && !t.name.startsWith("orch"));
+const peersOnly = tools.filter((t) => t !== shell && !isOrch(t));
 const bestOf = (key: Measure) =>
   peersOnly.map((t) => ({ name: t.name, value: median(numbers(results.get(t.name)!, key)) }))
     .filter((p) => !Number.isNaN(p.value)).sort((a, b) => a.value - b.value)[0];

@@ -22,7 +22,7 @@
  * Run: `deno run -A bench/logs.ts [--rounds 3]`
  */
 import { median, row, tempDir, until } from "./lib.ts";
-import { orch, orchCached, selectTools, shell, type Svc, type Tool } from "./peers.ts";
+import { isOrch, orch, orchCached, selectTools, shell, type Svc, type Tool } from "./peers.ts";
 
 const rounds = Number(Deno.args[Deno.args.indexOf("--rounds") + 1]) || 3;
 const WRITERS = 4;
@@ -81,7 +81,7 @@ function verify(tool: Tool, files: readonly string[]): { lost: number; corrupt: 
     }
     for (let line of text.split("\n")) {
       if (!line) continue;
-      if (tool.name.startsWith("orch")) {
+      if (isOrch(tool)) {
         try {
           line = JSON.parse(line).msg;
         } catch {
@@ -212,11 +212,11 @@ for (const tool of tools) {
     exits.length ? `${median(exits).toFixed(0)} ms` : "-",
   ]));
 }
-const intact = tools.filter((t) => t !== shell && !t.name.startsWith("orch")).flatMap((t) => {
+const intact = tools.filter((t) => t !== shell && !isOrch(t)).flatMap((t) => {
   const good = ok(results.get(t.name)!).filter((r) => r.lost === 0 && r.corrupt === 0);
   return good.length ? [{ name: t.name, ms: median(good.map((r) => r.ms)) }] : [];
 }).sort((a, b) => a.ms - b.ms)[0];
-for (const name of tools.filter((t) => t.name.startsWith("orch")).map((t) => t.name)) {
+for (const name of tools.filter(isOrch).map((t) => t.name)) {
   const orchMs = median(ok(results.get(name)!).map((r) => r.ms));
   if (!intact || Number.isNaN(orchMs)) continue;
   const orchIdle = median(ok(afterIdle.get(name)!).map((r) => r.ms));

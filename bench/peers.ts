@@ -116,6 +116,9 @@ export const orchCached: Tool = {
   },
 };
 
+/** Whether `tool` is one of orch's runs (fresh or cached), not a peer. */
+export const isOrch = (tool: Tool) => tool === orch || tool === orchCached;
+
 export const supervisord: Tool = {
   name: "supervisord",
   version: async () => `supervisord ${(await run(["supervisord", "--version"])).trim()}`,
