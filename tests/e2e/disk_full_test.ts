@@ -63,7 +63,7 @@ Deno.test("a full disk loses no record silently, tears none, and writing resumes
     const client = Deno.createHttpClient({
       proxy: { transport: "unix", path: `${dir.path}/.orch/orch.sock` },
     });
-    const metrics = await (await fetch("http://orch/metrics", { client })).text();
+    const metrics = await (await fetch("http://localhost/metrics", { client })).text();
     client.close();
     assertMatch(metrics, /^orch_log_records_lost_total\{stack="[^"]+"\} [1-9]\d*$/m);
     assertMatch(metrics, /^orch_log_persistence_failing\{stack="[^"]+"\} 1$/m);

@@ -49,7 +49,9 @@ Deno.test("a stopped stack's log generations are found on disk and read oldest f
 Deno.test("stored lines are matched as bytes across chunk edges; long, foreign and torn lines are handled", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/orch.ndjson`;
-  const records = Array.from({ length: 3000 }, (_, i) => ({
+  // About 2.4 MB of records: several of the reader's 512 KiB chunks, so lines fall across edges.
+  const n = 12_000;
+  const records = Array.from({ length: n }, (_, i) => ({
     ...rec(i + 1, ["a", "b", 'c"q'][i % 3]),
     level: (i % 7 === 0 ? "error" : "info") as LogRecord["level"],
     msg: `line ${i + 1} ${"é".repeat(i % 50)}`,
@@ -59,34 +61,34 @@ Deno.test("stored lines are matched as bytes across chunk edges; long, foreign a
   // a torn last line without its end: the long one is skipped, the foreign one parsed, the torn
   // one ignored.
   text += `{"ts":"2023-11-14T22:13:20.000Z","msg":"${"x".repeat(3 << 20)}"}\n`;
-  text += `{"seq": 9001, "service": "b", "level": "warn", "msg": "foreign", "replica": 0,` +
-    ` "stream": "stdout", "ts": "${new Date(1_700_000_009_001).toISOString()}"}\n`;
+  text += `{"seq": 90001, "service": "b", "level": "warn", "msg": "foreign", "replica": 0,` +
+    ` "stream": "stdout", "ts": "${new Date(1_700_000_090_001).toISOString()}"}\n`;
   text += '{"ts":"2023-11-14T22:1';
   await Deno.writeTextFile(path, text);
   const all = await read([path]);
-  assertEquals(all, [...records.map((r) => r.seq), 9001]);
+  assertEquals(all, [...records.map((r) => r.seq), 90001]);
   const b = records.filter((r) => r.service === "b").map((r) => r.seq);
-  assertEquals(await read([path], { services: ["b"] }), [...b, 9001]);
+  assertEquals(await read([path], { services: ["b"] }), [...b, 90001]);
   assertEquals(
     await read([path], { services: ['c"q'] }),
     records.filter((r) => r.service === 'c"q').map((r) => r.seq),
   );
   assertEquals(
     await read([path], { minLevel: "warn" }),
-    [...records.filter((r) => r.level === "error").map((r) => r.seq), 9001],
+    [...records.filter((r) => r.level === "error").map((r) => r.seq), 90001],
   );
-  assertEquals(await read([path], { since: 1_700_000_002_990 }), [
-    ...Array.from({ length: 11 }, (_, i) => 2990 + i),
-    9001,
+  assertEquals(await read([path], { since: 1_700_000_000_000 + n - 10 }), [
+    ...Array.from({ length: 11 }, (_, i) => n - 10 + i),
+    90001,
   ]);
-  assertEquals(await read([path], { services: ["a"] }, 3), [2992, 2995, 2998]);
+  assertEquals(await read([path], { services: ["a"] }, 3), [n - 8, n - 5, n - 2]);
   let msgs = "";
   for await (const batch of readPersisted([path], { services: ["a"] }, 1)) {
     msgs += batch.map((r) => r.msg).join();
   }
   assertEquals(
     msgs,
-    `line 2998 ${"é".repeat(2997 % 50)}`,
+    `line ${n - 2} ${"é".repeat((n - 3) % 50)}`,
     "multi-byte text survives the chunk edges",
   );
 });
