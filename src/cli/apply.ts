@@ -84,10 +84,17 @@ export async function applyCommand(
     // event is not missed.
     const printer = new LinePrinter([], style);
     const events = await client.events().catch(() => undefined);
+    const ended = new Set<string>();
+    let onEnd: (() => void) | undefined;
     const progress = (async () => {
       try {
         for await (const event of events ?? []) {
-          if (event.type === "rollout" && !options.json) io.out(printer.event(event, () => false));
+          if (event.type !== "rollout") continue;
+          if (!options.json) io.out(printer.event(event, () => false));
+          if (event.phase === "done" || event.phase === "rolledBack") {
+            ended.add(event.service);
+            onEnd?.();
+          }
         }
       } catch {
         // the progress display is best effort
@@ -95,6 +102,20 @@ export async function applyCommand(
     })();
     try {
       const result = await client.apply(source);
+      // The rollouts' last events come on another connection than the answer, and may come
+      // after it: wait a little for each changed service's.
+      const changed = result.plan.changed.map((c) => c.service);
+      if (events && !options.json) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 2000);
+          onEnd = () => {
+            if (!changed.every((s) => ended.has(s))) return;
+            clearTimeout(timer);
+            resolve();
+          };
+          onEnd();
+        });
+      }
       events?.close();
       await progress;
       if (options.json) io.out(JSON.stringify(result, null, 2) + "\n");

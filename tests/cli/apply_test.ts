@@ -1,0 +1,82 @@
+/**
+ * `orch apply` against a real HTTP server on 127.0.0.1 that answers the apply before its event
+ * stream has carried the rollout's last event, as orch's own API may (two connections): the CLI
+ * still prints the rollout's end, and before "applied".
+ */
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { applyCommand } from "../../src/cli/apply.ts";
+import { testIO } from "../../src/testing/io.ts";
+import { tempDir } from "../../src/testing/recorder.ts";
+
+const plan = {
+  added: [],
+  removed: [],
+  changed: [{ service: "web", fields: ["env"], strategy: "rolling" }],
+  scaled: [],
+  unchanged: ["other"],
+};
+
+const rollout = (phase: string, message: string) =>
+  `data: ${
+    JSON.stringify({ type: "rollout", ts: Date.now(), service: "web", phase, message })
+  }\n\n`;
+
+/** A server whose apply answers at once, and whose stream sends "done" only after that answer. */
+function server(lateMs: number) {
+  let answered!: () => void;
+  const applied = new Promise<void>((resolve) => (answered = resolve));
+  const encoder = new TextEncoder();
+  const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/v1/events") {
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encoder.encode(": orch events\n\n"));
+          controller.enqueue(encoder.encode(rollout("started", "rolling update of 1 replica")));
+          await applied;
+          await new Promise((r) => setTimeout(r, lateMs));
+          controller.enqueue(encoder.encode(rollout("done", "1 replica(s) on the new definition")));
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    }
+    if (path === "/v1/apply") {
+      const { dryRun } = await request.json();
+      if (!dryRun) setTimeout(answered, 0);
+      return Response.json(dryRun ? { plan } : { plan, failed: {} });
+    }
+    return new Response("not found", { status: 404 });
+  });
+  return { http, port: (http.addr as Deno.NetAddr).port };
+}
+
+Deno.test("orch apply prints the rollout's end that comes after the apply's answer", async () => {
+  await using dir = await tempDir();
+  const { http, port } = server(300);
+  try {
+    let out = "";
+    const io = testIO({ cwd: dir.path, out: (t) => (out += t) });
+    const code = await applyCommand(io, { host: `http://127.0.0.1:${port}` });
+    assertEquals(code, 0, out);
+    assertMatch(out, /rollout started[\s\S]*rollout done[\s\S]*applied\n$/);
+  } finally {
+    await http.shutdown();
+  }
+});
+
+Deno.test("orch apply waits at most 2 s for a rollout's end that never comes", async () => {
+  await using dir = await tempDir();
+  const { http, port } = server(60_000);
+  try {
+    let out = "";
+    const io = testIO({ cwd: dir.path, out: (t) => (out += t) });
+    const begin = performance.now();
+    assertEquals(await applyCommand(io, { host: `http://127.0.0.1:${port}` }), 0, out);
+    const took = performance.now() - begin;
+    assert(took >= 1900 && took < 10_000, `apply returned after ${Math.round(took)}ms`);
+    assert(!out.includes("rollout done"), out);
+    assertMatch(out, /rollout started[\s\S]*applied\n$/);
+  } finally {
+    await http.shutdown();
+  }
+});
