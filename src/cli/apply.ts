@@ -103,18 +103,16 @@ export async function applyCommand(
     try {
       const result = await client.apply(source);
       // The rollouts' last events come on another connection than the answer, and may come
-      // after it: wait a little for each changed service's.
+      // after it: wait a little for each changed service's, unless the stream has ended.
       const changed = result.plan.changed.map((c) => c.service);
       if (events && !options.json) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 2000);
-          onEnd = () => {
-            if (!changed.every((s) => ended.has(s))) return;
-            clearTimeout(timer);
-            resolve();
-          };
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const all = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 2000);
+          onEnd = () => changed.every((s) => ended.has(s)) && resolve();
           onEnd();
         });
+        await Promise.race([all, progress]).finally(() => clearTimeout(timer));
       }
       events?.close();
       await progress;

@@ -127,7 +127,8 @@ function joined(lines: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * The matching lines of the first `size` bytes of `file`, one chunk of NDJSON bytes per read (lines that match go to `ring` instead, when there is one).
+ * The matching lines of the first `size` bytes of `file`, one chunk of NDJSON bytes per read
+ * (lines that match go to `ring` instead, when there is one).
  */
 async function* matching(
   one: Opened,

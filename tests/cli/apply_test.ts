@@ -50,33 +50,31 @@ function server(lateMs: number) {
   return { http, port: (http.addr as Deno.NetAddr).port };
 }
 
-Deno.test("orch apply prints the rollout's end that comes after the apply's answer", async () => {
+/** `orch apply` against {@link server}: its exit code, what it printed, how long it took. */
+async function apply(lateMs: number) {
   await using dir = await tempDir();
-  const { http, port } = server(300);
-  try {
-    let out = "";
-    const io = testIO({ cwd: dir.path, out: (t) => (out += t) });
-    const code = await applyCommand(io, { host: `http://127.0.0.1:${port}` });
-    assertEquals(code, 0, out);
-    assertMatch(out, /rollout started[\s\S]*rollout done[\s\S]*applied\n$/);
-  } finally {
-    await http.shutdown();
-  }
-});
-
-Deno.test("orch apply waits at most 2 s for a rollout's end that never comes", async () => {
-  await using dir = await tempDir();
-  const { http, port } = server(60_000);
+  const { http, port } = server(lateMs);
   try {
     let out = "";
     const io = testIO({ cwd: dir.path, out: (t) => (out += t) });
     const begin = performance.now();
-    assertEquals(await applyCommand(io, { host: `http://127.0.0.1:${port}` }), 0, out);
-    const took = performance.now() - begin;
-    assert(took >= 1900 && took < 10_000, `apply returned after ${Math.round(took)}ms`);
-    assert(!out.includes("rollout done"), out);
-    assertMatch(out, /rollout started[\s\S]*applied\n$/);
+    const code = await applyCommand(io, { host: `http://127.0.0.1:${port}` });
+    return { code, out, took: performance.now() - begin };
   } finally {
     await http.shutdown();
   }
+}
+
+Deno.test("orch apply prints the rollout's end that comes after the apply's answer", async () => {
+  const { code, out } = await apply(300);
+  assertEquals(code, 0, out);
+  assertMatch(out, /rollout started[\s\S]*rollout done[\s\S]*applied\n$/);
+});
+
+Deno.test("orch apply waits at most 2 s for a rollout's end that never comes", async () => {
+  const { code, out, took } = await apply(60_000);
+  assertEquals(code, 0, out);
+  assert(took >= 1900 && took < 10_000, `apply returned after ${Math.round(took)}ms`);
+  assert(!out.includes("rollout done"), out);
+  assertMatch(out, /rollout started[\s\S]*applied\n$/);
 });
