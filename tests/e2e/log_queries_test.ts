@@ -8,7 +8,7 @@ import { runOrch as orch } from "../../src/testing/cli.ts";
 import { project, rssBytes, runFile, sampleMax } from "../../src/testing/project.ts";
 import { type LogRecord, toNdjson } from "../../src/domain/log.ts";
 import { unixClient } from "../../src/cli/state.ts";
-import { waitFor } from "../../src/testing/deadline.ts";
+import { readToEnd, readUntil, waitFor } from "../../src/testing/deadline.ts";
 
 const PER_FILE = 25 << 20;
 
@@ -114,23 +114,19 @@ async function healthProber(socket: string) {
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const failed = async () => `the prober ended: ${(await child.status).code}: ${await stderr}`;
-  const timer = setTimeout(() => child.kill(), 20_000);
-  while (!text.includes("\n")) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`no first health answer within 20 s; ${await failed()}`);
-    text += value;
-  }
-  clearTimeout(timer);
-  assertEquals(text, "ready\n");
-  const result = (async () => {
-    let rest = "";
-    for (;;) {
-      const { value, done } = await lines.read();
-      if (done) break;
-      rest += value;
+  const first = await readUntil(lines, (t) => t.includes("\n"), "the first health answer", {
+    ms: 20_000,
+  }).catch(async (error) => {
+    try {
+      child.kill();
+    } catch {
+      // it has ended already
     }
+    throw new Error(`${error.message}\nthe prober's stderr: ${await stderr}`);
+  });
+  assertEquals(first, "ready\n");
+  const result = (async () => {
+    const rest = await readToEnd(lines, "the prober's answers after its stop");
     const { code } = await child.status;
     assertEquals(code, 0, await stderr);
     return JSON.parse(rest) as number[];
